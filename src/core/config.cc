@@ -1,0 +1,205 @@
+#include "core/config.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <utility>
+
+#include <toml++/toml.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status.h"
+
+namespace qilian {
+namespace {
+
+// One key of a section: how to read it into the Config.
+using KeyReader = std::function<absl::Status(const toml::node& value, const std::string& key)>;
+using SectionSchema = std::map<std::string, KeyReader, std::less<>>;
+
+class ConfigParser {
+ public:
+  explicit ConfigParser(std::string source) : source_(std::move(source)) {}
+
+  absl::StatusOr<Config> Parse(const toml::table& root) {
+    Config config;
+    std::map<std::string, SectionSchema, std::less<>> sections;
+    sections["node"] = NodeSchema(&config.node);
+    sections["http"] = HttpSchema(&config.http);
+    sections["store"] = StoreSchema(&config.store);
+    sections["log"] = LogSchema(&config.log);
+
+    for (const auto& [section_key, section_node] : root) {
+      std::string section_name(section_key.str());
+      auto it = sections.find(section_name);
+      if (!section_node.is_table()) {
+        // A top-level key outside any section: none are defined.
+        return Error(section_node, absl::StrCat("unknown configuration key '", section_name, "'"));
+      }
+      if (it == sections.end()) {
+        return Error(section_node,
+                     absl::StrCat("unknown configuration section '", section_name, "'"));
+      }
+      for (const auto& [key, value] : *section_node.as_table()) {
+        std::string full_key = absl::StrCat(section_name, ".", std::string(key.str()));
+        auto reader = it->second.find(key.str());
+        if (reader == it->second.end()) {
+          return Error(value, absl::StrCat("unknown configuration key '", full_key, "'"));
+        }
+        QL_RETURN_IF_ERROR(reader->second(value, full_key));
+      }
+    }
+    return config;
+  }
+
+ private:
+  absl::Status Error(const toml::node& node, const std::string& message) const {
+    const toml::source_region& src = node.source();
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_, ":", src.begin.line, ":", src.begin.column, ": ", message));
+  }
+
+  absl::Status TypeError(const toml::node& node, const std::string& key,
+                         std::string_view expected) const {
+    return Error(node, absl::StrCat("configuration key '", key, "' must be ",
+                                    std::string(expected)));
+  }
+
+  template <typename T>
+  KeyReader Integer(T* out, int64_t lo, int64_t hi) {
+    return [this, out, lo, hi](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_integer()) return TypeError(v, key, "an integer");
+      int64_t n = v.as_integer()->get();
+      if (n < lo || n > hi) {
+        return Error(v, absl::StrCat("configuration key '", key, "' is out of range: ", n,
+                                     " (allowed ", lo, "..", hi, ")"));
+      }
+      *out = static_cast<T>(n);
+      return absl::OkStatus();
+    };
+  }
+
+  KeyReader Bool(bool* out) {
+    return [this, out](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_boolean()) return TypeError(v, key, "a boolean");
+      *out = v.as_boolean()->get();
+      return absl::OkStatus();
+    };
+  }
+
+  // A non-empty string; if `allowed` is not empty the value must be one of it.
+  KeyReader String(std::string* out, std::vector<std::string> allowed = {}) {
+    return [this, out, allowed](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_string()) return TypeError(v, key, "a string");
+      std::string s = v.as_string()->get();
+      if (!allowed.empty()) {
+        bool ok = false;
+        for (const auto& a : allowed) ok = ok || a == s;
+        if (!ok) {
+          return Error(v, absl::StrCat("configuration key '", key, "' has invalid value '", s,
+                                       "' (allowed: ", absl::StrJoin(allowed, ", "), ")"));
+        }
+      } else if (s.empty()) {
+        return Error(v, absl::StrCat("configuration key '", key, "' must not be empty"));
+      }
+      *out = std::move(s);
+      return absl::OkStatus();
+    };
+  }
+
+  SectionSchema NodeSchema(NodeConfig* c) {
+    SectionSchema s;
+    s["prefixes"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_array()) return TypeError(v, key, "an array of strings");
+      std::vector<std::string> prefixes;
+      for (const toml::node& e : *v.as_array()) {
+        if (!e.is_string()) return TypeError(e, key, "an array of strings");
+        std::string p = e.as_string()->get();
+        if (p.empty() || p.find('/') != std::string::npos) {
+          return Error(e, absl::StrCat("configuration key '", key, "' has invalid prefix '", p,
+                                       "'"));
+        }
+        prefixes.push_back(std::move(p));
+      }
+      if (prefixes.empty()) {
+        return Error(v, absl::StrCat("configuration key '", key, "' must not be empty"));
+      }
+      c->prefixes = std::move(prefixes);
+      return absl::OkStatus();
+    };
+    s["data_dir"] = String(&c->data_dir);
+    s["case_sensitive_suffix"] = Bool(&c->case_sensitive_suffix);
+    return s;
+  }
+
+  SectionSchema HttpSchema(HttpConfig* c) {
+    constexpr int64_t kHour = 3'600'000;
+    SectionSchema s;
+    s["listen"] = String(&c->listen);
+    s["port"] = Integer(&c->port, 0, 65535);
+    s["max_body_bytes"] = Integer(&c->max_body_bytes, 1, int64_t{1} << 30);
+    s["header_timeout_ms"] = Integer(&c->header_timeout_ms, 1, kHour);
+    s["body_timeout_ms"] = Integer(&c->body_timeout_ms, 1, kHour);
+    s["idle_timeout_ms"] = Integer(&c->idle_timeout_ms, 1, kHour);
+    s["io_threads"] = Integer(&c->io_threads, 0, 1024);
+    s["worker_threads"] = Integer(&c->worker_threads, 1, 4096);
+    s["max_connections"] = Integer(&c->max_connections, 1, 1'000'000);
+    return s;
+  }
+
+  SectionSchema StoreSchema(StoreConfig* c) {
+    SectionSchema s;
+    s["backend"] = String(&c->backend, {"rocksdb", "memory"});
+    s["block_cache_mb"] = Integer(&c->block_cache_mb, 1, 1 << 20);
+    s["write_buffer_mb"] = Integer(&c->write_buffer_mb, 1, 1 << 16);
+    s["sync_writes"] = Bool(&c->sync_writes);
+    return s;
+  }
+
+  SectionSchema LogSchema(LogConfig* c) {
+    SectionSchema s;
+    s["level"] = String(&c->level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+    s["format"] = String(&c->format, {"text", "json"});
+    return s;
+  }
+
+  std::string source_;
+};
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  // toml++ reports syntax errors by exception; this is the boundary where it
+  // becomes a Status.
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const toml::source_region& src = e.source();
+    return absl::InvalidArgumentError(absl::StrCat(std::string(source_name), ":", src.begin.line,
+                                                   ":", src.begin.column, ": ",
+                                                   std::string(e.description())));
+  }
+  return ConfigParser(std::string(source_name)).Parse(root);
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read configuration file '", path, "': ", std::strerror(errno)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return absl::NotFoundError(absl::StrCat("cannot read configuration file '", path, "'"));
+  }
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace qilian
