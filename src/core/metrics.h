@@ -56,6 +56,9 @@ class Histogram {
   std::atomic<uint64_t> sum_micros_{0};
 };
 
+class MetricsRegistry;
+void RegisterProcessCollector(MetricsRegistry& registry);
+
 class MetricsRegistry {
  public:
   MetricsRegistry();
@@ -77,12 +80,24 @@ class MetricsRegistry {
   static MetricsRegistry& Default();
 
  private:
+  friend void RegisterProcessCollector(MetricsRegistry& registry);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
 // Default latency buckets in seconds (50 us to 10 s).
 std::vector<double> LatencyBuckets();
+
+// Registers gauges read from the kernel at each render:
+// qilian_process_resident_memory_bytes (from /proc/self/statm) and
+// qilian_process_start_time_seconds (Unix time). Idempotent per registry.
+void RegisterProcessCollector(MetricsRegistry& registry);
+
+namespace internal {
+// Prometheus text helpers, exposed for tests.
+std::string EscapeLabelValue(std::string_view v);
+std::string FormatMetricValue(double v);
+}  // namespace internal
 
 }  // namespace qilian
 

@@ -33,13 +33,19 @@ struct HandleName {
 // ResponseCode::kInvalidHandle, with a message that names the problem
 // ("handle is not valid UTF-8", "handle contains a control character",
 // "handle is longer than 1024 bytes", "handle has no '/' between prefix and
-// suffix", "prefix is empty", "suffix is empty").
+// suffix", "prefix is empty", "suffix is empty", "prefix is longer than 255
+// bytes", "prefix has an empty segment"). The prefix ends at the FIRST '/';
+// the suffix may contain more.
 absl::StatusOr<HandleName> ParseHandle(std::string_view text);
 
-// Validates a bare prefix (as in `?prefix=` or the authority list).
+// Validates a bare prefix (as in `?prefix=` or the authority list). Same
+// messages as ParseHandle with "prefix" for "handle", plus "prefix contains
+// '/'".
 absl::Status ValidatePrefix(std::string_view prefix);
 
-// The case-folded form used as a storage key.
+// The case-folded form used as a storage key: ASCII letters upper-cased (as
+// Handle.Net normalizes case-insensitive handles, "0.na" -> "0.NA"); every
+// other byte, including all of non-ASCII UTF-8, is kept.
 std::string FoldPrefix(std::string_view prefix);
 std::string StorageKey(const HandleName& name, bool case_sensitive_suffix);
 
@@ -48,6 +54,13 @@ std::string StorageKey(const HandleName& name, bool case_sensitive_suffix);
 // part after "0.NA/" (so "0.NA/88.999" is under the authority of "88.999"'s
 // parent only through configuration, not here).
 bool PrefixIsUnder(std::string_view prefix, std::string_view authority);
+
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+// U+10FFFF. Shared with value-type validation.
+bool IsValidUtf8(std::string_view text);
+
+// True if valid UTF-8 `text` holds a C0 control, DEL or a C1 control.
+bool HasControlCharacter(std::string_view text);
 
 }  // namespace qilian::ident
 

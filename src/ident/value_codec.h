@@ -5,7 +5,8 @@
 // handle and index. These encodings are used on the wire and in storage.
 //
 // Decoders take a ByteReader, leave it failed on malformed input and return
-// false; they check every declared length against what remains before
+// false (a TTL type other than 0 or 1 is malformed, so that a decoded value
+// always re-encodes to the same bytes); they check every declared length against what remains before
 // allocating, and enforce the limits below.
 #ifndef QILIAN_IDENT_VALUE_CODEC_H_
 #define QILIAN_IDENT_VALUE_CODEC_H_
@@ -28,6 +29,12 @@ inline constexpr size_t kMaxVListEntries = 1024;
 inline constexpr size_t kMaxSiteServers = 256;
 inline constexpr size_t kMaxSiteInterfaces = 16;
 inline constexpr size_t kMaxSiteAttributes = 64;
+// Hash filter, attribute names and values in HS_SITE.
+inline constexpr size_t kMaxSiteStringBytes = 4096;
+// A server's public-key record in HS_SITE (RSA 4096 is about 550 bytes).
+inline constexpr size_t kMaxSiteKeyBytes = 16384;
+// Handles inside values (references, HS_ADMIN, HS_VLIST) obey the handle
+// limit of handle_name.h, kMaxHandleBytes.
 
 void EncodeValue(const HandleValue& value, ByteWriter* out);
 bool DecodeValue(ByteReader* in, HandleValue* value);

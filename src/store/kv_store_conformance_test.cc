@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/status.h"
@@ -59,6 +60,9 @@ struct Backend {
   std::string name;
   std::function<Harness()> make;
 };
+
+// Names the backend in failure messages instead of dumping its bytes.
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 Harness MakeMemory() {
   Harness h;
@@ -122,7 +126,7 @@ class KvStoreConformanceTest : public ::testing::TestWithParam<Backend> {
   std::string Value(const KvReader& reader, std::string_view space, std::string_view key) {
     std::string value;
     absl::Status s = GetValue(reader, space, key, &value);
-    if (!s.ok()) return "<" + std::string(absl::StatusCodeToString(s.code())) + ">";
+    if (!s.ok()) return absl::StrCat("<", absl::StatusCodeToString(s.code()), ">");
     return value;
   }
   std::string Value(std::string_view space, std::string_view key) {
@@ -220,8 +224,9 @@ class ScanTest : public KvStoreConformanceTest {
     KvStoreConformanceTest::SetUp();
     WriteBatch batch;
     // Written out of order; "ab\xff..." sit past "abz" in byte order.
-    for (std::string key : {"b", "ac", std::string("ab\xff\xff"), std::string("ab\xff"), "abz",
-                            "ab1", std::string("ab\0", 3), "ab", "a"}) {
+    const std::vector<std::string> keys = {
+        "b", "ac", "ab\xff\xff", "ab\xff", "abz", "ab1", std::string("ab\0", 3), "ab", "a"};
+    for (const std::string& key : keys) {
       batch.Put("a", key, "v:" + key);
     }
     batch.Put("b", "ab-other-space", "v");
@@ -425,7 +430,7 @@ TEST(RocksDbStoreTest, ConcurrentWritersAllLand) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        std::string key = "t" + std::to_string(t) + "/" + std::to_string(i);
+        std::string key = absl::StrCat("t", t, "/", i);
         if (!store->Put("a", key, key).ok()) failures.fetch_add(1);
       }
     });
@@ -465,7 +470,7 @@ TEST(RocksDbStoreTest, MemoryUsageCountsMemtables) {
   const uint64_t before = store->ApproximateMemoryUsage();
   const std::string value(1000, 'x');
   WriteBatch batch;
-  for (int i = 0; i < 200; ++i) batch.Put("a", "k" + std::to_string(i), value);
+  for (int i = 0; i < 200; ++i) batch.Put("a", absl::StrCat("k", i), value);
   ASSERT_TRUE(store->Write(batch).ok());
   const uint64_t after = store->ApproximateMemoryUsage();
   EXPECT_GE(after, before + 200 * 1000);

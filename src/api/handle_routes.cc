@@ -1,0 +1,278 @@
+// /api/handles/{handle} (GET, PUT, DELETE) and /api/handles (GET, list).
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/query.h"
+#include "api/route_handlers.h"
+#include "api/value_json.h"
+#include "core/status.h"
+#include "ident/handle_name.h"
+#include "ident/response_code.h"
+
+namespace qilian::api {
+
+using ident::HandleError;
+using ident::ResponseCode;
+using nlohmann::json;
+
+namespace {
+
+constexpr uint64_t kMaxPage = 0x7fffffff;
+// Skipping to page N walks the listing in chunks of this many handles.
+constexpr size_t kSkipChunk = 10000;
+
+struct Params {
+  std::vector<uint32_t> indexes;
+  std::vector<std::string> types;
+  bool overwrite = true;
+  std::optional<std::string> prefix;
+  std::optional<std::string> after;
+  std::optional<uint64_t> page;
+  std::optional<uint64_t> page_size;
+};
+
+absl::Status BadParam(Call* call, std::string_view message) {
+  return call->Reject("bad_param", HandleError(ResponseCode::kProtocolError, message));
+}
+
+// A plain decimal in min..max: no sign, no spaces, no exponent.
+std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min, uint64_t max) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v < min || v > max) return std::nullopt;
+  return v;
+}
+
+absl::StatusOr<Params> ParseParams(const ApiContext& ctx, Call* call,
+                                   std::initializer_list<std::string_view> allowed) {
+  auto parsed = ParseQuery(call->query);
+  if (!parsed) return BadParam(call, "query has an invalid percent-escape");
+  Params params;
+  std::set<std::string> single_seen;
+  for (const QueryParam& p : *parsed) {
+    if (std::find(allowed.begin(), allowed.end(), p.name) == allowed.end()) {
+      return call->Reject("unknown_param",
+                          HandleError(ResponseCode::kProtocolError,
+                                      absl::StrCat("unknown query parameter '", p.name, "'")));
+    }
+    if (p.name != "index" && p.name != "type" && !single_seen.insert(p.name).second) {
+      return BadParam(call, absl::StrCat(p.name, " is given more than once"));
+    }
+    if (p.name == "index") {
+      auto v = ParseDecimal(p.value, ident::kMinValueIndex, ident::kMaxValueIndex);
+      if (!v) {
+        return BadParam(call, absl::StrCat("index must be an integer in 1..2147483647, got '",
+                                           p.value, "'"));
+      }
+      uint32_t index = static_cast<uint32_t>(*v);
+      if (std::find(params.indexes.begin(), params.indexes.end(), index) !=
+          params.indexes.end()) {
+        return BadParam(call, absl::StrCat("index ", index, " is given more than once"));
+      }
+      params.indexes.push_back(index);
+    } else if (p.name == "type") {
+      if (p.value.empty()) return BadParam(call, "type must not be empty");
+      params.types.push_back(p.value);
+    } else if (p.name == "overwrite") {
+      if (p.value == "true") {
+        params.overwrite = true;
+      } else if (p.value == "false") {
+        params.overwrite = false;
+      } else {
+        return BadParam(call,
+                        absl::StrCat("overwrite must be 'true' or 'false', got '", p.value, "'"));
+      }
+    } else if (p.name == "prefix") {
+      params.prefix = p.value;
+    } else if (p.name == "after") {
+      params.after = p.value;
+    } else if (p.name == "page") {
+      params.page = ParseDecimal(p.value, 0, kMaxPage);
+      if (!params.page) {
+        return BadParam(call,
+                        absl::StrCat("page must be an integer in 0..", kMaxPage, ", got '",
+                                     p.value, "'"));
+      }
+    } else if (p.name == "pageSize") {
+      const uint64_t max = ctx.options->max_page_size;
+      params.page_size = ParseDecimal(p.value, 1, max);
+      if (!params.page_size) {
+        return BadParam(call, absl::StrCat("pageSize must be an integer in 1..", max, ", got '",
+                                           p.value, "'"));
+      }
+    }
+  }
+  return params;
+}
+
+// The handle in the path: percent-decoded exactly once ('+' stays '+'),
+// then refused if it has "." or ".." segments, which a proxy or a later
+// path join could resolve into a different handle, then validated as a
+// handle.
+absl::StatusOr<std::string> HandleFromPath(Call* call, std::string_view raw) {
+  auto decoded = PercentDecode(raw, /*plus_is_space=*/false);
+  if (!decoded) {
+    return call->Reject("bad_handle", HandleError(ResponseCode::kInvalidHandle,
+                                                  "handle has an invalid percent-escape"));
+  }
+  std::string_view rest = *decoded;
+  while (true) {
+    size_t slash = rest.find('/');
+    std::string_view segment = rest.substr(0, slash);
+    if (segment == "." || segment == "..") {
+      return call->Reject(
+          "bad_handle", HandleError(ResponseCode::kInvalidHandle,
+                                    "handle must not contain '.' or '..' path segments"));
+    }
+    if (slash == std::string_view::npos) break;
+    rest = rest.substr(slash + 1);
+  }
+  auto name = ident::ParseHandle(*decoded);
+  if (!name.ok()) return call->Reject("bad_handle", name.status());
+  return std::move(*decoded);
+}
+
+json OkBody(std::string_view handle) {
+  return {{"responseCode", static_cast<int>(ResponseCode::kSuccess)},
+          {"handle", std::string(handle)}};
+}
+
+}  // namespace
+
+net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle) {
+  auto handle = HandleFromPath(call, raw_handle);
+  if (!handle.ok()) return ErrorResponse(call, handle.status(), "");
+  auto params = ParseParams(ctx, call, {"index", "type"});
+  if (!params.ok()) return ErrorResponse(call, params.status(), *handle);
+  ident::ValueFilter filter;
+  filter.indexes = params->indexes;
+  filter.types = params->types;
+  auto record = ctx.registry->Get(*handle, filter);
+  if (!record.ok()) return ErrorResponse(call, record.status(), *handle);
+  json values = json::array();
+  for (const auto& value : record->values) values.push_back(ValueToJson(value));
+  json body = OkBody(*handle);
+  body["values"] = std::move(values);
+  return JsonResponse(200, body);
+}
+
+net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle) {
+  auto handle = HandleFromPath(call, raw_handle);
+  if (!handle.ok()) return ErrorResponse(call, handle.status(), "");
+  auto params = ParseParams(ctx, call, {"index", "overwrite"});
+  if (!params.ok()) return ErrorResponse(call, params.status(), *handle);
+  auto values = ValuesFromBody(call->request->body);
+  if (!values.ok()) {
+    bool syntax = ident::ResponseCodeOf(values.status()) == ResponseCode::kProtocolError;
+    call->SetReason(syntax ? "malformed_json" : "bad_value");
+    return ErrorResponse(call, values.status(), *handle);
+  }
+  absl::StatusOr<ident::WriteOutcome> outcome;
+  if (params->indexes.empty()) {
+    outcome = ctx.registry->Replace(*handle, std::move(*values), params->overwrite);
+  } else {
+    // With index= the body must hold exactly the listed values: a value at
+    // another index would otherwise be silently dropped or silently added.
+    const auto& listed = params->indexes;
+    for (const auto& value : *values) {
+      if (std::find(listed.begin(), listed.end(), value.index) == listed.end()) {
+        return ErrorResponse(
+            call,
+            call->Reject("bad_value",
+                         HandleError(ResponseCode::kInvalidValue,
+                                     absl::StrCat("value index ", value.index,
+                                                  " is not among the index parameters"))),
+            *handle);
+      }
+    }
+    for (uint32_t index : listed) {
+      bool present = std::any_of(values->begin(), values->end(),
+                                 [index](const auto& v) { return v.index == index; });
+      if (!present) {
+        return ErrorResponse(
+            call,
+            call->Reject("bad_value",
+                         HandleError(ResponseCode::kInvalidValue,
+                                     absl::StrCat("index ", index,
+                                                  " is listed but the body has no value with it"))),
+            *handle);
+      }
+    }
+    outcome = ctx.registry->PutValues(*handle, std::move(*values), params->overwrite);
+  }
+  if (!outcome.ok()) return ErrorResponse(call, outcome.status(), *handle);
+  return JsonResponse(*outcome == ident::WriteOutcome::kCreated ? 201 : 200, OkBody(*handle));
+}
+
+net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle) {
+  auto handle = HandleFromPath(call, raw_handle);
+  if (!handle.ok()) return ErrorResponse(call, handle.status(), "");
+  auto params = ParseParams(ctx, call, {"index"});
+  if (!params.ok()) return ErrorResponse(call, params.status(), *handle);
+  absl::Status status = params->indexes.empty()
+                            ? ctx.registry->Delete(*handle)
+                            : ctx.registry->RemoveValues(*handle, params->indexes);
+  if (!status.ok()) return ErrorResponse(call, status, *handle);
+  return JsonResponse(200, OkBody(*handle));
+}
+
+net::HttpResponse ListHandles(const ApiContext& ctx, Call* call) {
+  auto params = ParseParams(ctx, call, {"prefix", "page", "pageSize", "after"});
+  if (!params.ok()) return ErrorResponse(call, params.status(), "");
+  if (!params->prefix) {
+    return ErrorResponse(call, BadParam(call, "prefix is required"), "");
+  }
+  if (params->page && params->after) {
+    return ErrorResponse(call, BadParam(call, "page and after cannot be combined"), "");
+  }
+  const std::string& prefix = *params->prefix;
+  absl::Status valid = ident::ValidatePrefix(prefix);
+  if (!valid.ok()) return ErrorResponse(call, call->Reject("bad_handle", valid), "");
+
+  const uint64_t page = params->page.value_or(0);
+  const size_t page_size = params->page_size.value_or(ctx.options->default_page_size);
+  std::string cursor = params->after.value_or("");
+  // Page N is found by walking the N * pageSize handles before it; `after`
+  // (the last handle of the previous page) gets there in one step.
+  uint64_t skip = page * page_size;
+  bool exhausted = false;
+  while (skip > 0) {
+    auto chunk = ctx.registry->List(prefix, cursor, std::min<uint64_t>(skip, kSkipChunk));
+    if (!chunk.ok()) return ErrorResponse(call, chunk.status(), "");
+    skip -= std::min<uint64_t>(skip, chunk->handles.size());
+    if (chunk->handles.empty() || !chunk->more) {
+      // The listing ends before the requested page starts.
+      exhausted = true;
+      break;
+    }
+    cursor = chunk->handles.back();
+  }
+  ident::ListPage result;
+  if (!exhausted) {
+    auto listed = ctx.registry->List(prefix, cursor, page_size);
+    if (!listed.ok()) return ErrorResponse(call, listed.status(), "");
+    result = std::move(*listed);
+  }
+  json body = {{"responseCode", static_cast<int>(ResponseCode::kSuccess)}, {"prefix", prefix}};
+  if (params->after) {
+    body["after"] = *params->after;
+  } else {
+    body["page"] = page;
+  }
+  body["pageSize"] = page_size;
+  body["handles"] = result.handles;
+  body["more"] = result.more;
+  return JsonResponse(200, body);
+}
+
+}  // namespace qilian::api

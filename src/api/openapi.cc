@@ -1,0 +1,243 @@
+// The OpenAPI 3.0 description of the REST API, served as is at
+// /api/openapi.json. rest_api_test checks that every route of the route
+// table (routes.cc) and each of its methods appears under "paths".
+#include "api/route_handlers.h"
+
+namespace qilian::api {
+
+namespace {
+
+constexpr std::string_view kDocument = R"json({
+  "openapi": "3.0.3",
+  "info": {
+    "title": "Qilian identifier registry REST API",
+    "version": "1.0.0",
+    "description": "Handle.Net v9-shaped REST API of qiliand (docs/api.md). Until authentication is configured, PUT and DELETE are accepted only from loopback."
+  },
+  "paths": {
+    "/api/handles/{handle}": {
+      "parameters": [
+        {"name": "handle", "in": "path", "required": true,
+         "description": "prefix/suffix; the '/' may be sent literally or as %2F. Decoded once; '+' is literal.",
+         "schema": {"type": "string", "maxLength": 1024}}
+      ],
+      "get": {
+        "summary": "Resolve a handle",
+        "parameters": [
+          {"$ref": "#/components/parameters/IndexFilter"},
+          {"name": "type", "in": "query", "required": false, "explode": true,
+           "description": "Return only values of this type (repeatable); 'URL' also matches 'URL.x', and 'HS_' ending in '.' matches subtypes.",
+           "schema": {"type": "array", "items": {"type": "string", "minLength": 1}}}
+        ],
+        "responses": {
+          "200": {"description": "The handle's values",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HandleResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Create or replace a handle, or add/replace some of its values",
+        "parameters": [
+          {"name": "index", "in": "query", "required": false, "explode": true,
+           "description": "Add or replace only these values (repeatable); the body must hold exactly the listed indexes.",
+           "schema": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2147483647}}},
+          {"name": "overwrite", "in": "query", "required": false,
+           "description": "false refuses to replace an existing handle (409, code 101) or value (409, code 201).",
+           "schema": {"type": "boolean", "default": true}}
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValuesBody"}}}
+        },
+        "responses": {
+          "200": {"description": "Replaced or updated",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OkResponse"}}}},
+          "201": {"description": "Created",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OkResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "413": {"description": "Body over the configured limit (default 1 MiB)"},
+          "500": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Delete a handle, or some of its values",
+        "parameters": [
+          {"$ref": "#/components/parameters/IndexFilter"}
+        ],
+        "responses": {
+          "200": {"description": "Deleted",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OkResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/handles": {
+      "get": {
+        "summary": "List the handles under a prefix, in stable storage order",
+        "parameters": [
+          {"name": "prefix", "in": "query", "required": true, "schema": {"type": "string"}},
+          {"name": "page", "in": "query", "required": false,
+           "description": "Zero-based page number; cost grows with page * pageSize. Not combinable with after.",
+           "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}},
+          {"name": "pageSize", "in": "query", "required": false,
+           "description": "Handles per page; at most the configured maximum (default 10000).",
+           "schema": {"type": "integer", "minimum": 1, "default": 100}},
+          {"name": "after", "in": "query", "required": false,
+           "description": "The last handle of the previous page: an efficient cursor.",
+           "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "One page",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ListResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "summary": "Liveness",
+        "responses": {
+          "200": {"description": "Alive",
+                  "content": {"application/json": {"schema": {"type": "object", "required": ["status"],
+                    "properties": {"status": {"type": "string", "enum": ["ok"]}}}}}}
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics (text exposition format 0.0.4)",
+        "responses": {
+          "200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        }
+      }
+    },
+    "/api/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "responses": {
+          "200": {"description": "OpenAPI 3.0 document", "content": {"application/json": {"schema": {"type": "object"}}}}
+        }
+      }
+    }
+  },
+  "components": {
+    "parameters": {
+      "IndexFilter": {
+        "name": "index", "in": "query", "required": false, "explode": true,
+        "description": "Only these value indexes (repeatable, each at most once).",
+        "schema": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+      }
+    },
+    "responses": {
+      "Error": {
+        "description": "An error with its Handle response code",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+      }
+    },
+    "schemas": {
+      "ValuesBody": {
+        "type": "object", "required": ["values"], "additionalProperties": false,
+        "properties": {"values": {"type": "array", "maxItems": 1024, "items": {"$ref": "#/components/schemas/HandleValue"}}}
+      },
+      "HandleValue": {
+        "type": "object", "required": ["index", "type", "data"], "additionalProperties": false,
+        "properties": {
+          "index": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+          "type": {"type": "string", "minLength": 1, "maxLength": 255},
+          "data": {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/ValueData"}]},
+          "ttl": {"type": "integer", "minimum": 0, "maximum": 4294967295, "default": 86400},
+          "ttlType": {"oneOf": [{"type": "integer", "enum": [0, 1]}, {"type": "string", "enum": ["relative", "absolute"]}],
+                      "description": "1/absolute: ttl is seconds since the epoch. Sent only when absolute (as 1)."},
+          "permissions": {"type": "string", "pattern": "^[01]{4}$", "default": "1110",
+                          "description": "adminRead adminWrite publicRead publicWrite"},
+          "timestamp": {"type": "string", "format": "date-time", "description": "Set by the server; ignored in requests."},
+          "references": {"type": "array", "maxItems": 64, "items": {"$ref": "#/components/schemas/Reference"}}
+        }
+      },
+      "ValueData": {
+        "type": "object", "required": ["format", "value"], "additionalProperties": false,
+        "properties": {
+          "format": {"type": "string", "enum": ["string", "base64", "hex", "admin", "vlist", "site", "key"]},
+          "value": {"oneOf": [
+            {"type": "string"},
+            {"$ref": "#/components/schemas/AdminData"},
+            {"type": "array", "maxItems": 1024, "items": {"$ref": "#/components/schemas/Reference"}},
+            {"$ref": "#/components/schemas/SiteData"}
+          ]}
+        }
+      },
+      "Reference": {
+        "type": "object", "required": ["handle", "index"], "additionalProperties": false,
+        "properties": {"handle": {"type": "string", "minLength": 1}, "index": {"type": "integer", "minimum": 0, "maximum": 2147483647}}
+      },
+      "AdminData": {
+        "type": "object", "required": ["handle", "index", "permissions"], "additionalProperties": false,
+        "properties": {
+          "handle": {"type": "string", "minLength": 1},
+          "index": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+          "permissions": {"type": "string", "pattern": "^[01]{12}$",
+                          "description": "HS_ADMIN bits, List_Handles (0x0800) first, Add_Handle (0x0001) last"}
+        }
+      },
+      "SiteData": {
+        "type": "object", "additionalProperties": false,
+        "properties": {
+          "version": {"type": "integer", "default": 1},
+          "protocolVersion": {"type": "string", "default": "2.11"},
+          "serialNumber": {"type": "integer", "default": 1},
+          "primaryMask": {"type": "integer", "minimum": 0, "maximum": 255, "default": 128},
+          "hashOption": {"type": "integer", "minimum": 0, "maximum": 255, "default": 0},
+          "hashFilter": {"type": "string", "default": ""},
+          "attributes": {"type": "array", "maxItems": 64, "items": {"type": "object", "required": ["name", "value"],
+            "properties": {"name": {"type": "string"}, "value": {"type": "string"}}}},
+          "servers": {"type": "array", "maxItems": 256, "items": {"$ref": "#/components/schemas/SiteServer"}}
+        }
+      },
+      "SiteServer": {
+        "type": "object", "required": ["address"], "additionalProperties": false,
+        "properties": {
+          "serverId": {"type": "integer", "default": 1},
+          "address": {"type": "string", "description": "IPv4 or IPv6 text; IPv4 is stored as ::a.b.c.d"},
+          "publicKey": {"type": "object", "required": ["format", "value"],
+                        "properties": {"format": {"type": "string", "enum": ["base64", "hex", "key"]}, "value": {"type": "string"}}},
+          "interfaces": {"type": "array", "maxItems": 16, "items": {"type": "object", "required": ["type", "protocol", "port"],
+            "properties": {"type": {"type": "string", "enum": ["admin", "query", "both"]},
+                           "protocol": {"type": "string", "enum": ["UDP", "TCP", "HTTP"]},
+                           "port": {"type": "integer", "minimum": 0, "maximum": 65535}}}}
+        }
+      },
+      "OkResponse": {
+        "type": "object", "required": ["responseCode", "handle"],
+        "properties": {"responseCode": {"type": "integer", "enum": [1]}, "handle": {"type": "string"}}
+      },
+      "HandleResponse": {
+        "type": "object", "required": ["responseCode", "handle", "values"],
+        "properties": {"responseCode": {"type": "integer", "enum": [1]}, "handle": {"type": "string"},
+                       "values": {"type": "array", "items": {"$ref": "#/components/schemas/HandleValue"}}}
+      },
+      "ListResponse": {
+        "type": "object", "required": ["responseCode", "prefix", "pageSize", "handles", "more"],
+        "properties": {"responseCode": {"type": "integer", "enum": [1]}, "prefix": {"type": "string"},
+                       "page": {"type": "integer"}, "after": {"type": "string"}, "pageSize": {"type": "integer"},
+                       "handles": {"type": "array", "items": {"type": "string"}}, "more": {"type": "boolean"}}
+      },
+      "ErrorResponse": {
+        "type": "object", "required": ["responseCode", "message"],
+        "properties": {"responseCode": {"type": "integer"}, "handle": {"type": "string"}, "message": {"type": "string"}}
+      }
+    }
+  }
+}
+)json";
+
+}  // namespace
+
+std::string_view OpenApiDocument() { return kDocument; }
+
+}  // namespace qilian::api

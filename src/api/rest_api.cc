@@ -1,0 +1,173 @@
+#include "api/rest_api.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/query.h"
+#include "api/route_handlers.h"
+#include "api/routes.h"
+#include "api/value_json.h"
+#include "ident/response_code.h"
+
+namespace qilian::api {
+
+using ident::HandleError;
+using ident::ResponseCode;
+
+namespace {
+
+bool IsWrite(std::string_view method) {
+  return method == "PUT" || method == "POST" || method == "DELETE" || method == "PATCH";
+}
+
+// Bounded label values: a client cannot grow the metric set by inventing
+// methods or paths.
+std::string MethodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH"}) {
+    if (method == known) return std::string(known);
+  }
+  return "other";
+}
+
+std::string ReasonOf(ResponseCode code) {
+  switch (code) {
+    case ResponseCode::kHandleNotFound:
+    case ResponseCode::kValuesNotFound:
+      return "not_found";
+    case ResponseCode::kHandleAlreadyExists:
+    case ResponseCode::kValueAlreadyExists:
+      return "conflict";
+    case ResponseCode::kInvalidHandle:
+      return "bad_handle";
+    case ResponseCode::kInvalidValue:
+      return "bad_value";
+    case ResponseCode::kServerNotResponsible:
+      return "not_responsible";
+    case ResponseCode::kError:
+      return "internal";
+    default:
+      return "other";
+  }
+}
+
+}  // namespace
+
+net::HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
+  net::HttpResponse response;
+  response.status = http_status;
+  response.content_type = "application/json";
+  response.body = DumpJson(body);
+  return response;
+}
+
+net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::string_view handle,
+                                int http_status) {
+  ResponseCode code = ident::ResponseCodeOf(status);
+  if (call->error_reason.empty()) call->error_reason = ReasonOf(code);
+  nlohmann::json body = {{"responseCode", static_cast<uint32_t>(code)}};
+  if (!handle.empty()) body["handle"] = std::string(handle);
+  body["message"] = std::string(status.message());
+  return JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
+}
+
+struct RestApi::Impl {
+  ApiContext ctx;
+  RestOptions options;
+
+  net::HttpResponse Dispatch(Call* call, std::string* route_label);
+};
+
+net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) {
+  const net::HttpRequest& request = *call->request;
+  std::string_view param;
+  const RouteInfo* route = MatchRoute(call->path, &param);
+  if (route == nullptr) {
+    call->SetReason("no_route");
+    return ErrorResponse(call,
+                         HandleError(ResponseCode::kOperationNotSupported,
+                                     absl::StrCat("no route for ", request.method, " ",
+                                                  std::string(call->path))),
+                         "", 404);
+  }
+  *route_label = std::string(route->label);
+  bool allowed = false;
+  for (std::string_view m : route->methods) allowed |= (m == request.method);
+  if (!allowed) {
+    call->SetReason("method_not_allowed");
+    std::vector<std::string> methods(route->methods.begin(), route->methods.end());
+    std::string allow = absl::StrJoin(methods, ", ");
+    net::HttpResponse response =
+        ErrorResponse(call,
+                      HandleError(ResponseCode::kOperationNotSupported,
+                                  absl::StrCat("method ", request.method, " is not allowed on ",
+                                               std::string(route->path), "; allowed: ", allow)),
+                      "", 405);
+    response.headers.emplace_back("Allow", allow);
+    return response;
+  }
+  if (IsWrite(request.method) && options.writes_from_loopback_only &&
+      !request.remote_is_loopback) {
+    call->SetReason("forbidden");
+    return ErrorResponse(
+        call,
+        HandleError(ResponseCode::kInsufficientPermissions,
+                    "writes are accepted only from loopback until authentication is configured"),
+        "");
+  }
+  switch (route->id) {
+    case RouteId::kHandle:
+      if (request.method == "GET") return GetHandle(ctx, call, param);
+      if (request.method == "PUT") return PutHandle(ctx, call, param);
+      return DeleteHandle(ctx, call, param);
+    case RouteId::kHandles:
+      return ListHandles(ctx, call);
+    case RouteId::kHealthz:
+      return Healthz(ctx, call);
+    case RouteId::kMetrics:
+      return Metrics(ctx, call);
+    case RouteId::kOpenApi:
+      return OpenApi(ctx, call);
+  }
+  return ErrorResponse(call, HandleError(ResponseCode::kError, "unreachable route"), "");
+}
+
+RestApi::RestApi(ident::Registry* registry, MetricsRegistry* metrics, RestOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->ctx = ApiContext{registry, metrics, &impl_->options};
+}
+
+RestApi::~RestApi() = default;
+
+net::HttpResponse RestApi::Handle(const net::HttpRequest& request) {
+  Call call;
+  call.request = &request;
+  auto [path, query] = SplitTarget(request.target);
+  call.path = path;
+  call.query = query;
+  std::string route_label = "unknown";
+  net::HttpResponse response = impl_->Dispatch(&call, &route_label);
+
+  if (MetricsRegistry* metrics = impl_->ctx.metrics; metrics != nullptr) {
+    metrics
+        ->GetCounter("qilian_http_requests_total",
+                     "REST requests answered, by route, method and HTTP status",
+                     {{"route", route_label},
+                      {"method", MethodLabel(request.method)},
+                      {"code", absl::StrCat(response.status)}})
+        .Inc();
+    if (response.status >= 400) {
+      metrics
+          ->GetCounter("qilian_rest_errors_total", "REST requests rejected, by reason",
+                       {{"reason", call.error_reason.empty() ? "other" : call.error_reason}})
+          .Inc();
+    }
+  }
+  return response;
+}
+
+bool RestApi::MayBlock(const net::HttpRequest& request) { return IsWrite(request.method); }
+
+}  // namespace qilian::api

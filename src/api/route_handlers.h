@@ -1,0 +1,68 @@
+// Internal to the api module: the per-request context and the handler of
+// each route, called by RestApi's router (rest_api.cc) once the route, the
+// method and the write permission have been checked.
+#ifndef QILIAN_API_ROUTE_HANDLERS_H_
+#define QILIAN_API_ROUTE_HANDLERS_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "api/rest_api.h"
+#include "net/http_message.h"
+#include "nlohmann/json.hpp"
+
+namespace qilian::api {
+
+struct ApiContext {
+  ident::Registry* registry;
+  MetricsRegistry* metrics;  // may be null
+  const RestOptions* options;
+};
+
+// One request on its way through the routes.
+struct Call {
+  const net::HttpRequest* request;
+  std::string_view path;   // raw, before percent-decoding
+  std::string_view query;  // raw, after '?'
+  // Why the request was rejected, for qilian_rest_errors_total{reason};
+  // the first reason set wins. Left empty, it is derived from the
+  // response code.
+  std::string error_reason;
+
+  void SetReason(std::string_view reason) {
+    if (error_reason.empty()) error_reason = std::string(reason);
+  }
+  absl::Status Reject(std::string_view reason, absl::Status status) {
+    SetReason(reason);
+    return status;
+  }
+};
+
+net::HttpResponse JsonResponse(int http_status, const nlohmann::json& body);
+
+// `{"responseCode":N,"handle":...,"message":...}` with the HTTP status
+// ident::HttpStatusOf gives for N, unless `http_status` overrides it. An
+// empty `handle` is left out.
+net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::string_view handle,
+                                int http_status = 0);
+
+net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
+net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
+net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
+net::HttpResponse ListHandles(const ApiContext& ctx, Call* call);
+
+net::HttpResponse Healthz(const ApiContext& ctx, Call* call);
+net::HttpResponse Metrics(const ApiContext& ctx, Call* call);
+net::HttpResponse OpenApi(const ApiContext& ctx, Call* call);
+
+// The OpenAPI 3.0 document served at /api/openapi.json (openapi.cc).
+std::string_view OpenApiDocument();
+
+// Refuses any query parameter a route does not take ("unknown query
+// parameter 'foo'", code 4); used by routes that take none.
+absl::Status RequireNoQuery(Call* call);
+
+}  // namespace qilian::api
+
+#endif  // QILIAN_API_ROUTE_HANDLERS_H_

@@ -1,0 +1,32 @@
+#include "api/routes.h"
+
+namespace qilian::api {
+
+const std::vector<RouteInfo>& Routes() {
+  static const std::vector<RouteInfo> routes = {
+      {RouteId::kHandle, "/api/handles/{handle}", "handle", {"GET", "PUT", "DELETE"}},
+      {RouteId::kHandles, "/api/handles", "handles", {"GET"}},
+      {RouteId::kHealthz, "/healthz", "healthz", {"GET"}},
+      {RouteId::kMetrics, "/metrics", "metrics", {"GET"}},
+      {RouteId::kOpenApi, "/api/openapi.json", "openapi", {"GET"}},
+  };
+  return routes;
+}
+
+const RouteInfo* MatchRoute(std::string_view path, std::string_view* param) {
+  for (const RouteInfo& route : Routes()) {
+    size_t brace = route.path.find('{');
+    if (brace == std::string_view::npos) {
+      if (path == route.path) return &route;
+      continue;
+    }
+    std::string_view fixed = route.path.substr(0, brace);
+    if (path.size() >= fixed.size() && path.substr(0, fixed.size()) == fixed) {
+      *param = path.substr(fixed.size());
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace qilian::api

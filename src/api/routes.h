@@ -1,0 +1,34 @@
+// The REST route table: the one list the router matches requests against
+// and the test checks /api/openapi.json against, so the served document
+// cannot silently drift from what the server answers.
+#ifndef QILIAN_API_ROUTES_H_
+#define QILIAN_API_ROUTES_H_
+
+#include <string_view>
+#include <vector>
+
+namespace qilian::api {
+
+enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi };
+
+struct RouteInfo {
+  RouteId id;
+  // OpenAPI path template. A trailing "{param}" matches the rest of the
+  // path (which may contain '/'), so "/api/handles/{handle}" matches
+  // "/api/handles/88.999/a/b".
+  std::string_view path;
+  // The `route` label of qilian_http_requests_total.
+  std::string_view label;
+  std::vector<std::string_view> methods;
+};
+
+const std::vector<RouteInfo>& Routes();
+
+// The route whose template matches `path` (the raw path, before any
+// percent-decoding), or nullptr. `*param` receives the raw text matched by
+// a trailing "{param}".
+const RouteInfo* MatchRoute(std::string_view path, std::string_view* param);
+
+}  // namespace qilian::api
+
+#endif  // QILIAN_API_ROUTES_H_

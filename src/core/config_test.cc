@@ -1,0 +1,177 @@
+#include "core/config.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace qilian {
+namespace {
+
+void ExpectError(std::string_view text, std::string_view message) {
+  absl::StatusOr<Config> c = ParseConfig(text, "q.toml");
+  ASSERT_FALSE(c.ok()) << text;
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(c.status().message()), std::string(message));
+}
+
+TEST(ConfigTest, EmptyTextGivesEveryDefault) {
+  absl::StatusOr<Config> c = ParseConfig("");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->node.prefixes, std::vector<std::string>{"88.999"});
+  EXPECT_EQ(c->node.data_dir, "./var/qilian");
+  EXPECT_FALSE(c->node.case_sensitive_suffix);
+  EXPECT_EQ(c->http.listen, "127.0.0.1");
+  EXPECT_EQ(c->http.port, 8000);
+  EXPECT_EQ(c->http.max_body_bytes, 1048576u);
+  EXPECT_EQ(c->http.header_timeout_ms, 10000u);
+  EXPECT_EQ(c->http.body_timeout_ms, 30000u);
+  EXPECT_EQ(c->http.idle_timeout_ms, 60000u);
+  EXPECT_EQ(c->http.io_threads, 0u);
+  EXPECT_EQ(c->http.worker_threads, 32u);
+  EXPECT_EQ(c->http.max_connections, 10000u);
+  EXPECT_EQ(c->store.backend, "rocksdb");
+  EXPECT_EQ(c->store.block_cache_mb, 64u);
+  EXPECT_EQ(c->store.write_buffer_mb, 32u);
+  EXPECT_TRUE(c->store.sync_writes);
+  EXPECT_EQ(c->log.level, "info");
+  EXPECT_EQ(c->log.format, "text");
+}
+
+TEST(ConfigTest, EveryKeyOverrides) {
+  absl::StatusOr<Config> c = ParseConfig(R"(
+[node]
+prefixes = ["86.100", "86.101.7"]
+data_dir = "/srv/q"
+case_sensitive_suffix = true
+[http]
+listen = "::1"
+port = 0
+max_body_bytes = 4096
+header_timeout_ms = 200
+body_timeout_ms = 300
+idle_timeout_ms = 400
+io_threads = 3
+worker_threads = 5
+max_connections = 7
+[store]
+backend = "memory"
+block_cache_mb = 8
+write_buffer_mb = 4
+sync_writes = false
+[log]
+level = "debug"
+format = "json"
+)");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->node.prefixes, (std::vector<std::string>{"86.100", "86.101.7"}));
+  EXPECT_EQ(c->node.data_dir, "/srv/q");
+  EXPECT_TRUE(c->node.case_sensitive_suffix);
+  EXPECT_EQ(c->http.listen, "::1");
+  EXPECT_EQ(c->http.port, 0);
+  EXPECT_EQ(c->http.max_body_bytes, 4096u);
+  EXPECT_EQ(c->http.header_timeout_ms, 200u);
+  EXPECT_EQ(c->http.body_timeout_ms, 300u);
+  EXPECT_EQ(c->http.idle_timeout_ms, 400u);
+  EXPECT_EQ(c->http.io_threads, 3u);
+  EXPECT_EQ(c->http.worker_threads, 5u);
+  EXPECT_EQ(c->http.max_connections, 7u);
+  EXPECT_EQ(c->store.backend, "memory");
+  EXPECT_EQ(c->store.block_cache_mb, 8u);
+  EXPECT_EQ(c->store.write_buffer_mb, 4u);
+  EXPECT_FALSE(c->store.sync_writes);
+  EXPECT_EQ(c->log.level, "debug");
+  EXPECT_EQ(c->log.format, "json");
+}
+
+TEST(ConfigTest, PartialSectionKeepsOtherDefaults) {
+  absl::StatusOr<Config> c = ParseConfig("[http]\nport = 9000\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->http.port, 9000);
+  EXPECT_EQ(c->http.listen, "127.0.0.1");
+  EXPECT_EQ(c->store.backend, "rocksdb");
+}
+
+TEST(ConfigTest, UnknownKeyIsNamed) {
+  ExpectError("[http]\nprot = 80\n", "q.toml:2:8: unknown configuration key 'http.prot'");
+}
+
+TEST(ConfigTest, UnknownSectionIsNamed) {
+  ExpectError("[htp]\nport = 80\n", "q.toml:1:1: unknown configuration section 'htp'");
+}
+
+TEST(ConfigTest, UnknownTopLevelKeyIsNamed) {
+  ExpectError("port = 80\n", "q.toml:1:8: unknown configuration key 'port'");
+}
+
+TEST(ConfigTest, WrongTypeNamesKeyAndType) {
+  ExpectError("[http]\nport = \"80\"\n", "q.toml:2:8: configuration key 'http.port' must be an integer");
+  ExpectError("[store]\nsync_writes = 1\n",
+              "q.toml:2:15: configuration key 'store.sync_writes' must be a boolean");
+  ExpectError("[node]\ndata_dir = 5\n", "q.toml:2:12: configuration key 'node.data_dir' must be a string");
+  ExpectError("[node]\nprefixes = \"88.999\"\n",
+              "q.toml:2:12: configuration key 'node.prefixes' must be an array of strings");
+  ExpectError("[node]\nprefixes = [1]\n",
+              "q.toml:2:13: configuration key 'node.prefixes' must be an array of strings");
+}
+
+TEST(ConfigTest, OutOfRangeNamesKey) {
+  ExpectError("[http]\nport = 70000\n",
+              "q.toml:2:8: configuration key 'http.port' is out of range: 70000 (allowed 0..65535)");
+  ExpectError("[http]\nworker_threads = 0\n",
+              "q.toml:2:18: configuration key 'http.worker_threads' is out of range: 0 (allowed "
+              "1..4096)");
+  ExpectError("[http]\nmax_body_bytes = -1\n",
+              "q.toml:2:18: configuration key 'http.max_body_bytes' is out of range: -1 (allowed "
+              "1..1073741824)");
+}
+
+TEST(ConfigTest, EnumeratedValuesAreChecked) {
+  ExpectError("[store]\nbackend = \"leveldb\"\n",
+              "q.toml:2:11: configuration key 'store.backend' has invalid value 'leveldb' "
+              "(allowed: rocksdb, memory)");
+  ExpectError("[log]\nformat = \"xml\"\n",
+              "q.toml:2:10: configuration key 'log.format' has invalid value 'xml' (allowed: "
+              "text, json)");
+  ExpectError("[log]\nlevel = \"loud\"\n",
+              "q.toml:2:9: configuration key 'log.level' has invalid value 'loud' (allowed: "
+              "trace, debug, info, warn, error, critical, off)");
+}
+
+TEST(ConfigTest, EmptyValuesAreRefused) {
+  ExpectError("[node]\nprefixes = []\n", "q.toml:2:12: configuration key 'node.prefixes' must not be empty");
+  ExpectError("[node]\nprefixes = [\"88.999/x\"]\n",
+              "q.toml:2:13: configuration key 'node.prefixes' has invalid prefix '88.999/x'");
+  ExpectError("[http]\nlisten = \"\"\n", "q.toml:2:10: configuration key 'http.listen' must not be empty");
+}
+
+TEST(ConfigTest, SyntaxErrorHasPosition) {
+  absl::StatusOr<Config> c = ParseConfig("[http]\nport = = 1\n", "q.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  // The description is toml++'s; the position is ours to guarantee.
+  EXPECT_EQ(c.status().message().substr(0, 11), "q.toml:2:8:");
+}
+
+TEST(ConfigTest, LoadsFile) {
+  std::string path = ::testing::TempDir() + "/qilian_config_test.toml";
+  {
+    std::ofstream out(path);
+    out << "[http]\nport = 8123\n";
+  }
+  absl::StatusOr<Config> c = LoadConfigFile(path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->http.port, 8123);
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  absl::StatusOr<Config> c = LoadConfigFile("/nonexistent/qilian.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(c.status().message(),
+            "cannot read configuration file '/nonexistent/qilian.toml': No such file or directory");
+}
+
+}  // namespace
+}  // namespace qilian

@@ -1,0 +1,618 @@
+#include "net/http_server.h"
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/log.h"
+#include "core/metrics.h"
+
+namespace qilian::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// Bounds how long a rejected client may keep sending after its answer; the
+// drain lets the answer reach it instead of being lost to a TCP reset.
+constexpr std::chrono::milliseconds kLingerTimeout{1000};
+
+bool IsLoopback(const asio::ip::address& a) {
+  if (a.is_v4()) return a.to_v4().is_loopback();
+  const asio::ip::address_v6 v6 = a.to_v6();
+  if (v6.is_loopback()) return true;
+  return v6.is_v4_mapped() &&
+         asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string ErrorBody(int response_code, std::string_view message) {
+  return absl::StrCat("{\"responseCode\":", response_code, ",\"message\":\"",
+                      JsonEscape(message), "\"}");
+}
+
+enum class Reject {
+  kBodyTooLarge,
+  kHeaderTooLarge,
+  kMalformed,
+  kLengthConflict,
+  kHeaderTimeout,
+  kBodyTimeout,
+  kTooManyConnections,
+  kCount,
+};
+
+constexpr std::array<const char*, static_cast<size_t>(Reject::kCount)> kRejectNames = {
+    "body_too_large", "header_too_large", "malformed",          "length_conflict",
+    "header_timeout", "body_timeout",     "too_many_connections"};
+
+}  // namespace
+
+bool IsLoopbackAddress(const std::string& address) {
+  error_code ec;
+  asio::ip::address a = asio::ip::make_address(address, ec);
+  return !ec && IsLoopback(a);
+}
+
+class Session;
+
+// The server proper; HttpServer::Impl only names it for the header.
+
+class ServerCore {
+ public:
+  ServerCore(HttpServerOptions options, HttpHandler handler, HttpMayBlock may_block,
+       MetricsRegistry* metrics)
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        may_block_(std::move(may_block)),
+        metrics_(metrics != nullptr ? metrics : &MetricsRegistry::Default()),
+        acceptor_(asio::make_strand(ioc_)),
+        retry_timer_(acceptor_.get_executor()) {
+    for (size_t i = 0; i < kRejectNames.size(); ++i) {
+      rejected_[i] = &metrics_->GetCounter(
+          "qilian_http_rejected_total",
+          "HTTP requests answered with an error before reaching a handler, by reason.",
+          {{"reason", kRejectNames[i]}});
+    }
+    connections_ = &metrics_->GetGauge("qilian_http_connections", "Open HTTP connections.");
+  }
+
+  absl::Status Start();
+  void Stop();
+  void DoAccept();
+
+  void Register(Session* s, std::weak_ptr<Session> w) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_[s] = std::move(w);
+    connections_->Set(static_cast<int64_t>(sessions_.size()));
+  }
+  void Unregister(Session* s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_.erase(s);
+    connections_->Set(static_cast<int64_t>(sessions_.size()));
+    if (sessions_.empty()) drained_.notify_all();
+  }
+  size_t SessionCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sessions_.size();
+  }
+  void CountReject(Reject r) { rejected_[static_cast<size_t>(r)]->Inc(); }
+
+  const HttpServerOptions options_;
+  const HttpHandler handler_;
+  const HttpMayBlock may_block_;
+  MetricsRegistry* const metrics_;
+  std::array<Counter*, static_cast<size_t>(Reject::kCount)> rejected_{};
+  Gauge* connections_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint16_t> port_{0};
+
+  // Declared before ioc_: sessions still queued in the io_context when it is
+  // destroyed unregister themselves here.
+  std::mutex mu_;
+  std::condition_variable drained_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+
+  asio::io_context ioc_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  std::unique_ptr<asio::thread_pool> pool_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+// One connection. Every member is touched only on the connection's strand
+// (the socket's executor); the worker pool hands results back through it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(ServerCore* server, tcp::socket socket)
+      : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {
+    error_code ec;
+    tcp::endpoint peer = socket_.remote_endpoint(ec);
+    if (!ec) {
+      remote_address_ = peer.address().to_string();
+      remote_is_loopback_ = IsLoopback(peer.address());
+    }
+  }
+  ~Session() { server_->Unregister(this); }
+
+  void Start() {
+    server_->Register(this, weak_from_this());
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+  void RejectBusy() {
+    server_->Register(this, weak_from_this());
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->Fail(503, Reject::kTooManyConnections, 3, "too many connections");
+    });
+  }
+
+  // Called on Stop(): connections waiting for a request close now; those
+  // with a request in flight close after answering it.
+  void Shutdown() {
+    if (phase_ == Phase::kIdle || (phase_ == Phase::kHeader && buffer_.size() == 0)) {
+      Close();
+    }
+  }
+
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+ private:
+  enum class Phase { kIdle, kHeader, kBody, kHandling, kWriting, kClosing, kClosed };
+
+  void Arm(std::chrono::milliseconds d) {
+    uint64_t gen = ++timer_gen_;
+    timed_out_ = false;
+    timer_.expires_after(d);
+    timer_.async_wait([self = shared_from_this(), gen](error_code ec) {
+      if (ec || gen != self->timer_gen_) return;
+      self->timed_out_ = true;
+      error_code ignored;
+      self->socket_.cancel(ignored);
+    });
+  }
+
+  void Disarm() {
+    ++timer_gen_;
+    timer_.cancel();
+  }
+
+  // Waits, without a request in progress, for the next one to begin.
+  void WaitIdle() {
+    phase_ = Phase::kIdle;
+    Arm(server_->options_.idle_timeout);
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+      if (ec || self->server_->stopping_) {
+        self->Close();  // idle timeout or peer gone: nothing to say
+        return;
+      }
+      self->ReadHeader();
+    });
+  }
+
+  void ReadHeader() {
+    if (server_->stopping_ && buffer_.size() == 0) {
+      Close();
+      return;
+    }
+    phase_ = Phase::kHeader;
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
+    parser_->body_limit(server_->options_.max_body_bytes);
+    Arm(server_->options_.header_timeout);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted && timed_out_) {
+        Fail(408, Reject::kHeaderTimeout, 4,
+             absl::StrCat("request header not received within ",
+                          server_->options_.header_timeout.count(), " ms"));
+      } else if (IsDisconnect(ec)) {
+        Close();
+      } else if (ec == http::error::header_limit) {
+        Fail(431, Reject::kHeaderTooLarge, 4,
+             absl::StrCat("request header section exceeds ", server_->options_.max_header_bytes,
+                          " bytes"));
+      } else if (ec == http::error::body_limit) {
+        FailBodyTooLarge();
+      } else if (ec == http::error::bad_content_length ||
+                 ec == http::error::bad_transfer_encoding) {
+        // Beast stops at the offending field, so the fields already stored
+        // tell which framing rule the request broke.
+        const auto& msg = parser_->get();
+        bool has_cl = msg.count(http::field::content_length) > 0;
+        bool has_te = msg.count(http::field::transfer_encoding) > 0;
+        if ((ec == http::error::bad_content_length && has_te) ||
+            (ec == http::error::bad_transfer_encoding && has_cl)) {
+          FailConflict();
+        } else if (ec == http::error::bad_content_length && has_cl) {
+          Fail(400, Reject::kLengthConflict, 4,
+               "malformed HTTP request: conflicting Content-Length values");
+        } else {
+          FailMalformed(ec.message());
+        }
+      } else {
+        FailMalformed(ec.message());
+      }
+      return;
+    }
+    const auto& msg = parser_->get();
+    if (msg.count(http::field::transfer_encoding) > 0) {
+      // Beast accepts Content-Length after a Transfer-Encoding that does not
+      // end in chunked, and reads no body for such a coding at all; either
+      // way the body's end would be ambiguous (request smuggling).
+      if (msg.count(http::field::content_length) > 0) {
+        FailConflict();
+        return;
+      }
+      if (!parser_->chunked()) {
+        FailMalformed("unsupported Transfer-Encoding");
+        return;
+      }
+    }
+    if (parser_->is_done()) {
+      Dispatch();
+      return;
+    }
+    auto expect = msg.find(http::field::expect);
+    if (expect != msg.end() && msg.version() >= 11 &&
+        beast::iequals(expect->value(), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      Arm(server_->options_.body_timeout);
+      asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = shared_from_this()](error_code ec, size_t) {
+                          if (ec) {
+                            self->Close();
+                            return;
+                          }
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    phase_ = Phase::kBody;
+    Arm(server_->options_.body_timeout);
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  void OnBody(error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (!ec) {
+      Dispatch();
+    } else if (ec == asio::error::operation_aborted && timed_out_) {
+      Fail(408, Reject::kBodyTimeout, 4,
+           absl::StrCat("request body not received within ",
+                        server_->options_.body_timeout.count(), " ms"));
+    } else if (ec == http::error::body_limit) {
+      FailBodyTooLarge();
+    } else if (IsDisconnect(ec)) {
+      Close();
+    } else {
+      FailMalformed(ec.message());
+    }
+  }
+
+  void Dispatch() {
+    Disarm();
+    phase_ = Phase::kHandling;
+    auto& msg = parser_->get();
+    auto request = std::make_shared<HttpRequest>();
+    request->method = std::string(msg.method_string());
+    request->target = std::string(msg.target());
+    for (const auto& field : msg) {
+      request->headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
+                                    std::string(field.value()));
+    }
+    request->body = std::move(msg.body());
+    request->remote_address = remote_address_;
+    request->remote_is_loopback = remote_is_loopback_;
+    bool keep_alive = msg.keep_alive();
+    parser_.reset();
+
+    if (server_->may_block_ && server_->may_block_(*request)) {
+      asio::post(*server_->pool_, [self = shared_from_this(), request, keep_alive] {
+        auto response = std::make_shared<HttpResponse>(self->CallHandler(*request));
+        asio::post(self->socket_.get_executor(), [self, response, keep_alive] {
+          self->Respond(std::move(*response), keep_alive);
+        });
+      });
+      return;
+    }
+    Respond(CallHandler(*request), keep_alive);
+  }
+
+  HttpResponse CallHandler(const HttpRequest& request) {
+    // The boundary where a handler's exception (allocation failure, a
+    // library that throws) becomes an answer instead of killing a thread.
+    try {
+      return server_->handler_(request);
+    } catch (const std::exception& e) {
+      LogError("http.handler_exception", {{"what", e.what()}, {"target", request.target}});
+    } catch (...) {
+      LogError("http.handler_exception", {{"target", request.target}});
+    }
+    HttpResponse r;
+    r.status = 500;
+    r.body = ErrorBody(2, "internal error");
+    return r;
+  }
+
+  void Respond(HttpResponse response, bool keep_alive) {
+    if (phase_ == Phase::kClosed) return;
+    keep_alive = keep_alive && !server_->stopping_;
+    Write(std::move(response), keep_alive, /*linger=*/false);
+  }
+
+  void Write(HttpResponse response, bool keep_alive, bool linger) {
+    phase_ = Phase::kWriting;
+    response_.emplace(static_cast<http::status>(response.status), 11);
+    response_->set(http::field::server, "qiliand");
+    if (!response.content_type.empty()) {
+      response_->set(http::field::content_type, response.content_type);
+    }
+    for (const auto& [k, v] : response.headers) response_->insert(k, v);
+    response_->body() = std::move(response.body);
+    response_->keep_alive(keep_alive);
+    response_->prepare_payload();
+    // A client that stops reading must not hold the connection forever.
+    Arm(server_->options_.idle_timeout);
+    http::async_write(socket_, *response_,
+                      [self = shared_from_this(), keep_alive, linger](error_code ec, size_t) {
+                        self->OnWrite(ec, keep_alive, linger);
+                      });
+  }
+
+  void OnWrite(error_code ec, bool keep_alive, bool linger) {
+    Disarm();
+    response_.reset();
+    if (ec) {
+      Close();
+    } else if (linger) {
+      LingerClose();
+    } else if (!keep_alive || server_->stopping_) {
+      LingerClose();
+    } else if (buffer_.size() > 0) {
+      ReadHeader();  // a pipelined request is already buffered
+    } else {
+      WaitIdle();
+    }
+  }
+
+  void FailBodyTooLarge() {
+    Fail(413, Reject::kBodyTooLarge, 2,
+         absl::StrCat("request body exceeds ", server_->options_.max_body_bytes, " bytes"));
+  }
+  void FailConflict() {
+    Fail(400, Reject::kLengthConflict, 4,
+         "malformed HTTP request: both Content-Length and Transfer-Encoding present");
+  }
+  void FailMalformed(std::string_view what) {
+    Fail(400, Reject::kMalformed, 4, absl::StrCat("malformed HTTP request: ", std::string(what)));
+  }
+
+  // Answers once and closes: after a framing error the rest of the stream
+  // cannot be trusted.
+  void Fail(int status, Reject reason, int response_code, std::string_view message) {
+    server_->CountReject(reason);
+    parser_.reset();
+    HttpResponse r;
+    r.status = status;
+    r.body = ErrorBody(response_code, message);
+    Write(std::move(r), /*keep_alive=*/false, /*linger=*/true);
+  }
+
+  // Half-closes, then reads and discards until the peer closes or a short
+  // deadline passes, so the response is not destroyed by a reset.
+  void LingerClose() {
+    phase_ = Phase::kClosing;
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    Arm(kLingerTimeout);
+    Drain();
+  }
+
+  void Drain() {
+    socket_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](error_code ec, size_t) {
+                              if (ec) {
+                                self->Close();
+                              } else {
+                                self->Drain();
+                              }
+                            });
+  }
+
+  void Close() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    Disarm();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  static bool IsDisconnect(error_code ec) {
+    return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+           ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::operation_aborted;
+  }
+
+  ServerCore* const server_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  uint64_t timer_gen_ = 0;
+  bool timed_out_ = false;
+  Phase phase_ = Phase::kHeader;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::array<char, 4096> drain_{};
+  std::string remote_address_;
+  bool remote_is_loopback_ = false;
+};
+
+absl::Status ServerCore::Start() {
+  error_code ec;
+  asio::ip::address address = asio::ip::make_address(options_.listen, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid listen address '", options_.listen, "': ", ec.message()));
+  }
+  tcp::endpoint endpoint(address, options_.port);
+  auto fail = [&](const char* what) {
+    return absl::UnavailableError(absl::StrCat("cannot ", what, " ", address.to_string(), ":",
+                                               options_.port, ": ", ec.message()));
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open socket for");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("set SO_REUSEADDR on");
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  port_ = acceptor_.local_endpoint(ec).port();
+
+  unsigned io_threads = options_.io_threads;
+  if (io_threads == 0) io_threads = std::max(1u, std::thread::hardware_concurrency());
+  pool_ = std::make_unique<asio::thread_pool>(std::max(1u, options_.worker_threads));
+  work_.emplace(ioc_.get_executor());
+  asio::dispatch(acceptor_.get_executor(), [this] { DoAccept(); });
+  for (unsigned i = 0; i < io_threads; ++i) {
+    threads_.emplace_back([this] { ioc_.run(); });
+  }
+  started_ = true;
+  return absl::OkStatus();
+}
+
+void ServerCore::DoAccept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
+    if (stopping_ || !acceptor_.is_open()) return;
+    if (ec) {
+      // Out of descriptors or similar: back off instead of spinning.
+      LogWarn("http.accept_failed", {{"error", ec.message()}});
+      retry_timer_.expires_after(std::chrono::milliseconds(50));
+      retry_timer_.async_wait([this](error_code e) {
+        if (!e && !stopping_) DoAccept();
+      });
+      return;
+    }
+    bool full = SessionCount() >= options_.max_connections;
+    auto session = std::make_shared<Session>(this, std::move(socket));
+    if (full) {
+      session->RejectBusy();
+    } else {
+      session->Start();
+    }
+    DoAccept();
+  });
+}
+
+void ServerCore::Stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  std::promise<void> closed;
+  asio::post(acceptor_.get_executor(), [this, &closed] {
+    error_code ignored;
+    acceptor_.close(ignored);
+    retry_timer_.cancel();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [ptr, weak] : sessions_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) {
+    asio::post(s->executor(), [s] { s->Shutdown(); });
+  }
+  live.clear();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    drained_.wait_for(lock, options_.drain_timeout, [this] { return sessions_.empty(); });
+  }
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  pool_->join();
+}
+
+class HttpServer::Impl : public ServerCore {
+ public:
+  using ServerCore::ServerCore;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, HttpMayBlock may_block,
+                       MetricsRegistry* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(may_block),
+                                   metrics)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Start() { return impl_->Start(); }
+
+uint16_t HttpServer::port() const { return impl_->port_; }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace qilian::net
