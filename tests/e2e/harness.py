@@ -72,7 +72,8 @@ class Qiliand:
                 if m and not found.is_set():
                     self.port = int(m.group(2))
                     found.set()
-        threading.Thread(target=pump, daemon=True).start()
+        self._pump = threading.Thread(target=pump, daemon=True)
+        self._pump.start()
         while not found.wait(0.05):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.proc.kill()
@@ -87,16 +88,22 @@ class Qiliand:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self._pump.join(timeout=5)  # the pipe reaches EOF once the process is gone
+            self.proc.stdout.close()
 
     def stop(self):
         """SIGTERM and wait: the graceful path."""
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                return self.proc.wait(timeout=30)
+                self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 raise
+            finally:
+                self._pump.join(timeout=5)
+                self.proc.stdout.close()
         return self.proc.returncode if self.proc else None
 
     def __enter__(self):
