@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "api/json_text.h"
 #include "api/query.h"
 #include "api/route_handlers.h"
 #include "api/value_json.h"
@@ -159,11 +160,18 @@ net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view 
   filter.types = params->types;
   auto record = ctx.registry->Get(*handle, filter);
   if (!record.ok()) return ErrorResponse(call, record.status(), *handle);
-  json values = json::array();
-  for (const auto& value : record->values) values.push_back(ValueToJson(value));
-  json body = OkBody(*handle);
-  body["values"] = std::move(values);
-  return JsonResponse(200, body);
+  // Written directly (json_text.h): the same bytes as dumping a DOM of
+  // OkBody plus "values", at a fraction of the cost.
+  net::HttpResponse response;
+  response.body = R"({"handle":)";
+  AppendJsonString(*handle, &response.body);
+  response.body += R"(,"responseCode":1,"values":[)";
+  for (size_t i = 0; i < record->values.size(); ++i) {
+    if (i > 0) response.body.push_back(',');
+    AppendValueJson(record->values[i], &response.body);
+  }
+  response.body += "]}";
+  return response;
 }
 
 net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle) {

@@ -1,5 +1,7 @@
 #include "api/value_json.h"
 
+#include "api/json_text.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -558,8 +560,9 @@ bool IsValidUtf8(std::string_view text) {
 }
 
 std::string FormatTimestamp(uint32_t seconds) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(seconds),
-                          absl::UTCTimeZone());
+  std::string out;
+  AppendTimestamp(seconds, &out);
+  return out;
 }
 
 std::string DumpJson(const json& j) {
@@ -689,6 +692,40 @@ absl::StatusOr<std::vector<ident::HandleValue>> ValuesFromBody(std::string_view 
   QL_RETURN_IF_ERROR(CheckObject(doc, "body", {"values"}));
   QL_ASSIGN_OR_RETURN(const json* values, Field(doc, "body", "values", true));
   return ValuesFromJson(*values);
+}
+
+void AppendValueJson(const ident::HandleValue& value, std::string* out) {
+  // Typed data (HS_ADMIN, HS_VLIST, HS_SITE, keys) and a type that is not
+  // UTF-8 take the DOM path; they are rare in resolution answers. Keys are
+  // written in nlohmann's (sorted) order so both paths give the same bytes.
+  const bool typed = value.type == ident::kTypeAdmin || value.type == ident::kTypeVList ||
+                     value.type == ident::kTypeSite || value.type == ident::kTypePubKey ||
+                     value.type == ident::kTypeSecKey;
+  if (typed || !IsValidUtf8(value.type)) {
+    out->append(DumpJson(ValueToJson(value)));
+    return;
+  }
+  if (IsPrintableText(value.data)) {
+    out->append(R"({"data":{"format":"string","value":)");
+    AppendJsonString(value.data, out);
+  } else {
+    out->append(R"({"data":{"format":"base64","value":")");
+    out->append(absl::Base64Escape(value.data));
+    out->push_back('"');
+  }
+  absl::StrAppend(out, R"(},"index":)", value.index, R"(,"permissions":")",
+                  BitString(value.permissions & 0x0f, 4), "\"");
+  if (!value.references.empty()) {
+    out->append(R"(,"references":)");
+    out->append(DumpJson(ReferencesToJson(value.references)));
+  }
+  out->append(R"(,"timestamp":")");
+  AppendTimestamp(value.timestamp, out);
+  absl::StrAppend(out, R"(","ttl":)", value.ttl);
+  if (value.ttl_type == ident::TtlType::kAbsolute) out->append(R"(,"ttlType":1)");
+  out->append(R"(,"type":)");
+  AppendJsonString(value.type, out);
+  out->push_back('}');
 }
 
 json ValueToJson(const ident::HandleValue& value) {

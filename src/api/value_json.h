@@ -45,6 +45,11 @@ absl::StatusOr<std::vector<ident::HandleValue>> ValuesFromBody(std::string_view 
 // HS_PUBKEY/HS_SECKEY -> key, printable UTF-8 -> string, otherwise base64.
 nlohmann::json ValueToJson(const ident::HandleValue& value);
 
+// Appends exactly DumpJson(ValueToJson(value)) to `out`, writing text
+// values directly instead of building a DOM: resolution answers are mostly
+// such values, and the DOM was the largest cost of a REST resolution.
+void AppendValueJson(const ident::HandleValue& value, std::string* out);
+
 // "2026-11-28T18:00:00Z" for seconds since the epoch.
 std::string FormatTimestamp(uint32_t seconds);
 

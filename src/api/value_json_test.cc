@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/json_text.h"
 #include "gtest/gtest.h"
 #include "ident/response_code.h"
 #include "ident/value_codec.h"
@@ -339,6 +340,71 @@ TEST(ValueJsonTest, Utf8Validator) {
 TEST(ValueJsonTest, DumpNeverThrows) {
   json j = {{"k", std::string("\xff")}};
   EXPECT_EQ(DumpJson(j), "{\"k\":\"\xef\xbf\xbd\"}");
+}
+
+}  // namespace
+}  // namespace qilian::api
+
+namespace qilian::api {
+namespace {
+
+TEST(JsonTextTest, TimestampsMatchTheCalendar) {
+  EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatTimestamp(951782400), "2000-02-29T00:00:00Z");
+  EXPECT_EQ(FormatTimestamp(1709164799), "2024-02-28T23:59:59Z");
+  EXPECT_EQ(FormatTimestamp(1795890421), "2026-11-28T18:27:01Z");
+  EXPECT_EQ(FormatTimestamp(4294967295u), "2106-02-07T06:28:15Z");
+}
+
+TEST(JsonTextTest, StringEscapesMatchNlohmann) {
+  const std::string samples[] = {"", "plain", "quote\" back\\slash", "tab\tnl\ncr\r",
+                                 std::string("nul\0x\x01\x1f\x7f", 9), "标识解析 ✓", "\b\f"};
+  for (const std::string& s : samples) {
+    std::string out;
+    AppendJsonString(s, &out);
+    EXPECT_EQ(out, nlohmann::json(s).dump()) << s;
+  }
+}
+
+// The direct writer and the DOM must give the same bytes for every kind of
+// value, or REST answers would differ by how they were built.
+TEST(JsonTextTest, AppendValueJsonMatchesTheDom) {
+  std::vector<ident::HandleValue> values;
+  ident::HandleValue v;
+  v.index = 1;
+  v.type = "URL";
+  v.data = "https://example.org/a?b=\"c\"\n";
+  v.timestamp = 1795890421;
+  values.push_back(v);
+  v.type = "X-BIN";
+  v.data = std::string("\x00\xff\x10", 3);
+  v.ttl_type = ident::TtlType::kAbsolute;
+  v.ttl = 1900000000;
+  v.permissions = 0x0a;
+  values.push_back(v);
+  v.type = "EMAIL";
+  v.data = "";
+  v.ttl_type = ident::TtlType::kRelative;
+  v.references = {{"88.999/REF", 3}, {"0.NA/88.999", 200}};
+  values.push_back(v);
+  v.references.clear();
+  v.type = "X-\"quoted\" 类型";
+  v.data = "数据";
+  values.push_back(v);
+  v.type = "HS_ADMIN";
+  v.data = ident::EncodeAdminData({ident::admin_perm::kAll, "0.NA/88.999", 200});
+  values.push_back(v);
+  v.type = "HS_PUBKEY";
+  v.data = "key-bytes";
+  values.push_back(v);
+  v.type = std::string("BAD\xff", 4);
+  v.data = "x";
+  values.push_back(v);
+  for (const auto& value : values) {
+    std::string direct;
+    AppendValueJson(value, &direct);
+    EXPECT_EQ(direct, DumpJson(ValueToJson(value))) << value.type;
+  }
 }
 
 }  // namespace
