@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -131,7 +132,9 @@ struct Family {
 }  // namespace
 
 struct MetricsRegistry::Impl {
-  mutable std::mutex mu;
+  // Lookups of existing metrics (every request) take the lock shared;
+  // only the first use of a name and label set takes it exclusively.
+  mutable std::shared_mutex mu;
   std::map<std::string, Family, std::less<>> families;
   std::vector<std::function<void()>> collectors;
   bool process_collector = false;
@@ -155,9 +158,33 @@ struct MetricsRegistry::Impl {
 MetricsRegistry::MetricsRegistry() : impl_(std::make_unique<Impl>()) {}
 MetricsRegistry::~MetricsRegistry() = default;
 
+namespace {
+
+// The metric of `family_member` (Family::counters etc.) with `labels` if it
+// exists, found under a shared lock; nullptr otherwise.
+template <typename T, typename Member>
+T* FindExisting(const std::map<std::string, Family, std::less<>>& families,
+                std::string_view name, MetricType type, Member family_member,
+                const MetricLabels& labels) {
+  auto family = families.find(name);
+  if (family == families.end() || family->second.type != type) return nullptr;
+  const auto& metrics = family->second.*family_member;
+  auto it = metrics.find(labels);
+  return it == metrics.end() ? nullptr : it->second.get();
+}
+
+}  // namespace
+
 Counter& MetricsRegistry::GetCounter(std::string_view name, std::string_view help,
                                      const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  {
+    std::shared_lock lock(impl_->mu);
+    if (auto* c = FindExisting<Counter>(impl_->families, name, MetricType::kCounter,
+                                        &Family::counters, labels)) {
+      return *c;
+    }
+  }
+  std::unique_lock lock(impl_->mu);
   auto& slot = impl_->GetFamily(name, help, MetricType::kCounter).counters[labels];
   if (!slot) slot = std::make_unique<Counter>();
   return *slot;
@@ -165,7 +192,14 @@ Counter& MetricsRegistry::GetCounter(std::string_view name, std::string_view hel
 
 Gauge& MetricsRegistry::GetGauge(std::string_view name, std::string_view help,
                                  const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  {
+    std::shared_lock lock(impl_->mu);
+    if (auto* g = FindExisting<Gauge>(impl_->families, name, MetricType::kGauge,
+                                      &Family::gauges, labels)) {
+      return *g;
+    }
+  }
+  std::unique_lock lock(impl_->mu);
   auto& slot = impl_->GetFamily(name, help, MetricType::kGauge).gauges[labels];
   if (!slot) slot = std::make_unique<Gauge>();
   return *slot;
@@ -173,14 +207,21 @@ Gauge& MetricsRegistry::GetGauge(std::string_view name, std::string_view help,
 
 Histogram& MetricsRegistry::GetHistogram(std::string_view name, std::string_view help,
                                          std::vector<double> bounds, const MetricLabels& labels) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  {
+    std::shared_lock lock(impl_->mu);
+    if (auto* h = FindExisting<Histogram>(impl_->families, name, MetricType::kHistogram,
+                                          &Family::histograms, labels)) {
+      return *h;
+    }
+  }
+  std::unique_lock lock(impl_->mu);
   auto& slot = impl_->GetFamily(name, help, MetricType::kHistogram).histograms[labels];
   if (!slot) slot = std::make_unique<Histogram>(std::move(bounds));
   return *slot;
 }
 
 void MetricsRegistry::AddCollector(std::function<void()> collector) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   impl_->collectors.push_back(std::move(collector));
 }
 
@@ -188,12 +229,12 @@ std::string MetricsRegistry::RenderPrometheus() const {
   // Collectors update gauges through this registry, so they run unlocked.
   std::vector<std::function<void()>> collectors;
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    std::unique_lock lock(impl_->mu);
     collectors = impl_->collectors;
   }
   for (const auto& c : collectors) c();
 
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::shared_lock lock(impl_->mu);
   std::string out;
   for (const auto& [name, f] : impl_->families) {
     absl::StrAppend(&out, "# HELP ", name, " ", EscapeHelp(f.help), "\n");
@@ -271,7 +312,7 @@ int64_t ProcessStartSeconds() {
 
 void RegisterProcessCollector(MetricsRegistry& registry) {
   {
-    std::lock_guard<std::mutex> lock(registry.impl_->mu);
+    std::unique_lock lock(registry.impl_->mu);
     if (registry.impl_->process_collector) return;
     registry.impl_->process_collector = true;
   }
