@@ -14,6 +14,7 @@
 #include "api/value_json.h"
 #include "core/status.h"
 #include "ident/handle_name.h"
+#include "ident/processor.h"
 #include "ident/response_code.h"
 
 namespace qilian::api {
@@ -155,20 +156,23 @@ net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view 
   if (!handle.ok()) return ErrorResponse(call, handle.status(), "");
   auto params = ParseParams(ctx, call, {"index", "type"});
   if (!params.ok()) return ErrorResponse(call, params.status(), *handle);
-  ident::ValueFilter filter;
-  filter.indexes = params->indexes;
-  filter.types = params->types;
-  auto record = ctx.registry->Get(*handle, filter);
-  if (!record.ok()) return ErrorResponse(call, record.status(), *handle);
+  ident::Request request;
+  request.op = ident::OpCode::kResolution;
+  request.handle = *handle;
+  request.indexes = std::move(params->indexes);
+  request.types = std::move(params->types);
+  request.peer = PeerOf(*call->request);
+  ident::Response record = ctx.processor->Process(request);
+  if (!record.ok()) return ErrorResponse(call, StatusOf(record), *handle);
   // Written directly (json_text.h): the same bytes as dumping a DOM of
   // OkBody plus "values", at a fraction of the cost.
   net::HttpResponse response;
   response.body = R"({"handle":)";
   AppendJsonString(*handle, &response.body);
   response.body += R"(,"responseCode":1,"values":[)";
-  for (size_t i = 0; i < record->values.size(); ++i) {
+  for (size_t i = 0; i < record.values.size(); ++i) {
     if (i > 0) response.body.push_back(',');
-    AppendValueJson(record->values[i], &response.body);
+    AppendValueJson(record.values[i], &response.body);
   }
   response.body += "]}";
   return response;
@@ -185,10 +189,13 @@ net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view 
     call->SetReason(syntax ? "malformed_json" : "bad_value");
     return ErrorResponse(call, values.status(), *handle);
   }
-  absl::StatusOr<ident::WriteOutcome> outcome;
-  if (params->indexes.empty()) {
-    outcome = ctx.registry->Replace(*handle, std::move(*values), params->overwrite);
-  } else {
+  ident::Request request;
+  request.op = ident::OpCode::kCreateHandle;
+  request.handle = *handle;
+  request.op_flags = params->overwrite ? ident::op_flag::kOverwrite : 0;
+  request.put_values_only = !params->indexes.empty();
+  request.peer = PeerOf(*call->request);
+  if (!params->indexes.empty()) {
     // With index= the body must hold exactly the listed values: a value at
     // another index would otherwise be silently dropped or silently added.
     const auto& listed = params->indexes;
@@ -216,10 +223,12 @@ net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view 
             *handle);
       }
     }
-    outcome = ctx.registry->PutValues(*handle, std::move(*values), params->overwrite);
   }
-  if (!outcome.ok()) return ErrorResponse(call, outcome.status(), *handle);
-  return JsonResponse(*outcome == ident::WriteOutcome::kCreated ? 201 : 200, OkBody(*handle));
+  request.values = std::move(*values);
+  ident::Response response = ctx.processor->Process(request);
+  if (!response.ok()) return ErrorResponse(call, StatusOf(response), *handle);
+  return JsonResponse(response.outcome == ident::WriteOutcome::kCreated ? 201 : 200,
+                      OkBody(*handle));
 }
 
 net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle) {
@@ -227,10 +236,13 @@ net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_vi
   if (!handle.ok()) return ErrorResponse(call, handle.status(), "");
   auto params = ParseParams(ctx, call, {"index"});
   if (!params.ok()) return ErrorResponse(call, params.status(), *handle);
-  absl::Status status = params->indexes.empty()
-                            ? ctx.registry->Delete(*handle)
-                            : ctx.registry->RemoveValues(*handle, params->indexes);
-  if (!status.ok()) return ErrorResponse(call, status, *handle);
+  ident::Request request;
+  request.op = params->indexes.empty() ? ident::OpCode::kDeleteHandle : ident::OpCode::kRemoveValue;
+  request.handle = *handle;
+  request.indexes = std::move(params->indexes);
+  request.peer = PeerOf(*call->request);
+  ident::Response response = ctx.processor->Process(request);
+  if (!response.ok()) return ErrorResponse(call, StatusOf(response), *handle);
   return JsonResponse(200, OkBody(*handle));
 }
 
@@ -252,24 +264,34 @@ net::HttpResponse ListHandles(const ApiContext& ctx, Call* call) {
   std::string cursor = params->after.value_or("");
   // Page N is found by walking the N * pageSize handles before it; `after`
   // (the last handle of the previous page) gets there in one step.
+  // The processor lists the prefix handle 0.NA/<prefix>, as the native
+  // protocol names it.
+  auto list = [&](const std::string& after, size_t size) {
+    ident::Request request;
+    request.op = ident::OpCode::kListHandles;
+    request.handle = absl::StrCat("0.NA/", prefix);
+    request.list_after = after;
+    request.list_page_size = size;
+    request.peer = PeerOf(*call->request);
+    return ctx.processor->Process(request);
+  };
   uint64_t skip = page * page_size;
   bool exhausted = false;
   while (skip > 0) {
-    auto chunk = ctx.registry->List(prefix, cursor, std::min<uint64_t>(skip, kSkipChunk));
-    if (!chunk.ok()) return ErrorResponse(call, chunk.status(), "");
-    skip -= std::min<uint64_t>(skip, chunk->handles.size());
-    if (chunk->handles.empty() || !chunk->more) {
+    ident::Response chunk = list(cursor, std::min<uint64_t>(skip, kSkipChunk));
+    if (!chunk.ok()) return ErrorResponse(call, StatusOf(chunk), "");
+    skip -= std::min<uint64_t>(skip, chunk.handles.size());
+    if (chunk.handles.empty() || !chunk.more) {
       // The listing ends before the requested page starts.
       exhausted = true;
       break;
     }
-    cursor = chunk->handles.back();
+    cursor = chunk.handles.back();
   }
-  ident::ListPage result;
+  ident::Response result;
   if (!exhausted) {
-    auto listed = ctx.registry->List(prefix, cursor, page_size);
-    if (!listed.ok()) return ErrorResponse(call, listed.status(), "");
-    result = std::move(*listed);
+    result = list(cursor, page_size);
+    if (!result.ok()) return ErrorResponse(call, StatusOf(result), "");
   }
   json body = {{"responseCode", static_cast<int>(ResponseCode::kSuccess)}, {"prefix", prefix}};
   if (params->after) {

@@ -124,6 +124,57 @@ constexpr std::string_view kDocument = R"json({
           "200": {"description": "OpenAPI 3.0 document", "content": {"application/json": {"schema": {"type": "object"}}}}
         }
       }
+    },
+    "/api/enterprises": {
+      "post": {
+        "summary": "Register an enterprise and allocate it the next derived prefix (writes its prefix handle 0.NA/<prefix>)",
+        "parameters": [],
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnterpriseInput"}}}
+        },
+        "responses": {
+          "201": {"description": "Registered",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnterpriseResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "get": {
+        "summary": "List enterprises by id",
+        "parameters": [
+          {"name": "page", "in": "query", "required": false, "description": "Zero-based page number.",
+           "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}},
+          {"name": "pageSize", "in": "query", "required": false,
+           "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+        ],
+        "responses": {
+          "200": {"description": "One page",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnterpriseListResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/enterprises/{id}": {
+      "parameters": [
+        {"name": "id", "in": "path", "required": true,
+         "description": "The enterprise id (a decimal number) or its 18-character unified social credit code.",
+         "schema": {"type": "string"}}
+      ],
+      "get": {
+        "summary": "Get an enterprise by id or credit code",
+        "responses": {
+          "200": {"description": "The enterprise",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EnterpriseResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
     }
   },
   "components": {
@@ -229,7 +280,53 @@ constexpr std::string_view kDocument = R"json({
       },
       "ErrorResponse": {
         "type": "object", "required": ["responseCode", "message"],
-        "properties": {"responseCode": {"type": "integer"}, "handle": {"type": "string"}, "message": {"type": "string"}}
+        "properties": {"responseCode": {"type": "integer"}, "handle": {"type": "string"},
+                       "field": {"type": "string", "description": "The request field at fault (enterprise routes), e.g. creditCode or contact.email"},
+                       "message": {"type": "string"}}
+      },
+      "EnterpriseInput": {
+        "type": "object", "required": ["name", "creditCode", "industry", "region", "contact"], "additionalProperties": false,
+        "properties": {
+          "name": {"type": "string", "minLength": 1, "maxLength": 200},
+          "creditCode": {"type": "string", "pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$",
+                         "description": "Unified social credit code (GB 32100-2015), check characters verified"},
+          "industry": {"type": "string", "description": "GB/T 4754-2017: section letter A-T, or a 2-, 3- or 4-digit code, optionally after its section letter (C1311)"},
+          "region": {"type": "string", "pattern": "^[0-9]{6}$", "description": "GB/T 2260 administrative division code"},
+          "contact": {"$ref": "#/components/schemas/EnterpriseContact"}
+        }
+      },
+      "EnterpriseContact": {
+        "type": "object", "required": ["name", "phone"], "additionalProperties": false,
+        "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
+                       "phone": {"type": "string", "description": "5 to 20 digits; a leading +, spaces, -, ( and ) allowed"},
+                       "email": {"type": "string", "maxLength": 254}}
+      },
+      "Enterprise": {
+        "type": "object",
+        "required": ["id", "name", "creditCode", "industry", "region", "contact", "prefix", "prefixHandle", "createdAt"],
+        "properties": {
+          "id": {"type": "integer", "minimum": 1},
+          "name": {"type": "string"},
+          "creditCode": {"type": "string"},
+          "industry": {"type": "string", "description": "Canonical: the section letter, or the digits"},
+          "industrySection": {"type": "string"},
+          "industrySectionName": {"type": "string"},
+          "region": {"type": "string"},
+          "contact": {"$ref": "#/components/schemas/EnterpriseContact"},
+          "prefix": {"type": "string", "description": "The allocated derived prefix, e.g. 88.999.7"},
+          "prefixHandle": {"type": "string", "description": "0.NA/<prefix>, resolvable at /api/handles/"},
+          "createdAt": {"type": "string", "format": "date-time"}
+        }
+      },
+      "EnterpriseResponse": {
+        "type": "object", "required": ["responseCode", "enterprise"],
+        "properties": {"responseCode": {"type": "integer", "enum": [1]}, "enterprise": {"$ref": "#/components/schemas/Enterprise"}}
+      },
+      "EnterpriseListResponse": {
+        "type": "object", "required": ["responseCode", "page", "pageSize", "enterprises", "more"],
+        "properties": {"responseCode": {"type": "integer", "enum": [1]}, "page": {"type": "integer"},
+                       "pageSize": {"type": "integer"}, "more": {"type": "boolean"},
+                       "enterprises": {"type": "array", "items": {"$ref": "#/components/schemas/Enterprise"}}}
       }
     }
   }

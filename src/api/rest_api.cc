@@ -1,5 +1,6 @@
 #include "api/rest_api.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -72,9 +73,19 @@ net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::str
   return JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
 }
 
+ident::Peer PeerOf(const net::HttpRequest& request) {
+  return ident::Peer{request.remote_address, request.remote_is_loopback, ident::Transport::kHttp};
+}
+
+absl::Status StatusOf(const ident::Response& response) {
+  if (response.ok()) return absl::OkStatus();
+  return HandleError(response.code, response.message);
+}
+
 struct RestApi::Impl {
   ApiContext ctx;
   RestOptions options;
+  std::unique_ptr<ident::Processor> owned_processor;  // legacy constructor only
 
   net::HttpResponse Dispatch(Call* call, std::string* route_label);
 };
@@ -129,17 +140,40 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
       return Metrics(ctx, call);
     case RouteId::kOpenApi:
       return OpenApi(ctx, call);
+    case RouteId::kEnterprise:
+      return GetEnterprise(ctx, call, param);
+    case RouteId::kEnterprises:
+      if (request.method == "POST") return CreateEnterprise(ctx, call);
+      return ListEnterprises(ctx, call);
   }
   return ErrorResponse(call, HandleError(ResponseCode::kError, "unreachable route"), "");
+}
+
+RestApi::RestApi(ident::Processor* processor, MetricsRegistry* metrics)
+    : impl_(std::make_unique<Impl>()) {
+  const ident::ProcessorOptions& p = processor->options();
+  impl_->options.writes_from_loopback_only = p.writes_from_loopback_only;
+  impl_->options.max_page_size = p.max_page_size;
+  impl_->options.default_page_size = p.default_page_size;
+  impl_->ctx = ApiContext{processor, metrics, &impl_->options};
 }
 
 RestApi::RestApi(ident::Registry* registry, MetricsRegistry* metrics, RestOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->ctx = ApiContext{registry, metrics, &impl_->options};
+  ident::ProcessorOptions p;
+  p.writes_from_loopback_only = impl_->options.writes_from_loopback_only;
+  p.max_page_size = impl_->options.max_page_size;
+  p.default_page_size = impl_->options.default_page_size;
+  impl_->owned_processor = std::make_unique<ident::Processor>(registry, metrics, std::move(p));
+  impl_->ctx = ApiContext{impl_->owned_processor.get(), metrics, &impl_->options};
 }
 
 RestApi::~RestApi() = default;
+
+void RestApi::SetEnterprises(tenant::EnterpriseRegistry* enterprises) {
+  impl_->ctx.enterprises = enterprises;
+}
 
 net::HttpResponse RestApi::Handle(const net::HttpRequest& request) {
   Call call;

@@ -1,5 +1,6 @@
 // The REST API (Handle.Net v9 shape, docs/api.md): routes from an HTTP
-// request to the identifier registry and back, plus /healthz, /metrics and
+// request to the identifier processor (ident/processor.h, the same one the
+// native UDP and TCP front doors call) and back, plus /healthz, /metrics and
 // /api/openapi.json. Transport-neutral: the HTTP server hands over an
 // HttpRequest and sends the HttpResponse; nothing here touches sockets.
 #ifndef QILIAN_API_REST_API_H_
@@ -9,8 +10,13 @@
 #include <memory>
 
 #include "core/metrics.h"
+#include "ident/processor.h"
 #include "ident/registry.h"
 #include "net/http_message.h"
+
+namespace qilian::tenant {
+class EnterpriseRegistry;
+}  // namespace qilian::tenant
 
 namespace qilian::api {
 
@@ -23,10 +29,20 @@ struct RestOptions {
 
 class RestApi {
  public:
+  // Handle routes go through `processor`, shared with the native front
+  // doors; the write rule and page sizes are the processor's options
+  // (writes_from_loopback_only, default_page_size, max_page_size).
+  RestApi(ident::Processor* processor, MetricsRegistry* metrics);
+  // Builds a private Processor over `registry` from `options` (no HS_SITE).
+  // For tests and for a daemon that has no native front door.
   RestApi(ident::Registry* registry, MetricsRegistry* metrics, RestOptions options);
   ~RestApi();
 
   net::HttpResponse Handle(const net::HttpRequest& request);
+
+  // Serves /api/enterprises from `enterprises` (which must outlive this
+  // object). Without it those routes answer 501. Call before serving.
+  void SetEnterprises(tenant::EnterpriseRegistry* enterprises);
 
   // Whether handling `request` may block on durable storage (any write), so
   // the server should run it off its I/O threads.

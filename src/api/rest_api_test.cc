@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "ident/processor.h"
 #include "ident/registry.h"
 #include "nlohmann/json.hpp"
 #include "store/memory_store.h"
@@ -448,6 +449,62 @@ TEST_F(RestApiTest, ListErrors) {
               "this node is not responsible for prefix '10.1234'");
   ExpectError(Send("GET", "/api/handles?prefix=88.999&after=88.998/x"), 400, 102,
               "'after' handle '88.998/x' is not under prefix '88.999'");
+}
+
+TEST_F(RestApiTest, GetReturnsOnlyPublicValues) {
+  // Until authentication, every reader is anonymous: a value without public
+  // read ("1100": admin read and write only) is stored but never returned.
+  ASSERT_EQ(Send("PUT", "/api/handles/88.999/abc",
+                 R"({"values":[{"index":1,"type":"URL","data":"https://p"},)"
+                 R"({"index":2,"type":"EMAIL","data":"secret@example.com","permissions":"1100"}]})")
+                .status,
+            201);
+  json values = Json(Send("GET", "/api/handles/88.999/abc"))["values"];
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(values[0]["index"], 1);
+  // Asking for it by index or type looks exactly like asking for nothing.
+  ExpectError(Send("GET", "/api/handles/88.999/abc?index=2"), 404, 200,
+              "no values match the filter");
+  ExpectError(Send("GET", "/api/handles/88.999/abc?type=EMAIL"), 404, 200,
+              "no values match the filter");
+  auto record = registry_.Get("88.999/abc", {});
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->values.size(), 2u);
+}
+
+TEST_F(RestApiTest, SharesTheProcessorWithTheNativeFrontDoors) {
+  ident::ProcessorOptions options;
+  options.writes_from_loopback_only = false;
+  options.max_page_size = 3;
+  options.default_page_size = 2;
+  ident::Processor processor(&registry_, &metrics_, options);
+  RestApi api(&processor, &metrics_);
+  net::HttpRequest put;
+  put.method = "PUT";
+  put.target = "/api/handles/88.999/abc";
+  put.body = kUrlBody;
+  put.remote_is_loopback = false;  // allowed by the processor's options
+  put.remote_address = "192.0.2.1";
+  EXPECT_EQ(api.Handle(put).status, 201);
+  net::HttpRequest get;
+  get.method = "GET";
+  get.target = "/api/handles/88.999/abc";
+  EXPECT_EQ(api.Handle(get).status, 200);
+  // Page sizes come from the processor's options too.
+  get.target = "/api/handles?prefix=88.999";
+  EXPECT_EQ(Json(api.Handle(get))["pageSize"], 2);
+  get.target = "/api/handles?prefix=88.999&pageSize=4";
+  ExpectError(api.Handle(get), 400, 4, "pageSize must be an integer in 1..3, got '4'");
+  EXPECT_EQ(metrics_
+                .GetCounter("qilian_ident_requests_total", "",
+                            {{"op", "resolution"}, {"transport", "http"}})
+                .value(),
+            1u);
+  EXPECT_EQ(metrics_
+                .GetCounter("qilian_ident_requests_total", "",
+                            {{"op", "create_handle"}, {"transport", "http"}})
+                .value(),
+            1u);
 }
 
 TEST(RestApiStaticTest, MayBlockOnWrites) {

@@ -15,9 +15,10 @@
 namespace qilian::api {
 
 struct ApiContext {
-  ident::Registry* registry;
+  ident::Processor* processor;
   MetricsRegistry* metrics;  // may be null
   const RestOptions* options;
+  tenant::EnterpriseRegistry* enterprises = nullptr;  // null: onboarding off
 };
 
 // One request on its way through the routes.
@@ -47,10 +48,21 @@ net::HttpResponse JsonResponse(int http_status, const nlohmann::json& body);
 net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::string_view handle,
                                 int http_status = 0);
 
+// The Peer of an HTTP request, for ident::Request.
+ident::Peer PeerOf(const net::HttpRequest& request);
+
+// An error Status carrying a failed Response's code and message.
+absl::Status StatusOf(const ident::Response& response);
+
 net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse ListHandles(const ApiContext& ctx, Call* call);
+
+// /api/enterprises (enterprise_routes.cc).
+net::HttpResponse CreateEnterprise(const ApiContext& ctx, Call* call);
+net::HttpResponse GetEnterprise(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse ListEnterprises(const ApiContext& ctx, Call* call);
 
 net::HttpResponse Healthz(const ApiContext& ctx, Call* call);
 net::HttpResponse Metrics(const ApiContext& ctx, Call* call);

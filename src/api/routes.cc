@@ -9,6 +9,8 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kHealthz, "/healthz", "healthz", {"GET"}},
       {RouteId::kMetrics, "/metrics", "metrics", {"GET"}},
       {RouteId::kOpenApi, "/api/openapi.json", "openapi", {"GET"}},
+      {RouteId::kEnterprise, "/api/enterprises/{id}", "enterprise", {"GET"}},
+      {RouteId::kEnterprises, "/api/enterprises", "enterprises", {"GET", "POST"}},
   };
   return routes;
 }

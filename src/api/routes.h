@@ -9,7 +9,7 @@
 
 namespace qilian::api {
 
-enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi };
+enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterprise, kEnterprises };
 
 struct RouteInfo {
   RouteId id;

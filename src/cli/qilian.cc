@@ -1,10 +1,12 @@
 // `qilian`: the command-line client of qiliand's REST API (docs/cli.md).
-// get / put / delete / list over /api/handles, with exit codes and messages
-// that scripts can rely on (cli/exit_code.h). Everything here is argument
-// handling and printing; HTTP lives in rest_client, value syntax in
-// value_args.
+// get / put / delete / list over /api/handles, and resolve / siteinfo over
+// the native Handle protocol, with exit codes and messages that scripts can
+// rely on (cli/exit_code.h). Everything here is argument handling and
+// printing; HTTP lives in rest_client, the native transport in
+// handle_client, value syntax in value_args.
 #include <chrono>
 #include <cmath>
+#include <random>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -19,10 +21,15 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/value_json.h"
+#include "cli/enterprise.h"
 #include "cli/exit_code.h"
+#include "cli/handle_client.h"
 #include "cli/rest_client.h"
 #include "cli/value_args.h"
 #include "core/status.h"
+#include "ident/value_codec.h"
+#include "ident/wire/client.h"
 
 namespace qilian::cli {
 namespace {
@@ -327,6 +334,160 @@ int RunList(RestClient& client, const GlobalOptions& options, const ListArgs& ar
   return ToInt(ExitCode::kOk);
 }
 
+// --- resolve / siteinfo (native protocol) ----------------------------------
+
+struct NativeArgs {
+  std::string handle;
+  std::string server = kDefaultHandleServer;
+  bool udp = false;
+  bool tcp = false;
+  std::vector<uint32_t> indexes;
+  std::vector<std::string> types;
+  bool json = false;
+  double timeout_seconds = 5;
+};
+
+// A reply to one native request, decoded, or a local failure.
+absl::StatusOr<ident::wire::ClientReply> NativeExchange(const NativeArgs& args,
+                                                        ident::wire::ClientRequest request) {
+  QL_ASSIGN_OR_RETURN(HandleServerAddress server, HandleServerAddress::Parse(args.server));
+  if (!(args.timeout_seconds > 0 && args.timeout_seconds <= 86400)) {
+    return absl::InvalidArgumentError("--timeout must be above 0 and at most 86400 seconds");
+  }
+  auto timeout = std::chrono::milliseconds(
+      std::max<int64_t>(1, std::llround(args.timeout_seconds * 1000)));
+  // A fresh random id per run, never 0: a late reply to an earlier run of
+  // the command then cannot be taken for this one.
+  std::random_device random;
+  request.request_id = (static_cast<uint32_t>(random()) & 0x7fffffff) | 1;
+  const std::string message = ident::wire::EncodeClientRequest(request);
+
+  std::string reply_bytes;
+  if (args.tcp) {
+    QL_ASSIGN_OR_RETURN(reply_bytes, ExchangeTcp(server, message, timeout));
+  } else {
+    QL_ASSIGN_OR_RETURN(UdpExchange udp, ExchangeUdp(server, message, request.request_id, timeout));
+    if (udp.use_tcp) {
+      if (args.udp) {
+        return absl::UnavailableError("the reply from " + server.text +
+                                      " does not fit in UDP (truncated); retry with --tcp");
+      }
+      QL_ASSIGN_OR_RETURN(reply_bytes, ExchangeTcp(server, message, timeout));
+    } else {
+      reply_bytes = std::move(udp.message);
+    }
+  }
+  absl::StatusOr<ident::wire::ClientReply> reply = ident::wire::DecodeClientReply(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(reply_bytes.data()),
+                               reply_bytes.size()));
+  if (!reply.ok()) {
+    return absl::UnavailableError("unparsable reply from " + server.text + ": " +
+                                  std::string(reply.status().message()));
+  }
+  if (reply->envelope.request_id != request.request_id) {
+    return absl::UnavailableError("reply from " + server.text + " answers another request (id " +
+                                  std::to_string(reply->envelope.request_id) + ")");
+  }
+  return reply;
+}
+
+// Reports a reply whose code is not success, as FailReply does for REST.
+int FailNative(const ident::wire::ClientReply& reply, const NativeArgs& args) {
+  const int code = static_cast<int>(reply.code);
+  std::string message = reply.error_message.empty()
+                            ? std::string(ident::ResponseCodeName(reply.code))
+                            : reply.error_message;
+  if (args.json) {
+    json out = {{"responseCode", code}};
+    if (!args.handle.empty()) out["handle"] = args.handle;
+    out["message"] = message;
+    std::cout << api::DumpJson(out) << "\n";
+  }
+  PrintError(message + " (responseCode " + std::to_string(code) + ")");
+  return ToInt(ExitCodeForFailure(0, code));
+}
+
+int RunResolve(const NativeArgs& args) {
+  ident::wire::ClientRequest request;
+  request.op = ident::OpCode::kResolution;
+  request.handle = args.handle;
+  request.indexes = args.indexes;
+  request.types = args.types;
+  absl::StatusOr<ident::wire::ClientReply> reply = NativeExchange(args, std::move(request));
+  if (!reply.ok()) return FailLocal(reply.status());
+  if (reply->code != ident::ResponseCode::kSuccess) return FailNative(*reply, args);
+  json values = json::array();
+  for (const ident::HandleValue& v : reply->values) values.push_back(api::ValueToJson(v));
+  if (args.json) {
+    json out = {{"responseCode", 1},
+                {"handle", reply->handle.empty() ? args.handle : reply->handle},
+                {"values", std::move(values)}};
+    std::cout << api::DumpJson(out) << "\n";
+  } else {
+    std::cout << FormatValuesTable(values);
+  }
+  return ToInt(ExitCode::kOk);
+}
+
+std::string FormatSite(const json& site) {
+  auto text = [](const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); };
+  std::string out;
+  out += "version " + text(site.value("version", json())) + ", protocol " +
+         text(site.value("protocolVersion", json())) + ", serial " +
+         text(site.value("serialNumber", json()));
+  int mask = site.value("primaryMask", 0);
+  out += std::string(", ") + ((mask & 0x80) ? "primary" : "mirror");
+  if (mask & 0x40) out += ", multi-primary";
+  out += "\n";
+  for (const json& a : site.value("attributes", json::array())) {
+    out += "attribute " + text(a.value("name", json())) + "=" + text(a.value("value", json())) +
+           "\n";
+  }
+  for (const json& s : site.value("servers", json::array())) {
+    out += "server " + text(s.value("serverId", json())) + " " + text(s.value("address", json())) +
+           "\n";
+    for (const json& i : s.value("interfaces", json::array())) {
+      out += "  " + text(i.value("protocol", json())) + " " + text(i.value("port", json())) + " " +
+             text(i.value("type", json())) + "\n";
+    }
+  }
+  return out;
+}
+
+int RunSiteInfo(const NativeArgs& args) {
+  ident::wire::ClientRequest request;
+  request.op = ident::OpCode::kGetSiteInfo;
+  request.handle = "/";
+  absl::StatusOr<ident::wire::ClientReply> reply = NativeExchange(args, std::move(request));
+  if (!reply.ok()) return FailLocal(reply.status());
+  if (reply->code != ident::ResponseCode::kSuccess) return FailNative(*reply, args);
+  ident::HandleValue value;
+  value.type = std::string(ident::kTypeSite);
+  value.data = ident::EncodeSiteData(reply->site);
+  json site = api::ValueToJson(value)["data"]["value"];
+  if (args.json) {
+    std::cout << api::DumpJson(json{{"responseCode", 1}, {"site", std::move(site)}}) << "\n";
+  } else {
+    std::cout << FormatSite(site);
+  }
+  return ToInt(ExitCode::kOk);
+}
+
+void AddNativeOptions(CLI::App* cmd, NativeArgs* args) {
+  cmd->add_option("--server", args->server,
+                  "the Handle server HOST:PORT, IPv6 as [ADDR]:PORT (default " +
+                      std::string(kDefaultHandleServer) + ")")
+      ->envname("QILIAN_HANDLE_SERVER")
+      ->type_name("HOST:PORT");
+  CLI::Option* udp = cmd->add_flag("--udp", args->udp, "UDP only, no TCP fallback");
+  CLI::Option* tcp = cmd->add_flag("--tcp", args->tcp, "TCP only");
+  udp->excludes(tcp);
+  cmd->add_option("--timeout", args->timeout_seconds,
+                  "seconds to wait for the reply (default 5)")
+      ->type_name("SECONDS");
+  cmd->add_flag("--json", args->json, "print the reply as JSON");
+}
+
 // --- main ------------------------------------------------------------------
 
 CLI::Option* AddIndexOption(CLI::App* app, std::vector<uint32_t>* indexes, std::string help) {
@@ -350,6 +511,7 @@ int Main(int argc, char** argv) {
                  "  qilian --json get 88.999/pump-1 --type URL\n"
                  "  qilian list 88.999 --all\n"
                  "  qilian delete 88.999/pump-1\n"
+                 "  qilian resolve 88.999/pump-1 --server 127.0.0.1:2641\n"
                  "  QILIAN_SERVER=http://10.0.0.5:8000 qilian get 88.999/pump-1\n\n") +
              kExitCodesHelp);
 
@@ -443,6 +605,41 @@ int Main(int argc, char** argv) {
       "Exit codes: 0 listed, 2 usage, 4 bad input, 5 permission,\n"
       "6 server or network error (see qilian --help).\n");
 
+  NativeArgs resolve;
+  CLI::App* resolve_cmd = app.add_subcommand(
+      "resolve", "resolve a handle over the native Handle protocol (UDP, TCP fallback)");
+  resolve_cmd->add_option("handle", resolve.handle, "the handle, e.g. 88.999/pump-1")->required();
+  AddIndexOption(resolve_cmd, &resolve.indexes, "only the value at this index (repeatable)");
+  resolve_cmd
+      ->add_option("--type", resolve.types,
+                   "only values of this type; \"T.\" also matches subtypes (repeatable)")
+      ->type_name("TYPE")
+      ->allow_extra_args(false);
+  AddNativeOptions(resolve_cmd, &resolve);
+  resolve_cmd->footer(
+      "Asks over UDP; a reply split into several datagrams is reassembled, and one\n"
+      "the server marks truncated is asked again over TCP (unless --udp). Prints\n"
+      "INDEX, TYPE, DATA and TTL like `get`; --json prints\n"
+      "{\"responseCode\":1,\"handle\":H,\"values\":[...]} in the REST API's value shape.\n\n"
+      "Examples:\n"
+      "  qilian resolve 88.999/pump-1\n"
+      "  qilian resolve 88.999/pump-1 --server 10.0.0.5:2641 --type URL\n"
+      "  qilian resolve 88.999/pump-1 --tcp --index 1 --json\n\n"
+      "Exit codes: 0 found, 1 handle or values not found, 2 usage, 4 bad input,\n"
+      "5 permission, 6 server or network error (see qilian --help).\n");
+
+  EnterpriseCommand enterprise(&app);
+
+  NativeArgs siteinfo;
+  CLI::App* siteinfo_cmd =
+      app.add_subcommand("siteinfo", "print a Handle server's site information (HS_SITE)");
+  AddNativeOptions(siteinfo_cmd, &siteinfo);
+  siteinfo_cmd->footer(
+      "Examples:\n"
+      "  qilian siteinfo --server 127.0.0.1:2641\n"
+      "  qilian siteinfo --json\n\n"
+      "Exit codes: 0 answered, 2 usage, 6 server or network error (see qilian --help).\n");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -450,6 +647,14 @@ int Main(int argc, char** argv) {
     PrintError(e.what());
     std::cerr << "Run 'qilian --help' for usage.\n";
     return ToInt(ExitCode::kUsage);
+  }
+
+  // The native commands have their own --server (HOST:PORT) and --timeout;
+  // the global --json applies to them too.
+  if (resolve_cmd->parsed() || siteinfo_cmd->parsed()) {
+    NativeArgs& args = resolve_cmd->parsed() ? resolve : siteinfo;
+    args.json = args.json || options.json;
+    return resolve_cmd->parsed() ? RunResolve(args) : RunSiteInfo(args);
   }
 
   absl::StatusOr<ServerUrl> server = ServerUrl::Parse(options.server);
@@ -462,6 +667,7 @@ int Main(int argc, char** argv) {
       std::max<int64_t>(1, std::llround(options.timeout_seconds * 1000)));
   RestClient client(*std::move(server), timeout);
 
+  if (enterprise.parsed()) return enterprise.Run(client, options.json);
   if (get_cmd->parsed()) return RunGet(client, options, get);
   if (put_cmd->parsed()) return RunPut(client, options, put);
   if (delete_cmd->parsed()) return RunDelete(client, options, del);

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <utility>
 
+#include <arpa/inet.h>
+
 #include <toml++/toml.h>
 
 #include "absl/strings/str_cat.h"
@@ -31,6 +33,7 @@ class ConfigParser {
     std::map<std::string, SectionSchema, std::less<>> sections;
     sections["node"] = NodeSchema(&config.node);
     sections["http"] = HttpSchema(&config.http);
+    sections["handle"] = HandleSchema(&config.handle);
     sections["store"] = StoreSchema(&config.store);
     sections["log"] = LogSchema(&config.log);
 
@@ -149,6 +152,38 @@ class ConfigParser {
     s["io_threads"] = Integer(&c->io_threads, 0, 1024);
     s["worker_threads"] = Integer(&c->worker_threads, 1, 4096);
     s["max_connections"] = Integer(&c->max_connections, 1, 1'000'000);
+    return s;
+  }
+
+  SectionSchema HandleSchema(HandleConfig* c) {
+    constexpr int64_t kHour = 3'600'000;
+    SectionSchema s;
+    s["enabled"] = Bool(&c->enabled);
+    s["listen"] = String(&c->listen);
+    s["port"] = Integer(&c->port, 0, 65535);
+    s["public_address"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_string()) return TypeError(v, key, "a string");
+      std::string a = v.as_string()->get();
+      unsigned char buf[16];
+      if (inet_pton(AF_INET, a.c_str(), buf) != 1 && inet_pton(AF_INET6, a.c_str(), buf) != 1) {
+        return Error(v, absl::StrCat("configuration key '", key, "' must be an IPv4 or IPv6 address"));
+      }
+      c->public_address = std::move(a);
+      return absl::OkStatus();
+    };
+    s["udp_workers"] = Integer(&c->udp_workers, 0, 1024);
+    s["tcp_io_threads"] = Integer(&c->tcp_io_threads, 0, 1024);
+    s["tcp_worker_threads"] = Integer(&c->tcp_worker_threads, 1, 4096);
+    s["tcp_max_connections"] = Integer(&c->tcp_max_connections, 1, 1'000'000);
+    s["tcp_idle_timeout_ms"] = Integer(&c->tcp_idle_timeout_ms, 1, kHour);
+    s["tcp_read_timeout_ms"] = Integer(&c->tcp_read_timeout_ms, 1, kHour);
+    s["udp_max_reply_factor"] = Integer(&c->udp_max_reply_factor, 1, 1000);
+    s["udp_error_rate_per_second"] = Integer(&c->udp_error_rate_per_second, 0, 1'000'000);
+    s["udp_error_burst"] = Integer(&c->udp_error_burst, 1, 1'000'000);
+    s["max_reassembly_bytes_per_peer"] =
+        Integer(&c->max_reassembly_bytes_per_peer, 492, int64_t{4} << 20);
+    s["max_reassembly_peers"] = Integer(&c->max_reassembly_peers, 1, 1'000'000);
+    s["reassembly_timeout_ms"] = Integer(&c->reassembly_timeout_ms, 1, kHour);
     return s;
   }
 

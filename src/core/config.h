@@ -38,6 +38,32 @@ struct HttpConfig {
   uint32_t max_connections = 10000;
 };
 
+// The native Handle protocol front door (RFC 3652 over UDP and TCP, on one
+// port number).
+struct HandleConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1";
+  uint16_t port = 2641;  // 0 picks an ephemeral port (the same for UDP and TCP)
+  // The address HS_SITE advertises (get-site-info). Empty: the listen
+  // address, or 127.0.0.1 / ::1 when that is a wildcard.
+  std::string public_address;
+  uint32_t udp_workers = 0;  // 0: one per core; each its own SO_REUSEPORT socket
+  uint32_t tcp_io_threads = 0;  // 0: one per core
+  uint32_t tcp_worker_threads = 32;  // blocking pool for durable writes
+  uint32_t tcp_max_connections = 1000;
+  uint32_t tcp_idle_timeout_ms = 60000;
+  uint32_t tcp_read_timeout_ms = 10000;
+  // An unauthenticated UDP reply is never more than this many times the
+  // request's size; a larger one is replaced by a truncated (TC) envelope.
+  uint32_t udp_max_reply_factor = 10;
+  // Token bucket for UDP error replies per source network (/24, /56).
+  uint32_t udp_error_rate_per_second = 100;  // 0: never answer errors on UDP
+  uint32_t udp_error_burst = 200;
+  uint64_t max_reassembly_bytes_per_peer = 65536;
+  uint32_t max_reassembly_peers = 1024;
+  uint32_t reassembly_timeout_ms = 2000;
+};
+
 struct StoreConfig {
   std::string backend = "rocksdb";  // "rocksdb" or "memory"
   uint64_t block_cache_mb = 64;
@@ -53,6 +79,7 @@ struct LogConfig {
 struct Config {
   NodeConfig node;
   HttpConfig http;
+  HandleConfig handle;
   StoreConfig store;
   LogConfig log;
 };

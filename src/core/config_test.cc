@@ -30,6 +30,22 @@ TEST(ConfigTest, EmptyTextGivesEveryDefault) {
   EXPECT_EQ(c->http.io_threads, 0u);
   EXPECT_EQ(c->http.worker_threads, 32u);
   EXPECT_EQ(c->http.max_connections, 10000u);
+  EXPECT_TRUE(c->handle.enabled);
+  EXPECT_EQ(c->handle.listen, "127.0.0.1");
+  EXPECT_EQ(c->handle.port, 2641);
+  EXPECT_EQ(c->handle.public_address, "");
+  EXPECT_EQ(c->handle.udp_workers, 0u);
+  EXPECT_EQ(c->handle.tcp_io_threads, 0u);
+  EXPECT_EQ(c->handle.tcp_worker_threads, 32u);
+  EXPECT_EQ(c->handle.tcp_max_connections, 1000u);
+  EXPECT_EQ(c->handle.tcp_idle_timeout_ms, 60000u);
+  EXPECT_EQ(c->handle.tcp_read_timeout_ms, 10000u);
+  EXPECT_EQ(c->handle.udp_max_reply_factor, 10u);
+  EXPECT_EQ(c->handle.udp_error_rate_per_second, 100u);
+  EXPECT_EQ(c->handle.udp_error_burst, 200u);
+  EXPECT_EQ(c->handle.max_reassembly_bytes_per_peer, 65536u);
+  EXPECT_EQ(c->handle.max_reassembly_peers, 1024u);
+  EXPECT_EQ(c->handle.reassembly_timeout_ms, 2000u);
   EXPECT_EQ(c->store.backend, "rocksdb");
   EXPECT_EQ(c->store.block_cache_mb, 64u);
   EXPECT_EQ(c->store.write_buffer_mb, 32u);
@@ -54,6 +70,23 @@ idle_timeout_ms = 400
 io_threads = 3
 worker_threads = 5
 max_connections = 7
+[handle]
+enabled = false
+listen = "::1"
+port = 0
+public_address = "192.0.2.7"
+udp_workers = 2
+tcp_io_threads = 3
+tcp_worker_threads = 4
+tcp_max_connections = 5
+tcp_idle_timeout_ms = 600
+tcp_read_timeout_ms = 700
+udp_max_reply_factor = 3
+udp_error_rate_per_second = 0
+udp_error_burst = 9
+max_reassembly_bytes_per_peer = 4096
+max_reassembly_peers = 11
+reassembly_timeout_ms = 12
 [store]
 backend = "memory"
 block_cache_mb = 8
@@ -76,6 +109,22 @@ format = "json"
   EXPECT_EQ(c->http.io_threads, 3u);
   EXPECT_EQ(c->http.worker_threads, 5u);
   EXPECT_EQ(c->http.max_connections, 7u);
+  EXPECT_FALSE(c->handle.enabled);
+  EXPECT_EQ(c->handle.listen, "::1");
+  EXPECT_EQ(c->handle.port, 0);
+  EXPECT_EQ(c->handle.public_address, "192.0.2.7");
+  EXPECT_EQ(c->handle.udp_workers, 2u);
+  EXPECT_EQ(c->handle.tcp_io_threads, 3u);
+  EXPECT_EQ(c->handle.tcp_worker_threads, 4u);
+  EXPECT_EQ(c->handle.tcp_max_connections, 5u);
+  EXPECT_EQ(c->handle.tcp_idle_timeout_ms, 600u);
+  EXPECT_EQ(c->handle.tcp_read_timeout_ms, 700u);
+  EXPECT_EQ(c->handle.udp_max_reply_factor, 3u);
+  EXPECT_EQ(c->handle.udp_error_rate_per_second, 0u);
+  EXPECT_EQ(c->handle.udp_error_burst, 9u);
+  EXPECT_EQ(c->handle.max_reassembly_bytes_per_peer, 4096u);
+  EXPECT_EQ(c->handle.max_reassembly_peers, 11u);
+  EXPECT_EQ(c->handle.reassembly_timeout_ms, 12u);
   EXPECT_EQ(c->store.backend, "memory");
   EXPECT_EQ(c->store.block_cache_mb, 8u);
   EXPECT_EQ(c->store.write_buffer_mb, 4u);
@@ -94,6 +143,22 @@ TEST(ConfigTest, PartialSectionKeepsOtherDefaults) {
 
 TEST(ConfigTest, UnknownKeyIsNamed) {
   ExpectError("[http]\nprot = 80\n", "q.toml:2:8: unknown configuration key 'http.prot'");
+}
+
+TEST(ConfigTest, HandleSectionIsStrict) {
+  ExpectError("[handle]\nudp_worker = 2\n",
+              "q.toml:2:14: unknown configuration key 'handle.udp_worker'");
+  ExpectError("[handle]\nudp_max_reply_factor = 0\n",
+              "q.toml:2:24: configuration key 'handle.udp_max_reply_factor' is out of range: 0 "
+              "(allowed 1..1000)");
+  ExpectError("[handle]\nmax_reassembly_bytes_per_peer = 100\n",
+              "q.toml:2:33: configuration key 'handle.max_reassembly_bytes_per_peer' is out of "
+              "range: 100 (allowed 492..4194304)");
+  ExpectError("[handle]\nenabled = \"yes\"\n",
+              "q.toml:2:11: configuration key 'handle.enabled' must be a boolean");
+  ExpectError("[handle]\npublic_address = \"example.org\"\n",
+              "q.toml:2:18: configuration key 'handle.public_address' must be an IPv4 or IPv6 "
+              "address");
 }
 
 TEST(ConfigTest, UnknownSectionIsNamed) {

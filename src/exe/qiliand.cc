@@ -1,6 +1,7 @@
 // qiliand: the Qilian node daemon. Wires configuration, logging, the store,
-// the identifier registry, the REST API and the HTTP server together, then
-// waits for SIGINT/SIGTERM and shuts down in reverse order. This is the only
+// the identifier registry, the one request processor, its front doors (the
+// REST API on the HTTP server, the native Handle protocol on UDP and TCP)
+// together, then waits for SIGINT/SIGTERM and shuts down in reverse order. This is the only
 // code not linked into tests; keep the logic it holds to wiring.
 //
 // Exit status: 0 after a clean stop (or --help/--version), 1 if start-up
@@ -9,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -24,10 +26,17 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/status.h"
+#include "ident/native_frontend.h"
+#include "ident/processor.h"
 #include "ident/registry.h"
+#include "ident/site_info.h"
+#include "net/handle_tcp_server.h"
+#include "net/handle_udp_server.h"
 #include "net/http_server.h"
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
+#include "tenant/enterprise_registry.h"
 
 #ifndef QILIAN_VERSION
 #define QILIAN_VERSION "0.0.0"
@@ -43,6 +52,7 @@ struct Flags {
   std::string config_path;
   std::optional<std::string> data_dir;
   std::optional<int> http_port;
+  std::optional<int> handle_port;
   std::optional<std::string> listen;
   bool memory_store = false;
 };
@@ -57,8 +67,83 @@ std::string HostPort(const std::string& listen, uint16_t port) {
   return absl::StrCat(host, ":", port);
 }
 
+// The address HS_SITE advertises: handle.public_address, else the listen
+// address, with a wildcard replaced by the loopback address of its family.
+std::string SiteAddress(const HandleConfig& handle) {
+  if (!handle.public_address.empty()) return handle.public_address;
+  if (handle.listen == "0.0.0.0") return "127.0.0.1";
+  if (handle.listen == "::") return "::1";
+  return handle.listen;
+}
+
+// The native servers, bound to one port number for UDP and TCP, and the
+// front end they call. The front end needs the processor, whose HS_SITE
+// needs the bound port, so the servers start first and answer nothing
+// (silence, or a closed connection) until the front end is in place —
+// before qiliand reports that it is listening.
+struct NativeDoors {
+  std::atomic<ident::NativeFrontend*> frontend{nullptr};
+  std::unique_ptr<net::HandleTcpServer> tcp;
+  std::unique_ptr<net::HandleUdpServer> udp;
+
+  net::NativeHandler Handler() {
+    net::NativeHandler h;
+    h.handle = [this](std::span<const uint8_t> message,
+                      const ident::Peer& peer) -> std::optional<ident::NativeReply> {
+      ident::NativeFrontend* f = frontend.load(std::memory_order_acquire);
+      if (f == nullptr) return std::nullopt;
+      return f->Handle(message, peer);
+    };
+    h.may_block = [this](std::span<const uint8_t> message) {
+      ident::NativeFrontend* f = frontend.load(std::memory_order_acquire);
+      return f != nullptr && f->MayBlock(message);
+    };
+    return h;
+  }
+
+  // Binds TCP, then UDP on the port TCP got. With port 0 another socket
+  // may hold that number for UDP, so a few ports are tried.
+  absl::Status Start(const HandleConfig& c, MetricsRegistry* metrics) {
+    net::HandleTcpServerOptions tcp_options;
+    tcp_options.listen = c.listen;
+    tcp_options.io_threads = c.tcp_io_threads;
+    tcp_options.worker_threads = c.tcp_worker_threads;
+    tcp_options.max_connections = c.tcp_max_connections;
+    tcp_options.idle_timeout = std::chrono::milliseconds(c.tcp_idle_timeout_ms);
+    tcp_options.read_timeout = std::chrono::milliseconds(c.tcp_read_timeout_ms);
+    net::HandleUdpServerOptions udp_options;
+    udp_options.listen = c.listen;
+    udp_options.workers = c.udp_workers;
+    udp_options.max_reply_factor = c.udp_max_reply_factor;
+    udp_options.error_rate.rate_per_second = c.udp_error_rate_per_second;
+    udp_options.error_rate.burst = c.udp_error_burst;
+    udp_options.reassembly.max_bytes_per_peer = c.max_reassembly_bytes_per_peer;
+    udp_options.reassembly.max_peers = c.max_reassembly_peers;
+    udp_options.reassembly.timeout = absl::Milliseconds(c.reassembly_timeout_ms);
+    absl::Status last;
+    for (int attempt = 0; attempt < (c.port == 0 ? 10 : 1); ++attempt) {
+      tcp_options.port = c.port;
+      tcp = std::make_unique<net::HandleTcpServer>(tcp_options, Handler(), metrics);
+      QL_RETURN_IF_ERROR(tcp->Start());
+      udp_options.port = tcp->port();
+      udp = std::make_unique<net::HandleUdpServer>(udp_options, Handler(), metrics);
+      last = udp->Start();
+      if (last.ok()) return last;
+      udp.reset();
+      tcp.reset();
+    }
+    return last;
+  }
+
+  void Stop() {
+    if (udp) udp->Stop();
+    if (tcp) tcp->Stop();
+  }
+};
+
 absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) {
-  std::vector<std::string> spaces = {std::string(ident::Registry::kSpace)};
+  std::vector<std::string> spaces = {std::string(ident::Registry::kSpace),
+                                     std::string(tenant::EnterpriseRegistry::kSpace)};
   if (config.store.backend == "memory") {
     return store::NewMemoryStore(store::StoreOptions{spaces});
   }
@@ -78,6 +163,9 @@ int Run(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--data-dir", flags.data_dir, "override node.data_dir");
   app.add_option("--http-port", flags.http_port, "override http.port (0: pick a free port)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--handle-port", flags.handle_port,
+                 "override handle.port, UDP and TCP (0: pick a free port)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--listen", flags.listen, "override http.listen (an IP address)");
   app.add_flag("--memory-store", flags.memory_store,
@@ -105,6 +193,7 @@ int Run(int argc, char** argv) {
   }
   if (flags.data_dir) config.node.data_dir = *flags.data_dir;
   if (flags.http_port) config.http.port = static_cast<uint16_t>(*flags.http_port);
+  if (flags.handle_port) config.handle.port = static_cast<uint16_t>(*flags.handle_port);
   if (flags.listen) config.http.listen = *flags.listen;
   if (flags.memory_store) config.store.backend = "memory";
 
@@ -150,7 +239,38 @@ int Run(int argc, char** argv) {
   registry_options.authoritative_prefixes = config.node.prefixes;
   registry_options.case_sensitive_suffix = config.node.case_sensitive_suffix;
   auto registry = std::make_unique<ident::Registry>(kv.get(), Clock::Real(), registry_options);
-  auto rest = std::make_unique<api::RestApi>(registry.get(), &metrics, api::RestOptions{});
+
+  // The native servers bind first: HS_SITE names the port they got.
+  auto native = std::make_unique<NativeDoors>();
+  if (config.handle.enabled) {
+    if (absl::Status s = native->Start(config.handle, &metrics); !s.ok()) {
+      LogError("handle.start_failed", {{"error", std::string(s.message())}});
+      std::cerr << "qiliand: " << s.message() << "\n";
+      return kExitStartupFailed;
+    }
+  }
+  ident::ProcessorOptions processor_options;
+  if (config.handle.enabled) {
+    ident::SiteOptions site;
+    site.address = SiteAddress(config.handle);
+    site.handle_port = native->tcp->port();
+    processor_options.site = ident::BuildSiteInfo(site);
+  }
+  auto processor =
+      std::make_unique<ident::Processor>(registry.get(), &metrics, processor_options);
+  auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics);
+  native->frontend.store(frontend.get(), std::memory_order_release);
+  auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
+
+  // Enterprise onboarding allocates derived prefixes under the node's first
+  // prefix and writes their prefix handles with this node's HS_SITE.
+  tenant::EnterpriseRegistryOptions enterprise_options;
+  enterprise_options.parent_prefix = config.node.prefixes.front();
+  enterprise_options.site = config.handle.enabled ? processor_options.site
+                                                  : ident::BuildSiteInfo(ident::SiteOptions{});
+  auto enterprises = std::make_unique<tenant::EnterpriseRegistry>(
+      kv.get(), registry.get(), Clock::Real(), std::move(enterprise_options));
+  rest->SetEnterprises(enterprises.get());
 
   net::HttpServerOptions http_options;
   http_options.listen = config.http.listen;
@@ -167,6 +287,7 @@ int Run(int argc, char** argv) {
       http_options, [rest_ptr](const net::HttpRequest& r) { return rest_ptr->Handle(r); },
       &api::RestApi::MayBlock, &metrics);
   if (absl::Status s = server->Start(); !s.ok()) {
+    native->Stop();  // before the front end it calls goes away
     LogError("http.start_failed", {{"error", std::string(s.message())}});
     std::cerr << "qiliand: " << s.message() << "\n";
     return kExitStartupFailed;
@@ -185,15 +306,24 @@ int Run(int argc, char** argv) {
           {{"message", "writes are accepted only from loopback until authentication is "
                        "configured"}});
   // The line scripts and tests wait for; stdout carries nothing else.
-  std::printf("qiliand listening http=%s\n", host_port.c_str());
+  // http= comes first; handle= (UDP and TCP) only when those servers run.
+  std::string handle_part;
+  if (config.handle.enabled) {
+    handle_part = absl::StrCat(" handle=", HostPort(config.handle.listen, native->tcp->port()));
+  }
+  std::printf("qiliand listening http=%s%s\n", host_port.c_str(), handle_part.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LogInfo("qiliand.stopping", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
+  native->Stop();
   server->Stop();
   server.reset();
+  native.reset();
   rest.reset();
+  frontend.reset();
+  processor.reset();
   registry.reset();
   kv.reset();  // closes the database after every write has returned
   LogInfo("qiliand.stopped");

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 
+#include "core/clock.h"
 #include "core/metrics.h"
 #include "ident/processor.h"
 
@@ -25,7 +26,10 @@ struct NativeReply {
 
 class NativeFrontend {
  public:
-  NativeFrontend(Processor* processor, MetricsRegistry* metrics);
+  // `clock` decides whether a request's ExpirationTime has passed and
+  // stamps the replies' own.
+  NativeFrontend(Processor* processor, MetricsRegistry* metrics,
+                 const Clock& clock = Clock::Real());
   ~NativeFrontend();
 
   // Answers one message. nullopt means stay silent: the bytes are not a

@@ -23,6 +23,10 @@
 
 namespace qilian::ident {
 
+// The most handles one native list-handles answer carries; past it the
+// Response says `more` (a native client has no cursor to continue with).
+inline constexpr size_t kMaxListedHandles = 100000;
+
 enum class Transport : uint8_t { kHttp, kUdp, kTcp };
 
 struct Peer {
@@ -43,7 +47,10 @@ struct Request {
   // REST only: PUT semantics (Registry::Replace vs PutValues) and listing.
   bool put_values_only = false;    // PUT with index=: add or replace just these
   std::string list_after;          // list cursor
-  size_t list_page_size = 0;       // 0: the processor's default
+  // One page of at most this many handles (clamped to max_page_size).
+  // 0: the whole listing, up to kMaxListedHandles, as the native protocol
+  // (which has no cursor) needs; REST always sets a page size.
+  size_t list_page_size = 0;
   Peer peer;
 };
 
@@ -81,6 +88,26 @@ class Processor {
   Processor(const Processor&) = delete;
   Processor& operator=(const Processor&) = delete;
 
+  // Checks, in this order, each failing with the code given:
+  //  1. operation: 5 for unknown or reserved opcodes and 106 ("operation N
+  //     is not supported"); 5 for challenge answers, verification and IDIS
+  //     login, 503 (session not supported) for session setup/termination,
+  //     until authentication (issue 5);
+  //  2. flags: PO is echoed; every reader is anonymous until issue 5, so
+  //     only values with public read are returned with or without PO (a
+  //     filter left with nothing gets 200, as if nothing matched);
+  //  3. writes: 4 over UDP ("administration requests are accepted only over
+  //     TCP or HTTP"); 401 from a non-loopback peer while
+  //     writes_from_loopback_only (the REST API's message);
+  //  4. handle syntax (102, handle_name.h messages; get-site-info takes no
+  //     handle; list-handles needs 0.NA/<prefix>);
+  //  5. authority: 301 "this node is not responsible for prefix 'P'", with
+  //     " and does not resolve recursively" appended when the client set
+  //     REC on this non-recursive node; local handles are answered with AT
+  //     whatever REC says;
+  //  then one handler per operation over the Registry (its codes).
+  // Reply flags: AT once authority is established, PO echoed, REC only on
+  // a recursive node.
   Response Process(const Request& request);
 
   // Whether `op` may block on durable storage (any write).

@@ -24,7 +24,9 @@ BUILD_DIR = os.environ.get(
 QILIAND = os.path.join(BUILD_DIR, "src", "exe", "qiliand")
 QILIAN = os.path.join(BUILD_DIR, "src", "cli", "qilian")
 
-_LISTENING = re.compile(rb"qiliand listening http=([0-9.:\[\]a-f]+):(\d+)")
+# The Handle servers, when enabled, add " handle=HOST:PORT" to the line.
+_LISTENING = re.compile(
+    rb"qiliand listening http=([0-9.:\[\]a-f]+):(\d+)(?: handle=([0-9.:\[\]a-f]+):(\d+))?")
 START_TIMEOUT_S = 30
 
 
@@ -46,6 +48,7 @@ class Qiliand:
                 f.write(config_text)
         self.proc = None
         self.port = None
+        self.handle_port = None  # UDP and TCP, when the Handle servers run
         self.output = []
 
     @property
@@ -53,7 +56,8 @@ class Qiliand:
         return "http://127.0.0.1:%d" % self.port
 
     def command(self):
-        cmd = [QILIAND, "--data-dir", os.path.join(self.data_dir, "db"), "--http-port", "0"]
+        cmd = [QILIAND, "--data-dir", os.path.join(self.data_dir, "db"), "--http-port", "0",
+               "--handle-port", "0"]
         if self.config_path:
             cmd += ["--config", self.config_path]
         return cmd + self.extra_args
@@ -71,6 +75,7 @@ class Qiliand:
                 m = _LISTENING.search(line)
                 if m and not found.is_set():
                     self.port = int(m.group(2))
+                    self.handle_port = int(m.group(4)) if m.group(4) else None
                     found.set()
         self._pump = threading.Thread(target=pump, daemon=True)
         self._pump.start()

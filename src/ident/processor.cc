@@ -1,0 +1,355 @@
+#include "ident/processor.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/status.h"
+#include "ident/handle_name.h"
+
+namespace qilian::ident {
+namespace {
+
+constexpr std::string_view kPrefixOfPrefixes = "0.NA";
+
+// The message the REST API has always used; native clients get the same.
+constexpr std::string_view kLoopbackOnlyMessage =
+    "writes are accepted only from loopback until authentication is configured";
+
+// Response codes below this get a cached counter each; the rest (none are
+// defined today) share one slot labelled "other".
+constexpr size_t kCodeSlots = 1024;
+
+// Counter slots per operation: the opcodes the enum names, plus "unknown".
+constexpr std::array<OpCode, 15> kKnownOps = {
+    OpCode::kReserved,          OpCode::kResolution,
+    OpCode::kGetSiteInfo,       OpCode::kCreateHandle,
+    OpCode::kDeleteHandle,      OpCode::kAddValue,
+    OpCode::kRemoveValue,       OpCode::kModifyValue,
+    OpCode::kListHandles,       OpCode::kListDerivedPrefixes,
+    OpCode::kChallengeResponse, OpCode::kVerifyResponse,
+    OpCode::kSessionSetup,      OpCode::kSessionTerminate,
+    OpCode::kIdisLogin,
+};
+constexpr size_t kOpSlots = kKnownOps.size() + 1;
+constexpr size_t kTransportSlots = 3;
+
+size_t OpSlot(OpCode op) {
+  for (size_t i = 0; i < kKnownOps.size(); ++i) {
+    if (kKnownOps[i] == op) return i;
+  }
+  return kKnownOps.size();
+}
+
+std::string_view TransportName(Transport t) {
+  switch (t) {
+    case Transport::kHttp:
+      return "http";
+    case Transport::kUdp:
+      return "udp";
+    case Transport::kTcp:
+      return "tcp";
+  }
+  return "http";
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool IsWrite(OpCode op) {
+  switch (op) {
+    case OpCode::kCreateHandle:
+    case OpCode::kDeleteHandle:
+    case OpCode::kAddValue:
+    case OpCode::kRemoveValue:
+    case OpCode::kModifyValue:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Step 1: whether this node serves the operation at all. Authentication
+// (challenge answers, sessions, IDIS login) lands in issue 5; until then
+// those requests decode but are refused here, before anything else is
+// looked at.
+absl::Status CheckSupported(OpCode op) {
+  switch (op) {
+    case OpCode::kResolution:
+    case OpCode::kGetSiteInfo:
+    case OpCode::kCreateHandle:
+    case OpCode::kDeleteHandle:
+    case OpCode::kAddValue:
+    case OpCode::kRemoveValue:
+    case OpCode::kModifyValue:
+    case OpCode::kListHandles:
+      return absl::OkStatus();
+    case OpCode::kSessionSetup:
+    case OpCode::kSessionTerminate:
+      // RFC 3652 2.2.2.3: "RC_SESSION_NO_SUPPORT: the server does not
+      // support sessions".
+      return HandleError(ResponseCode::kSessionNoSupport,
+                         "sessions are not supported until authentication is configured");
+    case OpCode::kChallengeResponse:
+    case OpCode::kVerifyResponse:
+    case OpCode::kIdisLogin:
+      // No challenge is ever issued yet, so an answer to one (or a login)
+      // is an operation this node does not perform.
+      return HandleError(ResponseCode::kOperationNotSupported,
+                         absl::StrCat("operation ", std::string(OpCodeName(op)),
+                                      " is not supported until authentication is configured"));
+    case OpCode::kListDerivedPrefixes:
+    case OpCode::kReserved:
+      break;
+  }
+  return HandleError(ResponseCode::kOperationNotSupported,
+                     absl::StrCat("operation ", static_cast<uint32_t>(op), " is not supported"));
+}
+
+absl::Status NotResponsible(std::string_view served, bool recursion_asked) {
+  // Same text as the registry's, so REST and native agree word for word
+  // when the client did not ask for recursion.
+  return HandleError(ResponseCode::kServerNotResponsible,
+                     absl::StrCat("this node is not responsible for prefix '", std::string(served),
+                                  "'", recursion_asked ? " and does not resolve recursively" : ""));
+}
+
+absl::Status ListHandles(const Registry& registry, const ProcessorOptions& options,
+                         const Request& request, const std::string& prefix, Response* response);
+
+}  // namespace
+
+struct Processor::Impl {
+  MetricsRegistry* metrics = nullptr;
+  std::array<std::atomic<Counter*>, kOpSlots * kTransportSlots> request_counters{};
+  std::array<std::atomic<Counter*>, kCodeSlots + 1> response_counters{};
+
+  void CountRequest(OpCode op, Transport transport) {
+    if (metrics == nullptr) return;
+    size_t slot = OpSlot(op) * kTransportSlots + static_cast<size_t>(transport) % kTransportSlots;
+    Counter* c = request_counters[slot].load(std::memory_order_acquire);
+    if (c == nullptr) {
+      // GetCounter is idempotent, so two threads racing here store the
+      // same pointer.
+      c = &metrics->GetCounter("qilian_ident_requests_total",
+                               "Identifier requests, by operation and transport",
+                               {{"op", std::string(OpCodeName(op))},
+                                {"transport", std::string(TransportName(transport))}});
+      request_counters[slot].store(c, std::memory_order_release);
+    }
+    c->Inc();
+  }
+
+  void CountResponse(ResponseCode code) {
+    if (metrics == nullptr) return;
+    uint32_t value = static_cast<uint32_t>(code);
+    size_t slot = value < kCodeSlots ? value : kCodeSlots;
+    Counter* c = response_counters[slot].load(std::memory_order_acquire);
+    if (c == nullptr) {
+      c = &metrics->GetCounter(
+          "qilian_ident_responses_total", "Identifier responses, by Handle response code",
+          {{"code", slot == kCodeSlots ? std::string("other") : absl::StrCat(value)}});
+      response_counters[slot].store(c, std::memory_order_release);
+    }
+    c->Inc();
+  }
+};
+
+Processor::Processor(Registry* registry, MetricsRegistry* metrics, ProcessorOptions options)
+    : registry_(registry), options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+  impl_->metrics = metrics;
+}
+
+Processor::~Processor() = default;
+
+bool Processor::MayBlock(OpCode op) { return IsWrite(op); }
+
+namespace {
+
+// Values a reader may see: until authentication (issue 5) every reader is
+// anonymous, so only values with public read permission are returned,
+// whatever the PO flag says (PO only makes that explicit).
+void KeepPublic(std::vector<HandleValue>* values) {
+  std::erase_if(*values,
+                [](const HandleValue& v) { return (v.permissions & kPermPublicRead) == 0; });
+}
+
+}  // namespace
+
+Response Processor::Process(const Request& request) {
+  impl_->CountRequest(request.op, request.peer.transport);
+  Response response;
+  response.handle = request.handle;
+
+  auto run = [&]() -> absl::Status {
+    // 1. Operation.
+    QL_RETURN_IF_ERROR(CheckSupported(request.op));
+
+    // 2. Flags. REC is honoured below: a non-recursive node answers for
+    // its own data (authoritatively) and refuses the rest with 301. PO
+    // needs no check: every reader is anonymous until issue 5, so only
+    // public values are ever returned. CT/ENC (signed or encrypted
+    // replies) are the native front end's concern and need issue 5's keys.
+    const bool recursion_asked = (request.op_flags & op_flag::kRecursive) != 0;
+    if (request.op_flags & op_flag::kPublicOnly) response.op_flags |= op_flag::kPublicOnly;
+
+    // 3. Who may write. Administration over UDP is refused as deployed
+    // servers do (RC 4): a spoofed source address could otherwise write,
+    // and replies could not be authenticated.
+    if (IsWrite(request.op)) {
+      if (request.peer.transport == Transport::kUdp) {
+        return HandleError(ResponseCode::kProtocolError,
+                           "administration requests are accepted only over TCP or HTTP");
+      }
+      if (options_.writes_from_loopback_only && !request.peer.is_loopback) {
+        return HandleError(ResponseCode::kInsufficientPermissions, kLoopbackOnlyMessage);
+      }
+    }
+
+    // Get site info names no handle (CNRI clients send "/"): it is about
+    // this node, which is always authoritative for its own site.
+    if (request.op == OpCode::kGetSiteInfo) {
+      response.op_flags |= op_flag::kAuthoritative;
+      response.site = options_.site;
+      return absl::OkStatus();
+    }
+
+    // 4. Handle syntax, and 5. authority.
+    QL_ASSIGN_OR_RETURN(HandleName name, ParseHandle(request.handle));
+    const bool is_prefix_handle = EqualsIgnoreCase(name.prefix, kPrefixOfPrefixes);
+    std::string list_prefix;
+    if (request.op == OpCode::kListHandles) {
+      if (!is_prefix_handle) {
+        return HandleError(ResponseCode::kInvalidHandle,
+                           absl::StrCat("list handles needs a prefix handle 0.NA/<prefix>, got '",
+                                        request.handle, "'"));
+      }
+      QL_RETURN_IF_ERROR(ValidatePrefix(name.suffix));
+      // "0.NA" itself lists the prefix handles this node holds.
+      if (!registry_->IsAuthoritativeFor(name.suffix) &&
+          !EqualsIgnoreCase(name.suffix, kPrefixOfPrefixes)) {
+        return NotResponsible(name.suffix, recursion_asked && !options_.recursive);
+      }
+      list_prefix = name.suffix;
+    } else if (!registry_->IsAuthoritativeFor(name.prefix) &&
+               !(is_prefix_handle && registry_->IsAuthoritativeFor(name.suffix))) {
+      // Until issue 4 brings the resolver, a recursive node has nothing
+      // more to offer either.
+      return NotResponsible(is_prefix_handle ? name.suffix : name.prefix,
+                            recursion_asked && !options_.recursive);
+    }
+    response.op_flags |= op_flag::kAuthoritative;
+    if (options_.recursive) response.op_flags |= op_flag::kRecursive;
+
+    // 6. Dispatch: one handler per operation.
+    const bool overwrite = (request.op_flags & op_flag::kOverwrite) != 0;
+    switch (request.op) {
+      case OpCode::kResolution: {
+        ValueFilter filter;
+        filter.indexes = request.indexes;
+        filter.types = request.types;
+        QL_ASSIGN_OR_RETURN(HandleRecord record, registry_->Get(request.handle, filter));
+        KeepPublic(&record.values);
+        if (record.values.empty() && !filter.empty()) {
+          // The same answer as a filter that matches nothing, so a reader
+          // cannot tell that non-public values exist.
+          return HandleError(ResponseCode::kValuesNotFound, "no values match the filter");
+        }
+        response.values = std::move(record.values);
+        return absl::OkStatus();
+      }
+      case OpCode::kCreateHandle: {
+        if (request.put_values_only) {
+          QL_ASSIGN_OR_RETURN(response.outcome,
+                              registry_->PutValues(request.handle, request.values, overwrite));
+        } else if (overwrite) {
+          QL_ASSIGN_OR_RETURN(response.outcome,
+                              registry_->Replace(request.handle, request.values, true));
+        } else {
+          QL_RETURN_IF_ERROR(registry_->Create(request.handle, request.values));
+          response.outcome = WriteOutcome::kCreated;
+        }
+        return absl::OkStatus();
+      }
+      case OpCode::kDeleteHandle:
+        return registry_->Delete(request.handle);
+      case OpCode::kAddValue:
+        return registry_->AddValues(request.handle, request.values);
+      case OpCode::kRemoveValue:
+        return registry_->RemoveValues(request.handle, request.indexes);
+      case OpCode::kModifyValue:
+        return registry_->ModifyValues(request.handle, request.values);
+      case OpCode::kListHandles:
+        return ListHandles(*registry_, options_, request, list_prefix, &response);
+      case OpCode::kGetSiteInfo:  // answered above, before handle syntax
+      case OpCode::kReserved:
+      case OpCode::kListDerivedPrefixes:
+      case OpCode::kChallengeResponse:
+      case OpCode::kVerifyResponse:
+      case OpCode::kSessionSetup:
+      case OpCode::kSessionTerminate:
+      case OpCode::kIdisLogin:
+        break;
+    }
+    return HandleError(ResponseCode::kError, "unreachable operation");
+  };
+
+  absl::Status status = run();
+  if (!status.ok()) {
+    response.code = ResponseCodeOf(status);
+    response.message = std::string(status.message());
+    response.values.clear();
+    response.handles.clear();
+    response.more = false;
+    response.site = SiteInfo{};
+  }
+  impl_->CountResponse(response.code);
+  return response;
+}
+
+namespace {
+
+absl::Status ListHandles(const Registry& registry, const ProcessorOptions& options,
+                         const Request& request, const std::string& prefix, Response* response) {
+  const size_t max = options.max_page_size == 0 ? 1 : options.max_page_size;
+  if (request.list_page_size != 0) {
+    // One page: REST's pagination.
+    size_t page_size = std::min(request.list_page_size, max);
+    QL_ASSIGN_OR_RETURN(ListPage page, registry.List(prefix, request.list_after, page_size));
+    response->handles = std::move(page.handles);
+    response->more = page.more;
+    return absl::OkStatus();
+  }
+  // The whole listing: the native request has no cursor, so a client could
+  // never fetch a second page. Walked in pages of max_page_size, capped at
+  // kMaxListedHandles (more = true past it); the native front end splits a
+  // long answer into continuous (CN) messages.
+  std::string cursor = request.list_after;
+  while (true) {
+    size_t want = std::min(max, kMaxListedHandles - response->handles.size());
+    QL_ASSIGN_OR_RETURN(ListPage page, registry.List(prefix, cursor, want));
+    for (auto& h : page.handles) response->handles.push_back(std::move(h));
+    if (!page.more) return absl::OkStatus();
+    if (response->handles.size() >= kMaxListedHandles) {
+      response->more = true;
+      return absl::OkStatus();
+    }
+    cursor = response->handles.back();
+  }
+}
+
+}  // namespace
+
+}  // namespace qilian::ident
