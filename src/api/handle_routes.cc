@@ -163,7 +163,7 @@ net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view 
   request.types = std::move(params->types);
   request.peer = PeerOf(*call->request);
   ident::Response record = ctx.processor->Process(request);
-  if (!record.ok()) return ErrorResponse(call, StatusOf(record), *handle);
+  if (!record.ok()) return ProcessorErrorResponse(call, record, *handle);
   // Written directly (json_text.h): the same bytes as dumping a DOM of
   // OkBody plus "values", at a fraction of the cost.
   net::HttpResponse response;
@@ -226,7 +226,7 @@ net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view 
   }
   request.values = std::move(*values);
   ident::Response response = ctx.processor->Process(request);
-  if (!response.ok()) return ErrorResponse(call, StatusOf(response), *handle);
+  if (!response.ok()) return ProcessorErrorResponse(call, response, *handle);
   return JsonResponse(response.outcome == ident::WriteOutcome::kCreated ? 201 : 200,
                       OkBody(*handle));
 }
@@ -242,7 +242,7 @@ net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_vi
   request.indexes = std::move(params->indexes);
   request.peer = PeerOf(*call->request);
   ident::Response response = ctx.processor->Process(request);
-  if (!response.ok()) return ErrorResponse(call, StatusOf(response), *handle);
+  if (!response.ok()) return ProcessorErrorResponse(call, response, *handle);
   return JsonResponse(200, OkBody(*handle));
 }
 
@@ -279,7 +279,7 @@ net::HttpResponse ListHandles(const ApiContext& ctx, Call* call) {
   bool exhausted = false;
   while (skip > 0) {
     ident::Response chunk = list(cursor, std::min<uint64_t>(skip, kSkipChunk));
-    if (!chunk.ok()) return ErrorResponse(call, StatusOf(chunk), "");
+    if (!chunk.ok()) return ProcessorErrorResponse(call, chunk, "");
     skip -= std::min<uint64_t>(skip, chunk.handles.size());
     if (chunk.handles.empty() || !chunk.more) {
       // The listing ends before the requested page starts.
@@ -291,7 +291,7 @@ net::HttpResponse ListHandles(const ApiContext& ctx, Call* call) {
   ident::Response result;
   if (!exhausted) {
     result = list(cursor, page_size);
-    if (!result.ok()) return ErrorResponse(call, StatusOf(result), "");
+    if (!result.ok()) return ProcessorErrorResponse(call, result, "");
   }
   json body = {{"responseCode", static_cast<int>(ResponseCode::kSuccess)}, {"prefix", prefix}};
   if (params->after) {

@@ -175,6 +175,71 @@ constexpr std::string_view kDocument = R"json({
           "501": {"$ref": "#/components/responses/Error"}
         }
       }
+    },
+    "/api/stats": {
+      "get": {
+        "summary": "Resolutions by front door and identifiers created/deleted of one prefix, per UTC day or hour (docs/statistics.md)",
+        "parameters": [
+          {"name": "prefix", "in": "query", "required": true, "schema": {"type": "string"}},
+          {"name": "from", "in": "query", "required": false, "description": "First day, YYYY-MM-DD (default: 6 days before to; for hour, to)", "schema": {"type": "string", "format": "date"}},
+          {"name": "to", "in": "query", "required": false, "description": "Last day, YYYY-MM-DD (default: today, UTC)", "schema": {"type": "string", "format": "date"}},
+          {"name": "granularity", "in": "query", "required": false, "description": "day (at most 366 days) or hour (at most 31 days)", "schema": {"type": "string", "enum": ["day", "hour"], "default": "day"}}
+        ],
+        "responses": {
+          "200": {"description": "One bucket per day or hour, zeros included", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/stats/summary": {
+      "get": {
+        "summary": "All-time totals per prefix, most registered first",
+        "parameters": [
+          {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}}
+        ],
+        "responses": {
+          "200": {"description": "Top prefixes and the node's total", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/stats/reports": {
+      "post": {
+        "summary": "A child node's daily report (loopback only until authentication); replaces an earlier one of the same node and day",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["node", "day", "prefixes"]}}}},
+        "responses": {
+          "200": {"description": "Stored", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/stats/nodes": {
+      "get": {
+        "summary": "The reports of one day, aggregated per node",
+        "parameters": [
+          {"name": "day", "in": "query", "required": false, "description": "YYYY-MM-DD (default: today, UTC)", "schema": {"type": "string", "format": "date"}}
+        ],
+        "responses": {
+          "200": {"description": "Per node totals and prefixes", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/stats/report-now": {
+      "post": {
+        "summary": "Send this node's reports (yesterday and today) to its parent now (loopback only)",
+        "responses": {
+          "200": {"description": "Reported", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "403": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "502": {"$ref": "#/components/responses/Error"}
+        }
+      }
     }
   },
   "components": {

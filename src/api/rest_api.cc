@@ -82,10 +82,26 @@ absl::Status StatusOf(const ident::Response& response) {
   return HandleError(response.code, response.message);
 }
 
+net::HttpResponse ProcessorErrorResponse(Call* call, const ident::Response& response,
+                                         std::string_view handle) {
+  if (response.code != ResponseCode::kPrefixReferral) {
+    return ErrorResponse(call, StatusOf(response), handle);
+  }
+  if (call->error_reason.empty()) call->error_reason = "referral";
+  nlohmann::json values = nlohmann::json::array();
+  for (const ident::HandleValue& v : response.referral_values) values.push_back(ValueToJson(v));
+  nlohmann::json body = {{"responseCode", static_cast<uint32_t>(response.code)}};
+  if (!handle.empty()) body["handle"] = std::string(handle);
+  body["message"] = response.message;
+  body["referral"] = {{"handle", response.referral_handle}, {"values", std::move(values)}};
+  return JsonResponse(kReferralHttpStatus, body);
+}
+
 struct RestApi::Impl {
   ApiContext ctx;
   RestOptions options;
   std::unique_ptr<ident::Processor> owned_processor;  // legacy constructor only
+  StatsEndpoints stats;
 
   net::HttpResponse Dispatch(Call* call, std::string* route_label);
 };
@@ -145,6 +161,16 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kEnterprises:
       if (request.method == "POST") return CreateEnterprise(ctx, call);
       return ListEnterprises(ctx, call);
+    case RouteId::kStats:
+      return GetStats(ctx, call);
+    case RouteId::kStatsSummary:
+      return GetStatsSummary(ctx, call);
+    case RouteId::kStatsReports:
+      return PostStatsReport(ctx, call);
+    case RouteId::kStatsNodes:
+      return GetStatsNodes(ctx, call);
+    case RouteId::kStatsReportNow:
+      return PostStatsReportNow(ctx, call);
   }
   return ErrorResponse(call, HandleError(ResponseCode::kError, "unreachable route"), "");
 }
@@ -173,6 +199,11 @@ RestApi::~RestApi() = default;
 
 void RestApi::SetEnterprises(tenant::EnterpriseRegistry* enterprises) {
   impl_->ctx.enterprises = enterprises;
+}
+
+void RestApi::SetStats(StatsEndpoints stats) {
+  impl_->stats = std::move(stats);
+  impl_->ctx.stats = &impl_->stats;
 }
 
 net::HttpResponse RestApi::Handle(const net::HttpRequest& request) {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "api/stats_routes.h"
 #include "core/metrics.h"
 #include "ident/processor.h"
 #include "ident/registry.h"
@@ -43,6 +44,10 @@ class RestApi {
   // Serves /api/enterprises from `enterprises` (which must outlive this
   // object). Without it those routes answer 501. Call before serving.
   void SetEnterprises(tenant::EnterpriseRegistry* enterprises);
+
+  // Serves /api/stats... from `stats` (whose pointers must outlive this
+  // object). Without it those routes answer 501. Call before serving.
+  void SetStats(StatsEndpoints stats);
 
   // Whether handling `request` may block on durable storage (any write), so
   // the server should run it off its I/O threads.

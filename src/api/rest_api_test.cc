@@ -507,6 +507,30 @@ TEST_F(RestApiTest, SharesTheProcessorWithTheNativeFrontDoors) {
             1u);
 }
 
+// A derived prefix homed on another site: 421 with code 303 and the site
+// values to follow (docs/api.md), for reads and writes alike.
+TEST_F(RestApiTest, PrefixReferralIs421WithTheSiteValues) {
+  constexpr char kSiteBody[] =
+      R"({"values":[{"index":1,"type":"HS_SITE","data":{"format":"site","value":{"servers":[)"
+      R"({"serverId":1,"address":"127.0.0.1","interfaces":[{"type":"both","protocol":"TCP","port":3641}]}]}}}]})";
+  ASSERT_EQ(Send("PUT", "/api/handles/0.NA/88.999.7", kSiteBody).status, 201);
+  for (const char* method : {"GET", "PUT", "DELETE"}) {
+    SCOPED_TRACE(method);
+    auto r = Send(method, "/api/handles/88.999.7/PUMP-1",
+                  std::string(method) == "PUT" ? kUrlBody : "");
+    ExpectError(r, 421, 303, "prefix '88.999.7' is served by another site (see 0.NA/88.999.7)");
+    json body = Json(r);
+    EXPECT_EQ(body["handle"], "88.999.7/PUMP-1");
+    EXPECT_EQ(body["referral"]["handle"], "0.NA/88.999.7");
+    ASSERT_EQ(body["referral"]["values"].size(), 1u);
+    EXPECT_EQ(body["referral"]["values"][0]["type"], "HS_SITE");
+    EXPECT_EQ(body["referral"]["values"][0]["data"]["value"]["servers"][0]["interfaces"][0]["port"],
+              3641);
+  }
+  // Nothing was created under the referred prefix.
+  EXPECT_EQ(registry_.Get("88.999.7/PUMP-1", {}).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(RestApiStaticTest, MayBlockOnWrites) {
   net::HttpRequest request;
   for (const char* method : {"PUT", "POST", "DELETE"}) {

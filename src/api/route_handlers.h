@@ -19,6 +19,7 @@ struct ApiContext {
   MetricsRegistry* metrics;  // may be null
   const RestOptions* options;
   tenant::EnterpriseRegistry* enterprises = nullptr;  // null: onboarding off
+  const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
 };
 
 // One request on its way through the routes.
@@ -54,6 +55,19 @@ ident::Peer PeerOf(const net::HttpRequest& request);
 // An error Status carrying a failed Response's code and message.
 absl::Status StatusOf(const ident::Response& response);
 
+// HTTP status of a prefix referral (Handle code 303): 421 Misdirected
+// Request. Not 303 See Other, which clients follow on their own to a
+// Location that would answer with the prefix handle's values as if they
+// were the handle's; not 200, which reads as success; not 404, which would
+// be a silent not-found (docs/api.md).
+inline constexpr int kReferralHttpStatus = 421;
+
+// The REST answer for a failed Response: ErrorResponse, except that a
+// referral (303) also carries `"referral": {"handle": "0.NA/P", "values":
+// [...]}` with the site values a client follows, with status 421.
+net::HttpResponse ProcessorErrorResponse(Call* call, const ident::Response& response,
+                                         std::string_view handle);
+
 net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
@@ -63,6 +77,13 @@ net::HttpResponse ListHandles(const ApiContext& ctx, Call* call);
 net::HttpResponse CreateEnterprise(const ApiContext& ctx, Call* call);
 net::HttpResponse GetEnterprise(const ApiContext& ctx, Call* call, std::string_view raw_id);
 net::HttpResponse ListEnterprises(const ApiContext& ctx, Call* call);
+
+// /api/stats... (stats_routes.cc).
+net::HttpResponse GetStats(const ApiContext& ctx, Call* call);
+net::HttpResponse GetStatsSummary(const ApiContext& ctx, Call* call);
+net::HttpResponse PostStatsReport(const ApiContext& ctx, Call* call);
+net::HttpResponse GetStatsNodes(const ApiContext& ctx, Call* call);
+net::HttpResponse PostStatsReportNow(const ApiContext& ctx, Call* call);
 
 net::HttpResponse Healthz(const ApiContext& ctx, Call* call);
 net::HttpResponse Metrics(const ApiContext& ctx, Call* call);

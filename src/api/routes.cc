@@ -11,6 +11,11 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kOpenApi, "/api/openapi.json", "openapi", {"GET"}},
       {RouteId::kEnterprise, "/api/enterprises/{id}", "enterprise", {"GET"}},
       {RouteId::kEnterprises, "/api/enterprises", "enterprises", {"GET", "POST"}},
+      {RouteId::kStats, "/api/stats", "stats", {"GET"}},
+      {RouteId::kStatsSummary, "/api/stats/summary", "stats_summary", {"GET"}},
+      {RouteId::kStatsReports, "/api/stats/reports", "stats_reports", {"POST"}},
+      {RouteId::kStatsNodes, "/api/stats/nodes", "stats_nodes", {"GET"}},
+      {RouteId::kStatsReportNow, "/api/stats/report-now", "stats_report_now", {"POST"}},
   };
   return routes;
 }

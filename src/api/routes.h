@@ -9,7 +9,8 @@
 
 namespace qilian::api {
 
-enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterprise, kEnterprises };
+enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterprise, kEnterprises,
+                     kStats, kStatsSummary, kStatsReports, kStatsNodes, kStatsReportNow };
 
 struct RouteInfo {
   RouteId id;

@@ -34,8 +34,10 @@ class ConfigParser {
     sections["node"] = NodeSchema(&config.node);
     sections["http"] = HttpSchema(&config.http);
     sections["handle"] = HandleSchema(&config.handle);
+    sections["recursive"] = RecursiveSchema(&config.recursive);
     sections["store"] = StoreSchema(&config.store);
     sections["log"] = LogSchema(&config.log);
+    sections["stats"] = StatsSchema(&config.stats);
 
     for (const auto& [section_key, section_node] : root) {
       std::string section_name(section_key.str());
@@ -56,6 +58,18 @@ class ConfigParser {
         }
         QL_RETURN_IF_ERROR(reader->second(value, full_key));
       }
+    }
+    // Cross-key checks, after every key is read. Errors name the key and
+    // the position of the section that has to change.
+    if (config.node.prefixes.empty() && !config.recursive.enabled) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_, ": configuration key 'node.prefixes' is empty and recursive.enabled is "
+                   "false: the node would serve nothing"));
+    }
+    if (config.recursive.enabled && config.recursive.roots.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_, ": configuration key 'recursive.roots' must not be empty when "
+                                "recursive.enabled is true"));
     }
     return config;
   }
@@ -129,9 +143,6 @@ class ConfigParser {
         }
         prefixes.push_back(std::move(p));
       }
-      if (prefixes.empty()) {
-        return Error(v, absl::StrCat("configuration key '", key, "' must not be empty"));
-      }
       c->prefixes = std::move(prefixes);
       return absl::OkStatus();
     };
@@ -187,11 +198,75 @@ class ConfigParser {
     return s;
   }
 
+  SectionSchema RecursiveSchema(RecursiveConfig* c) {
+    constexpr int64_t kDay = 86'400;
+    SectionSchema s;
+    s["enabled"] = Bool(&c->enabled);
+    s["roots"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_array()) return TypeError(v, key, "an array of strings");
+      std::vector<std::string> roots;
+      for (const toml::node& e : *v.as_array()) {
+        if (!e.is_string()) return TypeError(e, key, "an array of strings");
+        std::string r = e.as_string()->get();
+        if (!IsAddressAndPort(r)) {
+          return Error(e, absl::StrCat("configuration key '", key, "' has invalid root '", r,
+                                       "' (want \"address:port\" or \"[v6]:port\")"));
+        }
+        roots.push_back(std::move(r));
+      }
+      c->roots = std::move(roots);
+      return absl::OkStatus();
+    };
+    s["cache_bytes"] = Integer(&c->cache_bytes, 4096, int64_t{1} << 40);
+    s["cache_shards"] = Integer(&c->cache_shards, 1, 1024);
+    s["negative_ttl_s"] = Integer(&c->negative_ttl_s, 0, kDay);
+    s["max_ttl_s"] = Integer(&c->max_ttl_s, 1, 365 * kDay);
+    s["max_stale_s"] = Integer(&c->max_stale_s, 0, 30 * kDay);
+    s["prefetch_min_hits"] = Integer(&c->prefetch_min_hits, 0, 1'000'000);
+    s["query_timeout_ms"] = Integer(&c->query_timeout_ms, 1, 60'000);
+    s["max_referrals"] = Integer(&c->max_referrals, 1, 64);
+    s["max_in_flight"] = Integer(&c->max_in_flight, 1, 1'000'000);
+    return s;
+  }
+
+  // "127.0.0.1:2641" or "[::1]:2641": an IP literal and a port 1..65535.
+  static bool IsAddressAndPort(const std::string& text) {
+    std::string host;
+    std::string port;
+    if (!text.empty() && text[0] == '[') {
+      size_t close = text.find(']');
+      if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+        return false;
+      }
+      host = text.substr(1, close - 1);
+      port = text.substr(close + 2);
+    } else {
+      size_t colon = text.find(':');
+      if (colon == std::string::npos || text.find(':', colon + 1) != std::string::npos) {
+        return false;
+      }
+      host = text.substr(0, colon);
+      port = text.substr(colon + 1);
+    }
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1) {
+      return false;
+    }
+    if (port.empty() || port.size() > 5) return false;
+    int n = 0;
+    for (char ch : port) {
+      if (ch < '0' || ch > '9') return false;
+      n = n * 10 + (ch - '0');
+    }
+    return n >= 1 && n <= 65535;
+  }
+
   SectionSchema StoreSchema(StoreConfig* c) {
     SectionSchema s;
     s["backend"] = String(&c->backend, {"rocksdb", "memory"});
     s["block_cache_mb"] = Integer(&c->block_cache_mb, 1, 1 << 20);
     s["write_buffer_mb"] = Integer(&c->write_buffer_mb, 1, 1 << 16);
+    s["record_cache_mb"] = Integer(&c->record_cache_mb, 0, 1 << 16);
     s["sync_writes"] = Bool(&c->sync_writes);
     return s;
   }
@@ -200,6 +275,25 @@ class ConfigParser {
     SectionSchema s;
     s["level"] = String(&c->level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
     s["format"] = String(&c->format, {"text", "json"});
+    return s;
+  }
+
+  SectionSchema StatsSchema(StatsConfig* c) {
+    SectionSchema s;
+    s["flush_interval_s"] = Integer(&c->flush_interval_s, 1, 3600);
+    s["max_prefixes"] = Integer(&c->max_prefixes, 1, 10'000'000);
+    s["parent_url"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_string()) return TypeError(v, key, "a string");
+      std::string url = v.as_string()->get();
+      if (!url.empty() && url.rfind("http://", 0) != 0) {
+        return Error(v, absl::StrCat("configuration key '", key,
+                                     "' must be empty or an http:// URL"));
+      }
+      c->parent_url = std::move(url);
+      return absl::OkStatus();
+    };
+    s["report_interval_s"] = Integer(&c->report_interval_s, 1, 7 * 86400);
+    s["node_id"] = String(&c->node_id);
     return s;
   }
 

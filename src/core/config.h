@@ -18,7 +18,8 @@
 namespace qilian {
 
 struct NodeConfig {
-  // Prefixes this node is authoritative for.
+  // Prefixes this node is authoritative for. Empty for a pure recursive
+  // node (then [recursive] must be enabled).
   std::vector<std::string> prefixes = {"88.999"};
   // Where the embedded store keeps its files.
   std::string data_dir = "./var/qilian";
@@ -64,10 +65,31 @@ struct HandleConfig {
   uint32_t reassembly_timeout_ms = 2000;
 };
 
+// The recursive role (docs/hierarchy.md, docs/resolver.md): resolving
+// handles of prefixes this node does not home, from the root sites, with a
+// cache.
+struct RecursiveConfig {
+  bool enabled = false;
+  // Root sites' servers as "address:port" or "[v6]:port" (UDP and TCP on
+  // that port): the top-level node of the deployment.
+  std::vector<std::string> roots = {"127.0.0.1:2641"};
+  uint64_t cache_bytes = 64ull << 20;
+  uint32_t cache_shards = 16;
+  uint32_t negative_ttl_s = 60;   // not-found and referral answers
+  uint32_t max_ttl_s = 86400;     // cap on any answer's lifetime
+  uint32_t max_stale_s = 3600;    // serve-stale window; 0 disables
+  uint32_t prefetch_min_hits = 8; // lookups before a refresh; 0 disables
+  uint32_t query_timeout_ms = 2000;  // one question to one server
+  uint32_t max_referrals = 8;        // past it: Handle code 6
+  uint32_t max_in_flight = 256;      // upstream queries at once
+};
+
 struct StoreConfig {
   std::string backend = "rocksdb";  // "rocksdb" or "memory"
   uint64_t block_cache_mb = 64;
   uint64_t write_buffer_mb = 32;
+  // Encoded handle records kept in memory for resolution; 0 disables.
+  uint64_t record_cache_mb = 64;
   bool sync_writes = true;
 };
 
@@ -76,12 +98,28 @@ struct LogConfig {
   std::string format = "text";  // "text" (logfmt) or "json"
 };
 
+// Statistics (docs/statistics.md): how often counters reach the store,
+// and reporting to a parent node.
+struct StatsConfig {
+  uint32_t flush_interval_s = 10;
+  // Distinct prefixes counted in memory between two flushes; the rest are
+  // counted under "other".
+  uint32_t max_prefixes = 10000;
+  // "http://host:port" of the parent node; empty: no reporting.
+  std::string parent_url;
+  uint32_t report_interval_s = 86400;
+  // How this node names itself to its parent; empty: its first prefix.
+  std::string node_id;
+};
+
 struct Config {
   NodeConfig node;
   HttpConfig http;
   HandleConfig handle;
+  RecursiveConfig recursive;
   StoreConfig store;
   LogConfig log;
+  StatsConfig stats;
 };
 
 // Parses TOML text. Keys absent from the text keep their defaults.

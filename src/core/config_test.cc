@@ -49,6 +49,7 @@ TEST(ConfigTest, EmptyTextGivesEveryDefault) {
   EXPECT_EQ(c->store.backend, "rocksdb");
   EXPECT_EQ(c->store.block_cache_mb, 64u);
   EXPECT_EQ(c->store.write_buffer_mb, 32u);
+  EXPECT_EQ(c->store.record_cache_mb, 64u);
   EXPECT_TRUE(c->store.sync_writes);
   EXPECT_EQ(c->log.level, "info");
   EXPECT_EQ(c->log.format, "text");
@@ -91,6 +92,7 @@ reassembly_timeout_ms = 12
 backend = "memory"
 block_cache_mb = 8
 write_buffer_mb = 4
+record_cache_mb = 0
 sync_writes = false
 [log]
 level = "debug"
@@ -128,6 +130,7 @@ format = "json"
   EXPECT_EQ(c->store.backend, "memory");
   EXPECT_EQ(c->store.block_cache_mb, 8u);
   EXPECT_EQ(c->store.write_buffer_mb, 4u);
+  EXPECT_EQ(c->store.record_cache_mb, 0u);
   EXPECT_FALSE(c->store.sync_writes);
   EXPECT_EQ(c->log.level, "debug");
   EXPECT_EQ(c->log.format, "json");
@@ -204,7 +207,9 @@ TEST(ConfigTest, EnumeratedValuesAreChecked) {
 }
 
 TEST(ConfigTest, EmptyValuesAreRefused) {
-  ExpectError("[node]\nprefixes = []\n", "q.toml:2:12: configuration key 'node.prefixes' must not be empty");
+  ExpectError("[node]\nprefixes = []\n",
+              "q.toml: configuration key 'node.prefixes' is empty and recursive.enabled is "
+              "false: the node would serve nothing");
   ExpectError("[node]\nprefixes = [\"88.999/x\"]\n",
               "q.toml:2:13: configuration key 'node.prefixes' has invalid prefix '88.999/x'");
   ExpectError("[http]\nlisten = \"\"\n", "q.toml:2:10: configuration key 'http.listen' must not be empty");
@@ -236,6 +241,85 @@ TEST(ConfigTest, MissingFileIsNotFound) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(c.status().message(),
             "cannot read configuration file '/nonexistent/qilian.toml': No such file or directory");
+}
+
+}  // namespace
+}  // namespace qilian
+
+namespace qilian {
+namespace {
+
+TEST(ConfigTest, RecursiveDefaults) {
+  absl::StatusOr<Config> c = ParseConfig("", "q.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->recursive.enabled);
+  EXPECT_EQ(c->recursive.roots, std::vector<std::string>{"127.0.0.1:2641"});
+  EXPECT_EQ(c->recursive.cache_bytes, 64u << 20);
+  EXPECT_EQ(c->recursive.cache_shards, 16u);
+  EXPECT_EQ(c->recursive.negative_ttl_s, 60u);
+  EXPECT_EQ(c->recursive.max_ttl_s, 86400u);
+  EXPECT_EQ(c->recursive.max_stale_s, 3600u);
+  EXPECT_EQ(c->recursive.prefetch_min_hits, 8u);
+  EXPECT_EQ(c->recursive.query_timeout_ms, 2000u);
+  EXPECT_EQ(c->recursive.max_referrals, 8u);
+  EXPECT_EQ(c->recursive.max_in_flight, 256u);
+}
+
+TEST(ConfigTest, PureRecursiveNode) {
+  absl::StatusOr<Config> c = ParseConfig(R"([node]
+prefixes = []
+[recursive]
+enabled = true
+roots = ["127.0.0.1:2641", "[::1]:12641"]
+cache_bytes = 1048576
+cache_shards = 4
+negative_ttl_s = 5
+max_ttl_s = 600
+max_stale_s = 0
+prefetch_min_hits = 0
+query_timeout_ms = 300
+max_referrals = 3
+max_in_flight = 16
+)",
+                                         "q.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->node.prefixes.empty());
+  EXPECT_TRUE(c->recursive.enabled);
+  EXPECT_EQ(c->recursive.roots, (std::vector<std::string>{"127.0.0.1:2641", "[::1]:12641"}));
+  EXPECT_EQ(c->recursive.cache_bytes, 1048576u);
+  EXPECT_EQ(c->recursive.cache_shards, 4u);
+  EXPECT_EQ(c->recursive.negative_ttl_s, 5u);
+  EXPECT_EQ(c->recursive.max_ttl_s, 600u);
+  EXPECT_EQ(c->recursive.max_stale_s, 0u);
+  EXPECT_EQ(c->recursive.prefetch_min_hits, 0u);
+  EXPECT_EQ(c->recursive.query_timeout_ms, 300u);
+  EXPECT_EQ(c->recursive.max_referrals, 3u);
+  EXPECT_EQ(c->recursive.max_in_flight, 16u);
+}
+
+TEST(ConfigTest, RecursiveErrorsNameTheKey) {
+  ExpectError("[recursive]\nenabled = true\nroots = []\n",
+              "q.toml: configuration key 'recursive.roots' must not be empty when "
+              "recursive.enabled is true");
+  ExpectError("[recursive]\nroots = [\"localhost:2641\"]\n",
+              "q.toml:2:10: configuration key 'recursive.roots' has invalid root "
+              "'localhost:2641' (want \"address:port\" or \"[v6]:port\")");
+  ExpectError("[recursive]\nroots = [\"127.0.0.1\"]\n",
+              "q.toml:2:10: configuration key 'recursive.roots' has invalid root "
+              "'127.0.0.1' (want \"address:port\" or \"[v6]:port\")");
+  ExpectError("[recursive]\nroots = [\"127.0.0.1:0\"]\n",
+              "q.toml:2:10: configuration key 'recursive.roots' has invalid root "
+              "'127.0.0.1:0' (want \"address:port\" or \"[v6]:port\")");
+  ExpectError("[recursive]\nroots = [\"::1:2641\"]\n",
+              "q.toml:2:10: configuration key 'recursive.roots' has invalid root "
+              "'::1:2641' (want \"address:port\" or \"[v6]:port\")");
+  ExpectError("[recursive]\nroots = \"127.0.0.1:2641\"\n",
+              "q.toml:2:9: configuration key 'recursive.roots' must be an array of strings");
+  ExpectError("[recursive]\nmax_referrals = 0\n",
+              "q.toml:2:17: configuration key 'recursive.max_referrals' is out of range: 0 "
+              "(allowed 1..64)");
+  ExpectError("[recursive]\nenable = true\n",
+              "q.toml:2:10: unknown configuration key 'recursive.enable'");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/rest_api.h"
@@ -30,7 +31,12 @@
 #include "ident/native_frontend.h"
 #include "ident/processor.h"
 #include "ident/registry.h"
+#include "ident/resolver/recursive_resolver.h"
+#include "ident/resolver/upstream.h"
 #include "ident/site_info.h"
+#include "ident/stats/node_report.h"
+#include "ident/stats/stats_recorder.h"
+#include "ident/stats/stats_service.h"
 #include "net/handle_tcp_server.h"
 #include "net/handle_udp_server.h"
 #include "net/http_server.h"
@@ -55,6 +61,7 @@ struct Flags {
   std::optional<int> handle_port;
   std::optional<std::string> listen;
   bool memory_store = false;
+  bool test_clock = false;
 };
 
 // "127.0.0.1:8000" or "[::1]:8000"; a wildcard listen address is shown as
@@ -83,6 +90,9 @@ std::string SiteAddress(const HandleConfig& handle) {
 // before qiliand reports that it is listening.
 struct NativeDoors {
   std::atomic<ident::NativeFrontend*> frontend{nullptr};
+  // A recursive node's resolutions wait on other servers: every message
+  // goes to the TCP worker pool.
+  std::atomic<bool> all_may_block{false};
   std::unique_ptr<net::HandleTcpServer> tcp;
   std::unique_ptr<net::HandleUdpServer> udp;
 
@@ -96,7 +106,7 @@ struct NativeDoors {
     };
     h.may_block = [this](std::span<const uint8_t> message) {
       ident::NativeFrontend* f = frontend.load(std::memory_order_acquire);
-      return f != nullptr && f->MayBlock(message);
+      return f != nullptr && (all_may_block.load(std::memory_order_relaxed) || f->MayBlock(message));
     };
     return h;
   }
@@ -141,9 +151,41 @@ struct NativeDoors {
   }
 };
 
+// POST /debug/clock?advance_s=N, only with --test-clock and only from
+// loopback: moves the node's clock (registry timestamps, resolver cache
+// TTLs) forward so that end-to-end tests can expire answers without
+// sleeping. Answers {"now": unix seconds}.
+net::HttpResponse DebugClock(const net::HttpRequest& request, FakeClock* clock) {
+  net::HttpResponse response;
+  auto fail = [&](int status, std::string_view message) {
+    response.status = status;
+    response.body = absl::StrCat(R"({"message":")", std::string(message), R"("})");
+    return response;
+  };
+  if (!request.remote_is_loopback) return fail(403, "the test clock is moved only from loopback");
+  if (request.method != "POST") {
+    response.headers.emplace_back("Allow", "POST");
+    return fail(405, "use POST /debug/clock?advance_s=N");
+  }
+  std::string_view target = request.target;
+  size_t q = target.find('?');
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  constexpr std::string_view kParam = "advance_s=";
+  int64_t seconds = 0;
+  if (query.substr(0, kParam.size()) != kParam ||
+      !absl::SimpleAtoi(std::string(query.substr(kParam.size())), &seconds) || seconds < 0 ||
+      seconds > 10LL * 365 * 86400) {
+    return fail(400, "advance_s must be an integer number of seconds, 0 to ten years");
+  }
+  clock->Advance(absl::Seconds(seconds));
+  response.body = absl::StrCat(R"({"now":)", absl::ToUnixSeconds(clock->Now()), "}");
+  return response;
+}
+
 absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) {
   std::vector<std::string> spaces = {std::string(ident::Registry::kSpace),
-                                     std::string(tenant::EnterpriseRegistry::kSpace)};
+                                     std::string(tenant::EnterpriseRegistry::kSpace),
+                                     std::string(ident::stats::kSpace)};
   if (config.store.backend == "memory") {
     return store::NewMemoryStore(store::StoreOptions{spaces});
   }
@@ -170,6 +212,9 @@ int Run(int argc, char** argv) {
   app.add_option("--listen", flags.listen, "override http.listen (an IP address)");
   app.add_flag("--memory-store", flags.memory_store,
                "keep everything in memory (store.backend = \"memory\"); nothing survives exit");
+  app.add_flag("--test-clock", flags.test_clock,
+               "tests only: a clock that moves only through POST /debug/clock?advance_s=N "
+               "(loopback)");
   app.set_version_flag("--version", "qiliand " QILIAN_VERSION);
   try {
     app.parse(argc, argv);
@@ -235,10 +280,21 @@ int Run(int argc, char** argv) {
     store_memory.Set(static_cast<int64_t>(kv_ptr->ApproximateMemoryUsage()));
   });
 
+  // --test-clock: starts at the real time (so native requests' expiration
+  // times still check out) and then moves only when a test says so.
+  std::unique_ptr<FakeClock> test_clock;
+  if (flags.test_clock) {
+    test_clock = std::make_unique<FakeClock>(absl::Now());
+    LogWarn("clock.test", {{"message", "test clock: time moves only via POST /debug/clock"}});
+  }
+  const Clock& clock = test_clock ? static_cast<const Clock&>(*test_clock) : Clock::Real();
+
   ident::RegistryOptions registry_options;
   registry_options.authoritative_prefixes = config.node.prefixes;
   registry_options.case_sensitive_suffix = config.node.case_sensitive_suffix;
-  auto registry = std::make_unique<ident::Registry>(kv.get(), Clock::Real(), registry_options);
+  registry_options.record_cache_bytes = static_cast<size_t>(config.store.record_cache_mb) << 20;
+  registry_options.metrics = &metrics;
+  auto registry = std::make_unique<ident::Registry>(kv.get(), clock, registry_options);
 
   // The native servers bind first: HS_SITE names the port they got.
   auto native = std::make_unique<NativeDoors>();
@@ -255,22 +311,91 @@ int Run(int argc, char** argv) {
     site.address = SiteAddress(config.handle);
     site.handle_port = native->tcp->port();
     processor_options.site = ident::BuildSiteInfo(site);
+  } else {
+    // No native door to advertise; the site enterprise onboarding writes
+    // into prefix handles, so that referrals see them as this node's.
+    processor_options.site = ident::BuildSiteInfo(ident::SiteOptions{});
   }
+
+  // The recursive role: a resolver over the network from the root sites.
+  std::unique_ptr<ident::resolver::NetworkUpstream> upstream;
+  std::unique_ptr<ident::resolver::RecursiveResolver> resolver;
+  if (config.recursive.enabled) {
+    const RecursiveConfig& rc = config.recursive;
+    absl::StatusOr<std::vector<ident::SiteInfo>> roots = ident::resolver::ParseRootSites(rc.roots);
+    if (!roots.ok()) {
+      std::cerr << "qiliand: recursive.roots: " << roots.status().message() << "\n";
+      return kExitUsage;
+    }
+    ident::resolver::NetworkUpstreamOptions upstream_options;
+    upstream_options.query_timeout = absl::Milliseconds(rc.query_timeout_ms);
+    upstream_options.max_in_flight = rc.max_in_flight;
+    upstream = std::make_unique<ident::resolver::NetworkUpstream>(upstream_options, metrics);
+    ident::resolver::ResolverOptions resolver_options;
+    resolver_options.roots = *std::move(roots);
+    resolver_options.max_referrals = rc.max_referrals;
+    resolver_options.max_in_flight = rc.max_in_flight;
+    resolver_options.cache.max_bytes = rc.cache_bytes;
+    resolver_options.cache.shards = rc.cache_shards;
+    resolver_options.cache.negative_ttl = absl::Seconds(rc.negative_ttl_s);
+    resolver_options.cache.max_ttl = absl::Seconds(rc.max_ttl_s);
+    resolver_options.cache.max_stale = absl::Seconds(rc.max_stale_s);
+    resolver_options.cache.prefetch_min_hits = rc.prefetch_min_hits;
+    resolver = std::make_unique<ident::resolver::RecursiveResolver>(
+        std::move(resolver_options), *upstream, clock, metrics);
+    ident::resolver::RecursiveResolver* r = resolver.get();
+    processor_options.recursive = true;
+    processor_options.resolve_recursively =
+        [r](std::string_view handle,
+            const ident::ValueFilter& filter) -> absl::StatusOr<std::vector<ident::HandleValue>> {
+      ident::resolver::ResolveFilter f{filter.indexes, filter.types};
+      QL_ASSIGN_OR_RETURN(ident::resolver::Resolution resolution, r->Resolve(handle, f));
+      return std::move(resolution.values);
+    };
+    LogInfo("recursive.enabled", {{"roots", absl::StrJoin(rc.roots, ",")}});
+  }
+  // A recursive resolution waits on the network: off the I/O threads.
+  const bool recursive = config.recursive.enabled;
+  // Statistics (docs/statistics.md): the processor counts, the service
+  // flushes to the store and reports to the parent.
+  ident::stats::StatsOptions stats_options;
+  stats_options.max_prefixes = config.stats.max_prefixes;
+  auto stats_recorder =
+      std::make_unique<ident::stats::StatsRecorder>(kv.get(), clock, &metrics, stats_options);
+  processor_options.stats = stats_recorder.get();
   auto processor =
       std::make_unique<ident::Processor>(registry.get(), &metrics, processor_options);
   auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics);
+  native->all_may_block.store(recursive, std::memory_order_relaxed);
   native->frontend.store(frontend.get(), std::memory_order_release);
   auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
 
   // Enterprise onboarding allocates derived prefixes under the node's first
-  // prefix and writes their prefix handles with this node's HS_SITE.
-  tenant::EnterpriseRegistryOptions enterprise_options;
-  enterprise_options.parent_prefix = config.node.prefixes.front();
-  enterprise_options.site = config.handle.enabled ? processor_options.site
-                                                  : ident::BuildSiteInfo(ident::SiteOptions{});
-  auto enterprises = std::make_unique<tenant::EnterpriseRegistry>(
-      kv.get(), registry.get(), Clock::Real(), std::move(enterprise_options));
-  rest->SetEnterprises(enterprises.get());
+  // prefix and writes their prefix handles with this node's HS_SITE. A pure
+  // recursive node (no prefixes) has nothing to allocate from.
+  std::unique_ptr<tenant::EnterpriseRegistry> enterprises;
+  if (!config.node.prefixes.empty()) {
+    tenant::EnterpriseRegistryOptions enterprise_options;
+    enterprise_options.parent_prefix = config.node.prefixes.front();
+    enterprise_options.site = processor_options.site;
+    enterprises = std::make_unique<tenant::EnterpriseRegistry>(
+        kv.get(), registry.get(), clock, std::move(enterprise_options));
+    rest->SetEnterprises(enterprises.get());
+  }
+  auto node_reports = std::make_unique<ident::stats::NodeReportStore>(kv.get());
+  ident::stats::StatsServiceOptions stats_service_options;
+  stats_service_options.flush_interval = absl::Seconds(config.stats.flush_interval_s);
+  stats_service_options.parent_url = config.stats.parent_url;
+  stats_service_options.report_interval = absl::Seconds(config.stats.report_interval_s);
+  stats_service_options.node_id = !config.stats.node_id.empty()    ? config.stats.node_id
+                                  : !config.node.prefixes.empty() ? config.node.prefixes.front()
+                                                                  : "node";
+  auto stats_service = std::make_unique<ident::stats::StatsService>(
+      stats_recorder.get(), std::move(stats_service_options));
+  stats_service->Start();
+  ident::stats::StatsService* stats_service_ptr = stats_service.get();
+  rest->SetStats({stats_recorder.get(), node_reports.get(),
+                  [stats_service_ptr] { return stats_service_ptr->ReportNow(); }});
 
   net::HttpServerOptions http_options;
   http_options.listen = config.http.listen;
@@ -283,9 +408,21 @@ int Run(int argc, char** argv) {
   http_options.idle_timeout = std::chrono::milliseconds(config.http.idle_timeout_ms);
   http_options.max_connections = config.http.max_connections;
   api::RestApi* rest_ptr = rest.get();
+  FakeClock* test_clock_ptr = test_clock.get();
   auto server = std::make_unique<net::HttpServer>(
-      http_options, [rest_ptr](const net::HttpRequest& r) { return rest_ptr->Handle(r); },
-      &api::RestApi::MayBlock, &metrics);
+      http_options,
+      [rest_ptr, test_clock_ptr](const net::HttpRequest& r) {
+        // The route exists only with --test-clock.
+        if (test_clock_ptr != nullptr) {
+          std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
+          if (path == "/debug/clock") return DebugClock(r, test_clock_ptr);
+        }
+        return rest_ptr->Handle(r);
+      },
+      [recursive](const net::HttpRequest& r) {
+        return api::RestApi::MayBlock(r) || (recursive && r.method == "GET");
+      },
+      &metrics);
   if (absl::Status s = server->Start(); !s.ok()) {
     native->Stop();  // before the front end it calls goes away
     LogError("http.start_failed", {{"error", std::string(s.message())}});
@@ -321,9 +458,16 @@ int Run(int argc, char** argv) {
   server->Stop();
   server.reset();
   native.reset();
+  if (absl::Status s = stats_service->Stop(); !s.ok()) {
+    LogError("stats.flush_failed", {{"error", std::string(s.message())}});
+  }
+  stats_service.reset();
   rest.reset();
+  enterprises.reset();
   frontend.reset();
   processor.reset();
+  resolver.reset();
+  upstream.reset();
   registry.reset();
   kv.reset();  // closes the database after every write has returned
   LogInfo("qiliand.stopped");

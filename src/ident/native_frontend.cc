@@ -212,6 +212,10 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
     out.values = std::move(response.values);
     out.site = std::move(response.site);
     out.handles = std::move(response.handles);
+  } else if (response.code == ResponseCode::kPrefixReferral) {
+    // Where to go instead, in Handle.Net's referral layout (codec.h).
+    out.handle = std::move(response.referral_handle);
+    out.values = std::move(response.referral_values);
   } else {
     out.message = std::move(response.message);
   }

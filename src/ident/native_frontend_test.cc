@@ -119,6 +119,27 @@ TEST_F(NativeFrontendTest, NotFoundAndNoMatchCodes) {
   EXPECT_EQ(r.error_message, "no values match the filter");
 }
 
+TEST_F(NativeFrontendTest, PrefixReferralCarriesTheSiteValues) {
+  SiteOptions elsewhere;
+  elsewhere.handle_port = 3641;
+  HandleValue site = Value(1, "HS_SITE", EncodeSiteData(BuildSiteInfo(elsewhere)));
+  ASSERT_TRUE(registry_.Create("0.NA/88.999.7", {site}).ok());
+  wire::ClientRequest request;
+  request.handle = "88.999.7/PUMP-1";
+  request.request_id = 77;
+  auto reply = Send(wire::EncodeClientRequest(request));
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_TRUE(reply->is_error);
+  wire::ClientReply r = Decode(*reply);
+  EXPECT_EQ(r.code, ResponseCode::kPrefixReferral);
+  EXPECT_EQ(r.envelope.request_id, 77u);
+  EXPECT_EQ(r.handle, "0.NA/88.999.7");
+  ASSERT_EQ(r.values.size(), 1u);
+  EXPECT_EQ(r.values[0].type, "HS_SITE");
+  EXPECT_EQ(r.values[0].data, site.data);
+  EXPECT_EQ(r.error_message, "");
+}
+
 TEST_F(NativeFrontendTest, SiteInfoCarriesThisNodesSite) {
   auto reply = Send(VectorBytes("siteinfo-udp", 0));
   ASSERT_TRUE(reply.has_value());

@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "ident/handle_name.h"
+#include "ident/referral.h"
+#include "ident/stats/stats_recorder.h"
 
 namespace qilian::ident {
 namespace {
@@ -118,12 +120,14 @@ absl::Status CheckSupported(OpCode op) {
                      absl::StrCat("operation ", static_cast<uint32_t>(op), " is not supported"));
 }
 
-absl::Status NotResponsible(std::string_view served, bool recursion_asked) {
+absl::Status NotResponsible(std::string_view served, bool recursion_asked,
+                            bool recursion_possible = false) {
   // Same text as the registry's, so REST and native agree word for word
   // when the client did not ask for recursion.
   return HandleError(ResponseCode::kServerNotResponsible,
                      absl::StrCat("this node is not responsible for prefix '", std::string(served),
-                                  "'", recursion_asked ? " and does not resolve recursively" : ""));
+                                  "'", recursion_asked ? " and does not resolve recursively" : "",
+                                  recursion_possible ? " (set REC to resolve recursively)" : ""));
 }
 
 absl::Status ListHandles(const Registry& registry, const ProcessorOptions& options,
@@ -133,6 +137,7 @@ absl::Status ListHandles(const Registry& registry, const ProcessorOptions& optio
 
 struct Processor::Impl {
   MetricsRegistry* metrics = nullptr;
+  std::unique_ptr<ReferralFinder> referrals;
   std::array<std::atomic<Counter*>, kOpSlots * kTransportSlots> request_counters{};
   std::array<std::atomic<Counter*>, kCodeSlots + 1> response_counters{};
 
@@ -170,6 +175,7 @@ struct Processor::Impl {
 Processor::Processor(Registry* registry, MetricsRegistry* metrics, ProcessorOptions options)
     : registry_(registry), options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   impl_->metrics = metrics;
+  impl_->referrals = std::make_unique<ReferralFinder>(registry_, options_.site);
 }
 
 Processor::~Processor() = default;
@@ -204,6 +210,27 @@ Response Processor::Process(const Request& request) {
     // replies) are the native front end's concern and need issue 5's keys.
     const bool recursion_asked = (request.op_flags & op_flag::kRecursive) != 0;
     if (request.op_flags & op_flag::kPublicOnly) response.op_flags |= op_flag::kPublicOnly;
+    // REST has no REC flag: a recursive node's REST API resolves
+    // recursively whenever the handle is not homed here.
+    const bool recurse = request.op == OpCode::kResolution && options_.recursive &&
+                         options_.resolve_recursively &&
+                         (recursion_asked || request.peer.transport == Transport::kHttp);
+    auto resolve_recursively = [&]() -> absl::Status {
+      // Not authoritative (no AT): the answer comes from another site or
+      // the cache.
+      response.op_flags |= op_flag::kRecursive;
+      ValueFilter filter;
+      filter.indexes = request.indexes;
+      filter.types = request.types;
+      QL_ASSIGN_OR_RETURN(std::vector<HandleValue> values,
+                          options_.resolve_recursively(request.handle, filter));
+      KeepPublic(&values);
+      if (values.empty() && !filter.empty()) {
+        return HandleError(ResponseCode::kValuesNotFound, "no values match the filter");
+      }
+      response.values = std::move(values);
+      return absl::OkStatus();
+    };
 
     // 3. Who may write. Administration over UDP is refused as deployed
     // servers do (RC 4): a spoofed source address could otherwise write,
@@ -245,15 +272,27 @@ Response Processor::Process(const Request& request) {
       list_prefix = name.suffix;
     } else if (!registry_->IsAuthoritativeFor(name.prefix) &&
                !(is_prefix_handle && registry_->IsAuthoritativeFor(name.suffix))) {
-      // Until issue 4 brings the resolver, a recursive node has nothing
-      // more to offer either.
+      if (recurse) return resolve_recursively();
       return NotResponsible(is_prefix_handle ? name.suffix : name.prefix,
-                            recursion_asked && !options_.recursive);
+                            recursion_asked && !options_.recursive,
+                            options_.recursive && request.op == OpCode::kResolution);
+    }
+    // 6. Referral: under our authority, but perhaps homed on another site.
+    QL_ASSIGN_OR_RETURN(std::optional<Referral> referral,
+                        impl_->referrals->Find(name, request.op == OpCode::kListHandles));
+    if (referral.has_value()) {
+      if (recurse) return resolve_recursively();
+      std::string homed = referral->prefix_handle.substr(kPrefixOfPrefixes.size() + 1);
+      response.referral_handle = std::move(referral->prefix_handle);
+      response.referral_values = std::move(referral->values);
+      return HandleError(ResponseCode::kPrefixReferral,
+                         absl::StrCat("prefix '", homed, "' is served by another site (see ",
+                                      response.referral_handle, ")"));
     }
     response.op_flags |= op_flag::kAuthoritative;
     if (options_.recursive) response.op_flags |= op_flag::kRecursive;
 
-    // 6. Dispatch: one handler per operation.
+    // 7. Dispatch: one handler per operation.
     const bool overwrite = (request.op_flags & op_flag::kOverwrite) != 0;
     switch (request.op) {
       case OpCode::kResolution: {
@@ -314,8 +353,13 @@ Response Processor::Process(const Request& request) {
     response.handles.clear();
     response.more = false;
     response.site = SiteInfo{};
+    if (response.code != ResponseCode::kPrefixReferral) {
+      response.referral_handle.clear();
+      response.referral_values.clear();
+    }
   }
   impl_->CountResponse(response.code);
+  if (options_.stats != nullptr) options_.stats->Observe(request, response);
   return response;
 }
 

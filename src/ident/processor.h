@@ -11,9 +11,13 @@
 #define QILIAN_IDENT_PROCESSOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "core/metrics.h"
 #include "ident/handle_value.h"
@@ -22,6 +26,10 @@
 #include "ident/response_code.h"
 
 namespace qilian::ident {
+
+namespace stats {
+class StatsRecorder;
+}  // namespace stats
 
 // The most handles one native list-handles answer carries; past it the
 // Response says `more` (a native client has no cursor to continue with).
@@ -64,21 +72,43 @@ struct Response {
   WriteOutcome outcome = WriteOutcome::kUpdated;  // create/put
   SiteInfo site;                     // get site info
   uint32_t op_flags = 0;             // flags to set on the reply (AT, ...)
+  // 303 (prefix referral): the prefix handle that says where the handle is
+  // served, and its public site values (HS_SITE, HS_SERV, and for
+  // questions about prefix handles HS_SITE.PREFIX / HS_SERV.PREFIX). The
+  // native reply carries them as Handle.Net's referral body; REST as JSON.
+  std::string referral_handle;
+  std::vector<HandleValue> referral_values;
   bool ok() const { return code == ResponseCode::kSuccess; }
 };
+
+// The recursive role's way to resolve a handle this node does not home
+// (ident/resolver/RecursiveResolver behind it; qiliand wires it, so that
+// the processor does not depend on the resolver). Errors carry Handle
+// response codes (6 past the referral bound, 2 when no server answered,
+// the upstream's 100/200 ...).
+using RecursiveResolveFn = std::function<absl::StatusOr<std::vector<HandleValue>>(
+    std::string_view handle, const ValueFilter& filter)>;
 
 struct ProcessorOptions {
   // This node's HS_SITE, returned by get-site-info (opcode 2).
   SiteInfo site;
-  // Whether this node resolves recursively (issue 4); until then a request
-  // with the REC flag is answered for local data only, or refused when the
-  // handle is not local.
+  // Whether this node resolves recursively (docs/hierarchy.md): a
+  // resolution of a handle this node does not home (not under its
+  // prefixes, or under a derived prefix homed elsewhere) is resolved
+  // through `resolve_recursively` when the native client set REC, and
+  // always over REST (which has no flag). Without REC a native client gets
+  // the authoritative answer: 301, or 303 with the referral.
   bool recursive = false;
+  RecursiveResolveFn resolve_recursively;
   // Until authentication lands (issue 5), writes are accepted only from
   // loopback peers.
   bool writes_from_loopback_only = true;
   size_t default_page_size = 100;
   size_t max_page_size = 10000;
+  // Counts resolutions, creates and deletes per prefix and front door
+  // (ident/stats/stats_recorder.h); null: no statistics. Must outlive the
+  // processor.
+  stats::StatsRecorder* stats = nullptr;
 };
 
 class Processor {
@@ -103,11 +133,17 @@ class Processor {
   //     handle; list-handles needs 0.NA/<prefix>);
   //  5. authority: 301 "this node is not responsible for prefix 'P'", with
   //     " and does not resolve recursively" appended when the client set
-  //     REC on this non-recursive node; local handles are answered with AT
-  //     whatever REC says;
+  //     REC on this non-recursive node (on a recursive node, REC or REST
+  //     resolves recursively instead, and " (set REC to resolve
+  //     recursively)" is appended without REC); local handles are answered
+  //     with AT whatever REC says;
+  //  6. referral (referral.h): a handle under a derived prefix homed on
+  //     another site gets 303 "prefix 'P' is served by another site (see
+  //     0.NA/P)" with the referral values, for every operation (or, for a
+  //     resolution on a recursive node, the recursive answer);
   //  then one handler per operation over the Registry (its codes).
-  // Reply flags: AT once authority is established, PO echoed, REC only on
-  // a recursive node.
+  // Reply flags: AT once authority is established (not on recursive
+  // answers), PO echoed, REC only on a recursive node.
   Response Process(const Request& request);
 
   // Whether `op` may block on durable storage (any write).

@@ -13,6 +13,7 @@
 #include "core/bytes.h"
 #include "core/status.h"
 #include "ident/handle_name.h"
+#include "ident/record_cache.h"
 #include "ident/response_code.h"
 #include "ident/value_codec.h"
 
@@ -228,7 +229,11 @@ absl::StatusOr<HandleRecord> DecodeRecord(std::string_view bytes) {
 }
 
 struct Registry::Impl {
+  explicit Impl(const RegistryOptions& options)
+      : cache(options.record_cache_bytes, options.metrics) {}
+
   std::array<std::mutex, kLockStripes> stripes;
+  RecordCache cache;
 
   std::mutex& StripeFor(const std::string& key) {
     return stripes[std::hash<std::string>{}(key) % kLockStripes];
@@ -261,8 +266,36 @@ absl::StatusOr<std::optional<HandleRecord>> Load(const store::KvReader& reader,
   return std::optional<HandleRecord>(*std::move(record));
 }
 
-absl::Status Save(store::KvStore* store, const std::string& key, const HandleRecord& record) {
+// Reads for resolution: through the record cache.
+absl::StatusOr<std::optional<HandleRecord>> LoadCached(const store::KvReader& reader,
+                                                       RecordCache* cache,
+                                                       const std::string& key) {
+  std::string bytes;
+  if (!cache->Lookup(key, &bytes)) {
+    const uint64_t generation = cache->Generation(key);
+    absl::Status s = reader.Get(Registry::kSpace, key, &bytes);
+    if (absl::IsNotFound(s)) return std::optional<HandleRecord>();
+    if (!s.ok()) {
+      return HandleError(ResponseCode::kError,
+                         absl::StrCat("storage read failed: ", std::string(s.message())));
+    }
+    cache->Insert(key, bytes, generation);
+  }
+  auto record = DecodeRecord(bytes);
+  if (!record.ok()) {
+    return HandleError(ResponseCode::kError,
+                       absl::StrCat("stored record '", key,
+                                    "' is corrupt: ", std::string(record.status().message())));
+  }
+  return std::optional<HandleRecord>(*std::move(record));
+}
+
+// Writes the record and invalidates its cached copy (also when the write
+// failed: what the store holds is then not known here).
+absl::Status Save(store::KvStore* store, RecordCache* cache, const std::string& key,
+                  const HandleRecord& record) {
   absl::Status s = store->Put(Registry::kSpace, key, EncodeRecord(record));
+  cache->Invalidate(key);
   if (!s.ok()) {
     return HandleError(ResponseCode::kError,
                        absl::StrCat("storage write failed: ", std::string(s.message())));
@@ -287,7 +320,10 @@ absl::Status NeedValues(const std::vector<HandleValue>& values) {
 }  // namespace
 
 Registry::Registry(store::KvStore* store, const Clock& clock, RegistryOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      impl_(std::make_unique<Impl>(options_)) {}
 
 Registry::~Registry() = default;
 
@@ -318,7 +354,8 @@ absl::StatusOr<HandleRecord> Registry::Get(std::string_view handle,
                                            const ValueFilter& filter) const {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   // No lock: a write replaces the whole record atomically in the store.
-  QL_ASSIGN_OR_RETURN(std::optional<HandleRecord> record, Load(*store_, target.key));
+  QL_ASSIGN_OR_RETURN(std::optional<HandleRecord> record,
+                      LoadCached(*store_, &impl_->cache, target.key));
   if (!record) return NotFound(handle);
   if (filter.empty()) return *std::move(record);
   std::vector<HandleValue> selected;
@@ -344,7 +381,7 @@ absl::Status Registry::Create(std::string_view handle, std::vector<HandleValue> 
   }
   Stamp(&values, NowSeconds(clock_));
   SortByIndex(&values);
-  return Save(store_, target.key, HandleRecord{std::string(handle), std::move(values)});
+  return Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)});
 }
 
 absl::StatusOr<WriteOutcome> Registry::Replace(std::string_view handle,
@@ -362,7 +399,7 @@ absl::StatusOr<WriteOutcome> Registry::Replace(std::string_view handle,
   SortByIndex(&values);
   // The record keeps the spelling it was created with.
   std::string spelling = existing ? existing->handle : std::string(handle);
-  QL_RETURN_IF_ERROR(Save(store_, target.key, HandleRecord{std::move(spelling), std::move(values)}));
+  QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::move(spelling), std::move(values)}));
   return existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated;
 }
 
@@ -376,7 +413,7 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
   Stamp(&values, NowSeconds(clock_));
   if (!existing) {
     SortByIndex(&values);
-    QL_RETURN_IF_ERROR(Save(store_, target.key, HandleRecord{std::string(handle), std::move(values)}));
+    QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)}));
     return WriteOutcome::kCreated;
   }
   for (auto& v : values) {
@@ -392,7 +429,7 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
   }
   QL_RETURN_IF_ERROR(CheckValueCount(existing->values.size()));
   SortByIndex(&existing->values);
-  QL_RETURN_IF_ERROR(Save(store_, target.key, *existing));
+  QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, *existing));
   return WriteOutcome::kUpdated;
 }
 
@@ -413,7 +450,7 @@ absl::Status Registry::AddValues(std::string_view handle, std::vector<HandleValu
   Stamp(&values, NowSeconds(clock_));
   for (auto& v : values) existing->values.push_back(std::move(v));
   SortByIndex(&existing->values);
-  return Save(store_, target.key, *existing);
+  return Save(store_, &impl_->cache, target.key, *existing);
 }
 
 absl::Status Registry::ModifyValues(std::string_view handle, std::vector<HandleValue> values) {
@@ -431,7 +468,7 @@ absl::Status Registry::ModifyValues(std::string_view handle, std::vector<HandleV
   }
   Stamp(&values, NowSeconds(clock_));
   for (auto& v : values) *FindIndex(&existing->values, v.index) = std::move(v);
-  return Save(store_, target.key, *existing);
+  return Save(store_, &impl_->cache, target.key, *existing);
 }
 
 absl::Status Registry::RemoveValues(std::string_view handle,
@@ -459,7 +496,7 @@ absl::Status Registry::RemoveValues(std::string_view handle,
   }
   std::erase_if(existing->values,
                 [&](const HandleValue& v) { return seen.contains(v.index); });
-  return Save(store_, target.key, *existing);
+  return Save(store_, &impl_->cache, target.key, *existing);
 }
 
 absl::Status Registry::Delete(std::string_view handle) {
@@ -468,6 +505,7 @@ absl::Status Registry::Delete(std::string_view handle) {
   QL_ASSIGN_OR_RETURN(std::optional<HandleRecord> existing, Load(*store_, target.key));
   if (!existing) return NotFound(handle);
   absl::Status s = store_->Delete(kSpace, target.key);
+  impl_->cache.Invalidate(target.key);
   if (!s.ok()) {
     return HandleError(ResponseCode::kError,
                        absl::StrCat("storage write failed: ", std::string(s.message())));

@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "ident/handle_value.h"
 #include "store/kv_store.h"
 
@@ -36,6 +37,11 @@ struct RegistryOptions {
   // if it is the prefix handle 0.NA/<such a prefix>.
   std::vector<std::string> authoritative_prefixes = {"88.999"};
   bool case_sensitive_suffix = false;
+  // Bytes of encoded records kept in memory for resolution (record_cache.h);
+  // 0 disables the cache. Part of the node's memory budget with the store's
+  // block cache and write buffers.
+  size_t record_cache_bytes = 64 << 20;
+  MetricsRegistry* metrics = nullptr;  // for the cache's counters; may be null
 };
 
 // Resolution filter: a value matches if its index is listed or its type

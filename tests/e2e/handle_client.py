@@ -33,6 +33,8 @@ FLAG_PO = 0x01000000
 FLAG_OVERWRITE = 0x00400000
 
 RC_SUCCESS = 1
+RC_SERVICE_REFERRAL = 302
+RC_PREFIX_REFERRAL = 303
 
 PERM_PUBLIC_READ = 0x02
 PERM_DEFAULT = 0x0e  # admin read, admin write, public read
@@ -155,6 +157,11 @@ class Reply:
             elif self.op == OC_GET_SITEINFO:
                 self.site = body
                 r.pos = len(body)
+        elif self.code in (RC_SERVICE_REFERRAL, RC_PREFIX_REFERRAL):
+            # Handle.Net's referral layout: the referral handle, then the
+            # values (HS_SITE, HS_SERV) that say where to go.
+            self.handle = r.string().decode("utf-8")
+            self.values = [_decode_value(r) for _ in range(r.u32())]
         elif body:
             self.message = r.string().decode("utf-8")
         if not r.done() and self.op != OC_GET_SITEINFO:

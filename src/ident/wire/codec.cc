@@ -98,6 +98,10 @@ void WriteStrings(const std::vector<std::string>& strings, ByteWriter* out) {
   for (const auto& s : strings) out->WriteLengthPrefixed(s);
 }
 
+bool IsReferralCode(ResponseCode code) {
+  return code == ResponseCode::kServiceReferral || code == ResponseCode::kPrefixReferral;
+}
+
 absl::Status ExpectEnd(const ByteReader& in, std::string_view what) {
   if (!in.ok()) return Malformed(what);
   if (!in.at_end()) {
@@ -428,6 +432,21 @@ absl::StatusOr<ResponseBody> DecodeResponseBody(OpCode op, ResponseCode code, ui
   }
   if (code == ResponseCode::kAuthenticationNeeded) {
     if (!ReadString(&in, kMaxNonceBytes, &b.nonce)) return Malformed("nonce");
+  } else if (IsReferralCode(code)) {
+    // Handle.Net's referral layout (handle, values); an RFC-era server
+    // sends an error message instead, which is read when that fails.
+    std::string_view rest = in.ReadBytes(in.remaining());
+    ByteReader referral(rest);
+    ResponseBody r;
+    if (ReadHandle(&referral, &r.handle).ok() && ReadValues(&referral, &r.values).ok() &&
+        referral.at_end()) {
+      b.handle = std::move(r.handle);
+      b.values = std::move(r.values);
+    } else {
+      ByteReader message(rest);
+      if (!ReadString(&message, kMaxErrorMessageBytes, &b.message)) return Malformed("error message");
+      QL_RETURN_IF_ERROR(ExpectEnd(message, "response body"));
+    }
   } else if (code != ResponseCode::kSuccess) {
     if (!ReadString(&in, kMaxErrorMessageBytes, &b.message)) return Malformed("error message");
   } else {
@@ -481,6 +500,13 @@ std::string EncodeResponseBody(OpCode op, ResponseCode code, uint32_t op_flags,
   }
   if (code == ResponseCode::kAuthenticationNeeded) {
     w.WriteLengthPrefixed(b.nonce);
+  } else if (IsReferralCode(code) && (!b.handle.empty() || !b.values.empty() ||
+                                      b.message.empty())) {
+    // As Handle.Net's ServiceReferralResponse: the referral handle, then
+    // the values saying where to go (no error message). A referral with
+    // only a message is written the RFC-era way, below.
+    w.WriteLengthPrefixed(b.handle);
+    WriteValues(b.values, &w);
   } else if (code != ResponseCode::kSuccess) {
     w.WriteLengthPrefixed(b.message);
   } else {

@@ -166,8 +166,11 @@ bool IsKnownOpCode(uint32_t op);
 bool IsAdminOpCode(uint32_t op);
 
 // The body of a response. When the header has RD, the body starts with
-// the request digest; a 402 carries the challenge nonce; any other code
-// but success carries an error message.
+// the request digest; a 402 carries the challenge nonce; a referral (302,
+// 303) carries, as Handle.Net sends it, the referral handle and values in
+// `handle` and `values` (a referral with only `message` set is written, and
+// read, as RFC-era servers send it: an error message);
+// any other code but success carries an error message.
 struct ResponseBody {
   RequestDigest digest;             // when op_flags has RD
   std::string handle;               // 1, 100 (the created handle; may be empty)

@@ -281,6 +281,44 @@ TEST(CodecTest, OtherBodiesRoundTrip) {
   EXPECT_EQ(empty->handle, "");
 }
 
+// Referrals (302, 303) carry Handle.Net's referral layout: the referral
+// handle and the values saying where to go, not an error message.
+TEST(CodecTest, ReferralBodiesCarryHandleAndValues) {
+  ResponseBody referral;
+  referral.handle = "0.NA/88.999.7";
+  HandleValue site;
+  site.index = 1;
+  site.type = "HS_SITE";
+  site.data = "site-octets";
+  site.permissions = 0x0e;
+  referral.values = {site};
+  std::string enc =
+      EncodeResponseBody(OpCode::kResolution, ResponseCode::kPrefixReferral, 0, referral);
+  std::string values;
+  {
+    ByteWriter w(&values);
+    w.WriteU32(1);
+    EncodeValue(site, &w);
+  }
+  EXPECT_EQ(enc, Str("0.NA/88.999.7") + values);
+  EXPECT_EQ(*DecodeResponseBody(OpCode::kResolution, ResponseCode::kPrefixReferral, 0, enc),
+            referral);
+  EXPECT_EQ(*DecodeResponseBody(OpCode::kResolution, ResponseCode::kServiceReferral, 0, enc),
+            referral);
+  // An RFC-era referral with just a message still decodes, as a message.
+  ResponseBody rfc;
+  rfc.message = "go elsewhere";
+  EXPECT_EQ(*DecodeResponseBody(OpCode::kResolution, ResponseCode::kPrefixReferral, 0,
+                                Str("go elsewhere")),
+            rfc);
+  EXPECT_EQ(EncodeResponseBody(OpCode::kResolution, ResponseCode::kPrefixReferral, 0, rfc),
+            Str("go elsewhere"));
+  // Neither layout: refused, naming the field.
+  auto bad = DecodeResponseBody(OpCode::kResolution, ResponseCode::kPrefixReferral, 0,
+                                Str("0.NA/88.999.7") + U32(3));
+  ASSERT_FALSE(bad.ok());
+}
+
 TEST(CodecTest, MessageWithoutCredentialSectionIsAccepted) {
   Envelope env;
   MessageHeader header;
