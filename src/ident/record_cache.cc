@@ -1,25 +1,31 @@
 #include "ident/record_cache.h"
 
+#include <deque>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 
 namespace qilian::ident {
 namespace {
 constexpr size_t kShards = 16;
 }  // namespace
 
+// A node map keeps each key and its bytes in one allocation, so a hit costs
+// one probe and one node; the FIFO of keys drives second-chance eviction
+// without touching anything on a hit but the entry's mark.
 struct RecordCache::Shard {
   struct Entry {
-    std::string key;
     std::string bytes;
+    bool referenced = false;
   };
   mutable std::mutex mu;
-  std::list<Entry> lru;  // front = most recently used
-  absl::flat_hash_map<std::string, std::list<Entry>::iterator> index;
+  absl::node_hash_map<std::string, Entry> entries;
+  // Keys in insertion order. A key invalidated (or evicted and inserted
+  // again) may appear more than once; eviction skips keys not cached.
+  std::deque<std::string> fifo;
   size_t bytes = 0;
   uint64_t generation = 0;
 };
@@ -46,15 +52,16 @@ RecordCache::Shard& RecordCache::ShardFor(const std::string& key) const {
   return shards_[std::hash<std::string>{}(key) % kShards];
 }
 
-bool RecordCache::Lookup(const std::string& key, std::string* bytes) {
+bool RecordCache::Lookup(const std::string& key,
+                         absl::FunctionRef<void(std::string_view bytes)> use) {
   if (!enabled()) return false;
   Shard& shard = ShardFor(key);
   {
     std::lock_guard lock(shard.mu);
-    auto it = shard.index.find(key);
-    if (it != shard.index.end()) {
-      shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-      *bytes = it->second->bytes;
+    auto it = shard.entries.find(key);
+    if (it != shard.entries.end()) {
+      it->second.referenced = true;
+      use(it->second.bytes);
       if (hits_) hits_->Inc();
       return true;
     }
@@ -76,16 +83,33 @@ void RecordCache::Insert(const std::string& key, std::string_view bytes, uint64_
   if (cost > shard_capacity) return;  // would evict everything else
   Shard& shard = ShardFor(key);
   std::lock_guard lock(shard.mu);
-  if (shard.generation != generation || shard.index.contains(key)) return;
-  shard.lru.push_front(Shard::Entry{key, std::string(bytes)});
-  shard.index[key] = shard.lru.begin();
+  if (shard.generation != generation) return;
+  auto [it, inserted] = shard.entries.try_emplace(key, Shard::Entry{std::string(bytes)});
+  if (!inserted) return;
+  shard.fifo.push_back(key);
   shard.bytes += cost;
-  while (shard.bytes > shard_capacity) {
-    const Shard::Entry& victim = shard.lru.back();
-    shard.bytes -= victim.key.size() + victim.bytes.size() + kEntryOverhead;
-    shard.index.erase(victim.key);
-    shard.lru.pop_back();
+  while (shard.bytes > shard_capacity && !shard.fifo.empty()) {
+    std::string victim = std::move(shard.fifo.front());
+    shard.fifo.pop_front();
+    auto v = shard.entries.find(victim);
+    if (v == shard.entries.end()) continue;  // invalidated since
+    if (v->second.referenced) {              // read since it was last here
+      v->second.referenced = false;
+      shard.fifo.push_back(std::move(victim));
+      continue;
+    }
+    shard.bytes -= victim.size() + v->second.bytes.size() + kEntryOverhead;
+    shard.entries.erase(v);
     if (evictions_) evictions_->Inc();
+  }
+  // Stale keys from invalidations must not grow the queue without bound.
+  if (shard.fifo.size() > 2 * shard.entries.size() + 64) {
+    std::deque<std::string> live;
+    absl::flat_hash_set<std::string> seen;
+    for (auto& k : shard.fifo) {
+      if (shard.entries.contains(k) && seen.insert(k).second) live.push_back(std::move(k));
+    }
+    shard.fifo.swap(live);
   }
 }
 
@@ -94,11 +118,10 @@ void RecordCache::Invalidate(const std::string& key) {
   Shard& shard = ShardFor(key);
   std::lock_guard lock(shard.mu);
   ++shard.generation;
-  auto it = shard.index.find(key);
-  if (it == shard.index.end()) return;
-  shard.bytes -= it->second->key.size() + it->second->bytes.size() + kEntryOverhead;
-  shard.lru.erase(it->second);
-  shard.index.erase(it);
+  auto it = shard.entries.find(key);
+  if (it == shard.entries.end()) return;
+  shard.bytes -= key.size() + it->second.bytes.size() + kEntryOverhead;
+  shard.entries.erase(it);
 }
 
 size_t RecordCache::bytes() const {

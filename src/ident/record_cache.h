@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "core/metrics.h"
 
 namespace qilian::ident {
@@ -25,14 +26,17 @@ namespace qilian::ident {
 class RecordCache {
  public:
   // `capacity_bytes` 0 disables the cache. Memory is accounted as key +
-  // value + a fixed per-entry overhead, and evicted least recently used.
+  // value + a fixed per-entry overhead. Eviction is second-chance FIFO
+  // (CLOCK): a hit only marks the entry, so the hot path moves nothing; an
+  // entry marked since it was last considered goes round again.
   RecordCache(size_t capacity_bytes, MetricsRegistry* metrics);
   ~RecordCache();
 
   bool enabled() const { return capacity_bytes_ > 0; }
 
-  // Copies the cached bytes of `key` into *bytes.
-  bool Lookup(const std::string& key, std::string* bytes);
+  // Calls `use` with the cached bytes of `key` (under the shard's lock, so
+  // `use` should only decode) and returns true; false on a miss.
+  bool Lookup(const std::string& key, absl::FunctionRef<void(std::string_view bytes)> use);
 
   // The generation to pass to Insert, taken before reading the store.
   uint64_t Generation(const std::string& key) const;

@@ -270,18 +270,19 @@ absl::StatusOr<std::optional<HandleRecord>> Load(const store::KvReader& reader,
 absl::StatusOr<std::optional<HandleRecord>> LoadCached(const store::KvReader& reader,
                                                        RecordCache* cache,
                                                        const std::string& key) {
-  std::string bytes;
-  if (!cache->Lookup(key, &bytes)) {
+  absl::StatusOr<HandleRecord> record;
+  if (!cache->Lookup(key, [&record](std::string_view bytes) { record = DecodeRecord(bytes); })) {
     const uint64_t generation = cache->Generation(key);
+    std::string bytes;
     absl::Status s = reader.Get(Registry::kSpace, key, &bytes);
     if (absl::IsNotFound(s)) return std::optional<HandleRecord>();
     if (!s.ok()) {
       return HandleError(ResponseCode::kError,
                          absl::StrCat("storage read failed: ", std::string(s.message())));
     }
-    cache->Insert(key, bytes, generation);
+    record = DecodeRecord(bytes);
+    if (record.ok()) cache->Insert(key, bytes, generation);
   }
-  auto record = DecodeRecord(bytes);
   if (!record.ok()) {
     return HandleError(ResponseCode::kError,
                        absl::StrCat("stored record '", key,
