@@ -512,7 +512,7 @@ int Main(int argc, char** argv) {
                  "  qilian list 88.999 --all\n"
                  "  qilian delete 88.999/pump-1\n"
                  "  qilian resolve 88.999/pump-1 --server 127.0.0.1:2641\n"
-                 "  QILIAN_SERVER=http://10.0.0.5:8000 qilian get 88.999/pump-1\n\n") +
+                 "  QILIAN_SERVER=http://127.0.0.1:8001 qilian get 88.999/pump-1\n\n") +
              kExitCodesHelp);
 
   GlobalOptions options;
@@ -623,7 +623,7 @@ int Main(int argc, char** argv) {
       "{\"responseCode\":1,\"handle\":H,\"values\":[...]} in the REST API's value shape.\n\n"
       "Examples:\n"
       "  qilian resolve 88.999/pump-1\n"
-      "  qilian resolve 88.999/pump-1 --server 10.0.0.5:2641 --type URL\n"
+      "  qilian resolve 88.999/pump-1 --server [::1]:2641 --type URL\n"
       "  qilian resolve 88.999/pump-1 --tcp --index 1 --json\n\n"
       "Exit codes: 0 found, 1 handle or values not found, 2 usage, 4 bad input,\n"
       "5 permission, 6 server or network error (see qilian --help).\n");

@@ -105,6 +105,9 @@ int Main(int argc, char** argv) {
   app.add_flag("--decode", options.decode,
                "decode every reply fully with the client codec (slower; counts malformed ones)");
   app.add_option("--seed", options.seed, "seed of the random choice of handles (default 1)");
+  bool recursive = false;
+  app.add_flag("--rec", recursive,
+               "set the REC flag: ask a recursive node to resolve handles homed elsewhere");
   app.footer(
       "Example:\n"
       "  qilian-perf -s 127.0.0.1 -p 2641 -d handles.txt -l 15 -q 200\n"
@@ -135,6 +138,7 @@ int Main(int argc, char** argv) {
     ident::wire::ClientRequest request;
     request.op = ident::OpCode::kResolution;
     request.handle = line;
+    if (recursive) request.op_flags |= ident::op_flag::kRecursive;
     options.requests.push_back(ident::wire::EncodeClientRequest(request));
     if (options.requests.back().size() > ident::wire::kMaxUdpPacket) {
       std::cerr << "qilian-perf: handle too long for one packet: " << line << "\n";
