@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "cli/udp_reassembler.h"
 #include "ident/wire/envelope.h"
+#include "core/unique_fd.h"
 
 namespace qilian::cli {
 namespace {
@@ -28,20 +29,6 @@ std::string FormatSeconds(std::chrono::milliseconds d) {
   return text + "s";
 }
 
-// Closes the descriptor on every return path.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 absl::Status ConnectError(const HandleServerAddress& server, std::string_view how, int err) {
   return absl::UnavailableError("cannot connect to " + server.text + " over " + std::string(how) +
@@ -149,7 +136,7 @@ absl::StatusOr<UdpExchange> ExchangeUdp(const HandleServerAddress& server,
   const Clock::time_point deadline = Clock::now() + timeout;
   absl::StatusOr<int> fd_or = Connect(server, SOCK_DGRAM, "UDP", deadline);
   if (!fd_or.ok()) return fd_or.status();
-  Fd fd(*fd_or);
+  UniqueFd fd(*fd_or);
   UdpReassembler reassembler(request_id);
   std::vector<uint8_t> buffer(65536);
   // Retries cover a lost request or reply; a partial reassembly survives
@@ -192,7 +179,7 @@ absl::StatusOr<std::string> ExchangeTcp(const HandleServerAddress& server,
   const Clock::time_point deadline = Clock::now() + timeout;
   absl::StatusOr<int> fd_or = Connect(server, SOCK_STREAM, "TCP", deadline);
   if (!fd_or.ok()) return fd_or.status();
-  Fd fd(*fd_or);
+  UniqueFd fd(*fd_or);
   size_t sent = 0;
   while (sent < request.size()) {
     ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

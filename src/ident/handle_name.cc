@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "absl/strings/match.h"
 #include "ident/response_code.h"
 
 namespace qilian::ident {
@@ -136,6 +137,11 @@ bool PrefixIsUnder(std::string_view prefix, std::string_view authority) {
   if (authority.empty() || prefix.size() < authority.size()) return false;
   if (!EqualsIgnoreAsciiCase(prefix.substr(0, authority.size()), authority)) return false;
   return prefix.size() == authority.size() || prefix[authority.size()] == '.';
+}
+
+bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b) {
+  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()),
+                                absl::string_view(b.data(), b.size()));
 }
 
 }  // namespace qilian::ident

@@ -59,6 +59,10 @@ bool PrefixIsUnder(std::string_view prefix, std::string_view authority);
 // U+10FFFF. Shared with value-type validation.
 bool IsValidUtf8(std::string_view text);
 
+// ASCII case-insensitive equality: the Handle system's rule for prefixes
+// and value types (non-ASCII bytes compare exactly).
+bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
+
 // True if valid UTF-8 `text` holds a C0 control, DEL or a C1 control.
 bool HasControlCharacter(std::string_view text);
 

@@ -59,17 +59,6 @@ std::string_view TransportName(Transport t) {
   return "http";
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 bool IsWrite(OpCode op) {
   switch (op) {
     case OpCode::kCreateHandle:
@@ -255,7 +244,7 @@ Response Processor::Process(const Request& request) {
 
     // 4. Handle syntax, and 5. authority.
     QL_ASSIGN_OR_RETURN(HandleName name, ParseHandle(request.handle));
-    const bool is_prefix_handle = EqualsIgnoreCase(name.prefix, kPrefixOfPrefixes);
+    const bool is_prefix_handle = EqualsIgnoreCaseAscii(name.prefix, kPrefixOfPrefixes);
     std::string list_prefix;
     if (request.op == OpCode::kListHandles) {
       if (!is_prefix_handle) {
@@ -266,7 +255,7 @@ Response Processor::Process(const Request& request) {
       QL_RETURN_IF_ERROR(ValidatePrefix(name.suffix));
       // "0.NA" itself lists the prefix handles this node holds.
       if (!registry_->IsAuthoritativeFor(name.suffix) &&
-          !EqualsIgnoreCase(name.suffix, kPrefixOfPrefixes)) {
+          !EqualsIgnoreCaseAscii(name.suffix, kPrefixOfPrefixes)) {
         return NotResponsible(name.suffix, recursion_asked && !options_.recursive);
       }
       list_prefix = name.suffix;

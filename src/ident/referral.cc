@@ -36,17 +36,6 @@ bool SameInterface(const SiteServer& a, const SiteServer& b) {
   return false;
 }
 
-bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 bool IsType(const HandleValue& v, std::string_view type) { return EqualsIgnoreCaseAscii(v.type, type); }
 
 }  // namespace

@@ -34,18 +34,8 @@ constexpr size_t kLockStripes = 1024;
 
 constexpr std::string_view kPrefixOfPrefixes = "0.NA";
 
-char UpperAscii(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (UpperAscii(a[i]) != UpperAscii(b[i])) return false;
-  }
-  return true;
-}
-
 bool StartsWithIgnoreCase(std::string_view text, std::string_view start) {
-  return text.size() >= start.size() && EqualsIgnoreCase(text.substr(0, start.size()), start);
+  return text.size() >= start.size() && EqualsIgnoreCaseAscii(text.substr(0, start.size()), start);
 }
 
 // The TYPE.subtype rule: "URL" matches "URL" and "URL.mirror"; "HS_." style
@@ -55,9 +45,9 @@ bool TypeMatches(std::string_view wanted, std::string_view type) {
   if (wanted.empty()) return false;
   if (wanted.back() == '.') {
     return StartsWithIgnoreCase(type, wanted) ||
-           EqualsIgnoreCase(type, wanted.substr(0, wanted.size() - 1));
+           EqualsIgnoreCaseAscii(type, wanted.substr(0, wanted.size() - 1));
   }
-  if (EqualsIgnoreCase(type, wanted)) return true;
+  if (EqualsIgnoreCaseAscii(type, wanted)) return true;
   return type.size() > wanted.size() && StartsWithIgnoreCase(type, wanted) &&
          type[wanted.size()] == '.';
 }
@@ -91,15 +81,15 @@ absl::Status CheckTypedData(const HandleValue& value) {
   ByteReader in(value.data);
   bool ok = true;
   std::string_view what;
-  if (EqualsIgnoreCase(value.type, kTypeAdmin)) {
+  if (EqualsIgnoreCaseAscii(value.type, kTypeAdmin)) {
     AdminRecord admin;
     ok = DecodeAdmin(&in, &admin) && in.at_end();
     what = "a valid admin record";
-  } else if (EqualsIgnoreCase(value.type, kTypeVList)) {
+  } else if (EqualsIgnoreCaseAscii(value.type, kTypeVList)) {
     std::vector<ValueReference> refs;
     ok = DecodeVList(&in, &refs) && in.at_end();
     what = "a valid value list";
-  } else if (EqualsIgnoreCase(value.type, kTypeSite)) {
+  } else if (EqualsIgnoreCaseAscii(value.type, kTypeSite)) {
     SiteInfo site;
     ok = DecodeSite(&in, &site) && in.at_end();
     what = "a valid site record";
@@ -339,7 +329,7 @@ bool Registry::IsAuthoritativeFor(std::string_view prefix) const {
 static absl::StatusOr<Target> ResolveTarget(const Registry& registry, std::string_view handle) {
   QL_ASSIGN_OR_RETURN(HandleName name, ParseHandle(handle));
   // A prefix handle 0.NA/<p> is served by the node that serves <p>.
-  bool is_prefix_handle = EqualsIgnoreCase(name.prefix, kPrefixOfPrefixes);
+  bool is_prefix_handle = EqualsIgnoreCaseAscii(name.prefix, kPrefixOfPrefixes);
   std::string_view served = is_prefix_handle ? std::string_view(name.suffix) : name.prefix;
   if (!registry.IsAuthoritativeFor(name.prefix) &&
       !(is_prefix_handle && registry.IsAuthoritativeFor(name.suffix))) {
@@ -517,7 +507,7 @@ absl::Status Registry::Delete(std::string_view handle) {
 absl::StatusOr<ListPage> Registry::List(std::string_view prefix, std::string_view after,
                                         size_t page_size) const {
   QL_RETURN_IF_ERROR(ValidatePrefix(prefix));
-  if (!IsAuthoritativeFor(prefix) && !EqualsIgnoreCase(prefix, kPrefixOfPrefixes)) {
+  if (!IsAuthoritativeFor(prefix) && !EqualsIgnoreCaseAscii(prefix, kPrefixOfPrefixes)) {
     return HandleError(ResponseCode::kServerNotResponsible,
                        absl::StrCat("this node is not responsible for prefix '",
                                     std::string(prefix), "'"));
@@ -528,7 +518,7 @@ absl::StatusOr<ListPage> Registry::List(std::string_view prefix, std::string_vie
   std::string start;
   if (!after.empty()) {
     QL_ASSIGN_OR_RETURN(HandleName after_name, ParseHandle(after));
-    if (!EqualsIgnoreCase(after_name.prefix, prefix)) {
+    if (!EqualsIgnoreCaseAscii(after_name.prefix, prefix)) {
       return HandleError(ResponseCode::kInvalidHandle,
                          absl::StrCat("'after' handle '", std::string(after),
                                       "' is not under prefix '", std::string(prefix), "'"));

@@ -22,6 +22,7 @@
 #include "ident/response_code.h"
 #include "ident/value_codec.h"
 #include "ident/wire/codec.h"
+#include "core/unique_fd.h"
 
 namespace qilian::ident::resolver {
 namespace {
@@ -32,19 +33,6 @@ using wire::Envelope;
 
 constexpr size_t kMaxDatagram = 65536;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 bool ParseSockaddr(const std::string& address, uint16_t port, sockaddr_storage* out,
                    socklen_t* len) {
@@ -276,7 +264,7 @@ absl::StatusOr<ClientReply> NetworkUpstream::QueryUdp(const ServerEndpoint& serv
     metrics_.unreachable.Inc();
     return absl::UnavailableError(absl::StrCat("not an IP address: ", server.address));
   }
-  Fd fd(::socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  UniqueFd fd(::socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) {
     metrics_.unreachable.Inc();
     return absl::UnavailableError(absl::StrCat("socket: ", Errno(errno)));
@@ -399,7 +387,7 @@ absl::StatusOr<ClientReply> NetworkUpstream::QueryTcp(const ServerEndpoint& serv
     metrics_.unreachable.Inc();
     return absl::UnavailableError(absl::StrCat("not an IP address: ", server.address));
   }
-  Fd fd(::socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  UniqueFd fd(::socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) {
     metrics_.unreachable.Inc();
     return absl::UnavailableError(absl::StrCat("socket: ", Errno(errno)));
