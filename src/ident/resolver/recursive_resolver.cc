@@ -167,6 +167,9 @@ RecursiveResolver::RecursiveResolver(ResolverOptions options, Upstream& upstream
       refused_in_flight_(metrics.GetCounter("qilian_resolver_failures_total",
                                             "Resolutions that failed, by reason.",
                                             {{"reason", "in_flight_limit"}})) {
+  // Hash once now: OpenSSL loads its configuration and algorithm tables on
+  // first use (about 2 ms), which would otherwise land on the first client.
+  (void)HandleHash("0.NA/0", 0);
   if (!options_.background) {
     bg_thread_ = std::thread([this] { BackgroundLoop(); });
     options_.background = [this](std::function<void()> task) {
