@@ -321,10 +321,12 @@ std::string FormatValuesTable(const json& values) {
     for (const json& v : values) {
       if (!v.is_object()) continue;
       Row row;
-      row.index = v.contains("index") ? TextOf(v["index"]) : "";
+      // Every cell is escaped: a server's reply must not be able to put
+      // control characters (new lines, terminal escapes) on the screen.
+      row.index = v.contains("index") ? EscapeControls(TextOf(v["index"])) : "";
       row.type = v.contains("type") ? EscapeControls(TextOf(v["type"])) : "";
       row.data = v.contains("data") ? RenderData(v["data"]) : "";
-      row.ttl = v.contains("ttl") ? TextOf(v["ttl"]) : "";
+      row.ttl = v.contains("ttl") ? EscapeControls(TextOf(v["ttl"])) : "";
       if (v.contains("ttlType") && v["ttlType"] == 1) row.ttl = "until " + row.ttl;
       rows.push_back(std::move(row));
     }

@@ -136,6 +136,15 @@ TEST(FormatValuesTableTest, AlignsColumnsCountingWideCharactersTwice) {
             "100    NAME  祁连                 60\n");
 }
 
+// Found by the cli_value_args fuzz target: index and ttl cells from a
+// server's reply were printed raw.
+TEST(FormatValuesTableTest, EscapesControlCharactersInEveryCell) {
+  json values = json::parse(R"([{"index":"1\n2","type":"URL","ttl":"a\u001bb"}])");
+  EXPECT_EQ(FormatValuesTable(values),
+            "INDEX  TYPE  DATA  TTL\n"
+            "1\\n2   URL         a\\x1bb\n");
+}
+
 TEST(IsValidUtf8Test, RejectsOverlongAndSurrogates) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("祁连 😀"));

@@ -38,6 +38,7 @@ class ConfigParser {
     sections["store"] = StoreSchema(&config.store);
     sections["log"] = LogSchema(&config.log);
     sections["stats"] = StatsSchema(&config.stats);
+    sections["auth"] = AuthSchema(&config.auth);
 
     for (const auto& [section_key, section_node] : root) {
       std::string section_name(section_key.str());
@@ -294,6 +295,12 @@ class ConfigParser {
     };
     s["report_interval_s"] = Integer(&c->report_interval_s, 1, 7 * 86400);
     s["node_id"] = String(&c->node_id);
+    return s;
+  }
+
+  SectionSchema AuthSchema(AuthConfig* c) {
+    SectionSchema s;
+    s["native"] = Bool(&c->native);
     return s;
   }
 

@@ -112,6 +112,15 @@ struct StatsConfig {
   std::string node_id;
 };
 
+// Authentication of native Handle protocol writes (docs/authentication.md,
+// "Wiring"). Off: native writes are accepted from loopback peers only, as
+// before; REST keeps its loopback rule either way.
+struct AuthConfig {
+  // Challenge every native write and list (402) and perform it only after a
+  // valid HS_SECKEY answer from an HS_ADMIN administrator.
+  bool native = false;
+};
+
 struct Config {
   NodeConfig node;
   HttpConfig http;
@@ -120,6 +129,7 @@ struct Config {
   StoreConfig store;
   LogConfig log;
   StatsConfig stats;
+  AuthConfig auth;
 };
 
 // Parses TOML text. Keys absent from the text keep their defaults.

@@ -144,6 +144,17 @@ TEST(ConfigTest, PartialSectionKeepsOtherDefaults) {
   EXPECT_EQ(c->store.backend, "rocksdb");
 }
 
+TEST(ConfigTest, AuthSection) {
+  absl::StatusOr<Config> c = ParseConfig("");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->auth.native);
+  c = ParseConfig("[auth]\nnative = true\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->auth.native);
+  ExpectError("[auth]\nnative = 1\n", "q.toml:2:10: configuration key 'auth.native' must be a boolean");
+  ExpectError("[auth]\nnatve = true\n", "q.toml:2:9: unknown configuration key 'auth.natve'");
+}
+
 TEST(ConfigTest, UnknownKeyIsNamed) {
   ExpectError("[http]\nprot = 80\n", "q.toml:2:8: unknown configuration key 'http.prot'");
 }

@@ -365,7 +365,12 @@ int Run(int argc, char** argv) {
   processor_options.stats = stats_recorder.get();
   auto processor =
       std::make_unique<ident::Processor>(registry.get(), &metrics, processor_options);
-  auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics);
+  ident::NativeAuthOptions native_auth;
+  native_auth.enabled = config.auth.native;
+  native_auth.registry = registry.get();
+  native_auth.admin_check.case_sensitive_suffix = config.node.case_sensitive_suffix;
+  auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics,
+                                                          Clock::Real(), std::move(native_auth));
   native->all_may_block.store(recursive, std::memory_order_relaxed);
   native->frontend.store(frontend.get(), std::memory_order_release);
   auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);

@@ -1,8 +1,18 @@
 #include "ident/native_frontend.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
+#include <deque>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "core/status.h"
+#include "ident/auth/nonce.h"
+#include "ident/auth/secret_key.h"
+#include "ident/handle_name.h"
 #include "ident/wire/codec.h"
 
 namespace qilian::ident {
@@ -10,6 +20,8 @@ namespace {
 
 using wire::Envelope;
 using wire::MessageHeader;
+
+constexpr std::string_view kPrefixOfPrefixes = "0.NA";
 
 // Replies expire 12 hours after they are made, as deployed servers stamp them.
 constexpr uint32_t kReplyLifetimeSeconds = 43200;
@@ -39,15 +51,51 @@ constexpr std::array<OpCode, 14> kOps = {
     OpCode::kChallengeResponse, OpCode::kVerifyResponse,   OpCode::kSessionSetup,
     OpCode::kSessionTerminate,  OpCode::kIdisLogin};
 
+// A challenged request waiting for its answer, keyed by the session id
+// the challenge carried. Deployed clients answer on a new TCP connection
+// (HANDLE-INTEROP.md), so this state is the node's, not a connection's.
+struct PendingChallenge {
+  Request request;                 // decoded; performed once answered
+  uint32_t op_code = 0;
+  uint32_t op_flags = 0;           // the request's, for RD on the reply
+  uint8_t recursion_count = 0;
+  std::string header_and_body;     // what its digest covers
+  std::string nonce;
+  std::string digest;              // raw digest octets (the MAC input)
+  absl::Time deadline;
+  // A wrong answer closes the challenge: one guess per nonce.
+  bool closed = false;
+  // Answered correctly: a replay is refused before any MAC is recomputed
+  // (the ReplayCache stays the guard against two answers racing).
+  bool used = false;
+};
+
 }  // namespace
 
 struct NativeFrontend::Impl {
   Processor* processor;
   const Clock& clock;
+  NativeAuthOptions auth;
   std::array<Counter*, kOps.size() + 1> requests{};  // last: unknown opcodes
   std::array<Counter*, static_cast<size_t>(Reason::kCount)> errors{};
 
-  Impl(Processor* p, MetricsRegistry* metrics, const Clock& c) : processor(p), clock(c) {
+  // Pending challenges; `order` is insertion order, which with one fixed
+  // lifetime is also expiry order. Entries stay until they expire (answered
+  // ones too), so both are bounded by auth.max_pending.
+  absl::Mutex mu;
+  absl::flat_hash_map<uint32_t, PendingChallenge> pending ABSL_GUARDED_BY(mu);
+  std::deque<std::pair<absl::Time, uint32_t>> order ABSL_GUARDED_BY(mu);
+  std::unique_ptr<auth::ReplayCache> replay;
+
+  Impl(Processor* p, MetricsRegistry* metrics, const Clock& c, NativeAuthOptions a)
+      : processor(p), clock(c), auth(std::move(a)) {
+    // Without a registry no answer could be verified: stay with the
+    // unauthenticated (loopback-only) behaviour.
+    if (auth.registry == nullptr) auth.enabled = false;
+    if (auth.enabled) {
+      replay = std::make_unique<auth::ReplayCache>(clock, auth.challenge_lifetime,
+                                                   auth.max_pending == 0 ? 1 : auth.max_pending);
+    }
     for (size_t i = 0; i <= kOps.size(); ++i) {
       std::string op = i < kOps.size() ? std::string(OpCodeName(kOps[i])) : "unknown";
       requests[i] = &metrics->GetCounter("qilian_native_requests_total",
@@ -122,6 +170,26 @@ struct NativeFrontend::Impl {
   }
 
   std::optional<NativeReply> Handle(std::span<const uint8_t> message, const Peer& peer);
+
+  // Runs `request` through the processor and encodes the reply: the
+  // envelope answers `env`, the header carries `op_code`, and RD (when
+  // `op_flags` asks for it) is the digest of `header_and_body`.
+  NativeReply Perform(const Envelope& env, uint32_t op_code, uint32_t op_flags,
+                      uint8_t recursion_count, std::string_view header_and_body,
+                      const Request& request);
+  // A reply with only a code and message (and RD when asked), for requests
+  // that decoded but were refused before reaching the processor.
+  NativeReply Refuse(const Envelope& env, uint32_t op_code, uint32_t op_flags,
+                     uint8_t recursion_count, std::string_view header_and_body,
+                     const absl::Status& status);
+  // Answers a request that needs authentication with a 402 challenge.
+  NativeReply Challenge(const Envelope& env, const MessageHeader& header,
+                        std::string_view header_and_body, Request request);
+  // Handles an opcode-200 answer; on success performs the pending request.
+  NativeReply Answer(const Envelope& env, const MessageHeader& header,
+                     std::string_view header_and_body, const wire::RequestBody& body,
+                     const Peer& peer);
+  absl::Status Authorize(const authz::AdminIdentity& who, const Request& request);
 };
 
 std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t> message,
@@ -196,14 +264,35 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
   request.types = std::move(body->types);
   request.values = std::move(body->values);
   request.peer = peer;
+  if (auth.enabled) {
+    if (opcode == OpCode::kChallengeResponse) {
+      return Answer(env, header, raw->header_and_body, *body, peer);
+    }
+    // Writes over UDP keep the processor's refusal (4): a challenge there
+    // could never lead anywhere.
+    const bool needs_auth = wire::IsAdminOpCode(header.op_code) &&
+                            opcode != OpCode::kListDerivedPrefixes &&
+                            !(peer.transport == Transport::kUdp &&
+                              Processor::MayBlock(opcode));
+    if (needs_auth) return Challenge(env, header, raw->header_and_body, std::move(request));
+  }
+  return Perform(env, header.op_code, header.op_flags, header.recursion_count,
+                 raw->header_and_body, request);
+}
+
+NativeReply NativeFrontend::Impl::Perform(const Envelope& env, uint32_t op_code,
+                                          uint32_t op_flags, uint8_t recursion_count,
+                                          std::string_view header_and_body,
+                                          const Request& request) {
+  const OpCode opcode = static_cast<OpCode>(op_code);
   Response response = processor->Process(request);
 
   uint32_t reply_flags = response.op_flags;
   wire::ResponseBody out;
-  if (header.op_flags & op_flag::kReturnDigest) {
+  if (op_flags & op_flag::kReturnDigest) {
     reply_flags |= op_flag::kReturnDigest;
     out.digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
-    out.digest.digest = wire::ComputeDigest(out.digest.algorithm, raw->header_and_body);
+    out.digest.digest = wire::ComputeDigest(out.digest.algorithm, header_and_body);
   }
   if (response.ok()) {
     out.handle = opcode == OpCode::kCreateHandle || opcode == OpCode::kResolution
@@ -219,7 +308,7 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
   } else {
     out.message = std::move(response.message);
   }
-  MessageHeader h = ReplyHeader(header.op_code, response.code, reply_flags, header.recursion_count);
+  MessageHeader h = ReplyHeader(op_code, response.code, reply_flags, recursion_count);
   NativeReply reply;
   reply.message = wire::EncodeMessage(ReplyEnvelope(env), h,
                                       wire::EncodeResponseBody(opcode, response.code, reply_flags, out));
@@ -227,8 +316,267 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
   return reply;
 }
 
-NativeFrontend::NativeFrontend(Processor* processor, MetricsRegistry* metrics, const Clock& clock)
-    : impl_(std::make_unique<Impl>(processor, metrics, clock)) {}
+NativeReply NativeFrontend::Impl::Refuse(const Envelope& env, uint32_t op_code,
+                                         uint32_t op_flags, uint8_t recursion_count,
+                                         std::string_view header_and_body,
+                                         const absl::Status& status) {
+  const ResponseCode code = ResponseCodeOf(status);
+  uint32_t reply_flags = 0;
+  wire::ResponseBody out;
+  if (op_flags & op_flag::kReturnDigest) {
+    reply_flags |= op_flag::kReturnDigest;
+    out.digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
+    out.digest.digest = wire::ComputeDigest(out.digest.algorithm, header_and_body);
+  }
+  out.message = std::string(status.message());
+  MessageHeader h = ReplyHeader(op_code, code, reply_flags, recursion_count);
+  NativeReply reply;
+  reply.message = wire::EncodeMessage(
+      ReplyEnvelope(env), h, wire::EncodeResponseBody(OpCode(op_code), code, reply_flags, out));
+  reply.is_error = true;
+  return reply;
+}
+
+NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHeader& header,
+                                            std::string_view header_and_body, Request request) {
+  PendingChallenge p;
+  p.op_code = header.op_code;
+  p.op_flags = header.op_flags;
+  p.recursion_count = header.recursion_count;
+  p.header_and_body = std::string(header_and_body);
+  // The challenge's digest is the one the reply's RD would carry: SHA-1
+  // below 2.7, SHA-256 from 2.7, as deployed clients expect.
+  wire::RequestDigest digest;
+  digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
+  digest.digest = wire::ComputeDigest(digest.algorithm, header_and_body);
+  p.digest = digest.digest;
+  if (auth.make_nonce) {
+    p.nonce = auth.make_nonce();
+  } else {
+    absl::StatusOr<std::string> nonce = auth::GenerateNonce();
+    if (!nonce.ok()) {
+      return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                    HandleError(ResponseCode::kError, "cannot make a challenge nonce"));
+    }
+    p.nonce = *std::move(nonce);
+  }
+  const absl::Time now = clock.Now();
+  p.deadline = now + auth.challenge_lifetime;
+  request.peer = Peer{};  // the answer's peer performs it
+  p.request = std::move(request);
+  std::string nonce = p.nonce;
+  uint32_t session_id = 0;
+  {
+    absl::MutexLock lock(&mu);
+    while (!order.empty() && order.front().first <= now) {
+      auto it = pending.find(order.front().second);
+      if (it != pending.end() && it->second.deadline <= now) pending.erase(it);
+      order.pop_front();
+    }
+    if (pending.size() >= auth.max_pending) {
+      return Refuse(env, header.op_code, header.op_flags, header.recursion_count,
+                    header_and_body,
+                    HandleError(ResponseCode::kServerBusy, "too many pending challenges"));
+    }
+    for (int attempt = 0; attempt < 16 && session_id == 0; ++attempt) {
+      uint32_t candidate = 0;
+      if (auth.make_session_id) {
+        candidate = auth.make_session_id();
+      } else if (absl::StatusOr<std::string> r = auth::GenerateNonce(auth::kMinNonceBytes);
+                 r.ok()) {
+        std::memcpy(&candidate, r->data(), sizeof(candidate));
+      }
+      if (candidate != 0 && !pending.contains(candidate)) session_id = candidate;
+    }
+    if (session_id == 0) {
+      return Refuse(env, header.op_code, header.op_flags, header.recursion_count,
+                    header_and_body,
+                    HandleError(ResponseCode::kServerBusy, "no free challenge session id"));
+    }
+    order.emplace_back(p.deadline, session_id);
+    pending.emplace(session_id, std::move(p));
+  }
+
+  const uint32_t reply_flags = op_flag::kAuthoritative | op_flag::kReturnDigest |
+                               (processor->options().recursive ? op_flag::kRecursive : 0);
+  wire::ResponseBody out;
+  out.digest = std::move(digest);
+  out.nonce = std::move(nonce);
+  Envelope reply_env = ReplyEnvelope(env);
+  reply_env.session_id = session_id;
+  MessageHeader h = ReplyHeader(header.op_code, ResponseCode::kAuthenticationNeeded, reply_flags,
+                                header.recursion_count);
+  NativeReply reply;
+  reply.message = wire::EncodeMessage(
+      reply_env, h,
+      wire::EncodeResponseBody(OpCode(header.op_code), ResponseCode::kAuthenticationNeeded,
+                               reply_flags, out));
+  reply.is_error = true;
+  return reply;
+}
+
+NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeader& header,
+                                         std::string_view header_and_body,
+                                         const wire::RequestBody& body, const Peer& peer) {
+  auto refuse = [&](const absl::Status& status) {
+    return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                  status);
+  };
+  const absl::Time now = clock.Now();
+  PendingChallenge p;
+  {
+    absl::MutexLock lock(&mu);
+    auto it = pending.find(env.session_id);
+    if (it == pending.end() || it->second.deadline <= now) {
+      return refuse(HandleError(
+          ResponseCode::kAuthenticationTimeout,
+          absl::StrCat("no pending challenge for session ", env.session_id)));
+    }
+    if (it->second.used) {
+      return refuse(
+          HandleError(ResponseCode::kAuthenticationFailed, "challenge nonce already used"));
+    }
+    if (it->second.closed) {
+      return refuse(HandleError(
+          ResponseCode::kAuthenticationFailed,
+          absl::StrCat("challenge for session ", env.session_id, " was already answered wrongly")));
+    }
+    p = it->second;
+  }
+  auto close = [&]() {
+    absl::MutexLock lock(&mu);
+    auto it = pending.find(env.session_id);
+    if (it != pending.end()) it->second.closed = true;
+  };
+  const std::string identity = absl::StrCat(body.key_index, ":", body.key_handle);
+  if (body.auth_type != kTypeSecKey) {
+    return refuse(HandleError(
+        ResponseCode::kInvalidCredential,
+        absl::StrCat("only HS_SECKEY answers are supported, not '", body.auth_type, "'")));
+  }
+  // The identity's secret. An identity this node cannot verify (no such
+  // handle here, or no HS_SECKEY at that index) fails like a wrong MAC
+  // (403): asking again (402) could not succeed.
+  std::string secret;
+  bool found = false;
+  {
+    ValueFilter filter;
+    filter.indexes = {body.key_index};
+    absl::StatusOr<HandleRecord> record = auth.registry->Get(body.key_handle, filter);
+    if (record.ok()) {
+      for (const HandleValue& v : record->values) {
+        if (v.index == body.key_index && v.type == kTypeSecKey) {
+          secret = v.data;
+          found = true;
+        }
+      }
+    } else {
+      ResponseCode code = ResponseCodeOf(record.status());
+      if (code != ResponseCode::kHandleNotFound && code != ResponseCode::kValuesNotFound &&
+          code != ResponseCode::kServerNotResponsible && code != ResponseCode::kInvalidHandle &&
+          code != ResponseCode::kPrefixReferral) {
+        return refuse(record.status());
+      }
+    }
+  }
+  if (!found) {
+    close();
+    return refuse(HandleError(ResponseCode::kAuthenticationFailed,
+                              absl::StrCat("cannot authenticate ", identity,
+                                           ": no HS_SECKEY value at that index")));
+  }
+  if (absl::Status s = auth::VerifySecretKeyAnswer(secret, p.nonce, p.digest, body.answer);
+      !s.ok()) {
+    close();
+    return refuse(s);
+  }
+  if (absl::Status s = replay->Use(env.session_id, p.nonce); !s.ok()) return refuse(s);
+  {
+    absl::MutexLock lock(&mu);
+    auto it = pending.find(env.session_id);
+    if (it != pending.end()) it->second.used = true;
+  }
+  authz::AdminIdentity who{body.key_handle, body.key_index};
+  if (absl::Status s = Authorize(who, p.request); !s.ok()) return refuse(s);
+
+  Request request = std::move(p.request);
+  request.peer = peer;
+  request.authenticated = true;
+  // The reply answers the answer's envelope (its RequestId; session 0, as
+  // recorded) with the original request's opcode.
+  return Perform(env, p.op_code, p.op_flags, p.recursion_count, p.header_and_body, request);
+}
+
+absl::Status NativeFrontend::Impl::Authorize(const authz::AdminIdentity& who,
+                                             const Request& request) {
+  using authz::AdminOp;
+  const bool prefix_handle = [&] {
+    absl::StatusOr<HandleName> name = ParseHandle(request.handle);
+    return name.ok() && EqualsIgnoreCaseAscii(name->prefix, kPrefixOfPrefixes);
+  }();
+  std::vector<HandleValue> current;
+  // A create is governed by the prefix handles alone (authz ignores the
+  // values it brings), so only other operations read the target.
+  if (request.op != OpCode::kCreateHandle) {
+    absl::StatusOr<HandleRecord> record = auth.registry->Get(request.handle, ValueFilter{});
+    if (record.ok()) {
+      current = std::move(record->values);
+    } else if (ResponseCodeOf(record.status()) == ResponseCode::kError) {
+      return record.status();
+    }
+  }
+  std::vector<AdminOp> ops;
+  auto values_op = [&](const std::vector<HandleValue>& values, AdminOp admin_op,
+                       AdminOp value_op) {
+    bool admin = false, other = false;
+    for (const HandleValue& v : values) (v.type == kTypeAdmin ? admin : other) = true;
+    if (admin) ops.push_back(admin_op);
+    if (other || values.empty()) ops.push_back(value_op);
+  };
+  switch (request.op) {
+    case OpCode::kCreateHandle:
+      ops.push_back(prefix_handle ? AdminOp::kAddDerivedPrefix : AdminOp::kAddHandle);
+      break;
+    case OpCode::kDeleteHandle:
+      ops.push_back(prefix_handle ? AdminOp::kDeleteDerivedPrefix : AdminOp::kDeleteHandle);
+      break;
+    case OpCode::kAddValue:
+      values_op(request.values, AdminOp::kAddAdmin, AdminOp::kAddValue);
+      break;
+    case OpCode::kModifyValue:
+      values_op(request.values, AdminOp::kModifyAdmin, AdminOp::kModifyValue);
+      break;
+    case OpCode::kRemoveValue: {
+      std::vector<HandleValue> removed;
+      for (const HandleValue& v : current) {
+        if (std::find(request.indexes.begin(), request.indexes.end(), v.index) !=
+            request.indexes.end()) {
+          removed.push_back(v);
+        }
+      }
+      values_op(removed, AdminOp::kRemoveAdmin, AdminOp::kRemoveValue);
+      break;
+    }
+    case OpCode::kListHandles:
+      ops.push_back(AdminOp::kListHandles);
+      break;
+    default:
+      return HandleError(ResponseCode::kOperationNotSupported,
+                         absl::StrCat("operation ", std::string(OpCodeName(request.op)),
+                                      " cannot be authorized"));
+  }
+  for (AdminOp op : ops) {
+    QL_ASSIGN_OR_RETURN(authz::AdminDecision decision,
+                        authz::CheckAdmin(who, op, request.handle, current,
+                                          authz::RegistryLookup(auth.registry), auth.admin_check));
+    QL_RETURN_IF_ERROR(decision.ToStatus());
+  }
+  return absl::OkStatus();
+}
+
+NativeFrontend::NativeFrontend(Processor* processor, MetricsRegistry* metrics, const Clock& clock,
+                               NativeAuthOptions auth)
+    : impl_(std::make_unique<Impl>(processor, metrics, clock, std::move(auth))) {}
 
 NativeFrontend::~NativeFrontend() = default;
 

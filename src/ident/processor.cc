@@ -229,7 +229,8 @@ Response Processor::Process(const Request& request) {
         return HandleError(ResponseCode::kProtocolError,
                            "administration requests are accepted only over TCP or HTTP");
       }
-      if (options_.writes_from_loopback_only && !request.peer.is_loopback) {
+      if (options_.writes_from_loopback_only && !request.peer.is_loopback &&
+          !request.authenticated) {
         return HandleError(ResponseCode::kInsufficientPermissions, kLoopbackOnlyMessage);
       }
     }

@@ -60,6 +60,10 @@ struct Request {
   // (which has no cursor) needs; REST always sets a page size.
   size_t list_page_size = 0;
   Peer peer;
+  // Set by a front door that has authenticated the request and checked the
+  // administrator's HS_ADMIN permission for it (the native front end with
+  // [auth] native): the loopback rule then does not apply.
+  bool authenticated = false;
 };
 
 struct Response {
@@ -128,7 +132,8 @@ class Processor {
   //     filter left with nothing gets 200, as if nothing matched);
   //  3. writes: 4 over UDP ("administration requests are accepted only over
   //     TCP or HTTP"); 401 from a non-loopback peer while
-  //     writes_from_loopback_only (the REST API's message);
+  //     writes_from_loopback_only (the REST API's message), unless the
+  //     request is `authenticated`;
   //  4. handle syntax (102, handle_name.h messages; get-site-info takes no
   //     handle; list-handles needs 0.NA/<prefix>);
   //  5. authority: 301 "this node is not responsible for prefix 'P'", with

@@ -385,7 +385,13 @@ TEST_F(HttpServerTest, StopLetsInFlightRequestFinish) {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return entered; });
   }
+  const uint16_t port = server_->port();
   std::thread stopper([&] { server_->Stop(); });
+  // Release the handler only once Stop() is under way (it marks the server
+  // stopping before it closes the acceptor), so the reply must say close.
+  for (int i = 0; i < 5000 && Client(port).connected(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   {
     std::lock_guard<std::mutex> lock(mu);
     release = true;

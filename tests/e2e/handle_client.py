@@ -33,6 +33,10 @@ FLAG_PO = 0x01000000
 FLAG_OVERWRITE = 0x00400000
 
 RC_SUCCESS = 1
+RC_AUTHEN_NEEDED = 402
+OC_CHALLENGE_RESPONSE = 200
+FLAG_RD = 0x00800000
+DIGEST_SIZES = {1: 16, 2: 20, 3: 32}  # request digest algorithm octet -> octets
 RC_SERVICE_REFERRAL = 302
 RC_PREFIX_REFERRAL = 303
 
@@ -80,10 +84,10 @@ def _indexes(indexes):
     return struct.pack(">I", len(indexes)) + b"".join(struct.pack(">I", i) for i in indexes)
 
 
-def encode_request(op, body, op_flags=0, request_id=1, version=(2, 11)):
+def encode_request(op, body, op_flags=0, request_id=1, version=(2, 11), session_id=0):
     header = HEADER.pack(op, 0, op_flags, 0, 0, 0, 0, len(body))
     message = header + body + struct.pack(">I", 0)  # no credential
-    envelope = ENVELOPE.pack(version[0], version[1], 0, 0, request_id, 0, len(message))
+    envelope = ENVELOPE.pack(version[0], version[1], 0, session_id, request_id, 0, len(message))
     return envelope + message
 
 
@@ -144,7 +148,14 @@ class Reply:
         self.site = None
         self.message = ""
         r = Reader(body)
-        if self.code == RC_SUCCESS:
+        self.digest = None  # (algorithm, octets) when RD is set
+        self.nonce = None   # a 402 challenge's nonce
+        if self.op_flags & FLAG_RD:
+            algorithm = r.u8()
+            self.digest = (algorithm, r.take(DIGEST_SIZES[algorithm]))
+        if self.code == RC_AUTHEN_NEEDED:
+            self.nonce = r.string()
+        elif self.code == RC_SUCCESS:
             if self.op == OC_RESOLUTION:
                 self.handle = r.string().decode("utf-8")
                 self.values = [_decode_value(r) for _ in range(r.u32())]
@@ -274,6 +285,39 @@ class Client:
 
     def list_handles(self, prefix):
         return self.call(OC_LIST_HANDLES, _string("0.NA/" + prefix))
+
+    # --- secret-key authentication (HANDLE-INTEROP "Digests, MACs") ------------
+
+    def answer(self, challenge, key_handle, key_index, secret, mac="pbkdf2",
+               request_id=None, answer_octets=None):
+        """Answers a 402 `challenge` (a Reply) with opcode 200 on a new TCP
+        connection in the challenge's session, as deployed clients do.
+        `answer_octets` sends that ChallengeResponse instead of computing one
+        (to replay a recorded answer)."""
+        if answer_octets is None:
+            answer_octets = secret_key_answer(secret, challenge.nonce, challenge.digest[1], mac)
+        body = (_string("HS_SECKEY") + _string(key_handle) + struct.pack(">I", key_index) +
+                _string(answer_octets))
+        if request_id is None:
+            request_id = struct.unpack(">I", os.urandom(4))[0] & 0x7fffffff
+        message = encode_request(OC_CHALLENGE_RESPONSE, body, 0, request_id,
+                                 session_id=challenge.session_id)
+        return self._tcp(message, request_id), answer_octets
+
+
+def secret_key_answer(secret, nonce, digest, mac="pbkdf2", salt=None):
+    """A ChallengeResponse: 0x22 (PBKDF2-HMAC-SHA1, what clients send from
+    2.7) or 0x02 (SHA-1(secret | nonce | digest | secret), 2.1)."""
+    import hashlib
+    import hmac
+    secret = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if mac == "sha1":
+        return b"\x02" + hashlib.sha1(secret + nonce + digest + secret).digest()
+    salt = os.urandom(16) if salt is None else salt
+    key = hashlib.pbkdf2_hmac("sha1", secret, salt, 10000, 20)
+    tag = hmac.new(key, nonce + digest, hashlib.sha1).digest()
+    return (b"\x22" + struct.pack(">I", len(salt)) + salt +
+            struct.pack(">III", 10000, 160, len(tag)) + tag)
 
 
 def _recv_exactly(s, n):

@@ -1,6 +1,7 @@
 #include "ident/stats/stats_recorder.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -152,7 +153,16 @@ bool ParseDay(std::string_view text, absl::CivilDay* day) {
   return true;
 }
 
-std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+// Always YYYY-MM-DD with a four-digit year, the form ParseDay reads back
+// (absl::FormatCivilTime writes year 506 as "506"); also keeps the store
+// keys built from it fixed-width.
+std::string FormatDay(absl::CivilDay day) {
+  if (day.year() < 0 || day.year() > 9999) return absl::FormatCivilTime(day);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(day.year()), day.month(),
+                day.day());
+  return buf;
+}
 
 struct StatsRecorder::Impl {
   struct Shard {

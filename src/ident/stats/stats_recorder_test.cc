@@ -263,5 +263,16 @@ TEST(ParseDayTest, StrictDates) {
   EXPECT_EQ(HourBucket(At(2026, 1, 2, 3, 4, 5)), "2026-01-02T03");
 }
 
+// Found by the node_report fuzz target: a day ParseDay accepts must format
+// back to the same text (four-digit year), or a report the node writes is
+// refused by its own parser.
+TEST(ParseDayTest, EveryParsedDayFormatsBackTheSame) {
+  for (const char* text : {"0506-01-01", "0000-03-01", "2026-11-28", "9999-12-31"}) {
+    absl::CivilDay d;
+    ASSERT_TRUE(ParseDay(text, &d)) << text;
+    EXPECT_EQ(FormatDay(d), text);
+  }
+}
+
 }  // namespace
 }  // namespace qilian::ident::stats

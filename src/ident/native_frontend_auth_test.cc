@@ -1,0 +1,353 @@
+// NativeFrontend with [auth] native: the 402 challenge, the opcode-200
+// answer on another "connection" (same node state), and each refusal.
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "gtest/gtest.h"
+#include "ident/auth/secret_key.h"
+#include "ident/auth/testdata/auth_vectors.h"
+#include "ident/native_frontend.h"
+#include "ident/registry.h"
+#include "ident/site_info.h"
+#include "ident/value_codec.h"
+#include "ident/wire/client.h"
+#include "ident/wire/codec.h"
+#include "store/memory_store.h"
+
+namespace qilian::ident {
+namespace {
+
+constexpr int64_t kNow = 0x6b0b1760;
+constexpr std::string_view kSecret = "adminsecret";
+
+Peer Tcp() { return Peer{"127.0.0.1", true, Transport::kTcp}; }
+
+std::span<const uint8_t> Span(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+HandleValue Value(uint32_t index, std::string type, std::string data, uint8_t perms = 0x0e) {
+  HandleValue v;
+  v.index = index;
+  v.type = std::move(type);
+  v.data = std::move(data);
+  v.permissions = perms;
+  return v;
+}
+
+HandleValue Admin(uint32_t index, uint16_t perms, std::string handle, uint32_t admin_index) {
+  return Value(index, "HS_ADMIN",
+               EncodeAdminData(AdminRecord{perms, std::move(handle), admin_index}));
+}
+
+// A request message of `op` with `body`, at 2.11.
+std::string Message(OpCode op, const wire::RequestBody& body, uint32_t request_id,
+                    uint32_t session_id = 0, uint32_t op_flags = 0) {
+  wire::Envelope env;
+  env.session_id = session_id;
+  env.request_id = request_id;
+  wire::MessageHeader h;
+  h.op_code = static_cast<uint32_t>(op);
+  h.op_flags = op_flags;
+  return wire::EncodeMessage(env, h, wire::EncodeRequestBody(op, body));
+}
+
+struct Decoded {
+  wire::Envelope env;
+  wire::MessageHeader header;
+  wire::ResponseBody body;
+};
+
+Decoded DecodeReply(const std::string& message) {
+  Decoded d;
+  absl::StatusOr<wire::RawMessage> raw = wire::DecodeMessage(message);
+  EXPECT_TRUE(raw.ok()) << raw.status();
+  if (!raw.ok()) return d;
+  d.env = raw->envelope;
+  d.header = raw->header;
+  absl::StatusOr<wire::ResponseBody> body =
+      wire::DecodeResponseBody(OpCode(d.header.op_code), ResponseCode(d.header.response_code),
+                               d.header.op_flags, raw->body);
+  EXPECT_TRUE(body.ok()) << body.status();
+  if (body.ok()) d.body = *body;
+  return d;
+}
+
+class NativeAuthTest : public ::testing::Test {
+ protected:
+  NativeAuthTest()
+      : clock_(absl::FromUnixSeconds(kNow)),
+        store_(store::NewMemoryStore({{std::string(Registry::kSpace)}})),
+        registry_(store_.get(), clock_, RegistryOptions{}) {
+    ProcessorOptions options;
+    options.site = BuildSiteInfo(SiteOptions{});
+    processor_ = std::make_unique<Processor>(&registry_, &metrics_, options);
+    NativeAuthOptions auth;
+    auth.enabled = true;
+    auth.registry = &registry_;
+    auth.max_pending = 8;
+    frontend_ = std::make_unique<NativeFrontend>(processor_.get(), &metrics_, clock_, auth);
+    EXPECT_TRUE(registry_
+                    .Create("88.999/ADMIN", {Value(300, "HS_SECKEY", std::string(kSecret), 0x0c),
+                                             Admin(100, 0x0fff, "88.999/ADMIN", 300)})
+                    .ok());
+    EXPECT_TRUE(registry_
+                    .Create("88.999/OTHER", {Value(300, "HS_SECKEY", "othersecret", 0x0c),
+                                             Admin(100, 0x0fff, "88.999/ADMIN", 300)})
+                    .ok());
+    EXPECT_TRUE(registry_
+                    .Create("0.NA/88.999", {Admin(100, 0x0fff, "88.999/ADMIN", 300),
+                                            Admin(101, 0x0010, "88.999/OTHER", 300)})
+                    .ok());
+  }
+
+  Decoded Send(const std::string& message, Peer peer = Tcp()) {
+    std::optional<NativeReply> reply = frontend_->Handle(Span(message), peer);
+    EXPECT_TRUE(reply.has_value());
+    return reply.has_value() ? DecodeReply(reply->message) : Decoded{};
+  }
+
+  std::string CreateRequest(const std::string& handle, uint32_t request_id = 7) {
+    wire::RequestBody body;
+    body.handle = handle;
+    body.values = {Value(1, "URL", "https://example.org/x")};
+    return Message(OpCode::kCreateHandle, body, request_id);
+  }
+
+  // The opcode-200 answer to `challenge` for identity index:handle.
+  std::string AnswerMessage(const Decoded& challenge, std::string_view secret,
+                            const std::string& key_handle = "88.999/ADMIN",
+                            uint32_t key_index = 300, uint32_t request_id = 8) {
+    absl::StatusOr<std::string> answer = auth::ComputeSecretKeyAnswer(
+        auth::MacAlgorithm::kPbkdf2HmacSha1, secret, challenge.body.nonce,
+        challenge.body.digest.digest);
+    EXPECT_TRUE(answer.ok()) << answer.status();
+    wire::RequestBody body;
+    body.auth_type = "HS_SECKEY";
+    body.key_handle = key_handle;
+    body.key_index = key_index;
+    body.answer = answer.ok() ? *answer : "";
+    return Message(OpCode::kChallengeResponse, body, request_id, challenge.env.session_id);
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<store::KvStore> store_;
+  Registry registry_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<Processor> processor_;
+  std::unique_ptr<NativeFrontend> frontend_;
+};
+
+TEST_F(NativeAuthTest, CreateIsChallengedThenPerformedAfterTheRightAnswer) {
+  std::string request = CreateRequest("88.999/NEW");
+  Decoded challenge = Send(request);
+  EXPECT_EQ(challenge.header.response_code, 402u);
+  EXPECT_EQ(challenge.header.op_code, 100u);
+  EXPECT_EQ(challenge.env.request_id, 7u);
+  EXPECT_NE(challenge.env.session_id, 0u);
+  EXPECT_EQ(challenge.header.op_flags, op_flag::kAuthoritative | op_flag::kReturnDigest);
+  EXPECT_EQ(challenge.body.nonce.size(), 20u);
+  EXPECT_EQ(challenge.body.digest.algorithm, wire::DigestAlgorithm::kSha256);
+  EXPECT_EQ(challenge.body.digest.digest,
+            wire::ComputeDigest(wire::DigestAlgorithm::kSha256,
+                                request.substr(wire::kEnvelopeSize, request.size() -
+                                                                        wire::kEnvelopeSize - 4)));
+  EXPECT_FALSE(registry_.Get("88.999/NEW", {}).ok());
+
+  Decoded done = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
+  EXPECT_EQ(done.header.op_code, 100u);
+  EXPECT_EQ(done.env.request_id, 8u);
+  EXPECT_EQ(done.env.session_id, 0u);
+  EXPECT_EQ(done.body.handle, "88.999/NEW");
+  EXPECT_TRUE(registry_.Get("88.999/NEW", {}).ok());
+
+  // The same answer again: its nonce is used.
+  Decoded replay = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(replay.header.response_code, 403u);
+  EXPECT_EQ(replay.body.message, "challenge nonce already used");
+}
+
+TEST_F(NativeAuthTest, AuthenticatedWriteFromAnotherHostPassesTheLoopbackRule) {
+  Peer remote{"192.0.2.7", false, Transport::kTcp};
+  Decoded challenge = Send(CreateRequest("88.999/REMOTE"), remote);
+  ASSERT_EQ(challenge.header.response_code, 402u);
+  Decoded done = Send(AnswerMessage(challenge, kSecret), remote);
+  EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
+}
+
+TEST_F(NativeAuthTest, WrongSecretIs403AndClosesTheChallenge) {
+  Decoded challenge = Send(CreateRequest("88.999/NEW"));
+  ASSERT_EQ(challenge.header.response_code, 402u);
+  Decoded wrong = Send(AnswerMessage(challenge, "guess"));
+  EXPECT_EQ(wrong.header.response_code, 403u);
+  EXPECT_EQ(wrong.header.op_code, 200u);
+  EXPECT_EQ(wrong.body.message, "secret key answer does not match");
+  Decoded right = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(right.header.response_code, 403u);
+  EXPECT_EQ(right.body.message, absl::StrCat("challenge for session ", challenge.env.session_id,
+                                             " was already answered wrongly"));
+  EXPECT_FALSE(registry_.Get("88.999/NEW", {}).ok());
+}
+
+TEST_F(NativeAuthTest, UnknownIdentityIs403) {
+  Decoded challenge = Send(CreateRequest("88.999/NEW"));
+  Decoded r = Send(AnswerMessage(challenge, kSecret, "88.999/NOBODY", 300));
+  EXPECT_EQ(r.header.response_code, 403u);
+  EXPECT_EQ(r.body.message,
+            "cannot authenticate 300:88.999/NOBODY: no HS_SECKEY value at that index");
+  challenge = Send(CreateRequest("88.999/NEW"));
+  r = Send(AnswerMessage(challenge, kSecret, "88.999/ADMIN", 301));
+  EXPECT_EQ(r.header.response_code, 403u);
+  EXPECT_EQ(r.body.message,
+            "cannot authenticate 301:88.999/ADMIN: no HS_SECKEY value at that index");
+}
+
+TEST_F(NativeAuthTest, PublicKeyAndMalformedAnswersAre404) {
+  Decoded challenge = Send(CreateRequest("88.999/NEW"));
+  wire::RequestBody body;
+  body.auth_type = "HS_PUBKEY";
+  body.key_handle = "88.999/ADMIN";
+  body.key_index = 300;
+  body.answer = "sig";
+  Decoded r = Send(Message(OpCode::kChallengeResponse, body, 9, challenge.env.session_id));
+  EXPECT_EQ(r.header.response_code, 404u);
+  EXPECT_EQ(r.body.message, "only HS_SECKEY answers are supported, not 'HS_PUBKEY'");
+  body.auth_type = "HS_SECKEY";
+  body.answer = std::string("\x23", 1);
+  r = Send(Message(OpCode::kChallengeResponse, body, 9, challenge.env.session_id));
+  EXPECT_EQ(r.header.response_code, 404u);
+  EXPECT_EQ(r.body.message, "unknown secret key algorithm 0x23");
+  EXPECT_FALSE(registry_.Get("88.999/NEW", {}).ok());
+}
+
+TEST_F(NativeAuthTest, IdentityWithoutThePermissionIs401) {
+  Decoded challenge = Send(CreateRequest("88.999/NEW"));
+  Decoded r = Send(AnswerMessage(challenge, "othersecret", "88.999/OTHER", 300));
+  EXPECT_EQ(r.header.response_code, 401u);
+  EXPECT_EQ(r.body.message,
+            "no HS_ADMIN naming 300:88.999/OTHER grants add handle on 88.999/NEW");
+  EXPECT_FALSE(registry_.Get("88.999/NEW", {}).ok());
+}
+
+TEST_F(NativeAuthTest, UnknownAndExpiredSessionsAre405) {
+  Decoded challenge = Send(CreateRequest("88.999/NEW"));
+  Decoded bogus = challenge;
+  bogus.env.session_id ^= 1;
+  Decoded r = Send(AnswerMessage(bogus, kSecret));
+  EXPECT_EQ(r.header.response_code, 405u);
+  EXPECT_EQ(r.body.message,
+            absl::StrCat("no pending challenge for session ", bogus.env.session_id));
+  clock_.Advance(absl::Seconds(30));
+  r = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(r.header.response_code, 405u);
+  EXPECT_FALSE(registry_.Get("88.999/NEW", {}).ok());
+}
+
+TEST_F(NativeAuthTest, PendingChallengesAreBounded) {
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(Send(CreateRequest("88.999/NEW")).header.response_code, 402u);
+  }
+  Decoded busy = Send(CreateRequest("88.999/NEW"));
+  EXPECT_EQ(busy.header.response_code, 3u);
+  EXPECT_EQ(busy.body.message, "too many pending challenges");
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(Send(CreateRequest("88.999/NEW")).header.response_code, 402u);
+}
+
+TEST_F(NativeAuthTest, EveryAdminOpcodeIsChallengedButReadsAreNot) {
+  wire::RequestBody body;
+  body.handle = "88.999/ADMIN";
+  body.indexes = {100};
+  for (OpCode op : {OpCode::kDeleteHandle, OpCode::kAddValue, OpCode::kRemoveValue,
+                    OpCode::kModifyValue}) {
+    EXPECT_EQ(Send(Message(op, body, 1)).header.response_code, 402u);
+  }
+  wire::RequestBody list;
+  list.handle = "0.NA/88.999";
+  EXPECT_EQ(Send(Message(OpCode::kListHandles, list, 1)).header.response_code, 402u);
+  wire::RequestBody resolve;
+  resolve.handle = "88.999/ADMIN";
+  Decoded r = Send(Message(OpCode::kResolution, resolve, 1));
+  EXPECT_EQ(r.header.response_code, 1u);
+  // The secret is not public.
+  EXPECT_EQ(r.body.values.size(), 1u);
+  // Writes over UDP keep their refusal (4), with no challenge.
+  Decoded udp = Send(CreateRequest("88.999/NEW"), Peer{"127.0.0.1", true, Transport::kUdp});
+  EXPECT_EQ(udp.header.response_code, 4u);
+}
+
+TEST_F(NativeAuthTest, ListAndAdminValueChangesAreAuthorized) {
+  wire::RequestBody list;
+  list.handle = "0.NA/88.999";
+  Decoded challenge = Send(Message(OpCode::kListHandles, list, 1));
+  Decoded r = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(r.header.response_code, 1u) << r.body.message;
+  EXPECT_EQ(r.header.op_code, 105u);
+  EXPECT_EQ(r.body.handles.size(), 2u);
+
+  // OTHER holds only modify value on 0.NA/88.999's children: adding an
+  // HS_ADMIN value needs add admin.
+  wire::RequestBody add;
+  add.handle = "88.999/ADMIN";
+  add.values = {Admin(102, 0x0fff, "88.999/OTHER", 300)};
+  challenge = Send(Message(OpCode::kAddValue, add, 1));
+  r = Send(AnswerMessage(challenge, "othersecret", "88.999/OTHER", 300));
+  EXPECT_EQ(r.header.response_code, 400u);
+  EXPECT_EQ(r.body.message, "300:88.999/OTHER is not an administrator of 88.999/ADMIN");
+  challenge = Send(Message(OpCode::kAddValue, add, 1));
+  r = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(r.header.response_code, 1u) << r.body.message;
+}
+
+// The recorded Handle.Net 9.3.1 exchange (create-tcp-v2.11-pbkdf2): with the
+// recorded nonce and session id, the recorded answer is accepted and the
+// handle created.
+TEST(NativeAuthRecordedTest, RecordedPbkdf2AnswerCreatesTheHandle) {
+  using auth::testdata::VectorBytes;
+  const std::string request = VectorBytes("create-tcp-v2.11-pbkdf2", 0);
+  const std::string recorded_challenge = VectorBytes("create-tcp-v2.11-pbkdf2", 1);
+  const std::string answer = VectorBytes("create-tcp-v2.11-pbkdf2", 2);
+  ASSERT_FALSE(answer.empty());
+  Decoded recorded = DecodeReply(recorded_challenge);
+
+  FakeClock clock(absl::FromUnixSeconds(kNow));
+  auto store = store::NewMemoryStore({{std::string(Registry::kSpace)}});
+  Registry registry(store.get(), clock, RegistryOptions{});
+  ASSERT_TRUE(registry
+                  .Create("88.999/ADMIN", {Value(300, "HS_SECKEY", std::string(kSecret), 0x0c)})
+                  .ok());
+  ASSERT_TRUE(registry.Create("0.NA/88.999", {Admin(100, 0x0fff, "88.999/ADMIN", 300)}).ok());
+  MetricsRegistry metrics;
+  ProcessorOptions options;
+  options.site = BuildSiteInfo(SiteOptions{});
+  Processor processor(&registry, &metrics, options);
+  NativeAuthOptions auth;
+  auth.enabled = true;
+  auth.registry = &registry;
+  auth.make_nonce = [&] { return recorded.body.nonce; };
+  auth.make_session_id = [&] { return recorded.env.session_id; };
+  NativeFrontend frontend(&processor, &metrics, clock, auth);
+
+  std::optional<NativeReply> reply = frontend.Handle(Span(request), Tcp());
+  ASSERT_TRUE(reply.has_value());
+  Decoded challenge = DecodeReply(reply->message);
+  EXPECT_EQ(challenge.header.response_code, 402u);
+  EXPECT_EQ(challenge.env.session_id, 4u);
+  EXPECT_EQ(challenge.body.digest, recorded.body.digest);
+  EXPECT_EQ(challenge.body.nonce, recorded.body.nonce);
+
+  reply = frontend.Handle(Span(answer), Tcp());
+  ASSERT_TRUE(reply.has_value());
+  Decoded done = DecodeReply(reply->message);
+  EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
+  EXPECT_EQ(done.header.op_code, 100u);
+  EXPECT_EQ(done.env.request_id, 1159720824u);
+  EXPECT_EQ(done.body.handle, "88.999/VEC-C211");
+  EXPECT_TRUE(registry.Get("88.999/VEC-C211", {}).ok());
+}
+
+}  // namespace
+}  // namespace qilian::ident

@@ -1,0 +1,142 @@
+"""Native-protocol authentication of writes ([auth] native = true).
+
+A real qiliand with native authentication on. The administrators and their
+HS_SECKEY secrets are set up over REST from loopback (REST keeps its
+loopback rule); then native TCP writes are challenged (402), and performed
+only after a correct secret-key answer from an identity that HS_ADMIN
+authorizes. tests/e2e/handle_client.py computes the answers with hashlib,
+independently of the C++ code.
+"""
+
+import os
+import struct
+import unittest
+
+import handle_client as hc
+from harness import Qiliand, string_value
+
+ADMIN = "88.999/ADMIN"
+OTHER = "88.999/OTHER"
+SECRET = "adminsecret"
+OTHER_SECRET = "othersecret"
+
+
+def seckey(secret):
+    value = string_value(300, "HS_SECKEY", secret)
+    value["permissions"] = "1100"  # admin read/write only: never resolved publicly
+    return value
+
+
+def admin(index, handle, admin_index, permissions):
+    return {"index": index, "type": "HS_ADMIN",
+            "data": {"format": "admin",
+                     "value": {"handle": handle, "index": admin_index,
+                               "permissions": permissions}}}
+
+
+class NativeAuth(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Qiliand(config_text="[handle]\nport = 0\n[auth]\nnative = true\n").start()
+        if cls.node.handle_port is None:
+            cls.node.kill()
+            raise RuntimeError("qiliand did not report a handle port:\n" + cls.node.log())
+        cls.tcp = hc.Client("127.0.0.1", cls.node.handle_port, "tcp")
+        for handle, values in (
+                (ADMIN, [seckey(SECRET), admin(100, ADMIN, 300, "111111111111")]),
+                (OTHER, [seckey(OTHER_SECRET), admin(100, ADMIN, 300, "111111111111")]),
+                # ADMIN may do everything under 88.999; OTHER only modify values.
+                ("0.NA/88.999", [admin(100, ADMIN, 300, "111111111111"),
+                                 admin(101, OTHER, 300, "000000010000")])):
+            status, body = cls.node.request("PUT", "/api/handles/" + handle, {"values": values})
+            assert status == 201, (handle, status, body)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def exists(self, handle):
+        status, _ = self.node.request("GET", "/api/handles/" + handle)
+        return status == 200
+
+    def challenge(self, handle):
+        reply = self.tcp.create(handle, [hc.HandleValue(1, "URL", "https://example.org/a")])
+        self.assertEqual(reply.code, hc.RC_AUTHEN_NEEDED)
+        self.assertEqual(reply.op, hc.OC_CREATE_HANDLE)
+        self.assertNotEqual(reply.session_id, 0)
+        self.assertEqual(reply.digest[0], 3)  # SHA-256 at 2.11
+        self.assertGreaterEqual(len(reply.nonce), 20)
+        return reply
+
+    def test_create_without_auth_is_challenged_and_nothing_is_created(self):
+        self.challenge("88.999/AUTH-NONE")
+        self.assertFalse(self.exists("88.999/AUTH-NONE"))
+
+    def test_right_secret_creates_and_a_replay_is_refused(self):
+        challenge = self.challenge("88.999/AUTH-OK")
+        reply, answer = self.tcp.answer(challenge, ADMIN, 300, SECRET)
+        self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
+        self.assertEqual(reply.op, hc.OC_CREATE_HANDLE)
+        self.assertEqual(reply.handle, "88.999/AUTH-OK")
+        self.assertTrue(self.exists("88.999/AUTH-OK"))
+        # The same answer octets again, on another connection.
+        replay, _ = self.tcp.answer(challenge, ADMIN, 300, SECRET, answer_octets=answer)
+        self.assertEqual(replay.code, 403)
+        self.assertEqual(replay.message, "challenge nonce already used")
+
+    def test_wrong_secret_is_403_and_nothing_is_created(self):
+        challenge = self.challenge("88.999/AUTH-WRONG")
+        reply, _ = self.tcp.answer(challenge, ADMIN, 300, "not the secret")
+        self.assertEqual(reply.code, 403)
+        self.assertEqual(reply.message, "secret key answer does not match")
+        self.assertFalse(self.exists("88.999/AUTH-WRONG"))
+
+    def test_unknown_identity_is_403(self):
+        challenge = self.challenge("88.999/AUTH-NOBODY")
+        reply, _ = self.tcp.answer(challenge, "88.999/NOBODY", 300, SECRET)
+        self.assertEqual(reply.code, 403)
+        self.assertEqual(reply.message,
+                         "cannot authenticate 300:88.999/NOBODY: no HS_SECKEY value at that index")
+        self.assertFalse(self.exists("88.999/AUTH-NOBODY"))
+
+    def test_identity_without_permission_is_401(self):
+        challenge = self.challenge("88.999/AUTH-DENIED")
+        reply, _ = self.tcp.answer(challenge, OTHER, 300, OTHER_SECRET)
+        self.assertEqual(reply.code, 401)
+        self.assertEqual(reply.message,
+                         "no HS_ADMIN naming 300:88.999/OTHER grants add handle on 88.999/AUTH-DENIED")
+        self.assertFalse(self.exists("88.999/AUTH-DENIED"))
+
+    def test_protocol_2_1_with_the_sha1_keyed_hash(self):
+        # The 2.1 form of create-tcp-v2.1-sha1: SHA-1 request digest, MAC 0x02.
+        body = (hc._string("88.999/AUTH-21") +
+                hc._values([hc.HandleValue(1, "URL", "https://example.org/21")]))
+        request_id = struct.unpack(">I", os.urandom(4))[0] & 0x7fffffff
+        challenge = self.tcp._tcp(hc.encode_request(hc.OC_CREATE_HANDLE, body, 0, request_id,
+                                                    version=(2, 1)), request_id)
+        self.assertEqual(challenge.code, hc.RC_AUTHEN_NEEDED)
+        self.assertEqual(challenge.digest[0], 2)
+        reply, _ = self.tcp.answer(challenge, ADMIN, 300, SECRET, mac="sha1")
+        self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
+        self.assertTrue(self.exists("88.999/AUTH-21"))
+
+    def test_reads_are_not_challenged_and_secrets_stay_hidden(self):
+        reply = self.tcp.resolve(ADMIN)
+        self.assertEqual(reply.code, hc.RC_SUCCESS)
+        self.assertEqual([v.type for v in reply.values], ["HS_ADMIN"])
+
+    def test_delete_needs_authentication_too(self):
+        status, body = self.node.request("PUT", "/api/handles/88.999/AUTH-DEL",
+                                         {"values": [string_value(1, "URL", "https://x.example")]})
+        self.assertEqual(status, 201, body)
+        challenge = self.tcp.delete("88.999/AUTH-DEL")
+        self.assertEqual(challenge.code, hc.RC_AUTHEN_NEEDED)
+        self.assertTrue(self.exists("88.999/AUTH-DEL"))
+        reply, _ = self.tcp.answer(challenge, ADMIN, 300, SECRET)
+        self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
+        self.assertEqual(reply.op, hc.OC_DELETE_HANDLE)
+        self.assertFalse(self.exists("88.999/AUTH-DEL"))
+
+
+if __name__ == "__main__":
+    unittest.main()
