@@ -439,7 +439,7 @@ int Run(int argc, char** argv) {
   std::string base = absl::StrCat("http://", host_port);
   LogInfo("qiliand.started",
           {{"version", QILIAN_VERSION},
-           {"console", base + "/"},
+           {"api", base + "/api/openapi.json"},
            {"handles", base + "/api/handles"},
            {"metrics", base + "/metrics"},
            {"prefixes", absl::StrJoin(config.node.prefixes, ",")},
