@@ -225,6 +225,9 @@ net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view 
     }
   }
   request.values = std::move(*values);
+  if (absl::Status s = AuthorizeWrite(ctx, call, &request); !s.ok()) {
+    return ErrorResponse(call, s, *handle);
+  }
   ident::Response response = ctx.processor->Process(request);
   if (!response.ok()) return ProcessorErrorResponse(call, response, *handle);
   return JsonResponse(response.outcome == ident::WriteOutcome::kCreated ? 201 : 200,
@@ -241,6 +244,9 @@ net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_vi
   request.handle = *handle;
   request.indexes = std::move(params->indexes);
   request.peer = PeerOf(*call->request);
+  if (absl::Status s = AuthorizeWrite(ctx, call, &request); !s.ok()) {
+    return ErrorResponse(call, s, *handle);
+  }
   ident::Response response = ctx.processor->Process(request);
   if (!response.ok()) return ProcessorErrorResponse(call, response, *handle);
   return JsonResponse(200, OkBody(*handle));

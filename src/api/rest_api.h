@@ -11,6 +11,7 @@
 
 #include "api/stats_routes.h"
 #include "core/metrics.h"
+#include "ident/authz/admin_check.h"
 #include "ident/processor.h"
 #include "ident/registry.h"
 #include "net/http_message.h"
@@ -26,6 +27,18 @@ struct RestOptions {
   bool writes_from_loopback_only = true;
   size_t max_page_size = 10000;
   size_t default_page_size = 100;
+};
+
+// HTTP Basic authentication of handle writes ([auth] rest, docs/api.md
+// "Authentication"). Enabled, PUT and DELETE on /api/handles/... need
+// `Authorization: Basic base64("<index>%3A<handle>:<secret>")`, checked
+// against that identity's HS_SECKEY in `registry`, and HS_ADMIN permission
+// for the operation; they are then accepted from any address. Other write
+// routes keep the loopback rule.
+struct RestAuthOptions {
+  bool enabled = false;
+  const ident::Registry* registry = nullptr;  // must outlive the RestApi
+  ident::authz::AdminCheckOptions admin_check;
 };
 
 class RestApi {
@@ -48,6 +61,9 @@ class RestApi {
   // Serves /api/stats... from `stats` (whose pointers must outlive this
   // object). Without it those routes answer 501. Call before serving.
   void SetStats(StatsEndpoints stats);
+
+  // Turns on Basic authentication of handle writes. Call before serving.
+  void SetAuth(RestAuthOptions auth);
 
   // Whether handling `request` may block on durable storage (any write), so
   // the server should run it off its I/O threads.

@@ -4,6 +4,7 @@
 #ifndef QILIAN_API_ROUTE_HANDLERS_H_
 #define QILIAN_API_ROUTE_HANDLERS_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,7 @@ struct ApiContext {
   const RestOptions* options;
   tenant::EnterpriseRegistry* enterprises = nullptr;  // null: onboarding off
   const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
+  const RestAuthOptions* auth = nullptr;  // null or disabled: loopback rule
 };
 
 // One request on its way through the routes.
@@ -31,6 +33,8 @@ struct Call {
   // the first reason set wins. Left empty, it is derived from the
   // response code.
   std::string error_reason;
+  // The administrator whose Basic credentials were verified ([auth] rest).
+  std::optional<ident::authz::AdminIdentity> admin;
 
   void SetReason(std::string_view reason) {
     if (error_reason.empty()) error_reason = std::string(reason);
@@ -67,6 +71,11 @@ inline constexpr int kReferralHttpStatus = 421;
 // [...]}` with the site values a client follows, with status 421.
 net::HttpResponse ProcessorErrorResponse(Call* call, const ident::Response& response,
                                          std::string_view handle);
+
+// With [auth] rest on, checks that the verified administrator may perform
+// `request` (HS_ADMIN, CheckAdmin) and marks it authenticated; a no-op
+// otherwise. Refusals carry CheckAdmin's code (400 or 401).
+absl::Status AuthorizeWrite(const ApiContext& ctx, Call* call, ident::Request* request);
 
 net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);

@@ -301,6 +301,7 @@ class ConfigParser {
   SectionSchema AuthSchema(AuthConfig* c) {
     SectionSchema s;
     s["native"] = Bool(&c->native);
+    s["rest"] = Bool(&c->rest);
     return s;
   }
 

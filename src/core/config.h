@@ -119,6 +119,10 @@ struct AuthConfig {
   // Challenge every native write and list (402) and perform it only after a
   // valid HS_SECKEY answer from an HS_ADMIN administrator.
   bool native = false;
+  // Require HTTP Basic credentials (index%3Ahandle:secret, checked against
+  // the identity's HS_SECKEY) and HS_ADMIN permission for REST PUT/DELETE on
+  // /api/handles; such writes are then accepted from any address.
+  bool rest = false;
 };
 
 struct Config {

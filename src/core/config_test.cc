@@ -152,6 +152,11 @@ TEST(ConfigTest, AuthSection) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(c->auth.native);
   ExpectError("[auth]\nnative = 1\n", "q.toml:2:10: configuration key 'auth.native' must be a boolean");
+  c = ParseConfig("[auth]\nrest = true\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->auth.rest);
+  EXPECT_FALSE(c->auth.native);
+  ExpectError("[auth]\nrest = \"yes\"\n", "q.toml:2:8: configuration key 'auth.rest' must be a boolean");
   ExpectError("[auth]\nnatve = true\n", "q.toml:2:9: unknown configuration key 'auth.natve'");
 }
 

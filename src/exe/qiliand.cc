@@ -374,6 +374,13 @@ int Run(int argc, char** argv) {
   native->all_may_block.store(recursive, std::memory_order_relaxed);
   native->frontend.store(frontend.get(), std::memory_order_release);
   auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
+  {
+    api::RestAuthOptions rest_auth;
+    rest_auth.enabled = config.auth.rest;
+    rest_auth.registry = registry.get();
+    rest_auth.admin_check.case_sensitive_suffix = config.node.case_sensitive_suffix;
+    rest->SetAuth(std::move(rest_auth));
+  }
 
   // Enterprise onboarding allocates derived prefixes under the node's first
   // prefix and writes their prefix handles with this node's HS_SITE. A pure

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/status.h"
 #include "ident/auth/nonce.h"
+#include "ident/auth/seckey_lookup.h"
 #include "ident/auth/secret_key.h"
 #include "ident/handle_name.h"
 #include "ident/wire/codec.h"
@@ -457,28 +458,11 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
   // The identity's secret. An identity this node cannot verify (no such
   // handle here, or no HS_SECKEY at that index) fails like a wrong MAC
   // (403): asking again (402) could not succeed.
-  std::string secret;
-  bool found = false;
-  {
-    ValueFilter filter;
-    filter.indexes = {body.key_index};
-    absl::StatusOr<HandleRecord> record = auth.registry->Get(body.key_handle, filter);
-    if (record.ok()) {
-      for (const HandleValue& v : record->values) {
-        if (v.index == body.key_index && v.type == kTypeSecKey) {
-          secret = v.data;
-          found = true;
-        }
-      }
-    } else {
-      ResponseCode code = ResponseCodeOf(record.status());
-      if (code != ResponseCode::kHandleNotFound && code != ResponseCode::kValuesNotFound &&
-          code != ResponseCode::kServerNotResponsible && code != ResponseCode::kInvalidHandle &&
-          code != ResponseCode::kPrefixReferral) {
-        return refuse(record.status());
-      }
-    }
-  }
+  absl::StatusOr<std::optional<std::string>> looked_up =
+      auth::LookUpSecretKey(*auth.registry, body.key_handle, body.key_index);
+  if (!looked_up.ok()) return refuse(looked_up.status());
+  const bool found = looked_up->has_value();
+  const std::string secret = found ? **looked_up : std::string();
   if (!found) {
     close();
     return refuse(HandleError(ResponseCode::kAuthenticationFailed,
