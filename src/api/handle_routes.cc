@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "api/json_text.h"
 #include "api/query.h"
 #include "api/route_handlers.h"
 #include "api/value_json.h"
+#include "core/json_text.h"
 #include "core/status.h"
 #include "ident/handle_name.h"
 #include "ident/processor.h"

@@ -1,7 +1,5 @@
 #include "api/value_json.h"
 
-#include "api/json_text.h"
-
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/bytes.h"
+#include "core/json_text.h"
 #include "core/status.h"
 #include "ident/handle_name.h"
 #include "ident/response_code.h"

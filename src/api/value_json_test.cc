@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "api/json_text.h"
+#include "core/json_text.h"
 #include "gtest/gtest.h"
 #include "ident/response_code.h"
 #include "ident/value_codec.h"

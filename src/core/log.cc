@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/json_text.h"
 
 namespace qilian {
 namespace {
@@ -86,28 +87,6 @@ void AppendLogfmtValue(std::string* out, std::string_view v) {
   out->push_back('"');
 }
 
-void AppendJsonString(std::string* out, std::string_view v) {
-  out->push_back('"');
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 }  // namespace
 
 absl::Status InitLogging(std::string_view level, std::string_view format) {
@@ -162,15 +141,15 @@ std::string FormatLogLine(LogFormat format, absl::Time time, LogLevel level,
     return out;
   }
   absl::StrAppend(&out, "{\"ts\":\"", ts, "\",\"level\":\"", LevelName(level), "\",\"event\":");
-  AppendJsonString(&out, event);
+  AppendJsonString(event, &out);
   for (const LogField& f : fields) {
     out.push_back(',');
-    AppendJsonString(&out, f.key);
+    AppendJsonString(f.key, &out);
     out.push_back(':');
     if (f.bare) {
       out.append(f.value);
     } else {
-      AppendJsonString(&out, f.value);
+      AppendJsonString(f.value, &out);
     }
   }
   out.push_back('}');

@@ -1,16 +1,17 @@
-// Writing JSON text directly into a string, for the resolution hot path
-// where building an nlohmann DOM per value costs more than the lookup. The
+// Writing JSON text directly into a string: for the REST resolution hot
+// path, where building an nlohmann DOM per value costs more than the
+// lookup, and for JSON log lines. The
 // output is byte-for-byte what nlohmann's dump() gives for the same data
 // (value_json_test.cc checks that), so clients see one format whichever way
 // a response was built.
-#ifndef QILIAN_API_JSON_TEXT_H_
-#define QILIAN_API_JSON_TEXT_H_
+#ifndef QILIAN_CORE_JSON_TEXT_H_
+#define QILIAN_CORE_JSON_TEXT_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace qilian::api {
+namespace qilian {
 
 // Appends `text` as a quoted JSON string. `text` must be valid UTF-8; it is
 // written as is apart from the escapes JSON requires (as nlohmann escapes
@@ -21,6 +22,6 @@ void AppendJsonString(std::string_view text, std::string* out);
 // time-zone machinery of a general formatter.
 void AppendTimestamp(uint32_t seconds, std::string* out);
 
-}  // namespace qilian::api
+}  // namespace qilian
 
-#endif  // QILIAN_API_JSON_TEXT_H_
+#endif  // QILIAN_CORE_JSON_TEXT_H_

@@ -1,8 +1,8 @@
-#include "api/json_text.h"
+#include "core/json_text.h"
 
 #include <cstdio>
 
-namespace qilian::api {
+namespace qilian {
 
 void AppendJsonString(std::string_view text, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -53,4 +53,4 @@ void AppendTimestamp(uint32_t seconds, std::string* out) {
   out->append(buf, n);
 }
 
-}  // namespace qilian::api
+}  // namespace qilian
