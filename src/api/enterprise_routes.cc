@@ -165,6 +165,7 @@ net::HttpResponse NotEnabled(Call* call) {
 
 net::HttpResponse CreateEnterprise(const ApiContext& ctx, Call* call) {
   if (ctx.enterprises == nullptr) return NotEnabled(call);
+  if (absl::Status s = RequireOperator(*call); !s.ok()) return EnterpriseError(call, s);
   if (absl::Status s = RequireNoQuery(call); !s.ok()) return EnterpriseError(call, s);
   auto input = InputFromBody(call, call->request->body);
   if (!input.ok()) return EnterpriseError(call, input.status());

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api/rest_api.h"
+#include "api/test_callers.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
@@ -36,6 +37,7 @@ class EnterpriseRoutesTest : public ::testing::Test {
         enterprises_(&faulty_, &registry_, clock_, Options()),
         api_(&registry_, &metrics_, RestOptions{}) {
     api_.SetEnterprises(&enterprises_);
+    api_.SetAuth(TestCallers());
   }
 
   static tenant::EnterpriseRegistryOptions Options() {
@@ -46,13 +48,13 @@ class EnterpriseRoutesTest : public ::testing::Test {
   }
 
   net::HttpResponse Send(const std::string& method, const std::string& target,
-                         const std::string& body = "", bool loopback = true) {
+                         const std::string& body = "", const std::string& bearer = "operator") {
     net::HttpRequest request;
     request.method = method;
     request.target = target;
     request.body = body;
-    request.remote_is_loopback = loopback;
-    request.remote_address = loopback ? "127.0.0.1" : "192.0.2.1";
+    request.remote_address = "192.0.2.1";
+    if (!bearer.empty()) request.headers.emplace_back("authorization", "Bearer " + bearer);
     return api_.Handle(request);
   }
 
@@ -160,10 +162,15 @@ TEST_F(EnterpriseRoutesTest, DuplicateCreditCodeIs409) {
               "registered");
 }
 
-TEST_F(EnterpriseRoutesTest, WritesOnlyFromLoopback) {
-  auto r = Send("POST", "/api/enterprises", Body().dump(), /*loopback=*/false);
-  EXPECT_EQ(r.status, 403) << r.body;
-  EXPECT_EQ(Send("GET", "/api/enterprises", "", /*loopback=*/false).status, 200);
+TEST_F(EnterpriseRoutesTest, OnlyOperatorsRegister) {
+  ExpectError(Send("POST", "/api/enterprises", Body().dump(), ""), 401, 402, "",
+              "authentication required");
+  ExpectError(Send("POST", "/api/enterprises", Body().dump(), "admin:88.999.1"), 403, 401, "",
+              "user:admin:88.999.1 is not an operator of this node");
+  ExpectError(Send("POST", "/api/enterprises", Body().dump(), "auditor"), 403, 401, "",
+              "user:auditor is not an operator of this node");
+  EXPECT_EQ(Send("GET", "/api/enterprises", "", "").status, 200);
+  EXPECT_EQ(Json(Send("GET", "/api/enterprises"))["enterprises"], json::array());
   EXPECT_EQ(Send("GET", "/api/enterprises/1").status, 404);
 }
 

@@ -161,7 +161,7 @@ net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view 
   request.handle = *handle;
   request.indexes = std::move(params->indexes);
   request.types = std::move(params->types);
-  request.peer = PeerOf(*call->request);
+  AttributeRequest(*call, &request);
   ident::Response record = ctx.processor->Process(request);
   if (!record.ok()) return ProcessorErrorResponse(call, record, *handle);
   // Written directly (json_text.h): the same bytes as dumping a DOM of
@@ -194,7 +194,7 @@ net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view 
   request.handle = *handle;
   request.op_flags = params->overwrite ? ident::op_flag::kOverwrite : 0;
   request.put_values_only = !params->indexes.empty();
-  request.peer = PeerOf(*call->request);
+  AttributeRequest(*call, &request);
   if (!params->indexes.empty()) {
     // With index= the body must hold exactly the listed values: a value at
     // another index would otherwise be silently dropped or silently added.
@@ -225,9 +225,6 @@ net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view 
     }
   }
   request.values = std::move(*values);
-  if (absl::Status s = AuthorizeWrite(ctx, call, &request); !s.ok()) {
-    return ErrorResponse(call, s, *handle);
-  }
   ident::Response response = ctx.processor->Process(request);
   if (!response.ok()) return ProcessorErrorResponse(call, response, *handle);
   return JsonResponse(response.outcome == ident::WriteOutcome::kCreated ? 201 : 200,
@@ -243,10 +240,7 @@ net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_vi
   request.op = params->indexes.empty() ? ident::OpCode::kDeleteHandle : ident::OpCode::kRemoveValue;
   request.handle = *handle;
   request.indexes = std::move(params->indexes);
-  request.peer = PeerOf(*call->request);
-  if (absl::Status s = AuthorizeWrite(ctx, call, &request); !s.ok()) {
-    return ErrorResponse(call, s, *handle);
-  }
+  AttributeRequest(*call, &request);
   ident::Response response = ctx.processor->Process(request);
   if (!response.ok()) return ProcessorErrorResponse(call, response, *handle);
   return JsonResponse(200, OkBody(*handle));
@@ -278,7 +272,7 @@ net::HttpResponse ListHandles(const ApiContext& ctx, Call* call) {
     request.handle = absl::StrCat("0.NA/", prefix);
     request.list_after = after;
     request.list_page_size = size;
-    request.peer = PeerOf(*call->request);
+    AttributeRequest(*call, &request);
     return ctx.processor->Process(request);
   };
   uint64_t skip = page * page_size;

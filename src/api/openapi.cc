@@ -240,6 +240,125 @@ constexpr std::string_view kDocument = R"json({
           "502": {"$ref": "#/components/responses/Error"}
         }
       }
+    },
+    "/api/login": {
+      "post": {
+        "summary": "Console login: trade a user name and password for a short-lived Bearer token (docs/console-users.md)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+          "type": "object", "additionalProperties": false, "required": ["user", "password"],
+          "properties": {"user": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 256}}}}}},
+        "responses": {
+          "200": {"description": "Logged in", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"responseCode": {"type": "integer"}, "token": {"type": "string"},
+              "expiresAt": {"type": "string", "format": "date-time"}, "user": {"type": "string"}, "role": {"type": "string"}}}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/logout": {
+      "post": {
+        "summary": "End the Bearer token the request carries",
+        "responses": {
+          "200": {"description": "Logged out", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/me": {
+      "get": {
+        "summary": "The authenticated caller: actor, method, identity, role, enterprise and prefixes",
+        "responses": {
+          "200": {"description": "The caller", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/users": {
+      "get": {
+        "summary": "List console users (operators: all; enterprise administrators: their enterprise's)",
+        "responses": {
+          "200": {"description": "Users", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "post": {
+        "summary": "Create a console user",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+          "type": "object", "additionalProperties": false, "required": ["name", "role", "password"],
+          "properties": {
+            "name": {"type": "string", "pattern": "^[a-z0-9._-]{1,64}$"},
+            "role": {"type": "string", "enum": ["operator", "enterprise-admin", "enterprise-member", "auditor"]},
+            "password": {"type": "string", "minLength": 12, "maxLength": 256},
+            "enterprise": {"type": "integer", "minimum": 1},
+            "identity": {"type": "string", "description": "<index>:<handle> the user is bound to"},
+            "disabled": {"type": "boolean"}}}}}},
+        "responses": {
+          "201": {"description": "Created", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/users/{name}": {
+      "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "A console user (also to the user itself)",
+        "responses": {
+          "200": {"description": "The user", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Delete a console user; its tokens end",
+        "responses": {
+          "200": {"description": "Deleted", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/users/{name}/password": {
+      "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "put": {
+        "summary": "Set a user's password (also the user's own); the user's tokens end",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+          "type": "object", "additionalProperties": false, "required": ["password"],
+          "properties": {"password": {"type": "string", "minLength": 12, "maxLength": 256}}}}}},
+        "responses": {
+          "200": {"description": "Changed", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/audit": {
+      "get": {
+        "summary": "Query the audit log (operators and auditors: all; enterprise administrators: their prefixes)",
+        "parameters": [
+          {"name": "from", "in": "query", "required": false, "schema": {"type": "string", "format": "date-time"}},
+          {"name": "to", "in": "query", "required": false, "schema": {"type": "string", "format": "date-time"}},
+          {"name": "actor", "in": "query", "required": false, "schema": {"type": "string"}},
+          {"name": "prefix", "in": "query", "required": false, "schema": {"type": "string"}},
+          {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+          {"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "A page of events in time order; nextCursor when more follow",
+                  "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}
+        }
+      }
     }
   },
   "components": {

@@ -60,193 +60,7 @@ std::string ReasonOf(ResponseCode code) {
   }
 }
 
-// Compares without an early exit, so the time taken does not tell how much
-// of a guessed secret was right.
-bool SecretsEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-constexpr std::string_view kCredentialForm = "<index>%3A<handle>:<secret>";
-
-absl::Status NeedCredentials(std::string_view why) {
-  return HandleError(ResponseCode::kAuthenticationNeeded, std::string(why));
-}
-
-// Verifies `Authorization: Basic base64("<index>%3A<handle>:<secret>")`
-// (also "<index>:<handle>:<secret>" with a literal first ':', where the
-// handle then must not contain ':') against the identity's HS_SECKEY.
-absl::StatusOr<ident::authz::AdminIdentity> Authenticate(const RestAuthOptions& auth,
-                                                         const net::HttpRequest& request) {
-  const std::string* header = request.Header("authorization");
-  if (header == nullptr) {
-    return NeedCredentials(absl::StrCat("authentication required: send Authorization: Basic "
-                                        "base64(\"",
-                                        std::string(kCredentialForm), "\")"));
-  }
-  std::string_view value = *header;
-  constexpr std::string_view kScheme = "basic ";
-  if (value.size() < kScheme.size() ||
-      absl::AsciiStrToLower(std::string(value.substr(0, kScheme.size()))) !=
-          std::string(kScheme)) {
-    return NeedCredentials("Authorization must use the Basic scheme");
-  }
-  std::string encoded(value.substr(kScheme.size()));
-  absl::StripAsciiWhitespace(&encoded);
-  std::string decoded;
-  if (encoded.empty() || !absl::Base64Unescape(encoded, &decoded)) {
-    return NeedCredentials("Basic credentials are not valid base64");
-  }
-  size_t colon = decoded.find(':');
-  if (colon == std::string::npos) {
-    return NeedCredentials(absl::StrCat("Basic credentials must be ", std::string(kCredentialForm)));
-  }
-  std::string user = decoded.substr(0, colon);
-  std::string secret = decoded.substr(colon + 1);
-  std::string index_text, handle;
-  bool digits_only = !user.empty() && std::all_of(user.begin(), user.end(), [](char c) {
-    return absl::ascii_isdigit(static_cast<unsigned char>(c));
-  });
-  if (digits_only) {
-    // The literal form: the first ':' ended the index, the next one the
-    // handle; the rest (which may hold ':') is the secret.
-    size_t next = secret.find(':');
-    if (next == std::string::npos) {
-      return NeedCredentials(
-          absl::StrCat("Basic credentials must be ", std::string(kCredentialForm)));
-    }
-    index_text = user;
-    handle = secret.substr(0, next);
-    secret = secret.substr(next + 1);
-  } else {
-    std::optional<std::string> name = PercentDecode(user, /*plus_is_space=*/false);
-    size_t split = name ? name->find(':') : std::string::npos;
-    if (split == std::string::npos) {
-      return NeedCredentials(
-          absl::StrCat("Basic credentials must be ", std::string(kCredentialForm)));
-    }
-    index_text = name->substr(0, split);
-    handle = name->substr(split + 1);
-  }
-  uint32_t index = 0;
-  if (index_text.empty() || handle.empty() ||
-      !std::all_of(index_text.begin(), index_text.end(),
-                   [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }) ||
-      !absl::SimpleAtoi(index_text, &index)) {
-    return NeedCredentials(absl::StrCat("Basic credentials must be ", std::string(kCredentialForm)));
-  }
-  const std::string identity = absl::StrCat(index, ":", handle);
-  QL_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                      ident::auth::LookUpSecretKey(*auth.registry, handle, index));
-  if (!stored.has_value()) {
-    return HandleError(ResponseCode::kAuthenticationFailed,
-                       absl::StrCat("cannot authenticate ", identity,
-                                    ": no HS_SECKEY value at that index"));
-  }
-  if (!SecretsEqual(*stored, secret)) {
-    return HandleError(ResponseCode::kAuthenticationFailed,
-                       absl::StrCat("secret does not match for ", identity));
-  }
-  return ident::authz::AdminIdentity{handle, index};
-}
-
 }  // namespace
-
-absl::Status AuthorizeWrite(const ApiContext& ctx, Call* call, ident::Request* request) {
-  if (!call->admin.has_value() || ctx.auth == nullptr || !ctx.auth->enabled) {
-    return absl::OkStatus();
-  }
-  using ident::authz::AdminOp;
-  const ident::Registry& registry = *ctx.auth->registry;
-  const bool prefix_handle = [&] {
-    absl::StatusOr<ident::HandleName> name = ident::ParseHandle(request->handle);
-    return name.ok() && absl::AsciiStrToLower(name->prefix) == "0.na";
-  }();
-  std::vector<ident::HandleValue> current;
-  bool exists = false;
-  {
-    absl::StatusOr<ident::HandleRecord> record = registry.Get(request->handle, ident::ValueFilter{});
-    if (record.ok()) {
-      current = std::move(record->values);
-      exists = true;
-    } else if (ident::ResponseCodeOf(record.status()) == ResponseCode::kError) {
-      return record.status();
-    }
-  }
-  auto is_admin = [](const ident::HandleValue& v) { return v.type == ident::kTypeAdmin; };
-  auto current_at = [&](uint32_t index) -> const ident::HandleValue* {
-    for (const auto& v : current) {
-      if (v.index == index) return &v;
-    }
-    return nullptr;
-  };
-  std::vector<AdminOp> ops;
-  auto add = [&](AdminOp op) {
-    if (std::find(ops.begin(), ops.end(), op) == ops.end()) ops.push_back(op);
-  };
-  switch (request->op) {
-    case ident::OpCode::kCreateHandle:
-      if (!exists) {
-        // A new handle is governed by its prefix handles alone, as natively.
-        add(prefix_handle ? AdminOp::kAddDerivedPrefix : AdminOp::kAddHandle);
-        break;
-      }
-      // A replace (overwrite, or index=): each value is added or modified;
-      // a whole replace also removes the values it does not bring.
-      for (const auto& v : request->values) {
-        const ident::HandleValue* old = current_at(v.index);
-        bool admin = is_admin(v) || (old != nullptr && is_admin(*old));
-        if (old == nullptr) {
-          add(admin ? AdminOp::kAddAdmin : AdminOp::kAddValue);
-        } else {
-          add(admin ? AdminOp::kModifyAdmin : AdminOp::kModifyValue);
-        }
-      }
-      if (!request->put_values_only) {
-        for (const auto& old : current) {
-          bool kept = std::any_of(request->values.begin(), request->values.end(),
-                                  [&](const auto& v) { return v.index == old.index; });
-          if (!kept) add(is_admin(old) ? AdminOp::kRemoveAdmin : AdminOp::kRemoveValue);
-        }
-      }
-      if (ops.empty()) add(AdminOp::kModifyValue);
-      break;
-    case ident::OpCode::kDeleteHandle:
-      add(prefix_handle ? AdminOp::kDeleteDerivedPrefix : AdminOp::kDeleteHandle);
-      break;
-    case ident::OpCode::kRemoveValue:
-      for (const auto& v : current) {
-        if (std::find(request->indexes.begin(), request->indexes.end(), v.index) !=
-            request->indexes.end()) {
-          add(is_admin(v) ? AdminOp::kRemoveAdmin : AdminOp::kRemoveValue);
-        }
-      }
-      if (ops.empty()) add(AdminOp::kRemoveValue);
-      break;
-    default:
-      return HandleError(ResponseCode::kOperationNotSupported, "operation cannot be authorized");
-  }
-  for (AdminOp op : ops) {
-    QL_ASSIGN_OR_RETURN(
-        ident::authz::AdminDecision decision,
-        ident::authz::CheckAdmin(*call->admin, op, request->handle, current,
-                                 ident::authz::RegistryLookup(&registry), ctx.auth->admin_check));
-    if (!decision.allowed) {
-      call->SetReason("auth_forbidden");
-      if (ctx.metrics != nullptr) {
-        ctx.metrics
-            ->GetCounter("qilian_rest_auth_failures_total",
-                         "REST writes refused by [auth] rest, by reason", {{"reason", "forbidden"}})
-            .Inc();
-      }
-      return decision.ToStatus();
-    }
-  }
-  request->authenticated = true;
-  return absl::OkStatus();
-}
 
 net::HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
   net::HttpResponse response;
@@ -263,7 +77,34 @@ net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::str
   nlohmann::json body = {{"responseCode", static_cast<uint32_t>(code)}};
   if (!handle.empty()) body["handle"] = std::string(handle);
   body["message"] = std::string(status.message());
-  return JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
+  net::HttpResponse response =
+      JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
+  if (response.status == 401) {
+    // RFC 9110 11.6.1: a 401 names the schemes that would be accepted.
+    response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"qilian\"");
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"qilian\"");
+  }
+  return response;
+}
+
+void AttributeRequest(const Call& call, ident::Request* request) {
+  request->peer = PeerOf(*call.request);
+  request->caller = call.caller;
+  if (call.caller.anonymous() && request->op == ident::OpCode::kResolution) {
+    request->op_flags |= ident::op_flag::kPublicOnly;
+  }
+}
+
+absl::Status RequireOperator(const Call& call) {
+  if (call.caller.anonymous()) {
+    return HandleError(ResponseCode::kAuthenticationNeeded, "authentication required");
+  }
+  if (!call.caller.principal.has_value() ||
+      call.caller.principal->role != ident::Role::kOperator) {
+    return HandleError(ResponseCode::kInsufficientPermissions,
+                       absl::StrCat(call.caller.actor, " is not an operator of this node"));
+  }
+  return absl::OkStatus();
 }
 
 ident::Peer PeerOf(const net::HttpRequest& request) {
@@ -296,6 +137,7 @@ struct RestApi::Impl {
   RestAuthOptions auth;
   std::unique_ptr<ident::Processor> owned_processor;  // legacy constructor only
   StatsEndpoints stats;
+  ConsoleEndpoints console;
 
   net::HttpResponse Dispatch(Call* call, std::string* route_label);
 };
@@ -328,39 +170,54 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     response.headers.emplace_back("Allow", allow);
     return response;
   }
-  const bool authenticated_route = auth.enabled && route->id == RouteId::kHandle &&
-                                   (request.method == "PUT" || request.method == "DELETE");
-  if (authenticated_route) {
-    absl::StatusOr<ident::authz::AdminIdentity> who = Authenticate(auth, request);
-    if (!who.ok()) {
-      ResponseCode code = ident::ResponseCodeOf(who.status());
-      if (code != ResponseCode::kAuthenticationNeeded &&
-          code != ResponseCode::kAuthenticationFailed) {
-        return ErrorResponse(call, who.status(), "");
-      }
-      const bool missing = code == ResponseCode::kAuthenticationNeeded;
-      call->SetReason(missing ? "auth_required" : "auth_failed");
-      if (ctx.metrics != nullptr) {
-        ctx.metrics
-            ->GetCounter("qilian_rest_auth_failures_total",
-                         "REST writes refused by [auth] rest, by reason",
-                         {{"reason", missing ? "credentials_missing" : "credentials_wrong"}})
-            .Inc();
-      }
-      net::HttpResponse response = ErrorResponse(call, who.status(), "");
-      response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"qilian\"");
-      return response;
+  static const RestAuthOptions kNoAuth;
+  const RestAuthOptions& authn = ctx.auth != nullptr ? *ctx.auth : kNoAuth;
+  const bool has_credentials = request.Header("authorization") != nullptr;
+  const std::string claimed = has_credentials ? ClaimedActor(request) : std::string();
+  absl::StatusOr<ident::Caller> caller = ident::Caller::Anonymous();
+  if (has_credentials && authn.throttle != nullptr) {
+    if (absl::Status s = authn.throttle->Check(claimed, request.remote_address); !s.ok()) {
+      caller = s;
     }
-    call->admin = std::move(*who);
-  } else if (IsWrite(request.method) && options.writes_from_loopback_only &&
-             !request.remote_is_loopback) {
-    call->SetReason("forbidden");
-    return ErrorResponse(
-        call,
-        HandleError(ResponseCode::kInsufficientPermissions,
-                    "writes are accepted only from loopback until authentication is configured"),
-        "");
   }
+  if (caller.ok() && has_credentials) {
+    caller = AuthenticateRequest(authn.credentials, request);
+    if (authn.throttle != nullptr) {
+      const ResponseCode code = ident::ResponseCodeOf(caller.status());
+      if (caller.ok()) {
+        authn.throttle->Succeeded(claimed, request.remote_address);
+      } else if (code == ResponseCode::kAuthenticationFailed ||
+                 code == ResponseCode::kAuthenticationTimeout) {
+        authn.throttle->Failed(claimed, request.remote_address);
+      }
+    }
+  }
+  if (!caller.ok()) {
+    const ResponseCode code = ident::ResponseCodeOf(caller.status());
+    const bool missing = code == ResponseCode::kAuthenticationNeeded;
+    call->SetReason(missing ? "auth_malformed" : "auth_failed");
+    if (ctx.metrics != nullptr) {
+      ctx.metrics
+          ->GetCounter("qilian_rest_auth_failures_total",
+                       "REST requests whose credentials did not verify, by reason",
+                       {{"reason", missing ? "malformed" : "wrong"}})
+          .Inc();
+    }
+    if (authn.audit != nullptr && code != ResponseCode::kError) {
+      ident::authz::AuditEvent event;
+      event.time = absl::Now();
+      event.actor = ClaimedActor(request);
+      event.action = "authentication failed";
+      event.target = std::string(call->path);
+      event.peer = request.remote_address;
+      event.transport = request.tls ? "https" : "http";
+      event.result = static_cast<uint32_t>(code);
+      event.detail = std::string(caller.status().message());
+      (void)authn.audit->Append(std::move(event));
+    }
+    return ErrorResponse(call, caller.status(), "");
+  }
+  call->caller = *std::move(caller);
   switch (route->id) {
     case RouteId::kHandle:
       if (request.method == "GET") return GetHandle(ctx, call, param);
@@ -389,6 +246,14 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
       return GetStatsNodes(ctx, call);
     case RouteId::kStatsReportNow:
       return PostStatsReportNow(ctx, call);
+    case RouteId::kLogin:
+    case RouteId::kLogout:
+    case RouteId::kMe:
+    case RouteId::kUsers:
+    case RouteId::kUser:
+    case RouteId::kUserPassword:
+    case RouteId::kAudit:
+      return HandleConsoleRoute(console, call, route->id, param);
   }
   return ErrorResponse(call, HandleError(ResponseCode::kError, "unreachable route"), "");
 }
@@ -396,7 +261,6 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
 RestApi::RestApi(ident::Processor* processor, MetricsRegistry* metrics)
     : impl_(std::make_unique<Impl>()) {
   const ident::ProcessorOptions& p = processor->options();
-  impl_->options.writes_from_loopback_only = p.writes_from_loopback_only;
   impl_->options.max_page_size = p.max_page_size;
   impl_->options.default_page_size = p.default_page_size;
   impl_->ctx = ApiContext{processor, metrics, &impl_->options};
@@ -406,7 +270,6 @@ RestApi::RestApi(ident::Registry* registry, MetricsRegistry* metrics, RestOption
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   ident::ProcessorOptions p;
-  p.writes_from_loopback_only = impl_->options.writes_from_loopback_only;
   p.max_page_size = impl_->options.max_page_size;
   p.default_page_size = impl_->options.default_page_size;
   impl_->owned_processor = std::make_unique<ident::Processor>(registry, metrics, std::move(p));
@@ -421,9 +284,10 @@ void RestApi::SetEnterprises(tenant::EnterpriseRegistry* enterprises) {
 
 void RestApi::SetAuth(RestAuthOptions auth) {
   impl_->auth = std::move(auth);
-  if (impl_->auth.registry == nullptr) impl_->auth.enabled = false;
   impl_->ctx.auth = &impl_->auth;
 }
+
+void RestApi::SetConsole(ConsoleEndpoints console) { impl_->console = console; }
 
 void RestApi::SetStats(StatsEndpoints stats) {
   impl_->stats = std::move(stats);

@@ -9,9 +9,12 @@
 #include <cstddef>
 #include <memory>
 
+#include "api/console_routes.h"
 #include "api/stats_routes.h"
 #include "core/metrics.h"
-#include "ident/authz/admin_check.h"
+#include "api/credentials.h"
+#include "ident/authz/audit_log.h"
+#include "ident/authz/auth_throttle.h"
 #include "ident/processor.h"
 #include "ident/registry.h"
 #include "net/http_message.h"
@@ -23,29 +26,28 @@ class EnterpriseRegistry;
 namespace qilian::api {
 
 struct RestOptions {
-  // Until authentication lands, writes are accepted only from loopback.
-  bool writes_from_loopback_only = true;
   size_t max_page_size = 10000;
   size_t default_page_size = 100;
 };
 
-// HTTP Basic authentication of handle writes ([auth] rest, docs/api.md
-// "Authentication"). Enabled, PUT and DELETE on /api/handles/... need
-// `Authorization: Basic base64("<index>%3A<handle>:<secret>")`, checked
-// against that identity's HS_SECKEY in `registry`, and HS_ADMIN permission
-// for the operation; they are then accepted from any address. Other write
-// routes keep the loopback rule.
+// Authentication of REST callers (docs/api.md "Authentication"): every
+// request's Authorization header becomes the Caller the processor and the
+// node routes decide with (api/credentials.h); without one the caller is
+// anonymous, who may only read public values. Failed authentications are
+// refused with 401 and audited.
 struct RestAuthOptions {
-  bool enabled = false;
-  const ident::Registry* registry = nullptr;  // must outlive the RestApi
-  ident::authz::AdminCheckOptions admin_check;
+  CredentialOptions credentials;  // pointers must outlive the RestApi
+  ident::authz::AuditLog* audit = nullptr;
+  // Refuses credentials (406) for an identity or address after repeated
+  // failures; null: no throttling.
+  ident::authz::AuthThrottle* throttle = nullptr;
 };
 
 class RestApi {
  public:
   // Handle routes go through `processor`, shared with the native front
-  // doors; the write rule and page sizes are the processor's options
-  // (writes_from_loopback_only, default_page_size, max_page_size).
+  // doors; who may write is the processor's access policy, page sizes its
+  // options (default_page_size, max_page_size).
   RestApi(ident::Processor* processor, MetricsRegistry* metrics);
   // Builds a private Processor over `registry` from `options` (no HS_SITE).
   // For tests and for a daemon that has no native front door.
@@ -62,7 +64,13 @@ class RestApi {
   // object). Without it those routes answer 501. Call before serving.
   void SetStats(StatsEndpoints stats);
 
-  // Turns on Basic authentication of handle writes. Call before serving.
+  // Serves /api/login, /api/logout, /api/me, /api/users... and /api/audit
+  // from `console` (whose pointers must outlive this object). Without it
+  // those routes answer 501 (/api/me works regardless). Call before serving.
+  void SetConsole(ConsoleEndpoints console);
+
+  // Sets how callers authenticate. Without it every caller is anonymous.
+  // Call before serving.
   void SetAuth(RestAuthOptions auth);
 
   // Whether handling `request` may block on durable storage (any write), so

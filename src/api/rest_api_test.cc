@@ -282,10 +282,6 @@ TEST_F(RestApiTest, BadInputIsRejectedExactlyAndStoresNothing) {
       // Authority.
       {"PUT", "/api/handles/10.1234/a", kUrlBody, 400, 301,
        "this node is not responsible for prefix '10.1234'", "not_responsible"},
-      // Not from loopback.
-      {"REMOTE-PUT", "/api/handles/88.999/a", kUrlBody, 403, 401,
-       "writes are accepted only from loopback until authentication is configured",
-       "forbidden"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.method + " " + c.target);
@@ -298,26 +294,6 @@ TEST_F(RestApiTest, BadInputIsRejectedExactlyAndStoresNothing) {
     ExpectNothingStored();
     EXPECT_EQ(Send("GET", "/api/handles/88.999/a").status, 404);
   }
-}
-
-TEST_F(RestApiTest, RemoteReadsAreAllowedAndRemoteDeletesRefused) {
-  ASSERT_EQ(Send("PUT", "/api/handles/88.999/abc", kUrlBody).status, 201);
-  EXPECT_EQ(Send("GET", "/api/handles/88.999/abc", "", /*loopback=*/false).status, 200);
-  ExpectError(Send("DELETE", "/api/handles/88.999/abc", "", /*loopback=*/false), 403, 401,
-              "writes are accepted only from loopback until authentication is configured");
-  EXPECT_EQ(Send("GET", "/api/handles/88.999/abc").status, 200);
-}
-
-TEST_F(RestApiTest, LoopbackRuleCanBeLifted) {
-  RestOptions options;
-  options.writes_from_loopback_only = false;
-  RestApi open(&registry_, &metrics_, options);
-  net::HttpRequest request;
-  request.method = "PUT";
-  request.target = "/api/handles/88.999/abc";
-  request.body = kUrlBody;
-  request.remote_is_loopback = false;
-  EXPECT_EQ(open.Handle(request).status, 201);
 }
 
 TEST_F(RestApiTest, GetQueryErrors) {
@@ -474,7 +450,6 @@ TEST_F(RestApiTest, GetReturnsOnlyPublicValues) {
 
 TEST_F(RestApiTest, SharesTheProcessorWithTheNativeFrontDoors) {
   ident::ProcessorOptions options;
-  options.writes_from_loopback_only = false;
   options.max_page_size = 3;
   options.default_page_size = 2;
   ident::Processor processor(&registry_, &metrics_, options);
@@ -483,7 +458,7 @@ TEST_F(RestApiTest, SharesTheProcessorWithTheNativeFrontDoors) {
   put.method = "PUT";
   put.target = "/api/handles/88.999/abc";
   put.body = kUrlBody;
-  put.remote_is_loopback = false;  // allowed by the processor's options
+  put.remote_is_loopback = false;
   put.remote_address = "192.0.2.1";
   EXPECT_EQ(api.Handle(put).status, 201);
   net::HttpRequest get;

@@ -1,5 +1,6 @@
-// [auth] rest: HTTP Basic authentication and HS_ADMIN authorization of
-// handle writes (docs/api.md, "Authentication").
+// REST authentication (HTTP Basic) and authorization (the processor's
+// Authorizer: HS_ADMIN) of handle writes, listings and authorized reads
+// (docs/api.md, "Authentication").
 #include <memory>
 #include <string>
 
@@ -8,6 +9,9 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "ident/authz/auth_throttle.h"
+#include "ident/authz/authorizer.h"
+#include "ident/processor.h"
 #include "ident/registry.h"
 #include "nlohmann/json.hpp"
 #include "store/memory_store.h"
@@ -37,10 +41,13 @@ class RestAuthTest : public ::testing::Test {
       : store_(store::NewMemoryStore({{std::string(ident::Registry::kSpace)}})),
         registry_(store_.get(), clock_, ident::RegistryOptions{}),
         setup_(&registry_, nullptr, RestOptions{}),
-        api_(&registry_, &metrics_, RestOptions{}) {
+        authorizer_(&registry_, ident::authz::AuthorizerOptions{}),
+        processor_(&registry_, &metrics_, ProcessorOptions(&authorizer_)),
+        throttle_(ident::authz::AuthThrottleOptions{3}, &clock_),
+        api_(&processor_, &metrics_) {
     RestAuthOptions auth;
-    auth.enabled = true;
-    auth.registry = &registry_;
+    auth.credentials.registry = &registry_;
+    auth.throttle = &throttle_;
     api_.SetAuth(auth);
     // Set up without authentication (a second API over the same registry,
     // as the "first administrator credential flow" does with a restart).
@@ -62,6 +69,12 @@ class RestAuthTest : public ::testing::Test {
     request.remote_address = "127.0.0.1";
     net::HttpResponse response = setup_.Handle(request);
     ASSERT_EQ(response.status, 201) << handle << " " << response.body;
+  }
+
+  static ident::ProcessorOptions ProcessorOptions(const ident::AccessPolicy* access) {
+    ident::ProcessorOptions options;
+    options.access = access;
+    return options;
   }
 
   static std::string Basic(const std::string& credentials) {
@@ -109,22 +122,43 @@ class RestAuthTest : public ::testing::Test {
   ident::Registry registry_;
   RestApi setup_;
   MetricsRegistry metrics_;
+  ident::authz::Authorizer authorizer_;
+  ident::Processor processor_;
+  ident::authz::AuthThrottle throttle_;
   RestApi api_;
 };
 
 TEST_F(RestAuthTest, MissingCredentialsAre401With402) {
   auto r = Send("PUT", "/api/handles/88.999/abc", kUrlBody, "");
-  ExpectError(r, 401, 402,
-              "authentication required: send Authorization: Basic "
-              "base64(\"<index>%3A<handle>:<secret>\")");
+  ExpectError(r, 401, 402, "authentication required");
   EXPECT_TRUE(HasChallenge(r));
   EXPECT_FALSE(Exists("88.999/abc"));
-  EXPECT_EQ(Failures("credentials_missing"), 1u);
+  // From any address, for every kind of write, and for listing.
+  ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody, "", /*loopback=*/false), 401, 402,
+              "authentication required");
+  ASSERT_EQ(Send("PUT", "/api/handles/88.999/abc", kUrlBody,
+                 Basic("300%3A88.999/ADMIN:adminsecret")).status,
+            201);
+  ExpectError(Send("DELETE", "/api/handles/88.999/abc", "", ""), 401, 402,
+              "authentication required");
+  ExpectError(Send("DELETE", "/api/handles/88.999/abc?index=1", "", ""), 401, 402,
+              "authentication required");
+  ExpectError(Send("PUT", "/api/handles/88.999/abc?index=1", kUrlBody, ""), 401, 402,
+              "authentication required");
+  ExpectError(Send("GET", "/api/handles?prefix=88.999", "", ""), 401, 402,
+              "authentication required");
+  EXPECT_TRUE(Exists("88.999/abc"));
+  // Missing credentials are not a failed authentication.
+  EXPECT_EQ(Failures("malformed"), 0u);
+  EXPECT_EQ(Failures("wrong"), 0u);
 }
 
 TEST_F(RestAuthTest, MalformedCredentialsAre401With402) {
   ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody, "Bearer xyz"), 401, 402,
-              "Authorization must use the Basic scheme");
+              "Bearer tokens are not accepted by this node");
+  ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody, "Digest x"), 401, 402,
+              "Authorization must use the Basic scheme (<index>%3A<handle>:<secret>) or the "
+              "Bearer scheme");
   ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody, "Basic !!!"), 401, 402,
               "Basic credentials are not valid base64");
   ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody, Basic("nocolon")), 401, 402,
@@ -132,7 +166,7 @@ TEST_F(RestAuthTest, MalformedCredentialsAre401With402) {
   ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody, Basic("x%3A88.999/ADMIN:s")), 401,
               402, "Basic credentials must be <index>%3A<handle>:<secret>");
   EXPECT_FALSE(Exists("88.999/abc"));
-  EXPECT_EQ(Failures("credentials_missing"), 4u);
+  EXPECT_EQ(Failures("malformed"), 5u);
 }
 
 TEST_F(RestAuthTest, RightCredentialCreatesFromAnyAddress) {
@@ -152,7 +186,26 @@ TEST_F(RestAuthTest, WrongSecretIs401With403AndNothingStored) {
   ExpectError(r, 401, 403, "secret does not match for 300:88.999/ADMIN");
   EXPECT_TRUE(HasChallenge(r));
   EXPECT_FALSE(Exists("88.999/abc"));
-  EXPECT_EQ(Failures("credentials_wrong"), 1u);
+  EXPECT_EQ(Failures("wrong"), 1u);
+}
+
+TEST_F(RestAuthTest, RepeatedFailuresAreThrottledWithoutCheckingTheSecret) {
+  for (int i = 0; i < 3; ++i) {
+    ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody, Basic("300%3A88.999/ADMIN:wrong")),
+                401, 403, "secret does not match for 300:88.999/ADMIN");
+  }
+  // Even the right secret is refused during the back-off...
+  ExpectError(Send("PUT", "/api/handles/88.999/abc", kUrlBody,
+                   Basic("300%3A88.999/ADMIN:adminsecret")),
+              401, 406,
+              "too many failed authentications for 300:88.999/ADMIN; retry in 1 s");
+  EXPECT_FALSE(Exists("88.999/abc"));
+  // ...and accepted once it has passed.
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(Send("PUT", "/api/handles/88.999/abc", kUrlBody,
+                 Basic("300%3A88.999/ADMIN:adminsecret"))
+                .status,
+            201);
 }
 
 TEST_F(RestAuthTest, UnknownIdentityIs401With403) {
@@ -167,7 +220,6 @@ TEST_F(RestAuthTest, NotPermittedIs403With401AndNothingStored) {
   auto r = Send("PUT", "/api/handles/88.999/abc", kUrlBody, Basic("300%3A88.999/OTHER:othersecret"));
   ExpectError(r, 403, 401, "no HS_ADMIN naming 300:88.999/OTHER grants add handle on 88.999/abc");
   EXPECT_FALSE(Exists("88.999/abc"));
-  EXPECT_EQ(Failures("forbidden"), 1u);
   // A delete by OTHER is refused too; the handle stays.
   ASSERT_EQ(Send("PUT", "/api/handles/88.999/abc", kUrlBody,
                  Basic("300%3A88.999/ADMIN:adminsecret")).status,
@@ -193,8 +245,21 @@ TEST_F(RestAuthTest, ModifyingAValueNeedsOnlyModifyValue) {
   EXPECT_EQ(registry_.Get("88.999/abc", {}).value().values.size(), 1u);
 }
 
-TEST_F(RestAuthTest, ReadsNeedNoCredentials) {
-  EXPECT_EQ(Send("GET", "/api/handles/88.999/ADMIN", "", "", /*loopback=*/false).status, 200);
+TEST_F(RestAuthTest, RestrictedValuesOnlyForAuthorizedReaders) {
+  auto types = [](const net::HttpResponse& r) {
+    std::vector<std::string> out;
+    json body = json::parse(r.body, nullptr, false);
+    for (const auto& v : body["values"]) out.push_back(v["type"]);
+    return out;
+  };
+  auto r = Send("GET", "/api/handles/88.999/ADMIN", "", "", /*loopback=*/false);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(types(r), std::vector<std::string>{"HS_ADMIN"});
+  r = Send("GET", "/api/handles/88.999/ADMIN", "", Basic("300%3A88.999/ADMIN:adminsecret"));
+  EXPECT_EQ(types(r), (std::vector<std::string>{"HS_ADMIN", "HS_SECKEY"}));
+  // OTHER has no read permission on ADMIN: public values only.
+  r = Send("GET", "/api/handles/88.999/ADMIN", "", Basic("300%3A88.999/OTHER:othersecret"));
+  EXPECT_EQ(types(r), std::vector<std::string>{"HS_ADMIN"});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "api/rest_api.h"
+#include "ident/caller.h"
 #include "net/http_message.h"
 #include "nlohmann/json.hpp"
 
@@ -21,7 +22,7 @@ struct ApiContext {
   const RestOptions* options;
   tenant::EnterpriseRegistry* enterprises = nullptr;  // null: onboarding off
   const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
-  const RestAuthOptions* auth = nullptr;  // null or disabled: loopback rule
+  const RestAuthOptions* auth = nullptr;  // null: every caller anonymous
 };
 
 // One request on its way through the routes.
@@ -33,8 +34,8 @@ struct Call {
   // the first reason set wins. Left empty, it is derived from the
   // response code.
   std::string error_reason;
-  // The administrator whose Basic credentials were verified ([auth] rest).
-  std::optional<ident::authz::AdminIdentity> admin;
+  // Who is calling (api/credentials.h); anonymous without credentials.
+  ident::Caller caller;
 
   void SetReason(std::string_view reason) {
     if (error_reason.empty()) error_reason = std::string(reason);
@@ -72,10 +73,14 @@ inline constexpr int kReferralHttpStatus = 421;
 net::HttpResponse ProcessorErrorResponse(Call* call, const ident::Response& response,
                                          std::string_view handle);
 
-// With [auth] rest on, checks that the verified administrator may perform
-// `request` (HS_ADMIN, CheckAdmin) and marks it authenticated; a no-op
-// otherwise. Refusals carry CheckAdmin's code (400 or 401).
-absl::Status AuthorizeWrite(const ApiContext& ctx, Call* call, ident::Request* request);
+// Sets `request`'s peer and caller from `call`. An anonymous REST read is a
+// public-only (PO) read: REST has no flag for it, and an anonymous reader
+// could not answer a challenge anyway.
+void AttributeRequest(const Call& call, ident::Request* request);
+
+// Refuses (401/402/403 as Handle codes) a caller that is not an operator:
+// node-level changes (onboarding, statistics reports) are theirs.
+absl::Status RequireOperator(const Call& call);
 
 net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);

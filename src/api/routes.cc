@@ -16,6 +16,14 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kStatsReports, "/api/stats/reports", "stats_reports", {"POST"}},
       {RouteId::kStatsNodes, "/api/stats/nodes", "stats_nodes", {"GET"}},
       {RouteId::kStatsReportNow, "/api/stats/report-now", "stats_report_now", {"POST"}},
+      {RouteId::kLogin, "/api/login", "login", {"POST"}},
+      {RouteId::kLogout, "/api/logout", "logout", {"POST"}},
+      {RouteId::kMe, "/api/me", "me", {"GET"}},
+      {RouteId::kUsers, "/api/users", "users", {"GET", "POST"}},
+      // Before kUser, whose trailing {name} would match it too.
+      {RouteId::kUserPassword, "/api/users/{name}/password", "user_password", {"PUT"}},
+      {RouteId::kUser, "/api/users/{name}", "user", {"GET", "DELETE"}},
+      {RouteId::kAudit, "/api/audit", "audit", {"GET"}},
   };
   return routes;
 }
@@ -28,6 +36,19 @@ const RouteInfo* MatchRoute(std::string_view path, std::string_view* param) {
       continue;
     }
     std::string_view fixed = route.path.substr(0, brace);
+    std::string_view tail = route.path.substr(route.path.find('}', brace) + 1);
+    if (!tail.empty()) {
+      if (path.size() > fixed.size() + tail.size() && path.substr(0, fixed.size()) == fixed &&
+          path.substr(path.size() - tail.size()) == tail) {
+        std::string_view middle =
+            path.substr(fixed.size(), path.size() - fixed.size() - tail.size());
+        if (middle.find('/') == std::string_view::npos) {
+          *param = middle;
+          return &route;
+        }
+      }
+      continue;
+    }
     if (path.size() >= fixed.size() && path.substr(0, fixed.size()) == fixed) {
       *param = path.substr(fixed.size());
       return &route;

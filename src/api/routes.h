@@ -10,13 +10,16 @@
 namespace qilian::api {
 
 enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterprise, kEnterprises,
-                     kStats, kStatsSummary, kStatsReports, kStatsNodes, kStatsReportNow };
+                     kStats, kStatsSummary, kStatsReports, kStatsNodes, kStatsReportNow,
+                     // Console routes (console_routes.h).
+                     kLogin, kLogout, kMe, kUsers, kUser, kUserPassword, kAudit };
 
 struct RouteInfo {
   RouteId id;
   // OpenAPI path template. A trailing "{param}" matches the rest of the
   // path (which may contain '/'), so "/api/handles/{handle}" matches
-  // "/api/handles/88.999/a/b".
+  // "/api/handles/88.999/a/b". A "{param}" followed by more text
+  // ("/api/users/{name}/password") matches one segment without '/'.
   std::string_view path;
   // The `route` label of qilian_http_requests_total.
   std::string_view label;

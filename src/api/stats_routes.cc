@@ -240,6 +240,18 @@ net::HttpResponse PostStatsReport(const ApiContext& ctx, Call* call) {
   if (ctx.stats == nullptr || ctx.stats->reports == nullptr) {
     return NotEnabled(call, "receiving statistics reports is");
   }
+  // A child node reports with an identity of its own on this node: an
+  // operator, or a node identity (one that belongs to no enterprise).
+  if (call->caller.anonymous()) {
+    return StatsError(call, HandleError(ResponseCode::kAuthenticationNeeded,
+                                        "authentication required"));
+  }
+  if (call->caller.principal.has_value() &&
+      call->caller.principal->role != ident::Role::kOperator) {
+    return StatsError(call, HandleError(ResponseCode::kInsufficientPermissions,
+                                        absl::StrCat(call->caller.actor,
+                                                     " may not report statistics for a node")));
+  }
   if (absl::Status s = RequireNoQuery(call); !s.ok()) return StatsError(call, s);
   auto report = stats::ParseNodeReport(call->request->body);
   if (!report.ok()) {
@@ -308,6 +320,7 @@ net::HttpResponse GetStatsNodes(const ApiContext& ctx, Call* call) {
 }
 
 net::HttpResponse PostStatsReportNow(const ApiContext& ctx, Call* call) {
+  if (absl::Status s = RequireOperator(*call); !s.ok()) return StatsError(call, s);
   if (absl::Status s = RequireNoQuery(call); !s.ok()) return StatsError(call, s);
   absl::Status sent = absl::FailedPreconditionError("no parent is configured ([stats] parent_url)");
   if (ctx.stats != nullptr && ctx.stats->report_now) sent = ctx.stats->report_now();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/rest_api.h"
+#include "api/test_callers.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
@@ -45,16 +46,17 @@ class StatsRoutesTest : public ::testing::Test {
     endpoints.reports = &reports_;
     endpoints.report_now = [this] { return report_now_result_; };
     api_.SetStats(endpoints);
+    api_.SetAuth(TestCallers());
   }
 
   net::HttpResponse Send(const std::string& method, const std::string& target,
-                         const std::string& body = "", bool loopback = true) {
+                         const std::string& body = "", const std::string& bearer = "operator") {
     net::HttpRequest request;
     request.method = method;
     request.target = target;
     request.body = body;
-    request.remote_is_loopback = loopback;
-    request.remote_address = loopback ? "127.0.0.1" : "192.0.2.1";
+    request.remote_address = "192.0.2.1";
+    if (!bearer.empty()) request.headers.emplace_back("authorization", "Bearer " + bearer);
     return api_.Handle(request);
   }
 
@@ -204,11 +206,18 @@ TEST_F(StatsRoutesTest, AnInvalidReportNamesTheField) {
   EXPECT_EQ(Json(r)["message"], "request body is not valid JSON");
 }
 
-TEST_F(StatsRoutesTest, WritesOnlyFromLoopback) {
-  auto r = Send("POST", "/api/stats/reports", "{}", /*loopback=*/false);
+TEST_F(StatsRoutesTest, ReportsNeedANodeIdentityAndReportNowAnOperator) {
+  auto r = Send("POST", "/api/stats/reports", "{}", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Json(r)["responseCode"], 402);
+  r = Send("POST", "/api/stats/reports", "{}", "member:88.999.1");
   EXPECT_EQ(r.status, 403);
-  r = Send("POST", "/api/stats/report-now", "", /*loopback=*/false);
+  EXPECT_EQ(Json(r)["message"], "user:member:88.999.1 may not report statistics for a node");
+  r = Send("POST", "/api/stats/report-now", "", "");
+  EXPECT_EQ(r.status, 401);
+  r = Send("POST", "/api/stats/report-now", "", "auditor");
   EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Json(r)["message"], "user:auditor is not an operator of this node");
 }
 
 TEST_F(StatsRoutesTest, ReportNowMapsItsOutcome) {

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -173,29 +174,37 @@ absl::StatusOr<UdpExchange> ExchangeUdp(const HandleServerAddress& server,
   }
 }
 
-absl::StatusOr<std::string> ExchangeTcp(const HandleServerAddress& server,
-                                        std::string_view request,
-                                        std::chrono::milliseconds timeout) {
+namespace {
+
+// Sends `request` on `fd` and reads one message framed by its envelope.
+// `*closed_early` is set when the peer closed the connection before a
+// single reply octet arrived (a kept connection the server has let go).
+absl::StatusOr<std::string> SendAndReceive(int fd, const HandleServerAddress& server,
+                                           std::string_view request,
+                                           std::chrono::milliseconds timeout,
+                                           bool* closed_early) {
   const Clock::time_point deadline = Clock::now() + timeout;
-  absl::StatusOr<int> fd_or = Connect(server, SOCK_STREAM, "TCP", deadline);
-  if (!fd_or.ok()) return fd_or.status();
-  UniqueFd fd(*fd_or);
+  *closed_early = false;
   size_t sent = 0;
   while (sent < request.size()) {
-    ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<size_t>(n);
       continue;
     }
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+      *closed_early = true;
+      return absl::UnavailableError("connection to " + server.text + " closed before the reply");
+    }
     if (n < 0 && errno != EAGAIN && errno != EINTR) return ConnectError(server, "TCP", errno);
-    pollfd p{fd.get(), POLLOUT, 0};
+    pollfd p{fd, POLLOUT, 0};
     if (::poll(&p, 1, MillisLeft(deadline)) == 0) return Timeout(server, timeout);
   }
   std::string reply;
   size_t want = ident::wire::kEnvelopeSize;
   char buffer[65536];
   while (reply.size() < want) {
-    ssize_t n = ::recv(fd.get(), buffer, std::min(sizeof(buffer), want - reply.size()), 0);
+    ssize_t n = ::recv(fd, buffer, std::min(sizeof(buffer), want - reply.size()), 0);
     if (n > 0) {
       reply.append(buffer, static_cast<size_t>(n));
       if (want == ident::wire::kEnvelopeSize && reply.size() == want) {
@@ -211,14 +220,65 @@ absl::StatusOr<std::string> ExchangeTcp(const HandleServerAddress& server,
       }
       continue;
     }
-    if (n == 0) {
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+      *closed_early = reply.empty();
       return absl::UnavailableError("connection to " + server.text + " closed before the reply");
     }
     if (errno != EAGAIN && errno != EINTR) return ConnectError(server, "TCP", errno);
-    pollfd p{fd.get(), POLLIN, 0};
+    pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, MillisLeft(deadline)) == 0) return Timeout(server, timeout);
   }
   return reply;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExchangeTcp(const HandleServerAddress& server,
+                                        std::string_view request,
+                                        std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  absl::StatusOr<int> fd_or = Connect(server, SOCK_STREAM, "TCP", deadline);
+  if (!fd_or.ok()) return fd_or.status();
+  UniqueFd fd(*fd_or);
+  bool closed_early = false;
+  return SendAndReceive(fd.get(), server, request, timeout, &closed_early);
+}
+
+struct HandleTcpConnection::Impl {
+  HandleServerAddress server;
+  std::chrono::milliseconds timeout;
+  std::optional<UniqueFd> fd;
+};
+
+HandleTcpConnection::HandleTcpConnection(HandleServerAddress server,
+                                         std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->server = std::move(server);
+  impl_->timeout = timeout;
+}
+
+HandleTcpConnection::~HandleTcpConnection() = default;
+
+absl::StatusOr<std::string> HandleTcpConnection::Exchange(std::string_view request) {
+  Impl& s = *impl_;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool reused = s.fd.has_value();
+    if (!reused) {
+      absl::StatusOr<int> fd_or =
+          Connect(s.server, SOCK_STREAM, "TCP", Clock::now() + s.timeout);
+      if (!fd_or.ok()) return fd_or.status();
+      s.fd.emplace(*fd_or);
+    }
+    bool closed_early = false;
+    absl::StatusOr<std::string> reply =
+        SendAndReceive(s.fd->get(), s.server, request, s.timeout, &closed_early);
+    if (reply.ok()) return reply;
+    s.fd.reset();
+    // A server that handles one request per connection has closed it; the
+    // request never reached it, so it goes again on a fresh connection.
+    if (!(reused && closed_early)) return reply.status();
+  }
+  return absl::UnavailableError("connection to " + s.server.text + " failed");
 }
 
 }  // namespace qilian::cli

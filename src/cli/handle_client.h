@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,25 @@ absl::StatusOr<UdpExchange> ExchangeUdp(const HandleServerAddress& server,
 absl::StatusOr<std::string> ExchangeTcp(const HandleServerAddress& server,
                                         std::string_view request,
                                         std::chrono::milliseconds timeout);
+
+// A TCP connection kept for several request/reply exchanges (a write and
+// its challenge answer). A connection the server closed before replying is
+// opened again once, and the request sent again.
+class HandleTcpConnection {
+ public:
+  HandleTcpConnection(HandleServerAddress server, std::chrono::milliseconds timeout);
+  ~HandleTcpConnection();
+  HandleTcpConnection(const HandleTcpConnection&) = delete;
+  HandleTcpConnection& operator=(const HandleTcpConnection&) = delete;
+
+  // Sends `request` and returns the one reply message (envelope included);
+  // errors as ExchangeTcp's. `timeout` applies to each exchange.
+  absl::StatusOr<std::string> Exchange(std::string_view request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace qilian::cli
 

@@ -4,8 +4,11 @@
 // rely on (cli/exit_code.h). Everything here is argument handling and
 // printing; HTTP lives in rest_client, the native transport in
 // handle_client, value syntax in value_args.
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <random>
 #include <cstdint>
 #include <cstdlib>
@@ -25,6 +28,7 @@
 #include "cli/enterprise.h"
 #include "cli/exit_code.h"
 #include "cli/handle_client.h"
+#include "cli/native_write.h"
 #include "cli/rest_client.h"
 #include "cli/value_args.h"
 #include "core/status.h"
@@ -53,6 +57,14 @@ struct GlobalOptions {
   std::string server = kDefaultServer;
   double timeout_seconds = 30;
   bool json = false;
+  // CAs trusted for an https:// --server instead of the system store.
+  std::string cacert;
+  // Authenticated writes (docs/cli.md, "Authenticated writes").
+  std::string auth;
+  std::string secret_file;
+  std::string key_file;
+  bool native = false;
+  std::string handle_server = kDefaultHandleServer;
 };
 
 // One reply from the API, its body parsed when it is JSON.
@@ -248,6 +260,98 @@ int RunDelete(RestClient& client, const GlobalOptions& options, const DeleteArgs
     std::cout << "deleted index " << JoinIndexes(args.indexes) << " of " << args.handle << "\n";
   }
   return ToInt(ExitCode::kOk);
+}
+
+// --- put / delete over the native protocol ---------------------------------
+
+// A fresh random request id, never 0 (see NativeExchange).
+uint32_t RandomRequestId() {
+  static std::random_device random;
+  return (static_cast<uint32_t>(random()) & 0x7fffffff) | 1;
+}
+
+// Runs `writes` in order over one connection; each but the last may fall
+// through to the next when its result is `fall_through_on`.
+int RunNativeWrite(const GlobalOptions& options, const std::optional<Credentials>& credentials,
+                   const std::string& handle, const std::vector<NativeWrite>& writes,
+                   std::optional<ident::ResponseCode> fall_through_on,
+                   const std::string& success_text) {
+  absl::StatusOr<HandleServerAddress> server = HandleServerAddress::Parse(options.handle_server);
+  if (!server.ok()) return FailLocal(server.status());
+  auto timeout = std::chrono::milliseconds(
+      std::max<int64_t>(1, std::llround(options.timeout_seconds * 1000)));
+  TcpExchanger exchanger(*server, timeout);
+  absl::StatusOr<WriteResult> result;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    result = PerformNativeWrite(exchanger, writes[i], credentials, RandomRequestId);
+    if (!result.ok()) {
+      return FailLocal(absl::UnavailableError(server->text + ": " +
+                                              std::string(result.status().message())));
+    }
+    if (!(fall_through_on.has_value() && result->code == *fall_through_on)) break;
+  }
+  const int code = static_cast<int>(result->code);
+  if (result->code == ident::ResponseCode::kSuccess) {
+    if (options.json) {
+      std::cout << api::DumpJson(json{{"responseCode", 1}, {"handle", handle}}) << "\n";
+    } else {
+      std::cout << success_text << "\n";
+    }
+    return ToInt(ExitCode::kOk);
+  }
+  std::string message = result->message.empty()
+                            ? std::string(ident::ResponseCodeName(result->code))
+                            : result->message;
+  if (options.json) {
+    std::cout << api::DumpJson(json{{"responseCode", code}, {"handle", handle}, {"message", message}})
+              << "\n";
+  }
+  PrintError(message + " (responseCode " + std::to_string(code) + ")");
+  return ToInt(ExitCodeForFailure(0, code));
+}
+
+int RunNativePut(const GlobalOptions& options, const std::optional<Credentials>& credentials,
+                 const PutArgs& args) {
+  absl::StatusOr<json> values_json = CollectValues(args);
+  if (!values_json.ok()) return FailLocal(values_json.status());
+  absl::StatusOr<std::vector<ident::HandleValue>> values = api::ValuesFromJson(*values_json);
+  if (!values.ok()) return FailLocal(absl::InvalidArgumentError(values.status().message()));
+  NativeWrite write;
+  write.handle = args.handle;
+  write.values = *std::move(values);
+  if (args.indexes.empty()) {
+    // Create, or with overwrite replace the whole handle, as REST PUT does.
+    write.op = ident::OpCode::kCreateHandle;
+    if (!args.no_overwrite) write.op_flags = ident::op_flag::kOverwrite;
+    return RunNativeWrite(options, credentials, args.handle, {write}, std::nullopt,
+                          (args.no_overwrite ? "created " : "stored ") + args.handle);
+  }
+  // Only these values: add them, or replace them and add those that are not
+  // there yet (modify answers 200 for a missing index).
+  write.op = ident::OpCode::kAddValue;
+  if (args.no_overwrite) {
+    return RunNativeWrite(options, credentials, args.handle, {write}, std::nullopt,
+                          "updated " + args.handle);
+  }
+  NativeWrite modify = write;
+  modify.op = ident::OpCode::kModifyValue;
+  return RunNativeWrite(options, credentials, args.handle, {modify, write},
+                        ident::ResponseCode::kValuesNotFound, "updated " + args.handle);
+}
+
+int RunNativeDelete(const GlobalOptions& options, const std::optional<Credentials>& credentials,
+                    const DeleteArgs& args) {
+  NativeWrite write;
+  write.handle = args.handle;
+  if (args.indexes.empty()) {
+    write.op = ident::OpCode::kDeleteHandle;
+    return RunNativeWrite(options, credentials, args.handle, {write}, std::nullopt,
+                          "deleted " + args.handle);
+  }
+  write.op = ident::OpCode::kRemoveValue;
+  write.indexes = args.indexes;
+  return RunNativeWrite(options, credentials, args.handle, {write}, std::nullopt,
+                        "deleted index " + JoinIndexes(args.indexes) + " of " + args.handle);
 }
 
 // --- list ------------------------------------------------------------------
@@ -512,7 +616,8 @@ int Main(int argc, char** argv) {
                  "  qilian list 88.999 --all\n"
                  "  qilian delete 88.999/pump-1\n"
                  "  qilian resolve 88.999/pump-1 --server 127.0.0.1:2641\n"
-                 "  QILIAN_SERVER=http://127.0.0.1:8001 qilian get 88.999/pump-1\n\n") +
+                 "  QILIAN_SERVER=http://127.0.0.1:8001 qilian get 88.999/pump-1\n"
+                 "  qilian --server https://127.0.0.1:8000 --cacert ca.pem get 88.999/pump-1\n\n") +
              kExitCodesHelp);
 
   GlobalOptions options;
@@ -520,10 +625,38 @@ int Main(int argc, char** argv) {
                  "server URL (default " + std::string(kDefaultServer) + ")")
       ->envname("QILIAN_SERVER")
       ->type_name("URL");
+  app.add_option("--cacert", options.cacert,
+                 "PEM file of the CAs that an https:// server's certificate must chain to "
+                 "(default: the system store)")
+      ->envname("QILIAN_CACERT")
+      ->type_name("FILE");
   app.add_option("--timeout", options.timeout_seconds,
                  "seconds to wait for connecting and for each reply (default 30)")
       ->type_name("SECONDS");
   app.add_flag("--json", options.json, "print the server's JSON replies as they are");
+  app.add_option("--auth", options.auth,
+                 "authenticate put/delete as this identity (an HS_SECKEY or HS_PUBKEY value)")
+      ->envname("QILIAN_AUTH")
+      ->type_name("INDEX:HANDLE");
+  CLI::Option* secret_file =
+      app.add_option("--secret-file", options.secret_file,
+                     "the identity's secret (HS_SECKEY), one trailing newline ignored")
+          ->envname("QILIAN_SECRET_FILE")
+          ->type_name("FILE");
+  CLI::Option* key_file =
+      app.add_option("--key-file", options.key_file,
+                     "the identity's unencrypted PEM private key (HS_PUBKEY: RSA, DSA, Ed25519, "
+                     "SM2); needs --native")
+          ->envname("QILIAN_KEY_FILE")
+          ->type_name("FILE");
+  secret_file->excludes(key_file);
+  app.add_flag("--native", options.native,
+               "send put/delete over the native Handle protocol (TCP) to --handle-server");
+  app.add_option("--handle-server", options.handle_server,
+                 "the Handle server for --native, HOST:PORT (default " +
+                     std::string(kDefaultHandleServer) + ")")
+      ->envname("QILIAN_HANDLE_SERVER")
+      ->type_name("HOST:PORT");
 
   GetArgs get;
   CLI::App* get_cmd = app.add_subcommand("get", "print the values of a handle");
@@ -657,15 +790,46 @@ int Main(int argc, char** argv) {
     return resolve_cmd->parsed() ? RunResolve(args) : RunSiteInfo(args);
   }
 
-  absl::StatusOr<ServerUrl> server = ServerUrl::Parse(options.server);
-  if (!server.ok()) return FailLocal(server.status());
   if (!(options.timeout_seconds > 0 && options.timeout_seconds <= 86400)) {
     PrintError("--timeout must be above 0 and at most 86400 seconds");
     return ToInt(ExitCode::kUsage);
   }
+  const bool write = put_cmd->parsed() || delete_cmd->parsed();
+  std::optional<Credentials> credentials;
+  if (!options.auth.empty() || !options.secret_file.empty() || !options.key_file.empty()) {
+    absl::StatusOr<Credentials> loaded =
+        LoadCredentials(options.auth, options.secret_file, options.key_file);
+    if (!loaded.ok()) return FailLocal(loaded.status());
+    credentials = *std::move(loaded);
+  }
+  if (options.native) {
+    if (!write) {
+      PrintError("--native applies to put and delete (resolve and siteinfo are always native)");
+      return ToInt(ExitCode::kUsage);
+    }
+    return put_cmd->parsed() ? RunNativePut(options, credentials, put)
+                             : RunNativeDelete(options, credentials, del);
+  }
+  if (credentials.has_value() && credentials->private_key_pem.has_value()) {
+    PrintError("--key-file needs --native: the REST API takes only secrets");
+    return ToInt(ExitCode::kUsage);
+  }
+
+  absl::StatusOr<ServerUrl> server = ServerUrl::Parse(options.server);
+  if (!server.ok()) return FailLocal(server.status());
   auto timeout = std::chrono::milliseconds(
       std::max<int64_t>(1, std::llround(options.timeout_seconds * 1000)));
-  RestClient client(*std::move(server), timeout);
+  if (server->tls && !options.cacert.empty()) {
+    // Checked before any request so that every command reports it alike.
+    if (std::FILE* f = std::fopen(options.cacert.c_str(), "r"); f == nullptr) {
+      PrintError("cannot read --cacert file '" + options.cacert + "': " + std::strerror(errno));
+      return ToInt(ExitCode::kUsage);
+    } else {
+      std::fclose(f);
+    }
+  }
+  RestClient client(*std::move(server), timeout, TlsClientOptions{options.cacert});
+  if (credentials.has_value()) client.set_authorization(BasicAuthorization(*credentials));
 
   if (enterprise.parsed()) return enterprise.Run(client, options.json);
   if (get_cmd->parsed()) return RunGet(client, options, get);

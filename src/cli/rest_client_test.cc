@@ -25,11 +25,31 @@ TEST(ServerUrlTest, Forms) {
   absl::StatusOr<ServerUrl> c = ServerUrl::Parse("localhost");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->text, "http://localhost:80");
+  EXPECT_FALSE(c->tls);
+}
+
+TEST(ServerUrlTest, Https) {
+  absl::StatusOr<ServerUrl> a = ServerUrl::Parse("https://127.0.0.1:8443/base/");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->tls);
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, "8443");
+  EXPECT_EQ(a->base_path, "/base");
+  EXPECT_EQ(a->text, "https://127.0.0.1:8443/base");
+
+  absl::StatusOr<ServerUrl> b = ServerUrl::Parse("https://[::1]");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_TRUE(b->tls);
+  EXPECT_EQ(b->port, "443");
+  EXPECT_EQ(b->text, "https://[::1]:443");
+
+  EXPECT_EQ(ServerUrl::Parse("https://h:0").status().message(),
+            "bad server URL \"https://h:0\": bad port");
 }
 
 TEST(ServerUrlTest, Rejects) {
-  EXPECT_EQ(ServerUrl::Parse("https://x:1").status().message(),
-            "unsupported server URL \"https://x:1\": only http:// is supported");
+  EXPECT_EQ(ServerUrl::Parse("ftp://x:1").status().message(),
+            "unsupported server URL \"ftp://x:1\": only http:// and https:// are supported");
   EXPECT_EQ(ServerUrl::Parse("http://:80").status().message(),
             "bad server URL \"http://:80\": no host");
   EXPECT_EQ(ServerUrl::Parse("http://h:0").status().message(),

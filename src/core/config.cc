@@ -13,6 +13,7 @@
 
 #include <toml++/toml.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status.h"
@@ -62,6 +63,7 @@ class ConfigParser {
     }
     // Cross-key checks, after every key is read. Errors name the key and
     // the position of the section that has to change.
+    QL_RETURN_IF_ERROR(CheckHttpTls(config.http));
     if (config.node.prefixes.empty() && !config.recursive.enabled) {
       return absl::InvalidArgumentError(absl::StrCat(
           source_, ": configuration key 'node.prefixes' is empty and recursive.enabled is "
@@ -164,7 +166,36 @@ class ConfigParser {
     s["io_threads"] = Integer(&c->io_threads, 0, 1024);
     s["worker_threads"] = Integer(&c->worker_threads, 1, 4096);
     s["max_connections"] = Integer(&c->max_connections, 1, 1'000'000);
+    s["tls_cert"] = String(&c->tls_cert);
+    s["tls_key"] = String(&c->tls_key);
+    s["tls_client_ca"] = String(&c->tls_client_ca);
+    s["tls_client_cert"] = String(&c->tls_client_cert, {"optional", "required"});
+    s["tls_handshake_timeout_ms"] = Integer(&c->tls_handshake_timeout_ms, 1, kHour);
     return s;
+  }
+
+  // [http] keys that only make sense together. The files themselves are
+  // read when the server starts (net/http_server.h), where errors name them.
+  absl::Status CheckHttpTls(const HttpConfig& c) const {
+    auto error = [this](const std::string& message) {
+      return absl::InvalidArgumentError(absl::StrCat(source_, ": ", message));
+    };
+    if (!c.tls_cert.empty() && c.tls_key.empty()) {
+      return error("configuration key 'http.tls_key' must be set when http.tls_cert is");
+    }
+    if (c.tls_cert.empty() && !c.tls_key.empty()) {
+      return error("configuration key 'http.tls_cert' must be set when http.tls_key is");
+    }
+    if (!c.tls_client_ca.empty() && c.tls_cert.empty()) {
+      return error(
+          "configuration key 'http.tls_client_ca' needs http.tls_cert and http.tls_key");
+    }
+    if (c.tls_client_cert == "required" && c.tls_client_ca.empty()) {
+      return error(
+          "configuration key 'http.tls_client_cert' is \"required\" but http.tls_client_ca "
+          "is not set");
+    }
+    return absl::OkStatus();
   }
 
   SectionSchema HandleSchema(HandleConfig* c) {
@@ -192,6 +223,13 @@ class ConfigParser {
     s["udp_max_reply_factor"] = Integer(&c->udp_max_reply_factor, 1, 1000);
     s["udp_error_rate_per_second"] = Integer(&c->udp_error_rate_per_second, 0, 1'000'000);
     s["udp_error_burst"] = Integer(&c->udp_error_burst, 1, 1'000'000);
+    s["udp_rrl_enabled"] = Bool(&c->udp_rrl_enabled);
+    s["udp_rrl_responses_per_second"] = Integer(&c->udp_rrl_responses_per_second, 0, 1'000'000);
+    s["udp_rrl_burst"] = Integer(&c->udp_rrl_burst, 0, 1'000'000);
+    s["udp_rrl_slip"] = Integer(&c->udp_rrl_slip, 0, 100);
+    s["udp_rrl_table_size"] = Integer(&c->udp_rrl_table_size, 4, 16'777'216);
+    s["tcp_max_connections_per_source"] =
+        Integer(&c->tcp_max_connections_per_source, 0, 1'000'000);
     s["max_reassembly_bytes_per_peer"] =
         Integer(&c->max_reassembly_bytes_per_peer, 492, int64_t{4} << 20);
     s["max_reassembly_peers"] = Integer(&c->max_reassembly_peers, 1, 1'000'000);
@@ -286,22 +324,48 @@ class ConfigParser {
     s["parent_url"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
       if (!v.is_string()) return TypeError(v, key, "a string");
       std::string url = v.as_string()->get();
-      if (!url.empty() && url.rfind("http://", 0) != 0) {
+      if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
         return Error(v, absl::StrCat("configuration key '", key,
-                                     "' must be empty or an http:// URL"));
+                                     "' must be empty or an http:// or https:// URL"));
       }
       c->parent_url = std::move(url);
       return absl::OkStatus();
     };
     s["report_interval_s"] = Integer(&c->report_interval_s, 1, 7 * 86400);
     s["node_id"] = String(&c->node_id);
+    s["report_identity"] = String(&c->report_identity);
+    s["report_secret_file"] = String(&c->report_secret_file);
+    s["parent_cacert"] = String(&c->parent_cacert);
     return s;
   }
 
   SectionSchema AuthSchema(AuthConfig* c) {
     SectionSchema s;
-    s["native"] = Bool(&c->native);
-    s["rest"] = Bool(&c->rest);
+    s["operators"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_array()) return TypeError(v, key, "an array of strings");
+      std::vector<std::string> operators;
+      for (const toml::node& e : *v.as_array()) {
+        if (!e.is_string()) return TypeError(e, key, "an array of strings");
+        std::string id = e.as_string()->get();
+        const size_t colon = id.find(':');
+        uint32_t index = 0;
+        if (colon == 0 || colon == std::string::npos || colon + 1 == id.size() ||
+            !absl::SimpleAtoi(id.substr(0, colon), &index) ||
+            id.substr(0, colon).find_first_not_of("0123456789") != std::string::npos) {
+          return Error(e, absl::StrCat("configuration key '", key, "' has '", id,
+                                       "', which is not index:handle"));
+        }
+        operators.push_back(std::move(id));
+      }
+      c->operators = std::move(operators);
+      return absl::OkStatus();
+    };
+    s["admin_secret_file"] = String(&c->admin_secret_file);
+    s["token_lifetime_s"] = Integer(&c->token_lifetime_s, 60, 86400);
+    s["challenge_lifetime_s"] = Integer(&c->challenge_lifetime_s, 1, 600);
+    s["max_failed_authentications"] = Integer(&c->max_failed_authentications, 0, 1'000'000);
+    s["write_rate_per_s"] = Integer(&c->write_rate_per_s, 1, 10'000'000);
+    s["writes_per_day"] = Integer(&c->writes_per_day, 1, 1'000'000'000'000);
     return s;
   }
 

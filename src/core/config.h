@@ -37,6 +37,14 @@ struct HttpConfig {
   uint32_t io_threads = 0;  // 0: one per core
   uint32_t worker_threads = 32;  // blocking pool for durable writes
   uint32_t max_connections = 10000;
+  // HTTPS (docs/operations.md, "TLS"): with tls_cert and tls_key set the
+  // port speaks only TLS 1.3. Paths are PEM files, relative to the working
+  // directory.
+  std::string tls_cert;       // certificate chain, leaf first
+  std::string tls_key;        // the leaf's private key
+  std::string tls_client_ca;  // CAs for client certificates; empty: none asked
+  std::string tls_client_cert = "optional";  // "optional" or "required"
+  uint32_t tls_handshake_timeout_ms = 10000;
 };
 
 // The native Handle protocol front door (RFC 3652 over UDP and TCP, on one
@@ -60,6 +68,15 @@ struct HandleConfig {
   // Token bucket for UDP error replies per source network (/24, /56).
   uint32_t udp_error_rate_per_second = 100;  // 0: never answer errors on UDP
   uint32_t udp_error_burst = 200;
+  // Response-rate limiting of every UDP answer (docs/abuse-limits.md):
+  // per source network and kind of answer, over the rate dropped except
+  // every udp_rrl_slip-th, which becomes a TC-only reply.
+  bool udp_rrl_enabled = false;
+  uint32_t udp_rrl_responses_per_second = 1000;
+  uint32_t udp_rrl_burst = 0;  // 0: udp_rrl_responses_per_second
+  uint32_t udp_rrl_slip = 2;   // 0: drop all; 1: TC for each
+  uint32_t udp_rrl_table_size = 65536;
+  uint32_t tcp_max_connections_per_source = 0;  // 0: no limit per address
   uint64_t max_reassembly_bytes_per_peer = 65536;
   uint32_t max_reassembly_peers = 1024;
   uint32_t reassembly_timeout_ms = 2000;
@@ -105,24 +122,44 @@ struct StatsConfig {
   // Distinct prefixes counted in memory between two flushes; the rest are
   // counted under "other".
   uint32_t max_prefixes = 10000;
-  // "http://host:port" of the parent node; empty: no reporting.
+  // "http[s]://host:port" of the parent node; empty: no reporting. An
+  // https:// parent is verified against the system store (OpenSSL's
+  // default paths, so $SSL_CERT_FILE when set).
   std::string parent_url;
   uint32_t report_interval_s = 86400;
   // How this node names itself to its parent; empty: its first prefix.
   std::string node_id;
+  // The identity ("index:handle", created on the parent by its operator)
+  // and the file holding its secret that reports are sent with (HTTP
+  // Basic); both or neither.
+  std::string report_identity;
+  std::string report_secret_file;
+  // A CA bundle for an https:// parent_url; empty: the system store.
+  std::string parent_cacert;
 };
 
-// Authentication of native Handle protocol writes (docs/authentication.md,
-// "Wiring"). Off: native writes are accepted from loopback peers only, as
-// before; REST keeps its loopback rule either way.
+// Authentication and authorization (docs/authentication.md,
+// docs/authorization.md). Every write on every front door needs an
+// authenticated caller; there is no switch to turn that off.
 struct AuthConfig {
-  // Challenge every native write and list (402) and perform it only after a
-  // valid HS_SECKEY answer from an HS_ADMIN administrator.
-  bool native = false;
-  // Require HTTP Basic credentials (index%3Ahandle:secret, checked against
-  // the identity's HS_SECKEY) and HS_ADMIN permission for REST PUT/DELETE on
-  // /api/handles; such writes are then accepted from any address.
-  bool rest = false;
+  // Identities ("index:handle") that act as operators of this node; empty:
+  // the node's first administrator (300:0.NA/<first prefix>).
+  std::vector<std::string> operators;
+  // Where the first administrator's secret is read from, or written to on
+  // a fresh node; empty: <node.data_dir>/admin.secret.
+  std::string admin_secret_file;
+  // Console login tokens live this long.
+  uint32_t token_lifetime_s = 900;
+  // A native challenge may be answered for this long.
+  uint32_t challenge_lifetime_s = 30;
+  // Failed authentications of one identity, or from one address, before
+  // further attempts are refused for a doubling back-off
+  // (docs/abuse-limits.md); 0: never.
+  uint32_t max_failed_authentications = 5;
+  // Write quotas per authenticated caller: IDIS 604 past the rate, 603 past
+  // the daily count.
+  uint32_t write_rate_per_s = 1000;
+  uint64_t writes_per_day = 10'000'000;
 };
 
 struct Config {

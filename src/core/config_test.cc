@@ -147,17 +147,25 @@ TEST(ConfigTest, PartialSectionKeepsOtherDefaults) {
 TEST(ConfigTest, AuthSection) {
   absl::StatusOr<Config> c = ParseConfig("");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_FALSE(c->auth.native);
-  c = ParseConfig("[auth]\nnative = true\n");
+  EXPECT_TRUE(c->auth.operators.empty());
+  EXPECT_EQ(c->auth.token_lifetime_s, 900u);
+  c = ParseConfig(
+      "[auth]\noperators = [\"300:0.NA/88.999\", \"301:88.999/OPS\"]\n"
+      "admin_secret_file = \"/tmp/s\"\ntoken_lifetime_s = 60\n");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE(c->auth.native);
-  ExpectError("[auth]\nnative = 1\n", "q.toml:2:10: configuration key 'auth.native' must be a boolean");
-  c = ParseConfig("[auth]\nrest = true\n");
-  ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE(c->auth.rest);
-  EXPECT_FALSE(c->auth.native);
-  ExpectError("[auth]\nrest = \"yes\"\n", "q.toml:2:8: configuration key 'auth.rest' must be a boolean");
-  ExpectError("[auth]\nnatve = true\n", "q.toml:2:9: unknown configuration key 'auth.natve'");
+  EXPECT_EQ(c->auth.operators, (std::vector<std::string>{"300:0.NA/88.999", "301:88.999/OPS"}));
+  EXPECT_EQ(c->auth.admin_secret_file, "/tmp/s");
+  EXPECT_EQ(c->auth.token_lifetime_s, 60u);
+  ExpectError("[auth]\noperators = [\"0.NA/88.999\"]\n",
+              "q.toml:2:14: configuration key 'auth.operators' has '0.NA/88.999', which is not "
+              "index:handle");
+  ExpectError("[auth]\noperators = [\"x1:0.NA/88.999\"]\n",
+              "q.toml:2:14: configuration key 'auth.operators' has 'x1:0.NA/88.999', which is not "
+              "index:handle");
+  ExpectError("[auth]\ntoken_lifetime_s = 5\n",
+              "q.toml:2:20: configuration key 'auth.token_lifetime_s' is out of range: 5 (allowed 60..86400)");
+  // The switches of the foundation are gone: writes always need authentication.
+  ExpectError("[auth]\nnative = true\n", "q.toml:2:10: unknown configuration key 'auth.native'");
 }
 
 TEST(ConfigTest, UnknownKeyIsNamed) {
@@ -180,12 +188,56 @@ TEST(ConfigTest, HandleSectionIsStrict) {
               "address");
 }
 
+TEST(ConfigTest, HandleAbuseLimitKeys) {
+  absl::StatusOr<Config> d = ParseConfig("");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->handle.udp_rrl_enabled);
+  EXPECT_EQ(d->handle.udp_rrl_responses_per_second, 1000u);
+  EXPECT_EQ(d->handle.udp_rrl_burst, 0u);
+  EXPECT_EQ(d->handle.udp_rrl_slip, 2u);
+  EXPECT_EQ(d->handle.udp_rrl_table_size, 65536u);
+  EXPECT_EQ(d->handle.tcp_max_connections_per_source, 0u);
+  absl::StatusOr<Config> c = ParseConfig(R"([handle]
+udp_rrl_enabled = true
+udp_rrl_responses_per_second = 20
+udp_rrl_burst = 40
+udp_rrl_slip = 0
+udp_rrl_table_size = 1024
+tcp_max_connections_per_source = 8
+)");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->handle.udp_rrl_enabled);
+  EXPECT_EQ(c->handle.udp_rrl_responses_per_second, 20u);
+  EXPECT_EQ(c->handle.udp_rrl_burst, 40u);
+  EXPECT_EQ(c->handle.udp_rrl_slip, 0u);
+  EXPECT_EQ(c->handle.udp_rrl_table_size, 1024u);
+  EXPECT_EQ(c->handle.tcp_max_connections_per_source, 8u);
+  ExpectError("[handle]\nudp_rrl_slip = 101\n",
+              "q.toml:2:16: configuration key 'handle.udp_rrl_slip' is out of range: 101 "
+              "(allowed 0..100)");
+  ExpectError("[handle]\nudp_rrl_table_size = 3\n",
+              "q.toml:2:22: configuration key 'handle.udp_rrl_table_size' is out of range: 3 "
+              "(allowed 4..16777216)");
+}
+
 TEST(ConfigTest, UnknownSectionIsNamed) {
   ExpectError("[htp]\nport = 80\n", "q.toml:1:1: unknown configuration section 'htp'");
 }
 
 TEST(ConfigTest, UnknownTopLevelKeyIsNamed) {
   ExpectError("port = 80\n", "q.toml:1:8: unknown configuration key 'port'");
+}
+
+TEST(ConfigTest, StatsParentUrlIsHttpOrHttps) {
+  absl::StatusOr<Config> c = ParseConfig("[stats]\nparent_url = \"https://parent:8000\"\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->stats.parent_url, "https://parent:8000");
+  c = ParseConfig("[stats]\nparent_url = \"http://parent:8000\"\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->stats.parent_url, "http://parent:8000");
+  ExpectError("[stats]\nparent_url = \"ftp://parent\"\n",
+              "q.toml:2:14: configuration key 'stats.parent_url' must be empty or an http:// "
+              "or https:// URL");
 }
 
 TEST(ConfigTest, WrongTypeNamesKeyAndType) {
@@ -336,6 +388,42 @@ TEST(ConfigTest, RecursiveErrorsNameTheKey) {
               "(allowed 1..64)");
   ExpectError("[recursive]\nenable = true\n",
               "q.toml:2:10: unknown configuration key 'recursive.enable'");
+}
+
+TEST(ConfigTest, HttpTlsKeys) {
+  absl::StatusOr<Config> c = ParseConfig("");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->http.tls_cert, "");
+  EXPECT_EQ(c->http.tls_key, "");
+  EXPECT_EQ(c->http.tls_client_ca, "");
+  EXPECT_EQ(c->http.tls_client_cert, "optional");
+  EXPECT_EQ(c->http.tls_handshake_timeout_ms, 10000u);
+  c = ParseConfig(
+      "[http]\ntls_cert = \"/etc/q/cert.pem\"\ntls_key = \"/etc/q/key.pem\"\n"
+      "tls_client_ca = \"/etc/q/ca.pem\"\ntls_client_cert = \"required\"\n"
+      "tls_handshake_timeout_ms = 500\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->http.tls_cert, "/etc/q/cert.pem");
+  EXPECT_EQ(c->http.tls_key, "/etc/q/key.pem");
+  EXPECT_EQ(c->http.tls_client_ca, "/etc/q/ca.pem");
+  EXPECT_EQ(c->http.tls_client_cert, "required");
+  EXPECT_EQ(c->http.tls_handshake_timeout_ms, 500u);
+
+  ExpectError("[http]\ntls_cert = \"c.pem\"\n",
+              "q.toml: configuration key 'http.tls_key' must be set when http.tls_cert is");
+  ExpectError("[http]\ntls_key = \"k.pem\"\n",
+              "q.toml: configuration key 'http.tls_cert' must be set when http.tls_key is");
+  ExpectError("[http]\ntls_client_ca = \"ca.pem\"\n",
+              "q.toml: configuration key 'http.tls_client_ca' needs http.tls_cert and "
+              "http.tls_key");
+  ExpectError("[http]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\ntls_client_cert = \"required\"\n",
+              "q.toml: configuration key 'http.tls_client_cert' is \"required\" but "
+              "http.tls_client_ca is not set");
+  ExpectError("[http]\ntls_client_cert = \"yes\"\n",
+              "q.toml:2:19: configuration key 'http.tls_client_cert' has invalid value 'yes' "
+              "(allowed: optional, required)");
+  ExpectError("[http]\ntls_cert = \"\"\n",
+              "q.toml:2:12: configuration key 'http.tls_cert' must not be empty");
 }
 
 }  // namespace

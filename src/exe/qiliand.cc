@@ -28,6 +28,12 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/status.h"
+#include "ident/authz/audit_log.h"
+#include "ident/authz/auth_throttle.h"
+#include "ident/authz/write_quota.h"
+#include "ident/handle_name.h"
+#include "ident/authz/authorizer.h"
+#include "ident/authz/first_admin.h"
 #include "ident/native_frontend.h"
 #include "ident/processor.h"
 #include "ident/registry.h"
@@ -43,6 +49,9 @@
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
 #include "tenant/enterprise_registry.h"
+#include "tenant/principals.h"
+#include "tenant/token_service.h"
+#include "tenant/user_store.h"
 
 #ifndef QILIAN_VERSION
 #define QILIAN_VERSION "0.0.0"
@@ -119,6 +128,7 @@ struct NativeDoors {
     tcp_options.io_threads = c.tcp_io_threads;
     tcp_options.worker_threads = c.tcp_worker_threads;
     tcp_options.max_connections = c.tcp_max_connections;
+    tcp_options.max_connections_per_source = c.tcp_max_connections_per_source;
     tcp_options.idle_timeout = std::chrono::milliseconds(c.tcp_idle_timeout_ms);
     tcp_options.read_timeout = std::chrono::milliseconds(c.tcp_read_timeout_ms);
     net::HandleUdpServerOptions udp_options;
@@ -127,6 +137,11 @@ struct NativeDoors {
     udp_options.max_reply_factor = c.udp_max_reply_factor;
     udp_options.error_rate.rate_per_second = c.udp_error_rate_per_second;
     udp_options.error_rate.burst = c.udp_error_burst;
+    udp_options.rrl.enabled = c.udp_rrl_enabled;
+    udp_options.rrl.responses_per_second = c.udp_rrl_responses_per_second;
+    udp_options.rrl.burst = c.udp_rrl_burst;
+    udp_options.rrl.slip = c.udp_rrl_slip;
+    udp_options.rrl.table_size = c.udp_rrl_table_size;
     udp_options.reassembly.max_bytes_per_peer = c.max_reassembly_bytes_per_peer;
     udp_options.reassembly.max_peers = c.max_reassembly_peers;
     udp_options.reassembly.timeout = absl::Milliseconds(c.reassembly_timeout_ms);
@@ -185,7 +200,9 @@ net::HttpResponse DebugClock(const net::HttpRequest& request, FakeClock* clock) 
 absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) {
   std::vector<std::string> spaces = {std::string(ident::Registry::kSpace),
                                      std::string(tenant::EnterpriseRegistry::kSpace),
-                                     std::string(ident::stats::kSpace)};
+                                     std::string(ident::stats::kSpace),
+                                     std::string(ident::authz::AuditLog::kSpace),
+                                     std::string(tenant::UserStore::kSpace)};
   if (config.store.backend == "memory") {
     return store::NewMemoryStore(store::StoreOptions{spaces});
   }
@@ -363,25 +380,8 @@ int Run(int argc, char** argv) {
   auto stats_recorder =
       std::make_unique<ident::stats::StatsRecorder>(kv.get(), clock, &metrics, stats_options);
   processor_options.stats = stats_recorder.get();
-  auto processor =
-      std::make_unique<ident::Processor>(registry.get(), &metrics, processor_options);
-  ident::NativeAuthOptions native_auth;
-  native_auth.enabled = config.auth.native;
-  native_auth.registry = registry.get();
-  native_auth.admin_check.case_sensitive_suffix = config.node.case_sensitive_suffix;
-  auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics,
-                                                          Clock::Real(), std::move(native_auth));
-  native->all_may_block.store(recursive, std::memory_order_relaxed);
-  native->frontend.store(frontend.get(), std::memory_order_release);
-  auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
-  {
-    api::RestAuthOptions rest_auth;
-    rest_auth.enabled = config.auth.rest;
-    rest_auth.registry = registry.get();
-    rest_auth.admin_check.case_sensitive_suffix = config.node.case_sensitive_suffix;
-    rest->SetAuth(std::move(rest_auth));
-  }
 
+  // Who may do what (docs/authentication.md, docs/authorization.md).
   // Enterprise onboarding allocates derived prefixes under the node's first
   // prefix and writes their prefix handles with this node's HS_SITE. A pure
   // recursive node (no prefixes) has nothing to allocate from.
@@ -392,16 +392,135 @@ int Run(int argc, char** argv) {
     enterprise_options.site = processor_options.site;
     enterprises = std::make_unique<tenant::EnterpriseRegistry>(
         kv.get(), registry.get(), clock, std::move(enterprise_options));
-    rest->SetEnterprises(enterprises.get());
   }
+  absl::StatusOr<std::unique_ptr<ident::authz::AuditLog>> audit_opened =
+      ident::authz::AuditLog::Open(kv.get());
+  if (!audit_opened.ok()) {
+    std::cerr << "qiliand: cannot open the audit log: " << audit_opened.status().message() << "\n";
+    return kExitStartupFailed;
+  }
+  std::unique_ptr<ident::authz::AuditLog> audit = *std::move(audit_opened);
+  std::vector<ident::AdminIdentity> operators;
+  if (!config.node.prefixes.empty()) {
+    ident::authz::FirstAdminOptions first_admin_options;
+    first_admin_options.prefixes = config.node.prefixes;
+    first_admin_options.secret_file = !config.auth.admin_secret_file.empty()
+                                          ? config.auth.admin_secret_file
+                                          : config.node.data_dir + "/admin.secret";
+    absl::StatusOr<ident::authz::FirstAdmin> first_admin =
+        ident::authz::EnsureFirstAdmin(registry.get(), first_admin_options);
+    if (!first_admin.ok()) {
+      LogError("auth.first_admin_failed", {{"error", std::string(first_admin.status().message())}});
+      std::cerr << "qiliand: cannot set up the first administrator: "
+                << first_admin.status().message() << "\n";
+      return kExitStartupFailed;
+    }
+    LogInfo("auth.first_admin",
+            {{"identity", ident::IdentityText(first_admin->identity)},
+             {"created", first_admin->created ? "true" : "false"},
+             {"secret_file", first_admin->created ? first_admin_options.secret_file : "-"}});
+    if (config.auth.operators.empty()) operators.push_back(first_admin->identity);
+  }
+  for (const std::string& id : config.auth.operators) {
+    const size_t colon = id.find(':');
+    uint32_t index = 0;
+    (void)absl::SimpleAtoi(id.substr(0, colon), &index);  // checked by the config parser
+    operators.push_back(ident::AdminIdentity{id.substr(colon + 1), index});
+  }
+  // Abuse limits (docs/abuse-limits.md): write quotas per caller (operators
+  // run the node and are not charged) and throttling of failed logins.
+  ident::authz::WriteQuotaOptions quota_options;
+  quota_options.defaults.writes_per_second = config.auth.write_rate_per_s;
+  quota_options.defaults.writes_per_day = config.auth.writes_per_day;
+  auto write_quota = std::make_unique<ident::authz::WriteQuota>(std::move(quota_options), &clock);
+  ident::authz::AuthThrottleOptions throttle_options;
+  throttle_options.max_failures = config.auth.max_failed_authentications;
+  auto auth_throttle =
+      std::make_unique<ident::authz::AuthThrottle>(std::move(throttle_options), &clock);
+  auto users = std::make_unique<tenant::UserStore>(kv.get(), enterprises.get(), clock);
+  tenant::TokenServiceOptions token_options;
+  token_options.lifetime = absl::Seconds(config.auth.token_lifetime_s);
+  token_options.audit = audit.get();
+  token_options.throttle = auth_throttle.get();
+  auto tokens = std::make_unique<tenant::TokenService>(users.get(), clock, token_options);
+  auto principals = std::make_unique<tenant::PrincipalDirectory>(
+      enterprises.get(), users.get(), std::move(operators), config.node.case_sensitive_suffix);
+  const tenant::PrincipalDirectory* principals_ptr = principals.get();
+  auto principal_of = [principals_ptr](const ident::AdminIdentity& who) {
+    return principals_ptr->Of(who);
+  };
+  ident::authz::AuthorizerOptions authorizer_options;
+  authorizer_options.admin_check.case_sensitive_suffix = config.node.case_sensitive_suffix;
+  authorizer_options.audit = audit.get();
+  ident::authz::WriteQuota* write_quota_ptr = write_quota.get();
+  authorizer_options.charge_write = [write_quota_ptr](const ident::Caller& caller,
+                                                      const ident::Request& request) {
+    if (caller.principal.has_value() && caller.principal->role == ident::Role::kOperator) {
+      return absl::OkStatus();
+    }
+    absl::StatusOr<ident::HandleName> name = ident::ParseHandle(request.handle);
+    const std::string prefix = name.ok() ? name->prefix : std::string();
+    return write_quota_ptr->Charge(caller.actor, prefix,
+                                   request.op == ident::OpCode::kCreateHandle);
+  };
+  auto authorizer =
+      std::make_unique<ident::authz::Authorizer>(registry.get(), std::move(authorizer_options));
+  processor_options.access = authorizer.get();
+
+  auto processor =
+      std::make_unique<ident::Processor>(registry.get(), &metrics, processor_options);
+  ident::NativeAuthOptions native_auth;
+  native_auth.registry = registry.get();
+  native_auth.challenge_lifetime = absl::Seconds(config.auth.challenge_lifetime_s);
+  native_auth.principal_of = principal_of;
+  native_auth.audit = audit.get();
+  native_auth.throttle = auth_throttle.get();
+  auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics,
+                                                          Clock::Real(), std::move(native_auth));
+  native->all_may_block.store(recursive, std::memory_order_relaxed);
+  native->frontend.store(frontend.get(), std::memory_order_release);
+  auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
+  {
+    api::RestAuthOptions rest_auth;
+    rest_auth.credentials.registry = registry.get();
+    rest_auth.credentials.principal_of = principal_of;
+    tenant::TokenService* tokens_ptr = tokens.get();
+    rest_auth.credentials.bearer = [tokens_ptr](std::string_view token) {
+      return tokens_ptr->Authenticate(token);
+    };
+    rest_auth.audit = audit.get();
+    rest_auth.throttle = auth_throttle.get();
+    rest->SetAuth(std::move(rest_auth));
+  }
+
+  if (enterprises) rest->SetEnterprises(enterprises.get());
+  rest->SetConsole(api::ConsoleEndpoints{users.get(), tokens.get(), audit.get(), enterprises.get()});
   auto node_reports = std::make_unique<ident::stats::NodeReportStore>(kv.get());
   ident::stats::StatsServiceOptions stats_service_options;
   stats_service_options.flush_interval = absl::Seconds(config.stats.flush_interval_s);
   stats_service_options.parent_url = config.stats.parent_url;
+  stats_service_options.parent_cacert = config.stats.parent_cacert;
   stats_service_options.report_interval = absl::Seconds(config.stats.report_interval_s);
   stats_service_options.node_id = !config.stats.node_id.empty()    ? config.stats.node_id
                                   : !config.node.prefixes.empty() ? config.node.prefixes.front()
                                                                   : "node";
+  if (!config.stats.report_identity.empty()) {
+    const std::string& id = config.stats.report_identity;
+    const size_t colon = id.find(':');
+    uint32_t index = 0;
+    absl::StatusOr<std::string> secret =
+        ident::authz::ReadSecretFile(config.stats.report_secret_file);
+    if (colon == std::string::npos || !absl::SimpleAtoi(id.substr(0, colon), &index) ||
+        !secret.ok()) {
+      std::cerr << "qiliand: stats.report_identity must be index:handle and "
+                   "stats.report_secret_file a readable secret file"
+                << (secret.ok() ? "" : ": ") << (secret.ok() ? "" : secret.status().message())
+                << "\n";
+      return kExitUsage;
+    }
+    stats_service_options.authorization =
+        api::BasicAuthorization(ident::AdminIdentity{id.substr(colon + 1), index}, *secret);
+  }
   auto stats_service = std::make_unique<ident::stats::StatsService>(
       stats_recorder.get(), std::move(stats_service_options));
   stats_service->Start();
@@ -419,6 +538,13 @@ int Run(int argc, char** argv) {
   http_options.body_timeout = std::chrono::milliseconds(config.http.body_timeout_ms);
   http_options.idle_timeout = std::chrono::milliseconds(config.http.idle_timeout_ms);
   http_options.max_connections = config.http.max_connections;
+  http_options.tls_cert = config.http.tls_cert;
+  http_options.tls_key = config.http.tls_key;
+  http_options.tls_client_ca = config.http.tls_client_ca;
+  http_options.tls_require_client_cert = config.http.tls_client_cert == "required";
+  http_options.tls_handshake_timeout =
+      std::chrono::milliseconds(config.http.tls_handshake_timeout_ms);
+  const bool https = !config.http.tls_cert.empty();
   api::RestApi* rest_ptr = rest.get();
   FakeClock* test_clock_ptr = test_clock.get();
   auto server = std::make_unique<net::HttpServer>(
@@ -437,13 +563,16 @@ int Run(int argc, char** argv) {
       &metrics);
   if (absl::Status s = server->Start(); !s.ok()) {
     native->Stop();  // before the front end it calls goes away
-    LogError("http.start_failed", {{"error", std::string(s.message())}});
-    std::cerr << "qiliand: " << s.message() << "\n";
+    // TLS errors name the option; say which section it belongs to.
+    std::string message(s.message());
+    if (message.rfind("tls_", 0) == 0) message = "http." + message;
+    LogError("http.start_failed", {{"error", message}});
+    std::cerr << "qiliand: " << message << "\n";
     return kExitStartupFailed;
   }
 
   std::string host_port = HostPort(config.http.listen, server->port());
-  std::string base = absl::StrCat("http://", host_port);
+  std::string base = absl::StrCat(https ? "https://" : "http://", host_port);
   LogInfo("qiliand.started",
           {{"version", QILIAN_VERSION},
            {"api", base + "/api/openapi.json"},
@@ -451,16 +580,15 @@ int Run(int argc, char** argv) {
            {"metrics", base + "/metrics"},
            {"prefixes", absl::StrJoin(config.node.prefixes, ",")},
            {"store", config.store.backend}});
-  LogWarn("auth.loopback_only",
-          {{"message", "writes are accepted only from loopback until authentication is "
-                       "configured"}});
   // The line scripts and tests wait for; stdout carries nothing else.
   // http= comes first; handle= (UDP and TCP) only when those servers run.
   std::string handle_part;
   if (config.handle.enabled) {
     handle_part = absl::StrCat(" handle=", HostPort(config.handle.listen, native->tcp->port()));
   }
-  std::printf("qiliand listening http=%s%s\n", host_port.c_str(), handle_part.c_str());
+  // " https=1" (last, so older parsers still match) when the port speaks TLS.
+  std::printf("qiliand listening http=%s%s%s\n", host_port.c_str(), handle_part.c_str(),
+              https ? " https=1" : "");
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -475,9 +603,16 @@ int Run(int argc, char** argv) {
   }
   stats_service.reset();
   rest.reset();
-  enterprises.reset();
   frontend.reset();
   processor.reset();
+  authorizer.reset();
+  auth_throttle.reset();
+  write_quota.reset();
+  principals.reset();
+  tokens.reset();
+  users.reset();
+  audit.reset();
+  enterprises.reset();
   resolver.reset();
   upstream.reset();
   registry.reset();

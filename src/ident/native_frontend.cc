@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/status.h"
+#include "ident/auth/challenge_answer.h"
 #include "ident/auth/nonce.h"
 #include "ident/auth/seckey_lookup.h"
 #include "ident/auth/secret_key.h"
@@ -71,6 +72,16 @@ struct PendingChallenge {
   bool used = false;
 };
 
+// The default answer check: HS_SECKEY and HS_PUBKEY answers against the
+// keys in `registry` (auth/challenge_answer.h).
+auto RegistryVerifier(const Registry* registry) {
+  return [registry](const wire::RequestBody& body, std::string_view nonce,
+                    std::string_view digest) -> absl::Status {
+    return auth::VerifyChallengeAnswer(*registry, body.auth_type, body.key_handle, body.key_index,
+                                       nonce, digest, body.answer);
+  };
+}
+
 }  // namespace
 
 struct NativeFrontend::Impl {
@@ -87,15 +98,17 @@ struct NativeFrontend::Impl {
   absl::flat_hash_map<uint32_t, PendingChallenge> pending ABSL_GUARDED_BY(mu);
   std::deque<std::pair<absl::Time, uint32_t>> order ABSL_GUARDED_BY(mu);
   std::unique_ptr<auth::ReplayCache> replay;
+  bool challenges = false;
 
   Impl(Processor* p, MetricsRegistry* metrics, const Clock& c, NativeAuthOptions a)
       : processor(p), clock(c), auth(std::move(a)) {
-    // Without a registry no answer could be verified: stay with the
-    // unauthenticated (loopback-only) behaviour.
-    if (auth.registry == nullptr) auth.enabled = false;
-    if (auth.enabled) {
+    // Without a registry no answer could be verified: 402s go back as
+    // they are.
+    challenges = auth.registry != nullptr;
+    if (challenges) {
       replay = std::make_unique<auth::ReplayCache>(clock, auth.challenge_lifetime,
                                                    auth.max_pending == 0 ? 1 : auth.max_pending);
+      if (!auth.verify_answer) auth.verify_answer = RegistryVerifier(auth.registry);
     }
     for (size_t i = 0; i <= kOps.size(); ++i) {
       std::string op = i < kOps.size() ? std::string(OpCodeName(kOps[i])) : "unknown";
@@ -172,12 +185,12 @@ struct NativeFrontend::Impl {
 
   std::optional<NativeReply> Handle(std::span<const uint8_t> message, const Peer& peer);
 
-  // Runs `request` through the processor and encodes the reply: the
-  // envelope answers `env`, the header carries `op_code`, and RD (when
-  // `op_flags` asks for it) is the digest of `header_and_body`.
-  NativeReply Perform(const Envelope& env, uint32_t op_code, uint32_t op_flags,
-                      uint8_t recursion_count, std::string_view header_and_body,
-                      const Request& request);
+  // Encodes the processor's `response` to `request`: the envelope
+  // answers `env`, the header carries `op_code`, and RD (when `op_flags`
+  // asks for it) is the digest of `header_and_body`.
+  NativeReply Encode(const Envelope& env, uint32_t op_code, uint32_t op_flags,
+                     uint8_t recursion_count, std::string_view header_and_body,
+                     const Request& request, Response response);
   // A reply with only a code and message (and RD when asked), for requests
   // that decoded but were refused before reaching the processor.
   NativeReply Refuse(const Envelope& env, uint32_t op_code, uint32_t op_flags,
@@ -190,7 +203,8 @@ struct NativeFrontend::Impl {
   NativeReply Answer(const Envelope& env, const MessageHeader& header,
                      std::string_view header_and_body, const wire::RequestBody& body,
                      const Peer& peer);
-  absl::Status Authorize(const authz::AdminIdentity& who, const Request& request);
+  // Records a failed authentication in the audit log.
+  void AuditFailure(std::string_view actor, const Peer& peer, const absl::Status& status);
 };
 
 std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t> message,
@@ -265,28 +279,26 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
   request.types = std::move(body->types);
   request.values = std::move(body->values);
   request.peer = peer;
-  if (auth.enabled) {
-    if (opcode == OpCode::kChallengeResponse) {
-      return Answer(env, header, raw->header_and_body, *body, peer);
-    }
-    // Writes over UDP keep the processor's refusal (4): a challenge there
-    // could never lead anywhere.
-    const bool needs_auth = wire::IsAdminOpCode(header.op_code) &&
-                            opcode != OpCode::kListDerivedPrefixes &&
-                            !(peer.transport == Transport::kUdp &&
-                              Processor::MayBlock(opcode));
-    if (needs_auth) return Challenge(env, header, raw->header_and_body, std::move(request));
+  if (challenges && opcode == OpCode::kChallengeResponse) {
+    return Answer(env, header, raw->header_and_body, *body, peer);
   }
-  return Perform(env, header.op_code, header.op_flags, header.recursion_count,
-                 raw->header_and_body, request);
+  Response response = processor->Process(request);
+  // The processor asks for authentication (an anonymous write or listing,
+  // a read of restricted values without PO): challenge the client. The
+  // processor has already checked everything a challenge cannot change
+  // (syntax, authority, UDP writes).
+  if (challenges && response.code == ResponseCode::kAuthenticationNeeded) {
+    return Challenge(env, header, raw->header_and_body, std::move(request));
+  }
+  return Encode(env, header.op_code, header.op_flags, header.recursion_count,
+                raw->header_and_body, request, std::move(response));
 }
 
-NativeReply NativeFrontend::Impl::Perform(const Envelope& env, uint32_t op_code,
-                                          uint32_t op_flags, uint8_t recursion_count,
-                                          std::string_view header_and_body,
-                                          const Request& request) {
+NativeReply NativeFrontend::Impl::Encode(const Envelope& env, uint32_t op_code,
+                                         uint32_t op_flags, uint8_t recursion_count,
+                                         std::string_view header_and_body,
+                                         const Request& request, Response response) {
   const OpCode opcode = static_cast<OpCode>(op_code);
-  Response response = processor->Process(request);
 
   uint32_t reply_flags = response.op_flags;
   wire::ResponseBody out;
@@ -449,113 +461,56 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     auto it = pending.find(env.session_id);
     if (it != pending.end()) it->second.closed = true;
   };
-  const std::string identity = absl::StrCat(body.key_index, ":", body.key_handle);
-  if (body.auth_type != kTypeSecKey) {
-    return refuse(HandleError(
-        ResponseCode::kInvalidCredential,
-        absl::StrCat("only HS_SECKEY answers are supported, not '", body.auth_type, "'")));
+  const AdminIdentity who{body.key_handle, body.key_index};
+  const std::string identity = IdentityText(who);
+  if (auth.throttle != nullptr) {
+    if (absl::Status s = auth.throttle->Check(identity, peer.address); !s.ok()) {
+      AuditFailure(identity, peer, s);
+      return refuse(s);
+    }
   }
-  // The identity's secret. An identity this node cannot verify (no such
-  // handle here, or no HS_SECKEY at that index) fails like a wrong MAC
-  // (403): asking again (402) could not succeed.
-  absl::StatusOr<std::optional<std::string>> looked_up =
-      auth::LookUpSecretKey(*auth.registry, body.key_handle, body.key_index);
-  if (!looked_up.ok()) return refuse(looked_up.status());
-  const bool found = looked_up->has_value();
-  const std::string secret = found ? **looked_up : std::string();
-  if (!found) {
-    close();
-    return refuse(HandleError(ResponseCode::kAuthenticationFailed,
-                              absl::StrCat("cannot authenticate ", identity,
-                                           ": no HS_SECKEY value at that index")));
-  }
-  if (absl::Status s = auth::VerifySecretKeyAnswer(secret, p.nonce, p.digest, body.answer);
-      !s.ok()) {
-    close();
+  if (absl::Status s = auth.verify_answer(body, p.nonce, p.digest); !s.ok()) {
+    // A wrong answer uses up the challenge (one guess per nonce); a
+    // malformed one (404) guessed nothing.
+    if (ResponseCodeOf(s) == ResponseCode::kAuthenticationFailed) close();
+    if (auth.throttle != nullptr && ResponseCodeOf(s) != ResponseCode::kError) {
+      auth.throttle->Failed(identity, peer.address);
+    }
+    AuditFailure(identity, peer, s);
     return refuse(s);
   }
+  if (auth.throttle != nullptr) auth.throttle->Succeeded(identity, peer.address);
   if (absl::Status s = replay->Use(env.session_id, p.nonce); !s.ok()) return refuse(s);
   {
     absl::MutexLock lock(&mu);
     auto it = pending.find(env.session_id);
     if (it != pending.end()) it->second.used = true;
   }
-  authz::AdminIdentity who{body.key_handle, body.key_index};
-  if (absl::Status s = Authorize(who, p.request); !s.ok()) return refuse(s);
-
   Request request = std::move(p.request);
   request.peer = peer;
-  request.authenticated = true;
+  request.caller.actor = identity;
+  request.caller.identity = who;
+  if (auth.principal_of) request.caller.principal = auth.principal_of(who);
+  request.caller.method = body.auth_type == kTypeSecKey ? "seckey" : "pubkey";
   // The reply answers the answer's envelope (its RequestId; session 0, as
   // recorded) with the original request's opcode.
-  return Perform(env, p.op_code, p.op_flags, p.recursion_count, p.header_and_body, request);
+  Response response = processor->Process(request);
+  return Encode(env, p.op_code, p.op_flags, p.recursion_count, p.header_and_body, request,
+                std::move(response));
 }
 
-absl::Status NativeFrontend::Impl::Authorize(const authz::AdminIdentity& who,
-                                             const Request& request) {
-  using authz::AdminOp;
-  const bool prefix_handle = [&] {
-    absl::StatusOr<HandleName> name = ParseHandle(request.handle);
-    return name.ok() && EqualsIgnoreCaseAscii(name->prefix, kPrefixOfPrefixes);
-  }();
-  std::vector<HandleValue> current;
-  // A create is governed by the prefix handles alone (authz ignores the
-  // values it brings), so only other operations read the target.
-  if (request.op != OpCode::kCreateHandle) {
-    absl::StatusOr<HandleRecord> record = auth.registry->Get(request.handle, ValueFilter{});
-    if (record.ok()) {
-      current = std::move(record->values);
-    } else if (ResponseCodeOf(record.status()) == ResponseCode::kError) {
-      return record.status();
-    }
-  }
-  std::vector<AdminOp> ops;
-  auto values_op = [&](const std::vector<HandleValue>& values, AdminOp admin_op,
-                       AdminOp value_op) {
-    bool admin = false, other = false;
-    for (const HandleValue& v : values) (v.type == kTypeAdmin ? admin : other) = true;
-    if (admin) ops.push_back(admin_op);
-    if (other || values.empty()) ops.push_back(value_op);
-  };
-  switch (request.op) {
-    case OpCode::kCreateHandle:
-      ops.push_back(prefix_handle ? AdminOp::kAddDerivedPrefix : AdminOp::kAddHandle);
-      break;
-    case OpCode::kDeleteHandle:
-      ops.push_back(prefix_handle ? AdminOp::kDeleteDerivedPrefix : AdminOp::kDeleteHandle);
-      break;
-    case OpCode::kAddValue:
-      values_op(request.values, AdminOp::kAddAdmin, AdminOp::kAddValue);
-      break;
-    case OpCode::kModifyValue:
-      values_op(request.values, AdminOp::kModifyAdmin, AdminOp::kModifyValue);
-      break;
-    case OpCode::kRemoveValue: {
-      std::vector<HandleValue> removed;
-      for (const HandleValue& v : current) {
-        if (std::find(request.indexes.begin(), request.indexes.end(), v.index) !=
-            request.indexes.end()) {
-          removed.push_back(v);
-        }
-      }
-      values_op(removed, AdminOp::kRemoveAdmin, AdminOp::kRemoveValue);
-      break;
-    }
-    case OpCode::kListHandles:
-      ops.push_back(AdminOp::kListHandles);
-      break;
-    default:
-      return HandleError(ResponseCode::kOperationNotSupported,
-                         absl::StrCat("operation ", std::string(OpCodeName(request.op)),
-                                      " cannot be authorized"));
-  }
-  for (AdminOp op : ops) {
-    QL_ASSIGN_OR_RETURN(authz::AdminDecision decision,
-                        authz::CheckAdmin(who, op, request.handle, current,
-                                          authz::RegistryLookup(auth.registry), auth.admin_check));
-    QL_RETURN_IF_ERROR(decision.ToStatus());
-  }
-  return absl::OkStatus();
+void NativeFrontend::Impl::AuditFailure(std::string_view actor, const Peer& peer,
+                                        const absl::Status& status) {
+  if (auth.audit == nullptr) return;
+  authz::AuditEvent event;
+  event.time = clock.Now();
+  event.actor = std::string(actor);
+  event.action = "authentication failed";
+  event.peer = peer.address;
+  event.transport = std::string(TransportName(peer.transport));
+  event.result = static_cast<uint32_t>(ResponseCodeOf(status));
+  event.detail = std::string(status.message());
+  (void)auth.audit->Append(std::move(event));
 }
 
 NativeFrontend::NativeFrontend(Processor* processor, MetricsRegistry* metrics, const Clock& clock,

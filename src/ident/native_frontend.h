@@ -18,9 +18,12 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/metrics.h"
-#include "ident/authz/admin_check.h"
+#include "ident/authz/audit_log.h"
+#include "ident/authz/auth_throttle.h"
+#include "ident/caller.h"
 #include "ident/processor.h"
 #include "ident/registry.h"
+#include "ident/wire/codec.h"
 
 namespace qilian::ident {
 
@@ -29,24 +32,36 @@ struct NativeReply {
   bool is_error = false;  // an error reply (UDP rate-limits these)
 };
 
-// Secret-key authentication of native writes ([auth] native;
-// docs/authentication.md, "Wiring"). When enabled, every administrative
-// request (opcodes 100-105; writes over UDP still get the processor's 4) is
-// answered 402 with a nonce, the request digest and a fresh session id;
-// the client's opcode-200 answer (on any connection, carrying that session
-// id) is verified against the HS_SECKEY value it names, its nonce recorded
-// against replay, and the identity's HS_ADMIN permission checked, before
-// the pending request is performed.
+// Authentication of native requests (docs/authentication.md, "Native
+// challenge-response"). When the processor answers 402 (an anonymous write
+// or listing, or a read of values without public read by a client that did
+// not set PO), the front end answers with a challenge instead: a nonce, the
+// request digest and a fresh session id. The client's opcode-200 answer (on
+// any connection, carrying that session id) is verified against the key it
+// names, its nonce recorded against replay, and the pending request is then
+// performed by the processor on behalf of that identity (whose access policy
+// decides). Failed authentications go to the audit log.
 struct NativeAuthOptions {
-  bool enabled = false;
-  // Where HS_SECKEY and HS_ADMIN values are read (the processor's
-  // registry). Required when enabled.
+  // Where HS_SECKEY / HS_PUBKEY values are read. Null: no challenges (the
+  // 402 goes back as it is).
   const Registry* registry = nullptr;
   // How long a challenge may be answered, and how many may be pending at
   // once (past it: 3 SERVER_BUSY).
   absl::Duration challenge_lifetime = absl::Seconds(30);
   size_t max_pending = 10000;
-  authz::AdminCheckOptions admin_check;
+  // The role and tenancy of an authenticated identity (enterprise staff,
+  // console user, operator), if it has one.
+  std::function<std::optional<Principal>(const AdminIdentity&)> principal_of;
+  // Verifies one opcode-200 answer; OK or the HandleError to answer
+  // (403/404). Default: HS_SECKEY answers against `registry`.
+  std::function<absl::Status(const wire::RequestBody& answer, std::string_view nonce,
+                             std::string_view digest)>
+      verify_answer;
+  // Failed authentications are appended here; null: not recorded.
+  authz::AuditLog* audit = nullptr;
+  // Refuses answers (406) for an identity or address after repeated
+  // failures; null: no throttling.
+  authz::AuthThrottle* throttle = nullptr;
   // Tests only: the nonce and session id of each challenge (default: 20
   // random octets, a random non-zero session id).
   std::function<std::string()> make_nonce;

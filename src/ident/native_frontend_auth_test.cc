@@ -6,8 +6,12 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
+#include "ident/auth/challenge_answer.h"
+#include "ident/auth/public_key.h"
 #include "ident/auth/secret_key.h"
 #include "ident/auth/testdata/auth_vectors.h"
+#include "ident/authz/authorizer.h"
 #include "ident/native_frontend.h"
 #include "ident/registry.h"
 #include "ident/site_info.h"
@@ -83,9 +87,9 @@ class NativeAuthTest : public ::testing::Test {
         registry_(store_.get(), clock_, RegistryOptions{}) {
     ProcessorOptions options;
     options.site = BuildSiteInfo(SiteOptions{});
+    options.access = &authorizer_;
     processor_ = std::make_unique<Processor>(&registry_, &metrics_, options);
     NativeAuthOptions auth;
-    auth.enabled = true;
     auth.registry = &registry_;
     auth.max_pending = 8;
     frontend_ = std::make_unique<NativeFrontend>(processor_.get(), &metrics_, clock_, auth);
@@ -135,6 +139,7 @@ class NativeAuthTest : public ::testing::Test {
   FakeClock clock_;
   std::unique_ptr<store::KvStore> store_;
   Registry registry_;
+  authz::Authorizer authorizer_{&registry_, authz::AuthorizerOptions{}};
   MetricsRegistry metrics_;
   std::unique_ptr<Processor> processor_;
   std::unique_ptr<NativeFrontend> frontend_;
@@ -205,22 +210,60 @@ TEST_F(NativeAuthTest, UnknownIdentityIs403) {
             "cannot authenticate 301:88.999/ADMIN: no HS_SECKEY value at that index");
 }
 
-TEST_F(NativeAuthTest, PublicKeyAndMalformedAnswersAre404) {
+TEST_F(NativeAuthTest, UnknownTypesAndMalformedAnswersAre404) {
   Decoded challenge = Send(CreateRequest("88.999/NEW"));
   wire::RequestBody body;
-  body.auth_type = "HS_PUBKEY";
+  body.auth_type = "HS_CERT";
   body.key_handle = "88.999/ADMIN";
   body.key_index = 300;
   body.answer = "sig";
   Decoded r = Send(Message(OpCode::kChallengeResponse, body, 9, challenge.env.session_id));
   EXPECT_EQ(r.header.response_code, 404u);
-  EXPECT_EQ(r.body.message, "only HS_SECKEY answers are supported, not 'HS_PUBKEY'");
+  EXPECT_EQ(r.body.message, "only HS_SECKEY and HS_PUBKEY answers are supported, not 'HS_CERT'");
   body.auth_type = "HS_SECKEY";
   body.answer = std::string("\x23", 1);
   r = Send(Message(OpCode::kChallengeResponse, body, 9, challenge.env.session_id));
   EXPECT_EQ(r.header.response_code, 404u);
   EXPECT_EQ(r.body.message, "unknown secret key algorithm 0x23");
   EXPECT_FALSE(registry_.Get("88.999/NEW", {}).ok());
+}
+
+// HS_PUBKEY answers for each key type: a signature over nonce | digest by
+// the key whose public half is stored at 301:88.999/ADMIN.
+TEST_F(NativeAuthTest, PublicKeyAnswersForEveryKeyType) {
+  ASSERT_TRUE(registry_.AddValues("0.NA/88.999", {Admin(102, 0x0fff, "88.999/ADMIN", 301)}).ok());
+  int n = 0;
+  for (auth::KeyType type : {auth::KeyType::kRsa, auth::KeyType::kEd25519, auth::KeyType::kSm2}) {
+    SCOPED_TRACE(static_cast<int>(type));
+    absl::StatusOr<auth::PrivateKey> key = auth::PrivateKey::Generate(type);
+    ASSERT_TRUE(key.ok()) << key.status();
+    HandleValue pub = Value(301, "HS_PUBKEY", key->Public().Encode(), 0x0e);
+    if (n == 0) {
+      ASSERT_TRUE(registry_.AddValues("88.999/ADMIN", {pub}).ok());
+    } else {
+      ASSERT_TRUE(registry_.ModifyValues("88.999/ADMIN", {pub}).ok());
+    }
+    const std::string handle = absl::StrCat("88.999/KEYED", n++);
+    Decoded challenge = Send(CreateRequest(handle));
+    ASSERT_EQ(challenge.header.response_code, 402u);
+    absl::StatusOr<std::string> answer =
+        auth::ComputePublicKeyAnswer(*key, challenge.body.nonce, challenge.body.digest.digest);
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    wire::RequestBody body;
+    body.auth_type = "HS_PUBKEY";
+    body.key_handle = "88.999/ADMIN";
+    body.key_index = 301;
+    body.answer = *answer;
+    Decoded r = Send(Message(OpCode::kChallengeResponse, body, 9, challenge.env.session_id));
+    EXPECT_EQ(r.header.response_code, 1u) << r.body.message;
+    EXPECT_TRUE(registry_.Get(handle, {}).ok());
+    // The same signature for another challenge does not verify.
+    Decoded other = Send(CreateRequest(handle + "X"));
+    r = Send(Message(OpCode::kChallengeResponse, body, 10, other.env.session_id));
+    EXPECT_EQ(r.header.response_code, 403u);
+    EXPECT_EQ(r.body.message, "signature does not verify");
+    EXPECT_FALSE(registry_.Get(handle + "X", {}).ok());
+  }
 }
 
 TEST_F(NativeAuthTest, IdentityWithoutThePermissionIs401) {
@@ -268,12 +311,23 @@ TEST_F(NativeAuthTest, EveryAdminOpcodeIsChallengedButReadsAreNot) {
   wire::RequestBody list;
   list.handle = "0.NA/88.999";
   EXPECT_EQ(Send(Message(OpCode::kListHandles, list, 1)).header.response_code, 402u);
+  // A resolution is challenged only when it would hide values: public
+  // values only (PO) are answered at once, without the secret.
   wire::RequestBody resolve;
   resolve.handle = "88.999/ADMIN";
-  Decoded r = Send(Message(OpCode::kResolution, resolve, 1));
+  Decoded r = Send(Message(OpCode::kResolution, resolve, 1, 0, op_flag::kPublicOnly));
   EXPECT_EQ(r.header.response_code, 1u);
-  // The secret is not public.
   EXPECT_EQ(r.body.values.size(), 1u);
+  wire::RequestBody public_filter = resolve;
+  public_filter.types = {"HS_ADMIN"};
+  EXPECT_EQ(Send(Message(OpCode::kResolution, public_filter, 1)).header.response_code, 1u);
+  // Without PO the restricted value makes it an authorized read: challenged,
+  // and answered in full to an administrator with read permission.
+  Decoded challenge = Send(Message(OpCode::kResolution, resolve, 1));
+  EXPECT_EQ(challenge.header.response_code, 402u);
+  r = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(r.header.response_code, 1u) << r.body.message;
+  EXPECT_EQ(r.body.values.size(), 2u);
   // Writes over UDP keep their refusal (4), with no challenge.
   Decoded udp = Send(CreateRequest("88.999/NEW"), Peer{"127.0.0.1", true, Transport::kUdp});
   EXPECT_EQ(udp.header.response_code, 4u);
@@ -321,11 +375,12 @@ TEST(NativeAuthRecordedTest, RecordedPbkdf2AnswerCreatesTheHandle) {
                   .ok());
   ASSERT_TRUE(registry.Create("0.NA/88.999", {Admin(100, 0x0fff, "88.999/ADMIN", 300)}).ok());
   MetricsRegistry metrics;
+  authz::Authorizer authorizer(&registry, authz::AuthorizerOptions{});
   ProcessorOptions options;
   options.site = BuildSiteInfo(SiteOptions{});
+  options.access = &authorizer;
   Processor processor(&registry, &metrics, options);
   NativeAuthOptions auth;
-  auth.enabled = true;
   auth.registry = &registry;
   auth.make_nonce = [&] { return recorded.body.nonce; };
   auth.make_session_id = [&] { return recorded.env.session_id; };

@@ -18,10 +18,6 @@ namespace {
 
 constexpr std::string_view kPrefixOfPrefixes = "0.NA";
 
-// The message the REST API has always used; native clients get the same.
-constexpr std::string_view kLoopbackOnlyMessage =
-    "writes are accepted only from loopback until authentication is configured";
-
 // Response codes below this get a cached counter each; the rest (none are
 // defined today) share one slot labelled "other".
 constexpr size_t kCodeSlots = 1024;
@@ -45,18 +41,6 @@ size_t OpSlot(OpCode op) {
     if (kKnownOps[i] == op) return i;
   }
   return kKnownOps.size();
-}
-
-std::string_view TransportName(Transport t) {
-  switch (t) {
-    case Transport::kHttp:
-      return "http";
-    case Transport::kUdp:
-      return "udp";
-    case Transport::kTcp:
-      return "tcp";
-  }
-  return "http";
 }
 
 bool IsWrite(OpCode op) {
@@ -169,16 +153,39 @@ Processor::Processor(Registry* registry, MetricsRegistry* metrics, ProcessorOpti
 
 Processor::~Processor() = default;
 
+std::string_view TransportName(Transport t) {
+  switch (t) {
+    case Transport::kHttp:
+      return "http";
+    case Transport::kUdp:
+      return "udp";
+    case Transport::kTcp:
+      return "tcp";
+  }
+  return "http";
+}
+
 bool Processor::MayBlock(OpCode op) { return IsWrite(op); }
 
 namespace {
 
-// Values a reader may see: until authentication (issue 5) every reader is
-// anonymous, so only values with public read permission are returned,
-// whatever the PO flag says (PO only makes that explicit).
+// Values a reader without authorized read may see: those with public read.
 void KeepPublic(std::vector<HandleValue>* values) {
   std::erase_if(*values,
                 [](const HandleValue& v) { return (v.permissions & kPermPublicRead) == 0; });
+}
+
+// Values an authorized reader may see: public or admin read (a value with
+// neither is returned to nobody).
+void KeepReadable(std::vector<HandleValue>* values) {
+  std::erase_if(*values, [](const HandleValue& v) {
+    return (v.permissions & (kPermPublicRead | kPermAdminRead)) == 0;
+  });
+}
+
+bool HasRestricted(const std::vector<HandleValue>& values) {
+  return std::any_of(values.begin(), values.end(),
+                     [](const HandleValue& v) { return (v.permissions & kPermPublicRead) == 0; });
 }
 
 }  // namespace
@@ -229,10 +236,6 @@ Response Processor::Process(const Request& request) {
         return HandleError(ResponseCode::kProtocolError,
                            "administration requests are accepted only over TCP or HTTP");
       }
-      if (options_.writes_from_loopback_only && !request.peer.is_loopback &&
-          !request.authenticated) {
-        return HandleError(ResponseCode::kInsufficientPermissions, kLoopbackOnlyMessage);
-      }
     }
 
     // Get site info names no handle (CNRI clients send "/"): it is about
@@ -282,15 +285,35 @@ Response Processor::Process(const Request& request) {
     response.op_flags |= op_flag::kAuthoritative;
     if (options_.recursive) response.op_flags |= op_flag::kRecursive;
 
-    // 7. Dispatch: one handler per operation.
+    // 7. Authorization of writes and listings.
     const bool overwrite = (request.op_flags & op_flag::kOverwrite) != 0;
+    if (options_.access != nullptr && (IsWrite(request.op) || request.op == OpCode::kListHandles)) {
+      std::vector<HandleValue> current;
+      // A plain create is governed by the prefix handles alone (the
+      // registry answers 101 if the handle exists); every other write is
+      // judged against the values it changes.
+      const bool plain_create =
+          request.op == OpCode::kCreateHandle && !overwrite && !request.put_values_only;
+      // (A listing is judged by the prefix handle's own HS_ADMIN values.)
+      if (!plain_create) {
+        absl::StatusOr<HandleRecord> record = registry_->Get(request.handle, ValueFilter{});
+        if (record.ok()) {
+          current = std::move(record->values);
+        } else if (ResponseCodeOf(record.status()) == ResponseCode::kError) {
+          return record.status();
+        }
+      }
+      QL_RETURN_IF_ERROR(options_.access->Authorize(request, current));
+    }
+
+    // 8. Dispatch: one handler per operation.
     switch (request.op) {
       case OpCode::kResolution: {
         ValueFilter filter;
         filter.indexes = request.indexes;
         filter.types = request.types;
         QL_ASSIGN_OR_RETURN(HandleRecord record, registry_->Get(request.handle, filter));
-        KeepPublic(&record.values);
+        QL_RETURN_IF_ERROR(FilterReadable(request, &record.values));
         if (record.values.empty() && !filter.empty()) {
           // The same answer as a filter that matches nothing, so a reader
           // cannot tell that non-public values exist.
@@ -336,6 +359,11 @@ Response Processor::Process(const Request& request) {
   };
 
   absl::Status status = run();
+  const bool audited = options_.access != nullptr &&
+                       ((IsWrite(request.op) &&
+                         (!request.caller.anonymous() ||
+                          ResponseCodeOf(status) != ResponseCode::kAuthenticationNeeded)) ||
+                        (request.op == OpCode::kListHandles && !request.caller.anonymous()));
   if (!status.ok()) {
     response.code = ResponseCodeOf(status);
     response.message = std::string(status.message());
@@ -350,7 +378,32 @@ Response Processor::Process(const Request& request) {
   }
   impl_->CountResponse(response.code);
   if (options_.stats != nullptr) options_.stats->Observe(request, response);
+  if (audited) options_.access->Audit(request, response);
   return response;
+}
+
+absl::Status Processor::FilterReadable(const Request& request,
+                                       std::vector<HandleValue>* values) const {
+  const bool public_only = (request.op_flags & op_flag::kPublicOnly) != 0;
+  if (options_.access == nullptr || public_only || !HasRestricted(*values)) {
+    KeepPublic(values);
+    return absl::OkStatus();
+  }
+  if (request.caller.anonymous()) {
+    // The client did not ask for public values only: deployed servers
+    // challenge here, so that an administrator can read the rest.
+    return HandleError(ResponseCode::kAuthenticationNeeded,
+                       "authentication required to read values without public read permission");
+  }
+  // The handle's own HS_ADMIN values decide, whatever the filter kept.
+  QL_ASSIGN_OR_RETURN(HandleRecord whole, registry_->Get(request.handle, ValueFilter{}));
+  QL_ASSIGN_OR_RETURN(bool authorized, options_.access->MayReadRestricted(request, whole.values));
+  if (authorized) {
+    KeepReadable(values);
+  } else {
+    KeepPublic(values);
+  }
+  return absl::OkStatus();
 }
 
 namespace {

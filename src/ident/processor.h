@@ -20,6 +20,8 @@
 #include "absl/status/statusor.h"
 
 #include "core/metrics.h"
+#include "ident/access_policy.h"
+#include "ident/caller.h"
 #include "ident/handle_value.h"
 #include "ident/operation.h"
 #include "ident/registry.h"
@@ -36,6 +38,9 @@ class StatsRecorder;
 inline constexpr size_t kMaxListedHandles = 100000;
 
 enum class Transport : uint8_t { kHttp, kUdp, kTcp };
+
+// "http", "udp", "tcp": metrics labels and the audit log.
+std::string_view TransportName(Transport t);
 
 struct Peer {
   std::string address;  // textual IP
@@ -60,10 +65,9 @@ struct Request {
   // (which has no cursor) needs; REST always sets a page size.
   size_t list_page_size = 0;
   Peer peer;
-  // Set by a front door that has authenticated the request and checked the
-  // administrator's HS_ADMIN permission for it (the native front end with
-  // [auth] native): the loopback rule then does not apply.
-  bool authenticated = false;
+  // Who is asking, as the front door authenticated it (anonymous unless a
+  // credential was verified).
+  Caller caller;
 };
 
 struct Response {
@@ -104,9 +108,10 @@ struct ProcessorOptions {
   // the authoritative answer: 301, or 303 with the referral.
   bool recursive = false;
   RecursiveResolveFn resolve_recursively;
-  // Until authentication lands (issue 5), writes are accepted only from
-  // loopback peers.
-  bool writes_from_loopback_only = true;
+  // Who may write, list and read restricted values (authz/authorizer.h;
+  // qiliand always installs one). Null: no authorization at all, every
+  // reader anonymous (unit tests of the registry paths only).
+  const AccessPolicy* access = nullptr;
   size_t default_page_size = 100;
   size_t max_page_size = 10000;
   // Counts resolutions, creates and deletes per prefix and front door
@@ -127,13 +132,11 @@ class Processor {
   //     is not supported"); 5 for challenge answers, verification and IDIS
   //     login, 503 (session not supported) for session setup/termination,
   //     until authentication (issue 5);
-  //  2. flags: PO is echoed; every reader is anonymous until issue 5, so
-  //     only values with public read are returned with or without PO (a
-  //     filter left with nothing gets 200, as if nothing matched);
+  //  2. flags: PO is echoed; with PO only values with public read are
+  //     returned (a filter left with nothing gets 200, as if nothing
+  //     matched);
   //  3. writes: 4 over UDP ("administration requests are accepted only over
-  //     TCP or HTTP"); 401 from a non-loopback peer while
-  //     writes_from_loopback_only (the REST API's message), unless the
-  //     request is `authenticated`;
+  //     TCP or HTTP");
   //  4. handle syntax (102, handle_name.h messages; get-site-info takes no
   //     handle; list-handles needs 0.NA/<prefix>);
   //  5. authority: 301 "this node is not responsible for prefix 'P'", with
@@ -146,7 +149,15 @@ class Processor {
   //     another site gets 303 "prefix 'P' is served by another site (see
   //     0.NA/P)" with the referral values, for every operation (or, for a
   //     resolution on a recursive node, the recursive answer);
-  //  then one handler per operation over the Registry (its codes).
+  //  7. authorization (with an AccessPolicy): writes and listings are
+  //     checked by AccessPolicy::Authorize (402 for anonymous callers, then
+  //     its codes); a resolution without PO whose answer holds values
+  //     without public read gets 402 from an anonymous caller (the native
+  //     front end then challenges; REST reads anonymously with PO) and, for
+  //     an authenticated one, those values only when MayReadRestricted;
+  //  then one handler per operation over the Registry (its codes). Writes
+  //  and listings by authenticated callers, and refused writes, are passed
+  //  to AccessPolicy::Audit.
   // Reply flags: AT once authority is established (not on recursive
   // answers), PO echoed, REC only on a recursive node.
   Response Process(const Request& request);
@@ -157,6 +168,10 @@ class Processor {
   const ProcessorOptions& options() const { return options_; }
 
  private:
+  // Step 7 for a resolution: keeps the `values` the caller may read, or
+  // 402 for an anonymous caller who did not ask for public values only.
+  absl::Status FilterReadable(const Request& request, std::vector<HandleValue>* values) const;
+
   struct Impl;
   Registry* registry_;
   ProcessorOptions options_;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
@@ -303,18 +304,11 @@ TEST_F(ProcessorTest, ValueOperationsAndDelete) {
               "handle '88.999/abc' not found");
 }
 
-TEST_F(ProcessorTest, WritesNeedLoopbackAndNotUdp) {
+TEST_F(ProcessorTest, WritesNotOverUdp) {
   const std::vector<HandleValue> one = {Value(1, "URL", "a")};
-  const std::string kLoopbackOnly =
-      "writes are accepted only from loopback until authentication is configured";
   for (OpCode op : {OpCode::kCreateHandle, OpCode::kDeleteHandle, OpCode::kAddValue,
                     OpCode::kRemoveValue, OpCode::kModifyValue}) {
     SCOPED_TRACE(OpCodeName(op));
-    for (Transport t : {Transport::kTcp, Transport::kHttp}) {
-      // Checked before the handle: even a bad handle gets 401.
-      ExpectError(Write(op, "bad", one, {1}, 0, Remote(t)), ResponseCode::kInsufficientPermissions,
-                  kLoopbackOnly);
-    }
     ExpectError(Write(op, "88.999/w", one, {1}, 0, Loopback(Transport::kUdp)),
                 ResponseCode::kProtocolError,
                 "administration requests are accepted only over TCP or HTTP");
@@ -322,21 +316,114 @@ TEST_F(ProcessorTest, WritesNeedLoopbackAndNotUdp) {
                 ResponseCode::kProtocolError,
                 "administration requests are accepted only over TCP or HTTP");
   }
-  EXPECT_EQ(Responses("401"), 10u);
   EXPECT_EQ(Responses("4"), 10u);
   ExpectError(Resolve("88.999/w"), ResponseCode::kHandleNotFound, "handle '88.999/w' not found");
-  // Reads from anywhere.
-  EXPECT_TRUE(List("0.NA/88.999").ok());
+}
 
-  ProcessorOptions open = options_;
-  open.writes_from_loopback_only = false;
-  Processor open_processor(&registry_, &metrics_, open);
-  Request r;
-  r.op = OpCode::kCreateHandle;
-  r.handle = "88.999/w";
-  r.values = one;
-  r.peer = Remote(Transport::kTcp);
-  EXPECT_TRUE(open_processor.Process(r).ok());
+// An access policy that answers as told and records what it was asked.
+class RecordingPolicy : public AccessPolicy {
+ public:
+  absl::Status Authorize(const Request& request,
+                         const std::vector<HandleValue>& current) const override {
+    authorized.push_back(request.handle);
+    current_sizes.push_back(current.size());
+    if (request.caller.anonymous()) {
+      return HandleError(ResponseCode::kAuthenticationNeeded, "authentication required");
+    }
+    return verdict;
+  }
+  absl::StatusOr<bool> MayReadRestricted(const Request&,
+                                         const std::vector<HandleValue>&) const override {
+    return may_read;
+  }
+  void Audit(const Request& request, const Response& response) const override {
+    audited.push_back(absl::StrCat(request.caller.actor, " ", request.handle, " ",
+                                   static_cast<int>(response.code)));
+  }
+  absl::Status verdict = absl::OkStatus();
+  bool may_read = false;
+  mutable std::vector<std::string> authorized;
+  mutable std::vector<size_t> current_sizes;
+  mutable std::vector<std::string> audited;
+};
+
+TEST_F(ProcessorTest, AccessPolicyDecidesWritesAndAuditsThem) {
+  RecordingPolicy policy;
+  ProcessorOptions options = options_;
+  options.access = &policy;
+  Processor processor(&registry_, &metrics_, options);
+  auto write = [&](OpCode op, const std::string& handle, const std::string& actor) {
+    Request r;
+    r.op = op;
+    r.handle = handle;
+    r.values = {Value(1, "URL", "a")};
+    r.indexes = {1};
+    r.peer = Remote(Transport::kTcp);
+    if (!actor.empty()) {
+      r.caller.actor = actor;
+      r.caller.identity = AdminIdentity{"88.999/ADMIN", 300};
+    }
+    return processor.Process(r);
+  };
+  // Anonymous: 402, not audited (the native front end challenges).
+  ExpectError(write(OpCode::kCreateHandle, "88.999/p", ""), ResponseCode::kAuthenticationNeeded,
+              "authentication required");
+  EXPECT_TRUE(policy.audited.empty());
+  // Authority comes first: a foreign prefix never reaches the policy.
+  ExpectError(write(OpCode::kCreateHandle, "77.1/p", "300:88.999/ADMIN"),
+              ResponseCode::kServerNotResponsible, "this node is not responsible for prefix '77.1'");
+  EXPECT_EQ(policy.authorized, std::vector<std::string>{"88.999/p"});
+  // Authenticated: allowed, audited with the result code.
+  ASSERT_TRUE(write(OpCode::kCreateHandle, "88.999/p", "300:88.999/ADMIN").ok());
+  // A plain create is judged without the target's values; a modify with them.
+  ASSERT_TRUE(write(OpCode::kModifyValue, "88.999/p", "300:88.999/ADMIN").ok());
+  EXPECT_EQ(policy.current_sizes, (std::vector<size_t>{0, 0, 1}));
+  policy.verdict = HandleError(ResponseCode::kInsufficientPermissions, "no");
+  ExpectError(write(OpCode::kDeleteHandle, "88.999/p", "300:88.999/ADMIN"),
+              ResponseCode::kInsufficientPermissions, "no");
+  EXPECT_EQ(policy.audited,
+            (std::vector<std::string>{"300:88.999/ADMIN 77.1/p 301", "300:88.999/ADMIN 88.999/p 1",
+                                      "300:88.999/ADMIN 88.999/p 1",
+                                      "300:88.999/ADMIN 88.999/p 401"}));
+  EXPECT_TRUE(Resolve("88.999/p").ok());  // the refused delete did nothing
+}
+
+TEST_F(ProcessorTest, RestrictedValuesNeedAnAuthorizedReader) {
+  HandleValue secret = Value(300, "HS_SECKEY", "s");
+  secret.permissions = kPermAdminRead | kPermAdminWrite;
+  HandleValue hidden = Value(301, "NOTE", "n");
+  hidden.permissions = kPermAdminWrite;  // readable by nobody
+  ASSERT_TRUE(Write(OpCode::kCreateHandle, "88.999/r", {Value(1, "URL", "a"), secret, hidden}).ok());
+  RecordingPolicy policy;
+  ProcessorOptions options = options_;
+  options.access = &policy;
+  Processor processor(&registry_, &metrics_, options);
+  auto read = [&](uint32_t flags, bool authenticated) {
+    Request r;
+    r.op = OpCode::kResolution;
+    r.handle = "88.999/r";
+    r.op_flags = flags;
+    r.peer = Remote(Transport::kUdp);
+    if (authenticated) {
+      r.caller.actor = "300:88.999/ADMIN";
+      r.caller.identity = AdminIdentity{"88.999/ADMIN", 300};
+    }
+    return processor.Process(r);
+  };
+  auto indexes = [](const Response& response) {
+    std::vector<uint32_t> out;
+    for (const auto& v : response.values) out.push_back(v.index);
+    return out;
+  };
+  ExpectError(read(0, false), ResponseCode::kAuthenticationNeeded,
+              "authentication required to read values without public read permission");
+  EXPECT_EQ(indexes(read(op_flag::kPublicOnly, false)), std::vector<uint32_t>{1});
+  EXPECT_EQ(indexes(read(0, true)), std::vector<uint32_t>{1});
+  policy.may_read = true;
+  EXPECT_EQ(indexes(read(0, true)), (std::vector<uint32_t>{1, 300}));
+  EXPECT_EQ(indexes(read(op_flag::kPublicOnly, true)), std::vector<uint32_t>{1});
+  // Reads are not audited.
+  EXPECT_TRUE(policy.audited.empty());
 }
 
 TEST_F(ProcessorTest, ListHandles) {

@@ -8,6 +8,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -45,9 +46,27 @@ bool IsLoopback(const asio::ip::address& a) {
   return v6.is_v4_mapped() && asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
 }
 
-enum class Close { kOversize, kReadTimeout, kIdleTimeout, kNoReply, kTooMany, kCount };
+// The key connections are counted under per source: the exact address,
+// with an IPv4-mapped IPv6 address counted as the IPv4 address it maps.
+std::string SourceKey(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+enum class Close {
+  kOversize,
+  kReadTimeout,
+  kIdleTimeout,
+  kNoReply,
+  kTooMany,
+  kTooManyFromSource,
+  kCount
+};
 constexpr std::array<const char*, static_cast<size_t>(Close::kCount)> kCloseNames = {
-    "oversize", "read_timeout", "idle_timeout", "no_reply", "too_many_connections"};
+    "oversize", "read_timeout", "idle_timeout", "no_reply", "too_many_connections",
+    "too_many_from_source"};
 
 }  // namespace
 
@@ -80,20 +99,30 @@ class TcpCore {
   void Stop();
   void DoAccept();
 
-  void Register(TcpConnection* c, std::weak_ptr<TcpConnection> w) {
+  void Register(TcpConnection* c, std::weak_ptr<TcpConnection> w, const std::string& source) {
     std::lock_guard<std::mutex> lock(mu_);
     sessions_[c] = std::move(w);
+    ++per_source_[source];
     connections_->Set(static_cast<int64_t>(sessions_.size()));
   }
-  void Unregister(TcpConnection* c) {
+  void Unregister(TcpConnection* c, const std::string& source) {
     std::lock_guard<std::mutex> lock(mu_);
-    sessions_.erase(c);
+    // Refused connections were never registered: nothing to take back.
+    if (sessions_.erase(c) != 0) {
+      auto it = per_source_.find(source);
+      if (it != per_source_.end() && --it->second == 0) per_source_.erase(it);
+    }
     connections_->Set(static_cast<int64_t>(sessions_.size()));
     if (sessions_.empty()) drained_.notify_all();
   }
   size_t SessionCount() {
     std::lock_guard<std::mutex> lock(mu_);
     return sessions_.size();
+  }
+  size_t SourceCount(const std::string& source) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = per_source_.find(source);
+    return it == per_source_.end() ? 0 : it->second;
   }
   void CountClose(Close c) { closed_[static_cast<size_t>(c)]->Inc(); }
 
@@ -112,6 +141,9 @@ class TcpCore {
   std::mutex mu_;
   std::condition_variable drained_;
   std::unordered_map<TcpConnection*, std::weak_ptr<TcpConnection>> sessions_;
+  // Open connections per SourceKey; an address leaves when its last closes,
+  // so the map never holds more entries than there are connections.
+  std::unordered_map<std::string, size_t> per_source_;
 
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -135,17 +167,20 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     if (!ec) {
       peer_.address = remote.address().to_string();
       peer_.is_loopback = IsLoopback(remote.address());
+      source_ = SourceKey(remote.address());
     }
   }
-  ~TcpConnection() { server_->Unregister(this); }
+  ~TcpConnection() { server_->Unregister(this, source_); }
+
+  const std::string& source() const { return source_; }
 
   void Start() {
-    server_->Register(this, weak_from_this());
+    server_->Register(this, weak_from_this(), source_);
     asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->Next(); });
   }
 
-  void Refuse() {
-    server_->CountClose(Close::kTooMany);
+  void Refuse(Close reason) {
+    server_->CountClose(reason);
     asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->Shut(); });
   }
 
@@ -300,6 +335,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool busy_ = false;
   bool closed_ = false;
   ident::Peer peer_;
+  std::string source_;
   std::vector<uint8_t> buffer_;
   std::array<uint8_t, kReadChunk> chunk_{};
   std::string reply_;
@@ -359,7 +395,12 @@ void TcpCore::DoAccept() {
     bool full = SessionCount() >= options_.max_connections;
     auto connection = std::make_shared<TcpConnection>(this, std::move(socket));
     if (full) {
-      connection->Refuse();
+      connection->Refuse(Close::kTooMany);
+    } else if (options_.max_connections_per_source != 0 &&
+               SourceCount(connection->source()) >= options_.max_connections_per_source) {
+      // Checked and registered on the acceptor's strand, one accept at a
+      // time, so two connections cannot both take the last slot.
+      connection->Refuse(Close::kTooManyFromSource);
     } else {
       connection->Start();
     }

@@ -15,7 +15,11 @@
 //                 deadline does not move as bytes trickle in);
 //   idle_timeout  no new message within idle_timeout;
 //   no_reply      the handler found no Handle message to answer;
-//   too_many_connections  over max_connections: accepted and closed at once.
+//   too_many_connections  over max_connections: accepted and closed at once;
+//   too_many_from_source  over max_connections_per_source open from the
+//                 connecting address (exact address, IPv4-mapped IPv6
+//                 counted as IPv4): accepted and closed at once, so that
+//                 one host cannot take every connection slot.
 // Messages whose handling may block on durable storage run on a worker pool
 // so that they never stall the I/O threads.
 #ifndef QILIAN_NET_HANDLE_TCP_SERVER_H_
@@ -43,6 +47,7 @@ struct HandleTcpServerOptions {
   unsigned io_threads = 0;  // 0: one per core
   unsigned worker_threads = 32;
   size_t max_connections = 1000;
+  size_t max_connections_per_source = 0;  // 0: no limit per address
   size_t max_message_bytes = ident::wire::kMaxMessageBytes;
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds read_timeout{10000};

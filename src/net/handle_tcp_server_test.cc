@@ -132,6 +132,41 @@ TEST_F(TcpServerTest, ConnectionsBeyondTheLimitAreRefused) {
   EXPECT_EQ(first->ReadMessage(), r);
 }
 
+TEST_F(TcpServerTest, ConnectionsBeyondThePerSourceLimitAreRefused) {
+  HandleTcpServerOptions o;
+  o.max_connections_per_source = 2;
+  Start(o);
+  std::string r = Request(1, 'P');
+  auto first = Connect();
+  auto second = Connect();
+  for (auto* s : {first.get(), second.get()}) {
+    ASSERT_TRUE(s->Send(r));
+    EXPECT_EQ(s->ReadMessage(), r);  // registered by now
+  }
+  auto third = Connect();
+  EXPECT_TRUE(third->ClosedByPeer());
+  EXPECT_EQ(Closed("too_many_from_source"), 1u);
+  EXPECT_EQ(Closed("too_many_connections"), 0u);
+
+  // Another address has its own allowance.
+  auto other = std::make_unique<TestSocket>(SOCK_STREAM, server_->port());
+  ASSERT_TRUE(other->BindSource("127.0.0.2"));
+  ASSERT_TRUE(other->Connect());
+  ASSERT_TRUE(other->Send(r));
+  EXPECT_EQ(other->ReadMessage(), r);
+
+  // A closed connection gives its slot back. The server learns of the
+  // close asynchronously: wait for its connection count, not for a time.
+  first.reset();
+  Gauge& open = metrics_.GetGauge("qilian_handle_tcp_connections", "");
+  for (int i = 0; i < 10000 && open.value() != 2; ++i) usleep(1000);
+  ASSERT_EQ(open.value(), 2);
+  auto again = Connect();
+  ASSERT_TRUE(again->Send(r));
+  EXPECT_EQ(again->ReadMessage(), r);
+  EXPECT_EQ(Closed("too_many_from_source"), 1u);
+}
+
 TEST_F(TcpServerTest, OversizedMessageLengthClosesBeforeReadingIt) {
   Start();
   auto c = Connect();

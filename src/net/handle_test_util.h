@@ -208,6 +208,14 @@ class TestSocket {
     return r == 0 || (r < 0 && errno == ECONNRESET);
   }
   void ShutdownWrite() { shutdown(fd_, SHUT_WR); }
+  // Sends from `ipv4` (another 127/8 address: another source) instead of
+  // the kernel's choice; call before Connect or the first Send.
+  bool BindSource(const char* ipv4) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    if (inet_pton(AF_INET, ipv4, &a.sin_addr) != 1) return false;
+    return bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  }
 
  private:
   int fd_;

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "ident/response_code.h"
 #include "ident/wire/envelope.h"
 
 namespace qilian::net {
@@ -92,6 +93,23 @@ ident::Peer PeerOf(const sockaddr_storage& s) {
   return peer;
 }
 
+// The kind of an answer, for response-rate limiting: from the
+// ResponseCode of the message header that follows the envelope.
+ResponseKind KindOf(const ident::NativeReply& reply) {
+  if (!reply.is_error) return ResponseKind::kAnswer;
+  const std::string& m = reply.message;
+  constexpr size_t kCodeAt = wire::kEnvelopeSize + 4;
+  if (m.size() >= kCodeAt + 4) {
+    uint32_t code = 0;
+    for (size_t i = 0; i < 4; ++i) code = code << 8 | static_cast<uint8_t>(m[kCodeAt + i]);
+    if (code == static_cast<uint32_t>(ident::ResponseCode::kHandleNotFound) ||
+        code == static_cast<uint32_t>(ident::ResponseCode::kValuesNotFound)) {
+      return ResponseKind::kNotFound;
+    }
+  }
+  return ResponseKind::kError;
+}
+
 }  // namespace
 
 class HandleUdpServer::Impl {
@@ -100,7 +118,8 @@ class HandleUdpServer::Impl {
       : options_(std::move(options)),
         handler_(std::move(handler)),
         clock_(options_.clock != nullptr ? options_.clock : &Clock::Real()),
-        limiter_(options_.error_rate, clock_) {
+        limiter_(options_.error_rate, clock_),
+        rrl_(options_.rrl, clock_) {
     MetricsRegistry* m = metrics != nullptr ? metrics : &MetricsRegistry::Default();
     packets_in_ = &m->GetCounter("qilian_handle_udp_packets_total",
                                  "Handle protocol UDP datagrams, by direction.", {{"direction", "in"}});
@@ -126,6 +145,13 @@ class HandleUdpServer::Impl {
     rate_limited_ = &m->GetCounter("qilian_handle_udp_rate_limited_total",
                                    "UDP error replies not sent because the source network's "
                                    "rate limit was reached.");
+    rrl_dropped_ = &m->GetCounter("qilian_udp_rrl_dropped_total",
+                                  "UDP answers not sent because response-rate limiting found "
+                                  "their source network over the limit for their kind.");
+    rrl_slipped_ = &m->GetCounter("qilian_udp_rrl_slipped_total",
+                                  "UDP answers over the response-rate limit sent as a TC-only "
+                                  "envelope (every slip-th), so that a real client retries over "
+                                  "TCP.");
     truncated_ = &m->GetCounter("qilian_handle_udp_truncated_total",
                                 "UDP replies replaced by a TC envelope because they exceeded "
                                 "max_reply_factor times the request's size.");
@@ -178,6 +204,7 @@ class HandleUdpServer::Impl {
   const NativeHandler handler_;
   const Clock* const clock_;
   SourceRateLimiter limiter_;
+  ResponseRateLimiter rrl_;
   std::vector<std::unique_ptr<Worker>> workers_;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
@@ -195,6 +222,8 @@ class HandleUdpServer::Impl {
   Counter* dropped_no_reply_;
   Counter* dropped_send_failed_;
   Counter* rate_limited_;
+  Counter* rrl_dropped_;
+  Counter* rrl_slipped_;
   Counter* truncated_;
   Counter* fragmented_;
   Counter* reassembly_[7] = {};
@@ -374,13 +403,25 @@ void HandleUdpServer::Impl::HandleDatagram(Worker* w, const sockaddr_storage& fr
     dropped_no_reply_->Inc();
     return;
   }
-  if (reply->is_error) {
-    Source src = SourceOf(from);
-    if (!limiter_.Allow(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(src.raw.data()),
-                                                 src.raw.size()))) {
-      rate_limited_->Inc();
+  Source src = SourceOf(from);
+  std::span<const uint8_t> address(reinterpret_cast<const uint8_t*>(src.raw.data()),
+                                   src.raw.size());
+  if (reply->is_error && !limiter_.Allow(address)) {
+    rate_limited_->Inc();
+    return;
+  }
+  switch (rrl_.Check(address, KindOf(*reply))) {
+    case RrlAction::kSend:
+      break;
+    case RrlAction::kDrop:
+      rrl_dropped_->Inc();
       return;
-    }
+    case RrlAction::kSlip:
+      // The same 20-octet TC envelope as the amplification bound sends: it
+      // cannot amplify, and it tells a real client to ask over TCP.
+      rrl_slipped_->Inc();
+      out->push_back({TruncatedReply(reply->message), source});
+      return;
   }
   std::vector<std::string> packets = FragmentReply(reply->message);
   size_t wire_bytes = 0;

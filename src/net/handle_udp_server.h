@@ -12,7 +12,11 @@
 //   - otherwise: one whole message.
 // A whole message goes to the handler. No answer (nullopt): silence. An
 // error answer passes a token bucket per source network first, since a
-// forged source turns it into reflection. Every answer is then bounded by
+// forged source turns it into reflection. Then, when rrl.enabled, every
+// answer passes response-rate limiting (ResponseRateLimiter: a bucket per
+// source network and kind of answer); one over the limit is dropped, or,
+// every rrl.slip-th, replaced by the TC-only envelope described next so
+// that a real client retries over TCP. Every answer is then bounded by
 // max_reply_factor times the request's size (no amplification): one that
 // would exceed it on the wire, fragments and envelopes counted, is replaced
 // by the reply's envelope alone with TC set and MessageLength 0, which tells
@@ -22,7 +26,8 @@
 // Metrics (qilian_handle_udp_*): packets_total and bytes_total by
 // direction, messages_total, dropped_total by reason, rate_limited_total,
 // truncated_total, fragmented_total, reassembly_total by outcome,
-// reassembly_bytes.
+// reassembly_bytes; and qilian_udp_rrl_dropped_total and
+// qilian_udp_rrl_slipped_total for response-rate limiting.
 #ifndef QILIAN_NET_HANDLE_UDP_SERVER_H_
 #define QILIAN_NET_HANDLE_UDP_SERVER_H_
 
@@ -53,6 +58,7 @@ struct HandleUdpServerOptions {
   size_t max_datagram = 4096;
   uint32_t max_reply_factor = 10;
   SourceRateLimitOptions error_rate;
+  ResponseRateLimitOptions rrl;  // off unless rrl.enabled
   // Bounds for all workers together: each worker gets an equal share of
   // max_peers; max_bytes_per_peer applies per address as given.
   ReassemblyOptions reassembly;

@@ -38,8 +38,8 @@ class UdpServerTest : public ::testing::Test {
   // Sends an echo request and returns every datagram received before its
   // answer, so a test can tell that earlier packets were answered or not
   // without waiting for a silence to last (one worker answers in order).
-  std::vector<std::string> DrainUntilSentinel(uint32_t sentinel_id = 0xabcdef) {
-    std::string sentinel = Request(sentinel_id, 'P');
+  std::vector<std::string> DrainUntilSentinel(uint32_t sentinel_id = 0xabcdef, char kind = 'P') {
+    std::string sentinel = Request(sentinel_id, kind);
     EXPECT_TRUE(client_->Send(sentinel));
     std::vector<std::string> before;
     for (;;) {
@@ -196,6 +196,54 @@ TEST_F(UdpServerTest, ErrorRepliesAreRateLimitedPerSource) {
   clock_.Advance(absl::Seconds(2));
   for (uint32_t i = 0; i < 5; ++i) ASSERT_TRUE(client_->Send(Request(200 + i, 'E')));
   EXPECT_EQ(DrainUntilSentinel().size(), 2u);
+}
+
+TEST_F(UdpServerTest, ResponseRateLimitDropsAndSlipsTruncatedReplies) {
+  HandleUdpServerOptions o;
+  o.rrl.enabled = true;
+  o.rrl.responses_per_second = 1;
+  o.rrl.burst = 3;
+  o.rrl.slip = 2;
+  Start(o);  // the fake clock never moves: no token comes back
+  for (uint32_t i = 0; i < 10; ++i) ASSERT_TRUE(client_->Send(Request(300 + i, 'P')));
+  // The sentinel is an error answer: another kind, so its own bucket.
+  std::vector<std::string> got = DrainUntilSentinel(0xabcdef, 'E');
+  ASSERT_EQ(got.size(), 6u);
+  for (uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i], Request(300 + i, 'P'));  // answered in full
+  }
+  // Then of the seven over the limit: dropped, TC, dropped, TC, ...
+  for (uint32_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(got[3 + i].size(), 20u);
+    wire::Envelope e = EnvelopeOf(got[3 + i]);
+    EXPECT_TRUE(e.truncated());
+    EXPECT_EQ(e.message_length, 0u);
+    EXPECT_EQ(e.request_id, 304 + 2 * i);
+  }
+  EXPECT_EQ(Count("qilian_udp_rrl_slipped_total"), 3u);
+  EXPECT_EQ(Count("qilian_udp_rrl_dropped_total"), 4u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total"), 0u);
+  EXPECT_EQ(fake_.calls.load(), 11);
+
+  // Not-found answers (ResponseCode 100 after the opcode) are a third kind
+  // with a bucket of their own: three in full, the fourth the first over
+  // the limit (dropped, with slip 2).
+  std::string not_found_code("\0\0\0\x64", 4);
+  for (uint32_t i = 0; i < 4; ++i) {
+    ASSERT_TRUE(client_->Send(Request(400 + i, 'E', 40, "..." + not_found_code)));
+  }
+  got = DrainUntilSentinel(0xabcdee, 'E');
+  ASSERT_EQ(got.size(), 3u);
+  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(EnvelopeOf(got[i]).request_id, 400 + i);
+  EXPECT_EQ(Count("qilian_udp_rrl_dropped_total"), 5u);
+}
+
+TEST_F(UdpServerTest, ResponseRateLimitOffByDefault) {
+  Start();
+  for (uint32_t i = 0; i < 50; ++i) ASSERT_TRUE(client_->Send(Request(500 + i, 'P')));
+  EXPECT_EQ(DrainUntilSentinel().size(), 50u);
+  EXPECT_EQ(Count("qilian_udp_rrl_dropped_total"), 0u);
+  EXPECT_EQ(Count("qilian_udp_rrl_slipped_total"), 0u);
 }
 
 TEST_F(UdpServerTest, NonHandleBytesAndSilentAnswersSendNothing) {

@@ -17,6 +17,12 @@ struct HttpRequest {
   std::string body;
   std::string remote_address;  // textual IP of the peer
   bool remote_is_loopback = false;
+  // Whether the request arrived over TLS (net/http_server.h).
+  bool tls = false;
+  // The subject (RFC 2253 string, last RDN first, e.g. "CN=client-1,O=Acme") of the client
+  // certificate the TLS handshake verified against tls_client_ca; empty when
+  // none was sent or TLS is off.
+  std::string tls_client_subject;
 
   // The first header with this (lower-case) name, or nullptr.
   const std::string* Header(std::string_view name) const {

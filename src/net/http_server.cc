@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <condition_variable>
 #include <exception>
 #include <future>
 #include <mutex>
+#include <fstream>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -17,6 +21,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -25,10 +32,18 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509err.h>
+
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/status.h"
 
 namespace qilian::net {
 
@@ -87,6 +102,159 @@ constexpr std::array<const char*, static_cast<size_t>(Reject::kCount)> kRejectNa
     "body_too_large", "header_too_large", "malformed",          "length_conflict",
     "header_timeout", "body_timeout",     "too_many_connections"};
 
+// Why a TLS handshake failed, for qilian_http_tls_handshake_failures_total.
+enum class TlsFailure {
+  kTimeout,            // not completed within tls_handshake_timeout
+  kPlainHttp,          // an HTTP request sent in the clear to the TLS port
+  kProtocolVersion,    // TLS 1.2 or older, or not TLS at all
+  kClientCertificate,  // client certificate missing (when required) or not verified
+  kPeerClosed,         // the peer went away mid-handshake
+  kOther,
+  kCount,
+};
+
+constexpr std::array<const char*, static_cast<size_t>(TlsFailure::kCount)> kTlsFailureNames = {
+    "timeout", "plain_http", "protocol_version", "client_certificate", "peer_closed", "other"};
+
+TlsFailure ClassifyHandshakeError(error_code ec, bool timed_out) {
+  if (ec == asio::error::operation_aborted && timed_out) return TlsFailure::kTimeout;
+  if (ec.category() == asio::error::get_ssl_category()) {
+    switch (ERR_GET_REASON(static_cast<unsigned long>(ec.value()))) {
+      case SSL_R_HTTP_REQUEST:
+      case SSL_R_HTTPS_PROXY_REQUEST:
+        return TlsFailure::kPlainHttp;
+      case SSL_R_UNSUPPORTED_PROTOCOL:
+      case SSL_R_WRONG_VERSION_NUMBER:
+      case SSL_R_VERSION_TOO_LOW:
+      case SSL_R_PACKET_LENGTH_TOO_LONG:
+        return TlsFailure::kProtocolVersion;
+      case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+      case SSL_R_CERTIFICATE_VERIFY_FAILED:
+      case SSL_R_NO_CERTIFICATES_RETURNED:
+        return TlsFailure::kClientCertificate;
+      default:
+        return TlsFailure::kOther;
+    }
+  }
+  if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::ssl::error::stream_truncated || ec == asio::error::broken_pipe) {
+    return TlsFailure::kPeerClosed;
+  }
+  return TlsFailure::kOther;
+}
+
+// The verified peer certificate's subject in RFC 2253 form; empty if none.
+std::string PeerSubject(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return "";
+  std::string out;
+  if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(bio, &data);
+    if (n > 0) out.assign(data, static_cast<size_t>(n));
+  }
+  BIO_free(bio);
+  return out;
+}
+
+// The last OpenSSL error as text, clearing the queue.
+std::string OpenSslError() {
+  unsigned long e = ERR_peek_last_error();
+  ERR_clear_error();
+  if (e == 0) return "unknown error";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
+// Distinguishes an unreadable file (errno) from bad contents (OpenSSL's
+// reason) in start errors.
+absl::Status CheckReadable(const char* option, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(option, " '", path,
+                                                   "': cannot read file: ",
+                                                   std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KeyMismatch(const HttpServerOptions& o) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "tls_key '", o.tls_key, "' does not match the certificate in tls_cert '", o.tls_cert, "'"));
+}
+
+// The TLS 1.3-only server context from the options' files.
+absl::StatusOr<std::unique_ptr<asio::ssl::context>> MakeTlsContext(
+    const HttpServerOptions& o) {
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError(o.tls_cert.empty()
+                                          ? "tls_key is set but tls_cert is not: both are needed"
+                                          : "tls_cert is set but tls_key is not: both are needed");
+  }
+  QL_RETURN_IF_ERROR(CheckReadable("tls_cert", o.tls_cert));
+  QL_RETURN_IF_ERROR(CheckReadable("tls_key", o.tls_key));
+  if (!o.tls_client_ca.empty()) QL_RETURN_IF_ERROR(CheckReadable("tls_client_ca", o.tls_client_ca));
+
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  ERR_clear_error();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1) {
+    return absl::InternalError(absl::StrCat("cannot restrict TLS to 1.3: ", OpenSslError()));
+  }
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_use_certificate_chain_file(native, o.tls_cert.c_str()) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls_cert '", o.tls_cert, "': not a PEM certificate chain: ", OpenSslError()));
+  }
+  if (SSL_CTX_use_PrivateKey_file(native, o.tls_key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    // Loading already compares the key with the certificate.
+    unsigned long e = ERR_peek_last_error();
+    if (ERR_GET_LIB(e) == ERR_LIB_X509 && (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+                                           ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH)) {
+      ERR_clear_error();
+      return KeyMismatch(o);
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls_key '", o.tls_key, "': not a usable PEM private key: ", OpenSslError()));
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    return KeyMismatch(o);
+  }
+  // Resumed sessions skip certificate verification; OpenSSL refuses to
+  // resume without a context id once peers are verified.
+  static constexpr unsigned char kSessionContext[] = "qiliand-http";
+  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
+  if (!o.tls_client_ca.empty()) {
+    if (SSL_CTX_load_verify_locations(native, o.tls_client_ca.c_str(), nullptr) != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tls_client_ca '", o.tls_client_ca, "': not a PEM CA bundle: ", OpenSslError()));
+    }
+    // Names the acceptable issuers in the CertificateRequest so clients
+    // holding several certificates pick the right one.
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.tls_client_ca.c_str());
+    if (names == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tls_client_ca '", o.tls_client_ca, "': no CA certificates in it: ", OpenSslError()));
+    }
+    SSL_CTX_set_client_CA_list(native, names);
+    int mode = SSL_VERIFY_PEER;
+    if (o.tls_require_client_cert) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(native, mode, nullptr);
+  } else if (o.tls_require_client_cert) {
+    return absl::InvalidArgumentError(
+        "tls_client_cert is \"required\" but tls_client_ca is not set");
+  }
+  return ctx;
+}
+
+// Bytes read at once while a TLS connection waits for its next request.
+constexpr size_t kIdleReadBytes = 4096;
+
 }  // namespace
 
 bool IsLoopbackAddress(const std::string& address) {
@@ -95,7 +263,14 @@ bool IsLoopbackAddress(const std::string& address) {
   return !ec && IsLoopback(a);
 }
 
-class Session;
+// What the server needs of a connection, whatever its stream: Stop() reaches
+// every live one through this.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Shutdown() = 0;
+  virtual asio::any_io_executor executor() = 0;
+};
 
 // The server proper; HttpServer::Impl only names it for the header.
 
@@ -116,18 +291,26 @@ class ServerCore {
           {{"reason", kRejectNames[i]}});
     }
     connections_ = &metrics_->GetGauge("qilian_http_connections", "Open HTTP connections.");
+    if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
+      for (size_t i = 0; i < kTlsFailureNames.size(); ++i) {
+        tls_failures_[i] = &metrics_->GetCounter(
+            "qilian_http_tls_handshake_failures_total",
+            "HTTPS connections closed because the TLS handshake failed, by reason.",
+            {{"reason", kTlsFailureNames[i]}});
+      }
+    }
   }
 
   absl::Status Start();
   void Stop();
   void DoAccept();
 
-  void Register(Session* s, std::weak_ptr<Session> w) {
+  void Register(SessionBase* s, std::weak_ptr<SessionBase> w) {
     std::lock_guard<std::mutex> lock(mu_);
     sessions_[s] = std::move(w);
     connections_->Set(static_cast<int64_t>(sessions_.size()));
   }
-  void Unregister(Session* s) {
+  void Unregister(SessionBase* s) {
     std::lock_guard<std::mutex> lock(mu_);
     sessions_.erase(s);
     connections_->Set(static_cast<int64_t>(sessions_.size()));
@@ -138,21 +321,25 @@ class ServerCore {
     return sessions_.size();
   }
   void CountReject(Reject r) { rejected_[static_cast<size_t>(r)]->Inc(); }
+  void CountTlsFailure(TlsFailure f) { tls_failures_[static_cast<size_t>(f)]->Inc(); }
 
   const HttpServerOptions options_;
   const HttpHandler handler_;
   const HttpMayBlock may_block_;
   MetricsRegistry* const metrics_;
   std::array<Counter*, static_cast<size_t>(Reject::kCount)> rejected_{};
+  std::array<Counter*, static_cast<size_t>(TlsFailure::kCount)> tls_failures_{};
   Gauge* connections_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::atomic<uint16_t> port_{0};
+  // Set by Start() when TLS is configured; read-only afterwards.
+  std::unique_ptr<asio::ssl::context> tls_context_;
 
   // Declared before ioc_: sessions still queued in the io_context when it is
   // destroyed unregister themselves here.
   std::mutex mu_;
   std::condition_variable drained_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
 
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -164,55 +351,94 @@ class ServerCore {
   bool stopped_ = false;
 };
 
-// One connection. Every member is touched only on the connection's strand
-// (the socket's executor); the worker pool hands results back through it.
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+// One connection over Stream: tcp::socket (plain HTTP) or TlsStream. Every
+// member is touched only on the connection's strand (the stream's executor);
+// the worker pool hands results back through it.
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
   Session(ServerCore* server, tcp::socket socket)
-      : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {
-    error_code ec;
-    tcp::endpoint peer = socket_.remote_endpoint(ec);
-    if (!ec) {
-      remote_address_ = peer.address().to_string();
-      remote_is_loopback_ = IsLoopback(peer.address());
-    }
+    requires(!std::is_same_v<Stream, TlsStream>)
+      : server_(server), stream_(std::move(socket)), timer_(stream_.get_executor()) {
+    InitPeer();
   }
-  ~Session() { server_->Unregister(this); }
+  Session(ServerCore* server, tcp::socket socket, asio::ssl::context& context)
+    requires(std::is_same_v<Stream, TlsStream>)
+      : server_(server), stream_(std::move(socket), context), timer_(stream_.get_executor()) {
+    InitPeer();
+  }
+  ~Session() override { server_->Unregister(this); }
 
   void Start() {
-    server_->Register(this, weak_from_this());
-    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+    server_->Register(this, this->weak_from_this());
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->ReadHeader();
+      }
+    });
   }
 
   void RejectBusy() {
-    server_->Register(this, weak_from_this());
-    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-      self->Fail(503, Reject::kTooManyConnections, 3, "too many connections");
+    server_->Register(this, this->weak_from_this());
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        // A handshake only to say 503 would spend the CPU the limit saves.
+        self->server_->CountReject(Reject::kTooManyConnections);
+        self->Close();
+      } else {
+        self->Fail(503, Reject::kTooManyConnections, 3, "too many connections");
+      }
     });
   }
 
   // Called on Stop(): connections waiting for a request close now; those
   // with a request in flight close after answering it.
-  void Shutdown() {
-    if (phase_ == Phase::kIdle || (phase_ == Phase::kHeader && buffer_.size() == 0)) {
+  void Shutdown() override {
+    if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake ||
+        (phase_ == Phase::kHeader && buffer_.size() == 0)) {
       Close();
     }
   }
 
-  asio::any_io_executor executor() { return socket_.get_executor(); }
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
-  enum class Phase { kIdle, kHeader, kBody, kHandling, kWriting, kClosing, kClosed };
+  enum class Phase {
+    kHandshake, kIdle, kHeader, kBody, kHandling, kWriting, kClosing, kClosed
+  };
+
+  tcp::socket& Socket() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  void InitPeer() {
+    error_code ec;
+    tcp::endpoint peer = Socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_address_ = peer.address().to_string();
+      remote_is_loopback_ = IsLoopback(peer.address());
+    }
+  }
 
   void Arm(std::chrono::milliseconds d) {
     uint64_t gen = ++timer_gen_;
     timed_out_ = false;
     timer_.expires_after(d);
-    timer_.async_wait([self = shared_from_this(), gen](error_code ec) {
+    timer_.async_wait([self = this->shared_from_this(), gen](error_code ec) {
       if (ec || gen != self->timer_gen_) return;
       self->timed_out_ = true;
       error_code ignored;
-      self->socket_.cancel(ignored);
+      self->Socket().cancel(ignored);
     });
   }
 
@@ -221,17 +447,59 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.cancel();
   }
 
+  void Handshake() {
+    phase_ = Phase::kHandshake;
+    Arm(server_->options_.tls_handshake_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](error_code ec) {
+                              self->OnHandshake(ec);
+                            });
+  }
+
+  void OnHandshake(error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) {
+      TlsFailure reason = ClassifyHandshakeError(ec, timed_out_);
+      server_->CountTlsFailure(reason);
+      LogDebug("http.tls_handshake_failed",
+               {{"peer", remote_address_},
+                {"reason", kTlsFailureNames[static_cast<size_t>(reason)]},
+                {"error", ec.message()}});
+      Close();
+      return;
+    }
+    if constexpr (kTls) {
+      tls_client_subject_ = PeerSubject(stream_.native_handle());
+    }
+    ReadHeader();
+  }
+
   // Waits, without a request in progress, for the next one to begin.
   void WaitIdle() {
     phase_ = Phase::kIdle;
     Arm(server_->options_.idle_timeout);
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
-      if (ec || self->server_->stopping_) {
-        self->Close();  // idle timeout or peer gone: nothing to say
-        return;
-      }
-      self->ReadHeader();
-    });
+    if constexpr (kTls) {
+      // Waiting on the socket could miss a request whose records the TLS
+      // engine has already taken off it; read through the stream instead.
+      stream_.async_read_some(
+          buffer_.prepare(kIdleReadBytes),
+          [self = this->shared_from_this()](error_code ec, size_t n) {
+            if (ec || self->server_->stopping_) {
+              self->Close();
+              return;
+            }
+            self->buffer_.commit(n);
+            self->ReadHeader();
+          });
+    } else {
+      stream_.async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
+        if (ec || self->server_->stopping_) {
+          self->Close();  // idle timeout or peer gone: nothing to say
+          return;
+        }
+        self->ReadHeader();
+      });
+    }
   }
 
   void ReadHeader() {
@@ -244,8 +512,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
     parser_->body_limit(server_->options_.max_body_bytes);
     Arm(server_->options_.header_timeout);
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](error_code ec, size_t) {
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](error_code ec, size_t) {
                               self->OnHeader(ec);
                             });
   }
@@ -309,8 +577,8 @@ class Session : public std::enable_shared_from_this<Session> {
         beast::iequals(expect->value(), "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       Arm(server_->options_.body_timeout);
-      asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = shared_from_this()](error_code ec, size_t) {
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = this->shared_from_this()](error_code ec, size_t) {
                           if (ec) {
                             self->Close();
                             return;
@@ -325,8 +593,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody() {
     phase_ = Phase::kBody;
     Arm(server_->options_.body_timeout);
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnBody(error_code ec) {
@@ -360,13 +628,17 @@ class Session : public std::enable_shared_from_this<Session> {
     request->body = std::move(msg.body());
     request->remote_address = remote_address_;
     request->remote_is_loopback = remote_is_loopback_;
+    if constexpr (kTls) {
+      request->tls = true;
+      request->tls_client_subject = tls_client_subject_;
+    }
     bool keep_alive = msg.keep_alive();
     parser_.reset();
 
     if (server_->may_block_ && server_->may_block_(*request)) {
-      asio::post(*server_->pool_, [self = shared_from_this(), request, keep_alive] {
+      asio::post(*server_->pool_, [self = this->shared_from_this(), request, keep_alive] {
         auto response = std::make_shared<HttpResponse>(self->CallHandler(*request));
-        asio::post(self->socket_.get_executor(), [self, response, keep_alive] {
+        asio::post(self->stream_.get_executor(), [self, response, keep_alive] {
           self->Respond(std::move(*response), keep_alive);
         });
       });
@@ -410,8 +682,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->prepare_payload();
     // A client that stops reading must not hold the connection forever.
     Arm(server_->options_.idle_timeout);
-    http::async_write(socket_, *response_,
-                      [self = shared_from_this(), keep_alive, linger](error_code ec, size_t) {
+    http::async_write(stream_, *response_,
+                      [self = this->shared_from_this(), keep_alive, linger](error_code ec, size_t) {
                         self->OnWrite(ec, keep_alive, linger);
                       });
   }
@@ -456,24 +728,40 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Half-closes, then reads and discards until the peer closes or a short
-  // deadline passes, so the response is not destroyed by a reset.
+  // deadline passes, so the response is not destroyed by a reset. Over TLS
+  // a close_notify goes first (the engine discards what arrives meanwhile).
   void LingerClose() {
     phase_ = Phase::kClosing;
-    error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
     Arm(kLingerTimeout);
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = this->shared_from_this()](error_code ec) {
+        if (self->phase_ == Phase::kClosed) return;
+        if (ec == asio::error::operation_aborted && self->timed_out_) {
+          self->Close();
+          return;
+        }
+        self->HalfCloseAndDrain();
+      });
+    } else {
+      HalfCloseAndDrain();
+    }
+  }
+
+  void HalfCloseAndDrain() {
+    error_code ignored;
+    Socket().shutdown(tcp::socket::shutdown_send, ignored);
     Drain();
   }
 
   void Drain() {
-    socket_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](error_code ec, size_t) {
-                              if (ec) {
-                                self->Close();
-                              } else {
-                                self->Drain();
-                              }
-                            });
+    Socket().async_read_some(asio::buffer(drain_),
+                             [self = this->shared_from_this()](error_code ec, size_t) {
+                               if (ec) {
+                                 self->Close();
+                               } else {
+                                 self->Drain();
+                               }
+                             });
   }
 
   void Close() {
@@ -481,18 +769,19 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kClosed;
     Disarm();
     error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    Socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Socket().close(ignored);
   }
 
   static bool IsDisconnect(error_code ec) {
     return ec == http::error::end_of_stream || ec == http::error::partial_message ||
            ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::operation_aborted;
+           ec == asio::error::broken_pipe || ec == asio::error::operation_aborted ||
+           ec == asio::ssl::error::stream_truncated;
   }
 
   ServerCore* const server_;
-  tcp::socket socket_;
+  Stream stream_;
   asio::steady_timer timer_;
   uint64_t timer_gen_ = 0;
   bool timed_out_ = false;
@@ -503,9 +792,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 4096> drain_{};
   std::string remote_address_;
   bool remote_is_loopback_ = false;
+  std::string tls_client_subject_;  // TLS only
 };
 
 absl::Status ServerCore::Start() {
+  if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
+    QL_ASSIGN_OR_RETURN(tls_context_, MakeTlsContext(options_));
+  }
   error_code ec;
   asio::ip::address address = asio::ip::make_address(options_.listen, ec);
   if (ec) {
@@ -552,11 +845,17 @@ void ServerCore::DoAccept() {
       return;
     }
     bool full = SessionCount() >= options_.max_connections;
-    auto session = std::make_shared<Session>(this, std::move(socket));
-    if (full) {
-      session->RejectBusy();
+    auto begin = [full](auto session) {
+      if (full) {
+        session->RejectBusy();
+      } else {
+        session->Start();
+      }
+    };
+    if (tls_context_) {
+      begin(std::make_shared<Session<TlsStream>>(this, std::move(socket), *tls_context_));
     } else {
-      session->Start();
+      begin(std::make_shared<Session<tcp::socket>>(this, std::move(socket)));
     }
     DoAccept();
   });
@@ -575,7 +874,7 @@ void ServerCore::Stop() {
   });
   closed.get_future().wait();
 
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [ptr, weak] : sessions_) {

@@ -13,6 +13,14 @@
 //   408 header or body not received in time (slowloris);
 //   503 over max_connections.
 // An idle keep-alive connection is closed silently.
+//
+// With tls_cert set the listener speaks only TLS 1.3 (OpenSSL): every
+// connection completes a handshake within tls_handshake_timeout before its
+// first request; a failed one is closed without an answer and counted in
+// qilian_http_tls_handshake_failures_total{reason}. Client certificates are
+// requested when tls_client_ca is set, and the verified subject reaches the
+// handler as HttpRequest::tls_client_subject. The plain listener shares the
+// connection code, templated over the stream, so it pays nothing for this.
 #ifndef QILIAN_NET_HTTP_SERVER_H_
 #define QILIAN_NET_HTTP_SERVER_H_
 
@@ -45,6 +53,17 @@ struct HttpServerOptions {
   size_t max_connections = 10000;
   // How long Stop() waits for in-flight requests before dropping them.
   std::chrono::milliseconds drain_timeout{5000};
+
+  // TLS (docs/operations.md, "TLS"). Empty tls_cert: plain HTTP. The names
+  // match the [http] configuration keys so start errors read the same.
+  std::string tls_cert;  // PEM certificate chain file, leaf first
+  std::string tls_key;   // PEM private key file for the leaf
+  // PEM bundle of CAs trusted for client certificates. Empty: none requested.
+  std::string tls_client_ca;
+  // With tls_client_ca: refuse a handshake without a client certificate
+  // (otherwise a certificate is optional, but verified when sent).
+  bool tls_require_client_cert = false;
+  std::chrono::milliseconds tls_handshake_timeout{10000};
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -61,7 +80,9 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds, listens and starts the threads. Unavailable if the address
-  // cannot be bound, InvalidArgument if it does not parse.
+  // cannot be bound, InvalidArgument if it does not parse or the TLS files
+  // are missing, unreadable, malformed or do not belong together (the error
+  // names the option and the file).
   absl::Status Start();
 
   // The bound port (the chosen one when options.port was 0); 0 before Start.

@@ -11,6 +11,32 @@ namespace {
 
 constexpr std::array<uint8_t, 12> kV4MappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+// The network of `address`: its family, then the address with the host
+// bits cleared.
+std::array<uint8_t, 17> NetworkKey(std::span<const uint8_t> address, int ipv4_bits,
+                                   int ipv6_bits) {
+  std::array<uint8_t, 17> key{};
+  std::span<const uint8_t> a = address;
+  int bits;
+  if (a.size() == 16 && std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), a.begin())) {
+    a = a.subspan(12);
+  }
+  if (a.size() == 4) {
+    key[0] = 4;
+    bits = ipv4_bits;
+  } else {
+    key[0] = 6;
+    bits = ipv6_bits;
+    a = a.first(std::min<size_t>(a.size(), 16));
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    int keep = std::clamp(bits - static_cast<int>(i) * 8, 0, 8);
+    uint8_t mask = keep == 0 ? 0 : static_cast<uint8_t>(0xff << (8 - keep));
+    key[i + 1] = a[i] & mask;
+  }
+  return key;
+}
+
 }  // namespace
 
 SourceRateLimiter::SourceRateLimiter(SourceRateLimitOptions options, const Clock* clock)
@@ -22,26 +48,8 @@ SourceRateLimiter::SourceRateLimiter(SourceRateLimitOptions options, const Clock
 SourceRateLimiter::~SourceRateLimiter() = default;
 
 size_t SourceRateLimiter::SlotFor(std::span<const uint8_t> address) const {
-  // The network: the address with the host bits cleared, plus its family.
-  std::array<uint8_t, 17> key{};
-  std::span<const uint8_t> a = address;
-  int bits;
-  if (a.size() == 16 && std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), a.begin())) {
-    a = a.subspan(12);
-  }
-  if (a.size() == 4) {
-    key[0] = 4;
-    bits = options_.ipv4_prefix_bits;
-  } else {
-    key[0] = 6;
-    bits = options_.ipv6_prefix_bits;
-    a = a.first(std::min<size_t>(a.size(), 16));
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    int keep = std::clamp(bits - static_cast<int>(i) * 8, 0, 8);
-    uint8_t mask = keep == 0 ? 0 : static_cast<uint8_t>(0xff << (8 - keep));
-    key[i + 1] = a[i] & mask;
-  }
+  std::array<uint8_t, 17> key =
+      NetworkKey(address, options_.ipv4_prefix_bits, options_.ipv6_prefix_bits);
   size_t h = absl::HashOf(key);
   return h % buckets_.size();
 }
@@ -64,6 +72,75 @@ bool SourceRateLimiter::Allow(std::span<const uint8_t> address) {
   if (b.tokens < 1.0) return false;
   b.tokens -= 1.0;
   return true;
+}
+
+const char* ResponseKindName(ResponseKind kind) {
+  switch (kind) {
+    case ResponseKind::kAnswer: return "answer";
+    case ResponseKind::kNotFound: return "not_found";
+    case ResponseKind::kError: return "error";
+  }
+  return "error";
+}
+
+ResponseRateLimiter::ResponseRateLimiter(ResponseRateLimitOptions options, const Clock* clock)
+    : options_(options),
+      clock_(clock != nullptr ? clock : &Clock::Real()),
+      sets_(std::max<size_t>(1, (options.table_size + kWays - 1) / kWays)),
+      entries_(sets_ * kWays),
+      shard_mu_(std::make_unique<std::mutex[]>(kShards)) {}
+
+ResponseRateLimiter::~ResponseRateLimiter() = default;
+
+uint64_t ResponseRateLimiter::evictions() const { return evictions_.load(); }
+
+RrlAction ResponseRateLimiter::Check(std::span<const uint8_t> address, ResponseKind kind) {
+  if (!options_.enabled) return RrlAction::kSend;
+  std::array<uint8_t, 18> key{};
+  std::array<uint8_t, 17> network =
+      NetworkKey(address, options_.ipv4_prefix_bits, options_.ipv6_prefix_bits);
+  key[0] = static_cast<uint8_t>(kind);
+  std::copy(network.begin(), network.end(), key.begin() + 1);
+  const size_t set = absl::HashOf(key) % sets_;
+  const int64_t now = absl::ToUnixNanos(clock_->Now());
+  const double rate = options_.responses_per_second;
+  const double burst = options_.burst != 0 ? options_.burst : options_.responses_per_second;
+
+  std::lock_guard<std::mutex> lock(shard_mu_[set % kShards]);
+  Entry* ways = &entries_[set * kWays];
+  Entry* e = nullptr;
+  for (size_t i = 0; i < kWays && e == nullptr; ++i) {
+    if (ways[i].used && ways[i].key == key) e = &ways[i];
+  }
+  if (e == nullptr) {
+    // A new key takes a free way, or the one seen least recently: a network
+    // that keeps sending keeps its bucket, and memory never grows.
+    Entry* victim = &ways[0];
+    for (size_t i = 0; i < kWays; ++i) {
+      if (!ways[i].used) {
+        victim = &ways[i];
+        break;
+      }
+      if (ways[i].last_ns < victim->last_ns) victim = &ways[i];
+    }
+    if (victim->used) evictions_.fetch_add(1);
+    *victim = Entry{};
+    victim->used = true;
+    victim->key = key;
+    victim->tokens = burst;
+    victim->last_ns = now;
+    e = victim;
+  } else if (now > e->last_ns) {
+    e->tokens = std::min(burst, e->tokens + static_cast<double>(now - e->last_ns) * 1e-9 * rate);
+  }
+  e->last_ns = std::max(e->last_ns, now);
+  if (e->tokens >= 1.0) {
+    e->tokens -= 1.0;
+    return RrlAction::kSend;
+  }
+  if (options_.slip == 0) return RrlAction::kDrop;
+  ++e->excess;
+  return e->excess % options_.slip == 0 ? RrlAction::kSlip : RrlAction::kDrop;
 }
 
 }  // namespace qilian::net

@@ -8,9 +8,21 @@
 // network. Buckets live in a fixed table indexed by a per-process seeded
 // hash of the network: memory is fixed, nothing is ever evicted, and two
 // networks that collide share one bucket (which only ever limits more).
+//
+// ResponseRateLimiter is the same idea applied to every UDP answer, after
+// DNS response-rate limiting (BIND's and Knot's RRL): a bucket per (source
+// network, kind of answer), and answers over the rate are mostly dropped,
+// except that every `slip`-th is replaced by a tiny truncated (TC) reply.
+// A real client behind a forged-upon network then retries over TCP, which
+// cannot be forged, while the victim of a reflection attack receives
+// almost nothing. Its table holds exact keys with eviction of the least
+// recently used entry of a small set, so a busy network keeps its own
+// bucket and memory stays at table_size entries.
 #ifndef QILIAN_NET_RATE_LIMIT_H_
 #define QILIAN_NET_RATE_LIMIT_H_
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -57,6 +69,65 @@ class SourceRateLimiter {
   const Clock* const clock_;
   std::vector<Bucket> buckets_;
   std::unique_ptr<std::mutex[]> shard_mu_;
+};
+
+// What an answer is, for response-rate limiting: separate buckets so that a
+// flood of one kind (say, lookups of names that do not exist) does not
+// starve another.
+enum class ResponseKind : uint8_t {
+  kAnswer = 0,    // a successful reply
+  kNotFound = 1,  // HANDLE NOT FOUND (100) or VALUES NOT FOUND (200)
+  kError = 2,     // any other error
+};
+const char* ResponseKindName(ResponseKind kind);
+
+struct ResponseRateLimitOptions {
+  bool enabled = false;
+  uint32_t responses_per_second = 1000;  // per network and kind; 0: nothing is sent in full
+  uint32_t burst = 0;                    // bucket size; 0: responses_per_second
+  // Of the answers over the limit, every slip-th is sent as a TC-only reply
+  // and the others are dropped. 0: drop all; 1: a TC reply for each.
+  uint32_t slip = 2;
+  size_t table_size = 65536;  // buckets held at most (rounded up to a multiple of kWays)
+  int ipv4_prefix_bits = 24;
+  int ipv6_prefix_bits = 56;
+};
+
+enum class RrlAction { kSend, kSlip, kDrop };
+
+class ResponseRateLimiter {
+ public:
+  static constexpr size_t kWays = 4;  // entries per set; the LRU of a full set is evicted
+
+  // `clock` must outlive the limiter; nullptr means Clock::Real().
+  explicit ResponseRateLimiter(ResponseRateLimitOptions options, const Clock* clock = nullptr);
+  ~ResponseRateLimiter();
+  ResponseRateLimiter(const ResponseRateLimiter&) = delete;
+  ResponseRateLimiter& operator=(const ResponseRateLimiter&) = delete;
+
+  // What to do with an answer of `kind` to `address` (as for
+  // SourceRateLimiter::Allow). Always kSend when disabled. Thread-safe.
+  RrlAction Check(std::span<const uint8_t> address, ResponseKind kind);
+
+  // Entries replaced to make room for another key, since construction.
+  uint64_t evictions() const;
+
+ private:
+  struct Entry {
+    std::array<uint8_t, 18> key{};  // family, kind, network octets
+    bool used = false;
+    double tokens = 0;
+    int64_t last_ns = 0;
+    uint32_t excess = 0;  // answers over the limit, for the slip count
+  };
+  static constexpr size_t kShards = 64;
+
+  const ResponseRateLimitOptions options_;
+  const Clock* const clock_;
+  size_t sets_;
+  std::vector<Entry> entries_;
+  std::unique_ptr<std::mutex[]> shard_mu_;
+  std::atomic<uint64_t> evictions_{0};
 };
 
 }  // namespace qilian::net

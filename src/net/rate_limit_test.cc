@@ -1,6 +1,8 @@
 #include "net/rate_limit.h"
 
 #include <array>
+#include <span>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -81,6 +83,107 @@ TEST(SourceRateLimiterTest, OneSlotTableSharesEverything) {
   SourceRateLimiter limiter(o, &clock);
   EXPECT_TRUE(limiter.Allow(V4(10, 0, 0, 1)));
   EXPECT_FALSE(limiter.Allow(V4(172, 16, 0, 1)));
+}
+
+ResponseRateLimitOptions Rrl(uint32_t rate, uint32_t burst, uint32_t slip) {
+  ResponseRateLimitOptions o;
+  o.enabled = true;
+  o.responses_per_second = rate;
+  o.burst = burst;
+  o.slip = slip;
+  o.table_size = 1 << 16;
+  return o;
+}
+
+std::string Actions(ResponseRateLimiter& rrl, std::span<const uint8_t> a, ResponseKind kind,
+                    int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    switch (rrl.Check(a, kind)) {
+      case RrlAction::kSend: out += 'S'; break;
+      case RrlAction::kSlip: out += 'T'; break;
+      case RrlAction::kDrop: out += 'D'; break;
+    }
+  }
+  return out;
+}
+
+TEST(ResponseRateLimiterTest, DisabledAlwaysSends) {
+  FakeClock clock;
+  ResponseRateLimitOptions o = Rrl(1, 1, 2);
+  o.enabled = false;
+  ResponseRateLimiter rrl(o, &clock);
+  EXPECT_EQ(Actions(rrl, V4(192, 0, 2, 1), ResponseKind::kAnswer, 5), "SSSSS");
+}
+
+TEST(ResponseRateLimiterTest, SlipTwoAnswersEverySecondExcessWithTc) {
+  FakeClock clock;
+  ResponseRateLimiter rrl(Rrl(2, 3, 2), &clock);
+  auto a = V4(192, 0, 2, 1);
+  EXPECT_EQ(Actions(rrl, a, ResponseKind::kAnswer, 9), "SSSDTDTDT");
+  clock.Advance(absl::Milliseconds(500));  // one token back
+  EXPECT_EQ(Actions(rrl, a, ResponseKind::kAnswer, 3), "SDT");
+}
+
+TEST(ResponseRateLimiterTest, SlipZeroDropsAllAndSlipOneTruncatesAll) {
+  FakeClock clock;
+  ResponseRateLimiter drop_all(Rrl(1, 1, 0), &clock);
+  EXPECT_EQ(Actions(drop_all, V4(192, 0, 2, 1), ResponseKind::kAnswer, 4), "SDDD");
+  ResponseRateLimiter tc_all(Rrl(1, 1, 1), &clock);
+  EXPECT_EQ(Actions(tc_all, V4(192, 0, 2, 1), ResponseKind::kAnswer, 4), "STTT");
+  ResponseRateLimiter every_third(Rrl(1, 1, 3), &clock);
+  EXPECT_EQ(Actions(every_third, V4(192, 0, 2, 1), ResponseKind::kAnswer, 7), "SDDTDDT");
+}
+
+TEST(ResponseRateLimiterTest, BurstDefaultsToTheRate) {
+  FakeClock clock;
+  ResponseRateLimiter rrl(Rrl(3, 0, 0), &clock);
+  EXPECT_EQ(Actions(rrl, V4(192, 0, 2, 1), ResponseKind::kAnswer, 5), "SSSDD");
+}
+
+TEST(ResponseRateLimiterTest, KindsAndNetworksHaveSeparateBuckets) {
+  FakeClock clock;
+  ResponseRateLimiter rrl(Rrl(1, 1, 0), &clock);
+  EXPECT_EQ(Actions(rrl, V4(198, 51, 100, 1), ResponseKind::kAnswer, 2), "SD");
+  EXPECT_EQ(Actions(rrl, V4(198, 51, 100, 2), ResponseKind::kAnswer, 1), "D");  // same /24
+  EXPECT_EQ(Actions(rrl, V4(198, 51, 100, 1), ResponseKind::kNotFound, 2), "SD");
+  EXPECT_EQ(Actions(rrl, V4(198, 51, 100, 1), ResponseKind::kError, 2), "SD");
+  EXPECT_EQ(Actions(rrl, V4(198, 51, 101, 1), ResponseKind::kAnswer, 2), "SD");
+  std::array<uint8_t, 16> v6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x01};
+  std::array<uint8_t, 16> v6_same56 = v6;
+  v6_same56[7] = 0x77;
+  v6_same56[15] = 1;
+  EXPECT_EQ(Actions(rrl, v6, ResponseKind::kAnswer, 1), "S");
+  EXPECT_EQ(Actions(rrl, v6_same56, ResponseKind::kAnswer, 1), "D");
+  EXPECT_EQ(rrl.evictions(), 0u);
+}
+
+TEST(ResponseRateLimiterTest, FullTableEvictsTheLeastRecentlySeen) {
+  FakeClock clock;
+  ResponseRateLimitOptions o = Rrl(1, 1, 0);
+  o.table_size = ResponseRateLimiter::kWays;  // one set: every key competes
+  ResponseRateLimiter rrl(o, &clock);
+  for (uint8_t net = 1; net <= 4; ++net) {
+    EXPECT_EQ(Actions(rrl, V4(10, 0, net, 1), ResponseKind::kAnswer, 2), "SD") << int(net);
+    clock.Advance(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(rrl.evictions(), 0u);
+  // Network 1 was seen first, so a fifth network takes its entry...
+  EXPECT_EQ(Actions(rrl, V4(10, 0, 5, 1), ResponseKind::kAnswer, 2), "SD");
+  EXPECT_EQ(rrl.evictions(), 1u);
+  clock.Advance(absl::Milliseconds(1));
+  // ...and network 2 is still limited, its entry kept.
+  EXPECT_EQ(Actions(rrl, V4(10, 0, 2, 1), ResponseKind::kAnswer, 1), "D");
+  EXPECT_EQ(rrl.evictions(), 1u);
+  // Network 1 comes back with a fresh bucket, evicting network 3.
+  EXPECT_EQ(Actions(rrl, V4(10, 0, 1, 1), ResponseKind::kAnswer, 2), "SD");
+  EXPECT_EQ(rrl.evictions(), 2u);
+}
+
+TEST(ResponseRateLimiterTest, RateZeroSendsNothingInFull) {
+  FakeClock clock;
+  ResponseRateLimiter rrl(Rrl(0, 0, 1), &clock);
+  EXPECT_EQ(Actions(rrl, V4(127, 0, 0, 1), ResponseKind::kAnswer, 2), "TT");
 }
 
 }  // namespace

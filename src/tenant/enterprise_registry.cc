@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes.h"
 #include "core/status.h"
@@ -193,6 +194,33 @@ absl::StatusOr<std::vector<ident::HandleValue>> EnterpriseRegistry::PrefixHandle
       ident::AdminRecord{ident::admin_perm::kAll, options_.admin_handle, options_.admin_index});
   admin.timestamp = now;
   return std::vector<ident::HandleValue>{std::move(site), std::move(admin)};
+}
+
+absl::StatusOr<std::optional<Enterprise>> EnterpriseRegistry::OwnerOf(
+    std::string_view prefix) const {
+  // Allocated prefixes are <parent>.<id>: the segment after the parent
+  // names the enterprise.
+  const std::string parent = absl::StrCat(options_.parent_prefix, ".");
+  if (prefix.size() <= parent.size() ||
+      !ident::EqualsIgnoreCaseAscii(prefix.substr(0, parent.size()), parent)) {
+    return std::optional<Enterprise>();
+  }
+  std::string_view rest = prefix.substr(parent.size());
+  std::string_view number = rest.substr(0, rest.find('.'));
+  uint64_t id = 0;
+  if (!absl::SimpleAtoi(std::string(number), &id) || id == 0) return std::optional<Enterprise>();
+  absl::StatusOr<Enterprise> e = Get(id);
+  if (!e.ok()) {
+    if (ident::ResponseCodeOf(e.status()) == ResponseCode::kHandleNotFound ||
+        absl::IsNotFound(e.status())) {
+      return std::optional<Enterprise>();
+    }
+    return e.status();
+  }
+  if (!ident::EqualsIgnoreCaseAscii(e->prefix, absl::StrCat(options_.parent_prefix, ".", std::string(number)))) {
+    return std::optional<Enterprise>();
+  }
+  return std::optional<Enterprise>(*std::move(e));
 }
 
 absl::StatusOr<Enterprise> EnterpriseRegistry::Register(const EnterpriseInput& input) {

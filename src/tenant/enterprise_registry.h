@@ -40,6 +40,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -125,6 +126,11 @@ class EnterpriseRegistry {
 
   absl::StatusOr<Enterprise> Get(uint64_t id) const;
   absl::StatusOr<Enterprise> GetByCreditCode(std::string_view credit_code) const;
+
+  // The enterprise whose allocated prefix is `prefix` or a parent of it
+  // (88.999.7 and 88.999.7.2 belong to the enterprise allocated 88.999.7),
+  // if any.
+  absl::StatusOr<std::optional<Enterprise>> OwnerOf(std::string_view prefix) const;
 
   // Page `page` (from 0) of `page_size` (1..kMaxPageSize) enterprises.
   absl::StatusOr<EnterprisePage> List(size_t page, size_t page_size) const;

@@ -199,15 +199,25 @@ def decode_message(data):
 # --- transports ---------------------------------------------------------------
 
 class Client:
-    def __init__(self, host, port, transport="udp", timeout=10):
+    """A native client. With `auth` = (key handle, key index, secret) it
+    answers a 402 challenge with that HS_SECKEY identity, as deployed clients
+    do; without it, the 402 is returned."""
+
+    def __init__(self, host, port, transport="udp", timeout=10, auth=None):
         self.host, self.port, self.transport, self.timeout = host, port, transport, timeout
+        self.auth = auth
 
     def call(self, op, body, op_flags=0):
         request_id = struct.unpack(">I", os.urandom(4))[0] & 0x7fffffff
         message = encode_request(op, body, op_flags, request_id)
         if self.transport == "udp":
-            return self._udp(message, request_id)
-        return self._tcp(message, request_id)
+            reply = self._udp(message, request_id)
+        else:
+            reply = self._tcp(message, request_id)
+        if reply.code == RC_AUTHEN_NEEDED and self.auth is not None:
+            key_handle, key_index, secret = self.auth
+            reply, _ = self.answer(reply, key_handle, key_index, secret)
+        return reply
 
     def _udp(self, message, request_id):
         assert len(message) <= 512, "the tests send only small UDP requests"

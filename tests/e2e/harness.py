@@ -7,6 +7,7 @@ that line. Each Qiliand gets its own temporary data directory, so tests are
 hermetic and can run in parallel.
 """
 
+import base64
 import http.client
 import json
 import os
@@ -28,6 +29,19 @@ QILIAN = os.path.join(BUILD_DIR, "src", "cli", "qilian")
 _LISTENING = re.compile(
     rb"qiliand listening http=([0-9.:\[\]a-f]+):(\d+)(?: handle=([0-9.:\[\]a-f]+):(\d+))?")
 START_TIMEOUT_S = 30
+# The log line of the node's first administrator (docs/authentication.md).
+_FIRST_ADMIN = re.compile(rb"auth\.first_admin.*?identity=(\d+):(\S+)")
+
+# request(auth=ADMIN): the node's first administrator for writes, anonymous
+# for reads (the default); auth=None: always anonymous.
+ADMIN = object()
+
+
+def basic_auth(identity, secret):
+    """The Authorization header of the Handle.Net Basic convention."""
+    index, handle = identity.split(":", 1)
+    token = "%s%%3A%s:%s" % (index, handle, secret)
+    return "Basic " + base64.b64encode(token.encode()).decode()
 
 
 class Qiliand:
@@ -50,6 +64,8 @@ class Qiliand:
         self.port = None
         self.handle_port = None  # UDP and TCP, when the Handle servers run
         self.output = []
+        # The first administrator: ("300:0.NA/88.999", secret), once started.
+        self.admin = None
 
     @property
     def url(self):
@@ -83,7 +99,27 @@ class Qiliand:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.proc.kill()
                 raise RuntimeError("qiliand did not start:\n" + self.log())
+        self._read_admin()
         return self
+
+    def _read_admin(self):
+        """The first administrator's identity (from the start-up log) and
+        secret (from the file qiliand wrote on the first start)."""
+        m = _FIRST_ADMIN.search(b"".join(self.output))
+        secret_file = os.path.join(self.data_dir, "db", "admin.secret")
+        if m and os.path.exists(secret_file):
+            with open(secret_file) as f:
+                self.admin = ("%s:%s" % (m.group(1).decode(), m.group(2).decode()),
+                              f.read().strip())
+
+    @property
+    def admin_key(self):
+        """(key handle, key index, secret) for handle_client.Client(auth=...)."""
+        index, handle = self.admin[0].split(":", 1)
+        return (handle, int(index), self.admin[1])
+
+    def admin_header(self):
+        return {"Authorization": basic_auth(*self.admin)}
 
     def log(self):
         return b"".join(self.output).decode("utf-8", "replace")
@@ -121,13 +157,24 @@ class Qiliand:
 
     # --- small REST helpers -------------------------------------------------
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
-        """Returns (status, parsed JSON or raw text)."""
+    def request(self, method, path, body=None, headers=None, timeout=10, auth=ADMIN):
+        """Returns (status, parsed JSON or raw text). By default writes go as
+        the first administrator and reads anonymously; auth=None sends no
+        credentials, auth=(identity, secret) those, auth="Bearer ..." a token."""
+        headers = dict(headers or {})
+        if "Authorization" not in headers:
+            if auth is ADMIN:
+                if method not in ("GET", "HEAD") and self.admin is not None:
+                    headers.update(self.admin_header())
+            elif isinstance(auth, tuple):
+                headers["Authorization"] = basic_auth(*auth)
+            elif isinstance(auth, str):
+                headers["Authorization"] = auth
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             if isinstance(body, (dict, list)):
                 body = json.dumps(body)
-            conn.request(method, path, body=body, headers=headers or {})
+            conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
             ctype = resp.getheader("Content-Type", "")

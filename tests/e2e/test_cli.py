@@ -2,7 +2,11 @@
 
 Each test runs the built binary ($QILIAN_BUILD_DIR/src/cli/qilian) as a
 script would and asserts its exact stdout, stderr and exit code (the
-contract written down in docs/cli.md). Run from the repository root:
+contract written down in docs/cli.md). Every write and every listing is
+authenticated: those commands run with --auth and --secret-file naming the
+node's first administrator (300:0.NA/88.999, whose secret qiliand writes to
+its data directory); without them the node refuses and nothing changes.
+Run from the repository root:
 
     QILIAN_BUILD_DIR=build python3 -m unittest tests/e2e/test_cli.py
 """
@@ -22,14 +26,42 @@ from harness import QILIAN, Qiliand  # noqa: E402
 CLI_TIMEOUT_S = 60
 
 
-def run_cli(*args, server=None, stdin=None, env_server=None):
-    """Runs qilian; returns (exit code, stdout, stderr) as text."""
-    env = {k: v for k, v in os.environ.items() if k != "QILIAN_SERVER"}
+# The commands the node answers only for an authenticated caller.
+AUTHENTICATED = ("put", "delete", "list")
+# run_cli(auth=AS_ADMIN): the first administrator for AUTHENTICATED commands.
+AS_ADMIN = object()
+
+
+def admin_credentials(node):
+    """(identity, secret file) of the node's first administrator."""
+    return node.admin[0], os.path.join(node.data_dir, "db", "admin.secret")
+
+
+def command_word(args):
+    """The subcommand among args (global options and their values skipped)."""
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in ("--server", "--timeout"):
+            skip = True
+        elif not a.startswith("-"):
+            return a
+    return None
+
+
+def run_cli(*args, server=None, stdin=None, env_server=None, auth=None):
+    """Runs qilian; returns (exit code, stdout, stderr) as text. auth:
+    (identity, secret file) to send --auth/--secret-file, or None."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QILIAN_SERVER", "QILIAN_AUTH", "QILIAN_SECRET_FILE", "QILIAN_KEY_FILE")}
     if env_server is not None:
         env["QILIAN_SERVER"] = env_server
     cmd = [QILIAN]
     if server is not None:
         cmd += ["--server", server]
+    if auth is not None:
+        cmd += ["--auth", auth[0], "--secret-file", auth[1]]
     cmd += list(args)
     proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env,
                           timeout=CLI_TIMEOUT_S)
@@ -58,8 +90,12 @@ class CliTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.daemon.__exit__(None, None, None)
 
-    def cli(self, *args, **kwargs):
-        return run_cli(*args, server=self.daemon.url, **kwargs)
+    def cli(self, *args, auth=AS_ADMIN, **kwargs):
+        """As the first administrator for put, delete and list; auth=None: anonymous."""
+        if auth is AS_ADMIN:
+            auth = (admin_credentials(self.daemon) if command_word(args) in AUTHENTICATED
+                    else None)
+        return run_cli(*args, server=self.daemon.url, auth=auth, **kwargs)
 
     def server_message(self, method, handle, query=""):
         """The message the server itself gives, to check the CLI passes it on."""
@@ -192,6 +228,30 @@ class CliTest(unittest.TestCase):
                               "1      URL    one   86400\n"
                               "2      EMAIL  deux  86400\n")
 
+    def test_without_credentials_nothing_is_written_or_listed(self):
+        refused = (5, "", "qilian: authentication required (responseCode 402)\n")
+        self.assertEqual(self.cli("put", "88.999/cli-anon", "--value", "1:URL:x", auth=None),
+                         refused)
+        self.assertEqual(self.cli("get", "88.999/cli-anon")[0], 1)
+        self.assertEqual(self.cli("put", "88.999/cli-keep", "--value", "1:URL:keep")[0], 0)
+        for args in (["put", "88.999/cli-keep", "--value", "1:URL:changed"],
+                     ["put", "88.999/cli-keep", "--index", "2", "--value", "2:URL:added"],
+                     ["delete", "88.999/cli-keep", "--index", "1"],
+                     ["delete", "88.999/cli-keep"],
+                     ["list", "88.999"]):
+            with self.subTest(args=args):
+                self.assertEqual(self.cli(*args, auth=None), refused)
+        self.assertEqual(self.cli("get", "88.999/cli-keep"),
+                         (0, "INDEX  TYPE  DATA  TTL\n1      URL   keep  86400\n", ""))
+        # A wrong secret is refused as well (HTTP 401, responseCode 403).
+        wrong = os.path.join(self.daemon.data_dir, "wrong.secret")
+        with open(wrong, "w") as f:
+            f.write("not-the-secret\n")
+        self.assertEqual(
+            self.cli("delete", "88.999/cli-keep", auth=(self.daemon.admin[0], wrong)),
+            (5, "", "qilian: secret does not match for 300:0.NA/88.999 (responseCode 403)\n"))
+        self.assertEqual(self.cli("get", "88.999/cli-keep")[0], 0)
+
     def test_usage_errors(self):
         cases = [
             (["put", "88.999/cli-bad", "--value", "1URL"],
@@ -300,28 +360,33 @@ class CliListTest(unittest.TestCase):
         self.assertTrue(os.path.exists(QILIAN), "qilian not built at " + QILIAN)
         handles = ["88.999/list-%d" % i for i in range(5)]
         with Qiliand() as q:
+            admin = admin_credentials(q)
+
+            def as_admin(*args, server):
+                return run_cli(*args, server=server, auth=admin)
+
             for h in handles:
-                self.assertEqual(run_cli("put", h, "--value", "1:URL:x", server=q.url)[0], 0)
-            rc, out, err = run_cli("list", "88.999", server=q.url)
+                self.assertEqual(as_admin("put", h, "--value", "1:URL:x", server=q.url)[0], 0)
+            rc, out, err = as_admin("list", "88.999", server=q.url)
             self.assertEqual((rc, out, err), (0, "".join(h + "\n" for h in handles), ""))
-            rc, out, err = run_cli("list", "88.999", "--page-size", "2", server=q.url)
+            rc, out, err = as_admin("list", "88.999", "--page-size", "2", server=q.url)
             self.assertEqual((rc, out, err), (0, "88.999/list-0\n88.999/list-1\n", ""))
-            rc, out, err = run_cli("list", "88.999", "--page", "1", "--page-size", "2",
-                                   server=q.url)
+            rc, out, err = as_admin("list", "88.999", "--page", "1", "--page-size", "2",
+                                    server=q.url)
             self.assertEqual((rc, out, err), (0, "88.999/list-2\n88.999/list-3\n", ""))
-            rc, out, err = run_cli("list", "88.999", "--page", "2", "--page-size", "2",
-                                   server=q.url)
+            rc, out, err = as_admin("list", "88.999", "--page", "2", "--page-size", "2",
+                                    server=q.url)
             self.assertEqual((rc, out, err), (0, "88.999/list-4\n", ""))
-            rc, out, err = run_cli("list", "88.999", "--all", "--page-size", "2", server=q.url)
+            rc, out, err = as_admin("list", "88.999", "--all", "--page-size", "2", server=q.url)
             self.assertEqual((rc, out, err), (0, "".join(h + "\n" for h in handles), ""))
             # A listing that ends exactly on a page boundary.
-            rc, out, err = run_cli("list", "88.999", "--all", "--page-size", "5", server=q.url)
+            rc, out, err = as_admin("list", "88.999", "--all", "--page-size", "5", server=q.url)
             self.assertEqual((rc, out, err), (0, "".join(h + "\n" for h in handles), ""))
-            rc, out, err = run_cli("--json", "list", "88.999", "--all", "--page-size", "2",
-                                   server=q.url)
+            rc, out, err = as_admin("--json", "list", "88.999", "--all", "--page-size", "2",
+                                    server=q.url)
             self.assertEqual((rc, err), (0, ""))
             self.assertEqual(json.loads(out)["handles"], handles)
-            rc, out, err = run_cli("--json", "list", "88.999", "--page-size", "2", server=q.url)
+            rc, out, err = as_admin("--json", "list", "88.999", "--page-size", "2", server=q.url)
             reply = json.loads(out)
             self.assertEqual((reply["responseCode"], reply["pageSize"], reply["handles"]),
                              (1, 2, handles[:2]))

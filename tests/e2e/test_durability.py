@@ -47,6 +47,7 @@ class Ledger:
         self.lock = threading.Lock()
         self.acked = {}      # handle -> comparable values, or None if deleted
         self.in_flight = {}  # handle -> comparable values, or None for a delete
+        self.refusals = []   # answers other than the expected one (e.g. a 401)
 
     def begin(self, handle, values):
         with self.lock:
@@ -58,7 +59,7 @@ class Ledger:
             self.in_flight.pop(handle, None)
 
 
-def writer(port, ledger, rng, stop, worker_id, round_id):
+def writer(port, auth_header, ledger, rng, stop, worker_id, round_id):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     mine = []
     generation = 0
@@ -84,10 +85,12 @@ def writer(port, ledger, rng, stop, worker_id, round_id):
             ledger.begin(handle, after)
             path = "/api/handles/" + urllib.parse.quote(handle, safe="")
             conn.request(method, path, body=json.dumps(body) if body else None,
-                         headers={"Content-Type": "application/json"})
+                         headers={"Content-Type": "application/json", **auth_header})
             resp = conn.getresponse()
             data = resp.read()
             if resp.status != expect:
+                with ledger.lock:
+                    ledger.refusals.append("%s %s -> %d %s" % (method, handle, resp.status, data))
                 raise AssertionError("%s %s -> %d %s" % (method, handle, resp.status, data))
             ledger.ack(handle, after)
     except (OSError, http.client.HTTPException):
@@ -107,7 +110,8 @@ class DurabilityTest(unittest.TestCase):
                 stop = threading.Event()
                 threads = [threading.Thread(
                     target=writer,
-                    args=(q.port, ledger, random.Random(rng.random()), stop, w, round_id))
+                    args=(q.port, q.admin_header(), ledger, random.Random(rng.random()), stop,
+                          w, round_id))
                     for w in range(WRITERS)]
                 for t in threads:
                     t.start()
@@ -117,7 +121,11 @@ class DurabilityTest(unittest.TestCase):
                 for t in threads:
                     t.join(timeout=10)
                     self.assertFalse(t.is_alive(), "writer did not stop")
+                self.assertEqual(ledger.refusals, [])
                 q.start()
+                # The first administrator is created once and survives every kill.
+                self.assertRegex(q.log(), r"event=auth\.first_admin identity=300:0\.NA/88\.999 "
+                                          r"created=false")
                 self.check(q, ledger)
                 ledger.in_flight.clear()
             acked = sum(1 for v in ledger.acked.values() if v is not None)

@@ -2,7 +2,8 @@
 REST and through `qilian enterprise`, resolve the prefix handle each
 registration wrote at the parent, and check that a bad credit code,
 industry or region is refused with the field named and the exact message,
-and a credit code registered twice is a conflict.
+and a credit code registered twice is a conflict. Registering needs an
+operator (the node's first administrator); anonymous callers get 401/402.
 
 The credit codes are built by credit_code() below, which implements the two
 GB 32100-2015 / GB 11714 check characters independently of the C++ code."""
@@ -40,9 +41,12 @@ def body(code, name="兰州泵业有限公司", industry="C3441", region="620100
                         "email": "ops@pump.example.cn"}}
 
 
-def run_cli(server, *args):
-    proc = subprocess.run([QILIAN, "--server", server] + list(args), capture_output=True,
-                          timeout=60)
+def run_cli(server, *args, auth=None):
+    """auth: (identity, secret file) for --auth/--secret-file."""
+    cmd = [QILIAN, "--server", server]
+    if auth is not None:
+        cmd += ["--auth", auth[0], "--secret-file", auth[1]]
+    proc = subprocess.run(cmd + list(args), capture_output=True, timeout=60)
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
 
@@ -50,6 +54,9 @@ class EnterpriseTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.node = Qiliand().__enter__()
+        # Registering needs an operator: the node's first administrator.
+        cls.operator = (cls.node.admin[0],
+                        os.path.join(cls.node.data_dir, "db", "admin.secret"))
 
     @classmethod
     def tearDownClass(cls):
@@ -77,7 +84,10 @@ class EnterpriseTest(unittest.TestCase):
             self.assertEqual(ports, {self.node.handle_port})
         admins = [v for v in reply["values"] if v["type"] == "HS_ADMIN"]
         self.assertEqual([a["index"] for a in admins], [100])
-        self.assertEqual(admins[0]["data"]["value"]["handle"], "0.NA/88.999")
+        # The parent's administrators (HS_VLIST 200:0.NA/88.999, the first
+        # administrator among them) administer the new prefix.
+        admin_ref = admins[0]["data"]["value"]
+        self.assertEqual((admin_ref["handle"], admin_ref["index"]), ("0.NA/88.999", 200))
 
     def test_rest_then_cli_registration_and_lookup(self):
         code = credit_code("91620100", "71000101")
@@ -102,7 +112,8 @@ class EnterpriseTest(unittest.TestCase):
         rc, out, err = run_cli(self.node.url, "enterprise", "register",
                                "--name", "榆中县张记五金店", "--credit-code", cli_code,
                                "--industry", "5174", "--region", "620123",
-                               "--contact-name", "张三", "--contact-phone", "13800000000")
+                               "--contact-name", "张三", "--contact-phone", "13800000000",
+                               auth=self.operator)
         self.assertEqual((rc, err), (0, ""))
         cli_prefix = out.strip()
         self.assertRegex(cli_prefix, r"^88\.999\.[1-9][0-9]*$")
@@ -147,7 +158,7 @@ class EnterpriseTest(unittest.TestCase):
         rc, out, err = run_cli(self.node.url, "enterprise", "register", "--name", "x",
                                "--credit-code", wrong_check, "--industry", "C",
                                "--region", "620100", "--contact-name", "x",
-                               "--contact-phone", "13800000000")
+                               "--contact-phone", "13800000000", auth=self.operator)
         self.assertEqual((rc, out), (4, ""))
         self.assertEqual(err, "qilian: creditCode: check character is '%s', expected '%s' "
                               "(responseCode 202)\n" % (wrong_check[17], good[17]))
@@ -164,10 +175,24 @@ class EnterpriseTest(unittest.TestCase):
                        % code})
         rc, out, err = run_cli(self.node.url, "enterprise", "register", "--name", "x",
                                "--credit-code", code, "--industry", "P", "--region", "620000",
-                               "--contact-name", "x", "--contact-phone", "13800000000")
+                               "--contact-name", "x", "--contact-phone", "13800000000",
+                               auth=self.operator)
         self.assertEqual((rc, out), (3, ""))
         status, still = self.node.request("GET", "/api/enterprises/" + code)
         self.assertEqual(still["enterprise"], first["enterprise"])
+
+    def test_registration_needs_an_operator(self):
+        code = credit_code("91620100", "71000106")
+        self.assertEqual(self.node.request("POST", "/api/enterprises", body(code), auth=None),
+                         (401, {"responseCode": 402, "message": "authentication required"}))
+        rc, out, err = run_cli(self.node.url, "enterprise", "register", "--name", "x",
+                               "--credit-code", code, "--industry", "C3441",
+                               "--region", "620100", "--contact-name", "x",
+                               "--contact-phone", "13800000000")
+        self.assertEqual((rc, out, err),
+                         (5, "", "qilian: authentication required (responseCode 402)\n"))
+        status, _ = self.node.request("GET", "/api/enterprises/" + code)
+        self.assertEqual(status, 404)
 
     def test_prefix_survives_restart(self):
         # The counter is durable: after a restart the next prefix is new.

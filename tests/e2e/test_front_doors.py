@@ -5,7 +5,10 @@ through the native Handle protocol (tests/e2e/handle_client.py, an
 independent RFC 3652 encoder) over UDP and over TCP. The answers must agree:
 the same Handle response code and the same values. UDP refuses
 administration (RC 4, as deployed servers do), so writes go through REST
-and TCP.
+and TCP, as the node's first administrator (REST Basic credentials, native
+HS_SECKEY challenge answers); anonymous writes are refused at every door.
+Native resolutions send the PO (public only) flag, as deployed resolvers do;
+without it a handle with non-public values is answered with a 402 challenge.
 """
 
 import base64
@@ -52,6 +55,8 @@ class FrontDoors(unittest.TestCase):
             cls.node.kill()
             raise RuntimeError("qiliand did not report a handle port:\n" + cls.node.log())
         cls.clients = {t: hc.Client("127.0.0.1", cls.node.handle_port, t) for t in NATIVE}
+        cls.admin_clients = {t: hc.Client("127.0.0.1", cls.node.handle_port, t,
+                                          auth=cls.node.admin_key) for t in NATIVE}
         values = [string_value(i, t, d) for i, t, d in SEED_VALUES]
         hidden = string_value(*HIDDEN)
         hidden["permissions"] = "1100"
@@ -90,7 +95,7 @@ class FrontDoors(unittest.TestCase):
     def resolve(self, door, handle, indexes=(), types=()):
         if door == "rest":
             return self.rest_resolve(handle, indexes, types)
-        return self.native_resolve(door, handle, indexes, types)
+        return self.native_resolve(door, handle, indexes, types, op_flags=hc.FLAG_PO)
 
     def create(self, door, handle, values, overwrite=False):
         """values: [(index, type, bytes)]"""
@@ -102,7 +107,7 @@ class FrontDoors(unittest.TestCase):
             q = "" if overwrite else "?overwrite=false"
             status, reply = self.node.request("PUT", "/api/handles/" + handle + q, body)
             return reply["responseCode"]
-        reply = self.clients[door].create(
+        reply = self.admin_clients[door].create(
             handle, [hc.HandleValue(i, t, d) for i, t, d in values], overwrite)
         if reply.code == hc.RC_SUCCESS and reply.handle is not None:
             self.assertEqual(reply.handle, handle)
@@ -115,21 +120,21 @@ class FrontDoors(unittest.TestCase):
             status, reply = self.node.request(
                 "PUT", "/api/handles/%s?%s&overwrite=false" % (handle, indexes), body)
             return reply["responseCode"]
-        return self.clients[door].add(
+        return self.admin_clients[door].add(
             handle, [hc.HandleValue(i, t, d) for i, t, d in values]).code
 
     def delete(self, door, handle):
         if door == "rest":
             status, reply = self.node.request("DELETE", "/api/handles/" + handle)
             return reply["responseCode"]
-        return self.clients[door].delete(handle).code
+        return self.admin_clients[door].delete(handle).code
 
     def list_handles(self, door, prefix):
         if door == "rest":
             status, body = self.node.request(
-                "GET", "/api/handles?prefix=%s&pageSize=10000" % prefix)
+                "GET", "/api/handles?prefix=%s&pageSize=10000" % prefix, auth=self.node.admin)
             return body["responseCode"], sorted(body.get("handles", []))
-        reply = self.clients[door].list_handles(prefix)
+        reply = self.admin_clients[door].list_handles(prefix)
         return reply.code, sorted(reply.handles)
 
     def agree(self, results, code):
@@ -183,7 +188,7 @@ class FrontDoors(unittest.TestCase):
     def test_recursion_flag_on_a_non_recursive_node(self):
         for door in NATIVE:
             with self.subTest(door):
-                local = self.native_resolve(door, SEED, op_flags=hc.FLAG_REC)
+                local = self.native_resolve(door, SEED, op_flags=hc.FLAG_REC | hc.FLAG_PO)
                 self.assertEqual(local, self.resolve("rest", SEED))
                 remote = self.native_resolve(door, "10.1234/x", op_flags=hc.FLAG_REC)
                 self.assertEqual(remote[0], 301)
@@ -231,9 +236,75 @@ class FrontDoors(unittest.TestCase):
                 self.assertEqual(self.create(door, "10.1234/x", [(1, "URL", b"u")]), 301)
 
     def test_udp_refuses_administration(self):
-        reply = self.clients["udp"].create("88.999/FD-UDP", [hc.HandleValue(1, "URL", "u")])
-        self.assertEqual(reply.code, 4)
-        self.agree({d: self.resolve(d, "88.999/FD-UDP") for d in DOORS}, 100)
+        # Anonymous or not, UDP refuses a write before any challenge.
+        for clients in (self.clients, self.admin_clients):
+            reply = clients["udp"].create("88.999/FD-UDP", [hc.HandleValue(1, "URL", "u")])
+            self.assertEqual((reply.code, reply.message),
+                             (4, "administration requests are accepted only over TCP or HTTP"))
+            self.assertIsNone(reply.nonce)
+            self.agree({d: self.resolve(d, "88.999/FD-UDP") for d in DOORS}, 100)
+
+    def test_non_public_values_need_a_reader_who_may_see_them(self):
+        # Without PO: anonymous natives are challenged; REST answers public values.
+        for door in NATIVE:
+            with self.subTest(door):
+                reply = self.clients[door].resolve(SEED)
+                self.assertEqual(reply.code, hc.RC_AUTHEN_NEEDED)
+                self.assertTrue(reply.nonce)
+                self.assertEqual(reply.values, [])
+        self.assertEqual([v[0] for v in self.rest_resolve(SEED)[1]], [1, 2, 3, 4])
+        # The administrator, answering the challenge or sending Basic
+        # credentials, reads the admin-only value too, the same everywhere.
+        results = {d: self.native_resolve(d, SEED) for d in ("udp", "tcp")}
+        for door in NATIVE:
+            reply = self.admin_clients[door].resolve(SEED)
+            results[door] = (reply.code, [(v.index, v.type, v.data, v.ttl, v.permissions)
+                                          for v in reply.values])
+        status, body = self.node.request("GET", "/api/handles/" + SEED, auth=self.node.admin)
+        results["rest"] = (body["responseCode"],
+                           [(v["index"], v["type"], v["data"]["value"].encode(), v["ttl"],
+                             perm_bits(v["permissions"])) for v in body["values"]])
+        self.agree(results, 1)
+        self.assertEqual(results["rest"][1][-1], (5, "X-SECRET", b"only admins", 86400, 0x0c))
+
+    def test_anonymous_writes_and_listing_are_refused_and_change_nothing(self):
+        handle = "88.999/FD-ANON"
+        values = [hc.HandleValue(1, "URL", "https://example.org/anon")]
+        self.assertEqual(self.create("rest", SEED + "-ANON-KEEP", [(1, "URL", b"keep")]), 1)
+        keep = SEED + "-ANON-KEEP"
+        before = self.resolve("rest", keep)
+        # REST
+        body = {"values": [string_value(1, "URL", "https://example.org/anon")]}
+        add = {"values": [string_value(2, "URL", "https://example.org/anon")]}
+        for method, path, payload in [("PUT", handle, body), ("PUT", keep, body),
+                                      ("PUT", keep + "?index=2", add), ("DELETE", keep, None)]:
+            with self.subTest(door="rest", method=method, path=path):
+                status, reply = self.node.request(method, "/api/handles/" + path, payload,
+                                                  auth=None)
+                self.assertEqual((status, reply["responseCode"], reply["message"]),
+                                 (401, 402, "authentication required"))
+        # Native TCP: every administration request gets a challenge.
+        tcp = self.clients["tcp"]
+        for name, reply in [("create", tcp.create(handle, values)),
+                            ("create overwrite", tcp.create(keep, values, overwrite=True)),
+                            ("add", tcp.add(keep, [hc.HandleValue(2, "URL", "x")])),
+                            ("modify", tcp.modify(keep, [hc.HandleValue(1, "URL", "x")])),
+                            ("remove", tcp.remove(keep, [1])),
+                            ("delete", tcp.delete(keep))]:
+            with self.subTest(door="tcp", op=name):
+                self.assertEqual(reply.code, hc.RC_AUTHEN_NEEDED)
+                self.assertTrue(reply.nonce)
+        # Native UDP: refused outright.
+        self.assertEqual(self.clients["udp"].create(handle, values).code, 4)
+        # Listing.
+        self.assertEqual(self.node.request("GET", "/api/handles?prefix=88.999", auth=None),
+                         (401, {"responseCode": 402, "message": "authentication required"}))
+        for door in NATIVE:
+            self.assertEqual(self.clients[door].list_handles(PREFIX).code, hc.RC_AUTHEN_NEEDED)
+        # Nothing changed.
+        self.agree({d: self.resolve(d, handle) for d in DOORS}, 100)
+        self.agree({d: self.resolve(d, keep) for d in DOORS}, 1)
+        self.assertEqual(self.resolve("rest", keep), before)
 
     def test_list_agrees(self):
         for suffix in ("L-A", "L-B", "L-C"):

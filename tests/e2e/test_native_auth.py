@@ -1,11 +1,13 @@
-"""Native-protocol authentication of writes ([auth] native = true).
+"""Native-protocol authentication of writes.
 
-A real qiliand with native authentication on. The administrators and their
-HS_SECKEY secrets are set up over REST from loopback (REST keeps its
-loopback rule); then native TCP writes are challenged (402), and performed
-only after a correct secret-key answer from an identity that HS_ADMIN
-authorizes. tests/e2e/handle_client.py computes the answers with hashlib,
-independently of the C++ code.
+A real qiliand; every write is authenticated. The administrators and their
+HS_SECKEY secrets are set up over REST by the node's first administrator
+(300:0.NA/88.999, created on the first start); then native TCP writes are
+challenged (402), and performed only after a correct secret-key answer from
+an identity that HS_ADMIN authorizes. Anonymous writes are refused at every
+door (native TCP: 402; UDP: 4) and change nothing.
+tests/e2e/handle_client.py computes the answers with hashlib, independently
+of the C++ code.
 """
 
 import os
@@ -37,19 +39,26 @@ def admin(index, handle, admin_index, permissions):
 class NativeAuth(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = Qiliand(config_text="[handle]\nport = 0\n[auth]\nnative = true\n").start()
-        if cls.node.handle_port is None:
+        cls.node = Qiliand(config_text="[handle]\nport = 0\n").start()
+        if cls.node.handle_port is None or cls.node.admin is None:
             cls.node.kill()
-            raise RuntimeError("qiliand did not report a handle port:\n" + cls.node.log())
+            raise RuntimeError("no handle port or first administrator:\n" + cls.node.log())
         cls.tcp = hc.Client("127.0.0.1", cls.node.handle_port, "tcp")
+        cls.udp = hc.Client("127.0.0.1", cls.node.handle_port, "udp")
+        # Written by the first administrator (the harness's default for writes).
         for handle, values in (
                 (ADMIN, [seckey(SECRET), admin(100, ADMIN, 300, "111111111111")]),
-                (OTHER, [seckey(OTHER_SECRET), admin(100, ADMIN, 300, "111111111111")]),
-                # ADMIN may do everything under 88.999; OTHER only modify values.
-                ("0.NA/88.999", [admin(100, ADMIN, 300, "111111111111"),
-                                 admin(101, OTHER, 300, "000000010000")])):
+                (OTHER, [seckey(OTHER_SECRET), admin(100, ADMIN, 300, "111111111111")])):
             status, body = cls.node.request("PUT", "/api/handles/" + handle, {"values": values})
             assert status == 201, (handle, status, body)
+        # ADMIN may do everything under 88.999; OTHER only modify values. Added
+        # next to the first administrator's HS_ADMIN at 100 of the prefix
+        # handle the node created, which stays.
+        status, body = cls.node.request(
+            "PUT", "/api/handles/0.NA/88.999?index=101&index=102&overwrite=false",
+            {"values": [admin(101, ADMIN, 300, "111111111111"),
+                        admin(102, OTHER, 300, "000000010000")]})
+        assert status == 200, (status, body)
 
     @classmethod
     def tearDownClass(cls):
@@ -120,10 +129,94 @@ class NativeAuth(unittest.TestCase):
         self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
         self.assertTrue(self.exists("88.999/AUTH-21"))
 
-    def test_reads_are_not_challenged_and_secrets_stay_hidden(self):
-        reply = self.tcp.resolve(ADMIN)
-        self.assertEqual(reply.code, hc.RC_SUCCESS)
-        self.assertEqual([v.type for v in reply.values], ["HS_ADMIN"])
+    def test_public_reads_are_not_challenged_and_secrets_stay_hidden(self):
+        # Public only (PO), as deployed resolvers ask: no challenge, no secret.
+        for client in (self.tcp, self.udp):
+            reply = client.resolve(ADMIN, op_flags=hc.FLAG_PO)
+            self.assertEqual(reply.code, hc.RC_SUCCESS)
+            self.assertEqual([v.type for v in reply.values], ["HS_ADMIN"])
+        # A handle with only public values is answered without PO too.
+        status, body = self.node.request(
+            "PUT", "/api/handles/88.999/AUTH-PUBLIC",
+            {"values": [string_value(1, "URL", "https://p.example")]})
+        self.assertEqual(status, 201, body)
+        reply = self.udp.resolve("88.999/AUTH-PUBLIC")
+        self.assertEqual((reply.code, [v.index for v in reply.values]), (hc.RC_SUCCESS, [1]))
+
+    def test_a_full_read_of_non_public_values_is_challenged(self):
+        # Without PO the node asks who is reading (deployed Handle.Net behaviour).
+        challenge = self.tcp.resolve(ADMIN)
+        self.assertEqual(challenge.code, hc.RC_AUTHEN_NEEDED)
+        self.assertEqual(challenge.op, hc.OC_RESOLUTION)
+        self.assertEqual(challenge.values, [])
+        self.assertGreaterEqual(len(challenge.nonce), 20)
+        # ADMIN administers its own handle (HS_ADMIN 100 with read permission):
+        # it reads the admin-only HS_SECKEY too.
+        reply, _ = self.tcp.answer(challenge, ADMIN, 300, SECRET)
+        self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
+        self.assertEqual([(v.index, v.type) for v in reply.values],
+                         [(100, "HS_ADMIN"), (300, "HS_SECKEY")])
+        self.assertEqual(reply.values[1].data, SECRET.encode())
+        # A wrong answer reads nothing.
+        challenge = self.tcp.resolve(ADMIN)
+        reply, _ = self.tcp.answer(challenge, ADMIN, 300, "not the secret")
+        self.assertEqual((reply.code, reply.message, reply.values),
+                         (403, "secret key answer does not match", []))
+
+    def test_anonymous_writes_are_refused_at_every_native_door(self):
+        handle = "88.999/AUTH-ANON"
+        keep = "88.999/AUTH-KEEP"
+        status, body = self.node.request(
+            "PUT", "/api/handles/" + keep,
+            {"values": [string_value(1, "URL", "https://k.example")]})
+        self.assertEqual(status, 201, body)
+        url = [hc.HandleValue(1, "URL", "https://example.org/anon")]
+        for name, send in [
+                ("create", lambda c: c.create(handle, url)),
+                ("create with overwrite", lambda c: c.create(keep, url, overwrite=True)),
+                ("add value", lambda c: c.add(keep, [hc.HandleValue(2, "URL", "x")])),
+                ("modify value", lambda c: c.modify(keep, [hc.HandleValue(1, "URL", "x")])),
+                ("remove value", lambda c: c.remove(keep, [1])),
+                ("delete handle", lambda c: c.delete(keep))]:
+            with self.subTest(door="tcp", op=name):
+                reply = send(self.tcp)
+                self.assertEqual(reply.code, hc.RC_AUTHEN_NEEDED)
+                self.assertNotEqual(reply.session_id, 0)
+                self.assertGreaterEqual(len(reply.nonce), 20)
+            with self.subTest(door="udp", op=name):
+                reply = send(self.udp)
+                self.assertEqual(
+                    (reply.code, reply.message),
+                    (4, "administration requests are accepted only over TCP or HTTP"))
+                self.assertIsNone(reply.nonce)
+        # Listing is refused anonymously too.
+        self.assertEqual(self.tcp.list_handles("88.999").code, hc.RC_AUTHEN_NEEDED)
+        # Nothing changed.
+        self.assertFalse(self.exists(handle))
+        status, got = self.node.request("GET", "/api/handles/" + keep)
+        self.assertEqual([(v["index"], v["data"]["value"]) for v in got["values"]],
+                         [(1, "https://k.example")])
+
+    def test_listing_is_challenged_and_needs_the_list_bit(self):
+        challenge = self.tcp.list_handles("88.999")
+        self.assertEqual(challenge.code, hc.RC_AUTHEN_NEEDED)
+        reply, _ = self.tcp.answer(challenge, ADMIN, 300, SECRET)
+        self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
+        self.assertIn(ADMIN, reply.handles)
+        reply, _ = self.tcp.answer(self.tcp.list_handles("88.999"), OTHER, 300, OTHER_SECRET)
+        self.assertEqual((reply.code, reply.message, reply.handles),
+                         (401, "no HS_ADMIN naming 300:88.999/OTHER grants list handles on "
+                               "0.NA/88.999", []))
+
+    def test_the_first_administrator_writes_natively(self):
+        first = hc.Client("127.0.0.1", self.node.handle_port, "tcp", auth=self.node.admin_key)
+        reply = first.create("88.999/AUTH-FIRST",
+                             [hc.HandleValue(1, "URL", "https://f.example")])
+        self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
+        self.assertTrue(self.exists("88.999/AUTH-FIRST"))
+        reply = first.delete("88.999/AUTH-FIRST")
+        self.assertEqual(reply.code, hc.RC_SUCCESS, reply.message)
+        self.assertFalse(self.exists("88.999/AUTH-FIRST"))
 
     def test_delete_needs_authentication_too(self):
         status, body = self.node.request("PUT", "/api/handles/88.999/AUTH-DEL",

@@ -97,9 +97,17 @@ class RestEndToEndTest(unittest.TestCase):
         # Exists already.
         status, got = q.request("PUT", "/api/handles/88.999/E2E-PUMP-1?overwrite=false", body)
         self.assertEqual((status, got["responseCode"]), (409, 101))
-        status, got = q.request("GET", "/api/handles?prefix=88.999&pageSize=1000")
+        # Listing needs credentials: anonymous is challenged, the administrator sees it.
+        self.assertEqual(q.request("GET", "/api/handles?prefix=88.999&pageSize=1000", auth=None),
+                         (401, {"responseCode": 402, "message": "authentication required"}))
+        status, got = q.request("GET", "/api/handles?prefix=88.999&pageSize=1000", auth=q.admin)
         self.assertEqual(status, 200)
         self.assertIn("88.999/E2E-PUMP-1", got["handles"])
+        # An anonymous delete is refused and the handle stays.
+        self.assertEqual(q.request("DELETE", "/api/handles/88.999/E2E-PUMP-1", auth=None),
+                         (401, {"responseCode": 402, "message": "authentication required",
+                                "handle": "88.999/E2E-PUMP-1"}))
+        self.assertEqual(q.request("GET", "/api/handles/88.999/E2E-PUMP-1?index=1")[0], 200)
         self.assertEqual(q.request("DELETE", "/api/handles/88.999/E2E-PUMP-1"),
                          (200, {"responseCode": 1, "handle": "88.999/E2E-PUMP-1"}))
         self.assert_absent("88.999/E2E-PUMP-1")
@@ -230,10 +238,20 @@ class StartupTest(unittest.TestCase):
             self.assertEqual((status, got["values"][0]["data"]["value"]),
                              (200, "https://example.org/term"))
 
-    def test_startup_says_writes_are_loopback_only(self):
+    def test_a_write_without_credentials_is_refused_even_from_loopback(self):
+        # There is no loopback exemption any more: the first start creates an
+        # administrator, and everything else is refused.
         with Qiliand() as q:
-            self.assertIn("writes are accepted only from loopback", q.log())
-
+            self.assertRegex(q.log(), r"event=auth\.first_admin identity=300:0\.NA/88\.999 "
+                                      r"created=true")
+            self.assertEqual(q.admin[0], "300:0.NA/88.999")
+            body = {"values": [string_value(1, "URL", "https://example.org/anon")]}
+            self.assertEqual(q.request("PUT", "/api/handles/88.999/ANON", body, auth=None),
+                             (401, {"responseCode": 402, "message": "authentication required",
+                                    "handle": "88.999/ANON"}))
+            status, got = q.request("GET", "/api/handles/88.999/ANON")
+            self.assertEqual((status, got["responseCode"]), (404, 100))
+            self.assertEqual(q.request("PUT", "/api/handles/88.999/ANON", body)[0], 201)
 
 if __name__ == "__main__":
     unittest.main()

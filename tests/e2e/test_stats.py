@@ -8,6 +8,7 @@ exact. Figures are read as the sum over the default 7-day range, so a test
 running across midnight UTC still sees them all.
 """
 
+import os
 import unittest
 
 import handle_client as hc
@@ -39,11 +40,11 @@ class NodeStatisticsTest(unittest.TestCase):
             self.assertEqual(node.request("GET", "/api/handles/77.1/x")[0], 400)
 
             udp = hc.Client("127.0.0.1", node.handle_port, "udp")
-            tcp = hc.Client("127.0.0.1", node.handle_port, "tcp")
+            tcp = hc.Client("127.0.0.1", node.handle_port, "tcp", auth=node.admin_key)
             self.assertEqual(udp.resolve("88.999/STAT-0").code, hc.RC_SUCCESS)
             self.assertEqual(udp.resolve("88.999/STAT-1").code, hc.RC_SUCCESS)
             self.assertEqual(tcp.resolve("88.999/STAT-0").code, hc.RC_SUCCESS)
-            # A native create over TCP counts too.
+            # A native create over TCP (as the administrator) counts too.
             reply = tcp.create("88.999/STAT-T", [hc.HandleValue(1, "URL", "https://example.org/t")])
             self.assertEqual(reply.code, hc.RC_SUCCESS)
 
@@ -88,6 +89,9 @@ class NodeStatisticsTest(unittest.TestCase):
 
     def test_report_now_without_a_parent_is_409(self):
         with Qiliand(["--memory-store"]) as node:
+            # Only an operator may ask for a report; anonymous callers are challenged.
+            self.assertEqual(node.request("POST", "/api/stats/report-now", auth=None),
+                             (401, {"responseCode": 402, "message": "authentication required"}))
             status, body = node.request("POST", "/api/stats/report-now")
             self.assertEqual(status, 409, body)
             self.assertEqual(body["message"], "no parent is configured ([stats] parent_url)")
@@ -96,8 +100,12 @@ class NodeStatisticsTest(unittest.TestCase):
 class ParentReportingTest(unittest.TestCase):
     def test_a_child_reports_its_day_to_its_parent(self):
         with Qiliand(["--memory-store"]) as parent:
+            # The child reports as the parent's first administrator.
             config = ('[node]\nprefixes = ["88.998"]\n'
-                      '[stats]\nparent_url = "%s"\nnode_id = "child-a"\n' % parent.url)
+                      '[stats]\nparent_url = "%s"\nnode_id = "child-a"\n'
+                      'report_identity = "%s"\nreport_secret_file = "%s"\n'
+                      % (parent.url, parent.admin[0],
+                         os.path.join(parent.data_dir, "db", "admin.secret")))
             with Qiliand(["--memory-store"], config_text=config) as child:
                 put(child, "88.998/C1")
                 put(child, "88.998/C2")
@@ -121,13 +129,28 @@ class ParentReportingTest(unittest.TestCase):
                                                  "created": 2, "resolutions": doors(1, 1, 0)}])
             self.assertEqual(nodes["total"]["nodes"], 1)
 
+    def test_a_child_without_credentials_is_refused_and_nothing_is_recorded(self):
+        with Qiliand(["--memory-store"]) as parent:
+            config = ('[node]\nprefixes = ["88.998"]\n'
+                      '[stats]\nparent_url = "%s"\nnode_id = "child-b"\n' % parent.url)
+            with Qiliand(["--memory-store"], config_text=config) as child:
+                put(child, "88.998/C1")
+                today = child.request("GET", "/api/stats?prefix=88.998")[1]["to"]
+                self.assertEqual(child.request("POST", "/api/stats/report-now"), (502, {
+                    "responseCode": 2,
+                    "message": 'parent %s answered 401: {"message":"authentication required",'
+                               '"responseCode":402}' % parent.url}))
+            status, nodes = parent.request("GET", "/api/stats/nodes?day=" + today)
+            self.assertEqual((status, nodes["nodes"]), (200, []))
+
     def test_the_parent_names_the_bad_field_of_a_report(self):
         with Qiliand(["--memory-store"]) as parent:
-            status, body = parent.request(
-                "POST", "/api/stats/reports",
-                {"node": "c", "day": "2026-11-28",
-                 "prefixes": [{"prefix": "88.1", "registered": 1, "created": 1,
-                               "resolutions": {"http": 1, "udp": -1, "tcp": 0}}]})
+            report = {"node": "c", "day": "2026-11-28",
+                      "prefixes": [{"prefix": "88.1", "registered": 1, "created": 1,
+                                    "resolutions": {"http": 1, "udp": -1, "tcp": 0}}]}
+            self.assertEqual(parent.request("POST", "/api/stats/reports", report, auth=None),
+                             (401, {"responseCode": 402, "message": "authentication required"}))
+            status, body = parent.request("POST", "/api/stats/reports", report)
             self.assertEqual(status, 400)
             self.assertEqual(body, {"responseCode": 202,
                                     "field": "prefixes[0].resolutions.udp",

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 
 #include <vector>
 
@@ -352,6 +353,40 @@ absl::StatusOr<PrivateKey> PrivateKey::Generate(KeyType type, int rsa_bits) {
     return absl::InternalError("OpenSSL key generation failed");
   }
   return PrivateKey(type, Own(pkey));
+}
+
+absl::StatusOr<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  // A null passphrase callback: an encrypted key fails instead of prompting.
+  EVP_PKEY* raw = bio == nullptr ? nullptr
+                                 : PEM_read_bio_PrivateKey(bio.get(), nullptr,
+                                                           [](char*, int, int, void*) { return 0; },
+                                                           nullptr);
+  if (raw == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("no unencrypted PEM private key found");
+  }
+  std::shared_ptr<EVP_PKEY> pkey = Own(raw);
+  // OpenSSL 3 reads an EC key on the SM2 curve as an "SM2" key.
+  if (EVP_PKEY_is_a(raw, "RSA")) return PrivateKey(KeyType::kRsa, pkey);
+  if (EVP_PKEY_is_a(raw, "DSA")) return PrivateKey(KeyType::kDsa, pkey);
+  if (EVP_PKEY_is_a(raw, "ED25519")) return PrivateKey(KeyType::kEd25519, pkey);
+  if (EVP_PKEY_is_a(raw, "SM2")) return PrivateKey(KeyType::kSm2, pkey);
+  return absl::InvalidArgumentError(absl::StrCat("unsupported private key type ",
+                                                 EVP_PKEY_get0_type_name(raw)));
+}
+
+absl::StatusOr<std::string> PrivateKey::ToPem() const {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (bio == nullptr ||
+      PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    ERR_clear_error();
+    return absl::InternalError("OpenSSL could not write the key as PEM");
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
 }
 
 PublicKey PrivateKey::Public() const {

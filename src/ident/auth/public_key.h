@@ -88,6 +88,12 @@ class PrivateKey {
  public:
   // A fresh key; `rsa_bits` is used for RSA (and DSA's p) only.
   static absl::StatusOr<PrivateKey> Generate(KeyType type, int rsa_bits = 2048);
+  // A key from PEM text (PKCS#8 "PRIVATE KEY", or the traditional RSA/DSA/EC
+  // forms OpenSSL reads), unencrypted: RSA, DSA, Ed25519 or SM2 (an EC key
+  // on the SM2 curve). Anything else fails with InvalidArgument.
+  static absl::StatusOr<PrivateKey> FromPem(std::string_view pem);
+  // The unencrypted PKCS#8 PEM form (tests, key files for the CLI).
+  absl::StatusOr<std::string> ToPem() const;
   KeyType type() const { return type_; }
   PublicKey Public() const;
   absl::StatusOr<std::string> Sign(SignatureDigest digest, std::string_view data) const;

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ident/caller.h"
 #include "ident/handle_value.h"
 #include "ident/registry.h"
 #include "ident/response_code.h"
@@ -27,10 +28,8 @@ namespace qilian::ident::authz {
 
 // An authenticated administrator: the handle and index of the key (HS_SECKEY
 // or HS_PUBKEY value) it proved possession of, e.g. 300:88.999/ADMIN.
-struct AdminIdentity {
-  std::string handle;
-  uint32_t index = 0;
-};
+// Declared in ident/caller.h, shared with the processor's Request.
+using ::qilian::ident::AdminIdentity;
 
 // The operations HS_ADMIN permission bits govern.
 enum class AdminOp {

@@ -14,25 +14,17 @@
 
 #include "absl/status/status.h"
 #include "ident/authz/admin_check.h"
+#include "ident/caller.h"
 #include "ident/response_code.h"
 
 namespace qilian::ident::authz {
 
-enum class Role {
-  kAnonymous,
-  kOperator,
-  kEnterpriseAdmin,
-  kEnterpriseMember,
-  kAuditor,
-};
+// Role and Principal are declared in ident/caller.h (the processor's
+// Request carries them).
+using ::qilian::ident::Principal;
+using ::qilian::ident::Role;
 
 std::string_view RoleName(Role role);
-
-struct Principal {
-  Role role = Role::kAnonymous;
-  // The prefixes the principal's enterprise owns (enterprise roles only).
-  std::vector<std::string> prefixes;
-};
 
 struct RoleDecision {
   bool allowed = false;

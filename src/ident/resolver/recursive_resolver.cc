@@ -299,6 +299,9 @@ absl::StatusOr<CachedAnswer> RecursiveResolver::WalkHandle(const std::string& ha
   request.handle = handle;
   request.indexes = filter.indexes;
   request.types = filter.types;
+  // Public values only: the resolver is anonymous and could not answer an
+  // authentication challenge (docs/resolver.md).
+  request.op_flags = op_flag::kPublicOnly;
   QL_ASSIGN_OR_RETURN(wire::ClientReply reply, AskFollowing(std::move(sites), request, walk));
   if (reply.code == ResponseCode::kSuccess || IsNegative(reply.code)) {
     CachedAnswer answer = FromReply(reply);
@@ -325,6 +328,7 @@ absl::StatusOr<std::vector<SiteInfo>> RecursiveResolver::SitesForPrefix(const st
   wire::ClientRequest request;
   request.op = OpCode::kResolution;
   request.handle = prefix_handle;
+  request.op_flags = op_flag::kPublicOnly;
   absl::StatusOr<wire::ClientReply> reply = AskFollowing(options_.roots, request, walk);
   if (!reply.ok()) {
     if (hit && IsUnreachable(reply.status()) && hit->answer.code == ResponseCode::kSuccess) {
@@ -351,6 +355,7 @@ absl::StatusOr<std::vector<SiteInfo>> RecursiveResolver::SitesOfService(
   request.op = OpCode::kResolution;
   request.handle = service_handle;
   request.types = {std::string(derived ? kTypeSitePrefix : kTypeSite)};
+  request.op_flags = op_flag::kPublicOnly;
   QL_ASSIGN_OR_RETURN(wire::ClientReply reply, AskFollowing(std::move(sites), request, walk));
   if (reply.code != ResponseCode::kSuccess) return ErrorOf(reply.code, reply.error_message);
   std::vector<SiteInfo> out;

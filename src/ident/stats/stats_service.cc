@@ -70,7 +70,9 @@ void StatsService::Run() {
 
 absl::Status StatsService::SendOverHttp(std::string_view body) {
   QL_ASSIGN_OR_RETURN(cli::ServerUrl url, cli::ServerUrl::Parse(options_.parent_url));
-  cli::RestClient client(std::move(url), absl::ToChronoMilliseconds(options_.request_timeout));
+  cli::RestClient client(std::move(url), absl::ToChronoMilliseconds(options_.request_timeout),
+                         cli::TlsClientOptions{options_.parent_cacert});
+  client.set_authorization(options_.authorization);
   QL_ASSIGN_OR_RETURN(cli::HttpReply reply, client.Send("POST", kReportsPath, body));
   if (reply.status != 200) {
     return absl::UnavailableError(

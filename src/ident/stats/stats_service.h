@@ -36,6 +36,11 @@ struct StatsServiceOptions {
   // How this node names itself to the parent.
   std::string node_id;
   absl::Duration request_timeout = absl::Seconds(10);
+  // A CA bundle that verifies an https:// parent; empty: the system store.
+  std::string parent_cacert;
+  // The Authorization header value reports are sent with (the parent
+  // refuses anonymous reports); empty: none.
+  std::string authorization;
 };
 
 class StatsService {

@@ -93,7 +93,7 @@ TEST(StatsConfigTest, ParsesTheStatsSection) {
   EXPECT_EQ(ParseConfig("[stats]\nparent_url = \"\"\n")->stats.parent_url, "");
   EXPECT_EQ(ParseConfig("[stats]\nparent_url = \"ftp://x\"\n").status(),
             absl::InvalidArgumentError(
-                "config:2:14: configuration key 'stats.parent_url' must be empty or an http:// URL"));
+                "config:2:14: configuration key 'stats.parent_url' must be empty or an http:// or https:// URL"));
   EXPECT_EQ(ParseConfig("[stats]\nflush_interval_s = 0\n").status(),
             absl::InvalidArgumentError("config:2:20: configuration key 'stats.flush_interval_s' "
                                        "is out of range: 0 (allowed 1..3600)"));
