@@ -361,6 +361,7 @@ class ConfigParser {
       return absl::OkStatus();
     };
     s["admin_secret_file"] = String(&c->admin_secret_file);
+    s["node_key_file"] = String(&c->node_key_file);
     s["token_lifetime_s"] = Integer(&c->token_lifetime_s, 60, 86400);
     s["challenge_lifetime_s"] = Integer(&c->challenge_lifetime_s, 1, 600);
     s["max_failed_authentications"] = Integer(&c->max_failed_authentications, 0, 1'000'000);

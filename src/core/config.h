@@ -148,6 +148,9 @@ struct AuthConfig {
   // Where the first administrator's secret is read from, or written to on
   // a fresh node; empty: <node.data_dir>/admin.secret.
   std::string admin_secret_file;
+  // The node key that seals HS_SECKEY secrets at rest (32 octets, created
+  // mode 0600 on a fresh node); empty: <node.data_dir>/node.key.
+  std::string node_key_file;
   // Console login tokens live this long.
   uint32_t token_lifetime_s = 900;
   // A native challenge may be answered for this long.

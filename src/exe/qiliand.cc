@@ -28,6 +28,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/status.h"
+#include "ident/auth/secret_store.h"
+#include "ident/auth/remote_verify.h"
 #include "ident/authz/audit_log.h"
 #include "ident/authz/auth_throttle.h"
 #include "ident/authz/write_quota.h"
@@ -311,6 +313,21 @@ int Run(int argc, char** argv) {
   registry_options.case_sensitive_suffix = config.node.case_sensitive_suffix;
   registry_options.record_cache_bytes = static_cast<size_t>(config.store.record_cache_mb) << 20;
   registry_options.metrics = &metrics;
+  // HS_SECKEY secrets are sealed with the node key (docs/authentication.md,
+  // "Secrets at rest"), opened before anything is written.
+  const std::string node_key_file = !config.auth.node_key_file.empty()
+                                        ? config.auth.node_key_file
+                                        : config.node.data_dir + "/node.key";
+  absl::StatusOr<ident::auth::NodeKey> node_key =
+      ident::auth::OpenNodeKey(kv.get(), node_key_file);
+  if (!node_key.ok()) {
+    LogError("auth.node_key_failed", {{"error", std::string(node_key.status().message())}});
+    std::cerr << "qiliand: cannot open the node key: " << node_key.status().message() << "\n";
+    return kExitStartupFailed;
+  }
+  LogInfo("auth.node_key",
+          {{"file", node_key_file}, {"created", node_key->created ? "true" : "false"}});
+  registry_options.value_sealer = &node_key->sealer;
   auto registry = std::make_unique<ident::Registry>(kv.get(), clock, registry_options);
 
   // The native servers bind first: HS_SITE names the port they got.
@@ -475,6 +492,22 @@ int Run(int argc, char** argv) {
   native_auth.principal_of = principal_of;
   native_auth.audit = audit.get();
   native_auth.throttle = auth_throttle.get();
+  // Identities homed on another node are verified there (opcode 201,
+  // docs/authentication.md); the recursive resolver finds their home.
+  std::unique_ptr<ident::auth::RemoteVerifier> remote_verifier;
+  if (resolver) {
+    ident::resolver::RecursiveResolver* r = resolver.get();
+    ident::auth::SiteLookup home_sites =
+        [r](std::string_view prefix) -> absl::StatusOr<std::vector<ident::SiteInfo>> {
+      ident::resolver::ResolveFilter filter;
+      filter.types = {std::string(ident::kTypeSite)};
+      QL_ASSIGN_OR_RETURN(ident::resolver::Resolution resolution,
+                          r->Resolve(absl::StrCat("0.NA/", std::string(prefix)), filter));
+      return ident::auth::SitesOfValues(resolution.values);
+    };
+    remote_verifier = std::make_unique<ident::auth::RemoteVerifier>(home_sites, &metrics);
+  }
+  native_auth.verify_answer = ident::auth::HomeAwareAnswerCheck(registry.get(), remote_verifier.get());
   auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics,
                                                           Clock::Real(), std::move(native_auth));
   native->all_may_block.store(recursive, std::memory_order_relaxed);
@@ -606,6 +639,7 @@ int Run(int argc, char** argv) {
   frontend.reset();
   processor.reset();
   authorizer.reset();
+  remote_verifier.reset();
   auth_throttle.reset();
   write_quota.reset();
   principals.reset();

@@ -4,18 +4,25 @@
 #include <array>
 #include <cstring>
 #include <deque>
+#include <vector>
+
+#include <openssl/crypto.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "core/bytes.h"
 #include "core/status.h"
 #include "ident/auth/challenge_answer.h"
 #include "ident/auth/nonce.h"
+#include "ident/auth/remote_verify.h"
 #include "ident/auth/seckey_lookup.h"
 #include "ident/auth/secret_key.h"
 #include "ident/handle_name.h"
 #include "ident/wire/codec.h"
+#include "ident/wire/session.h"
 
 namespace qilian::ident {
 namespace {
@@ -56,7 +63,11 @@ constexpr std::array<OpCode, 14> kOps = {
 // A challenged request waiting for its answer, keyed by the session id
 // the challenge carried. Deployed clients answer on a new TCP connection
 // (HANDLE-INTEROP.md), so this state is the node's, not a connection's.
+// What a challenge guards: a request, a session setup or an IDIS login.
+enum class ChallengeKind : uint8_t { kRequest, kSessionSetup, kLogin };
+
 struct PendingChallenge {
+  ChallengeKind kind = ChallengeKind::kRequest;
   Request request;                 // decoded; performed once answered
   uint32_t op_code = 0;
   uint32_t op_flags = 0;           // the request's, for RD on the reply
@@ -70,6 +81,43 @@ struct PendingChallenge {
   // Answered correctly: a replay is refused before any MAC is recomputed
   // (the ReplayCache stays the guard against two answers racing).
   bool used = false;
+  // Session setup and login: who must answer, and (setup) the client's
+  // X25519 key and the idle timeout it asked for.
+  AdminIdentity identity;
+  std::string client_public;
+  absl::Duration idle;
+};
+
+// How far behind the highest counter seen a session message may be (and
+// be accepted once): pipelined clients send out of order.
+constexpr uint32_t kCounterWindow = 1024;
+
+// A live session: who it is, its key and what it has seen.
+struct Session {
+  AdminIdentity identity;
+  std::optional<Principal> principal;
+  std::string method;   // how the identity authenticated: "seckey", "pubkey"
+  // 32 octets (400); empty for an IDIS login, which is bound to the
+  // address that logged in instead.
+  std::string key;
+  std::string address;
+  absl::Duration idle;
+  absl::Time last_used;
+  uint32_t highest = 0;
+  absl::flat_hash_set<uint32_t> seen;
+
+  // Records `counter`; false if it is 0, already seen, or too old.
+  bool UseCounter(uint32_t counter) {
+    if (counter == 0) return false;
+    if (highest >= kCounterWindow && counter <= highest - kCounterWindow) return false;
+    if (!seen.insert(counter).second) return false;
+    if (counter > highest) highest = counter;
+    if (seen.size() > 2 * kCounterWindow) {
+      const uint32_t floor = highest >= kCounterWindow ? highest - kCounterWindow : 0;
+      absl::erase_if(seen, [floor](uint32_t c) { return c <= floor; });
+    }
+    return true;
+  }
 };
 
 // The default answer check: HS_SECKEY and HS_PUBKEY answers against the
@@ -97,6 +145,8 @@ struct NativeFrontend::Impl {
   absl::Mutex mu;
   absl::flat_hash_map<uint32_t, PendingChallenge> pending ABSL_GUARDED_BY(mu);
   std::deque<std::pair<absl::Time, uint32_t>> order ABSL_GUARDED_BY(mu);
+  // Live sessions by session id (ids are unique across both tables).
+  absl::flat_hash_map<uint32_t, Session> sessions ABSL_GUARDED_BY(mu);
   std::unique_ptr<auth::ReplayCache> replay;
   bool challenges = false;
 
@@ -188,9 +238,15 @@ struct NativeFrontend::Impl {
   // Encodes the processor's `response` to `request`: the envelope
   // answers `env`, the header carries `op_code`, and RD (when `op_flags`
   // asks for it) is the digest of `header_and_body`.
+  // In a session the reply carries the session id and, when the session
+  // has a key, its own HS_MAC credential with the request's counter.
   NativeReply Encode(const Envelope& env, uint32_t op_code, uint32_t op_flags,
                      uint8_t recursion_count, std::string_view header_and_body,
-                     const Request& request, Response response);
+                     const Request& request, Response response, uint32_t session_id = 0,
+                     std::string_view session_key = {}, uint32_t counter = 0);
+  // Adds the session id and (with a key) the HS_MAC credential to `reply`.
+  void SealReply(NativeReply* reply, uint32_t session_id, std::string_view session_key,
+                 uint32_t counter);
   // A reply with only a code and message (and RD when asked), for requests
   // that decoded but were refused before reaching the processor.
   NativeReply Refuse(const Envelope& env, uint32_t op_code, uint32_t op_flags,
@@ -198,9 +254,31 @@ struct NativeFrontend::Impl {
                      const absl::Status& status);
   // Answers a request that needs authentication with a 402 challenge.
   NativeReply Challenge(const Envelope& env, const MessageHeader& header,
-                        std::string_view header_and_body, Request request);
+                        std::string_view header_and_body, PendingChallenge p);
+  // Opcode 400: checks the setup and challenges its identity.
+  NativeReply SetupSession(const Envelope& env, const MessageHeader& header,
+                           std::string_view header_and_body, const wire::RequestBody& body);
+  // Opcode 2001: challenges the identity it names.
+  NativeReply Login(const Envelope& env, const MessageHeader& header,
+                    std::string_view header_and_body, const wire::RequestBody& body,
+                    const Peer& peer);
+  // A message in a live session: verifies and performs it (401 ends it).
+  NativeReply InSession(const Envelope& env, const MessageHeader& header,
+                        std::string_view header_and_body, const std::optional<wire::Credential>& credential,
+                        Request request, const Peer& peer);
+  // After a correct answer to a setup or login challenge: makes the session.
+  NativeReply OpenSession(const Envelope& env, PendingChallenge p, const AdminIdentity& who,
+                          std::string method, const Peer& peer);
+  // Drops sessions idle past their timeout.
+  void ExpireSessions(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Handles an opcode-200 answer; on success performs the pending request.
   NativeReply Answer(const Envelope& env, const MessageHeader& header,
+                     std::string_view header_and_body, const wire::RequestBody& body,
+                     const Peer& peer);
+  // Answers another node's opcode-201 question: does this answer verify
+  // against the HS_SECKEY of an identity homed here (auth/remote_verify.h)?
+  // A verification is a guess at a secret: throttled and audited like one.
+  NativeReply Verify(const Envelope& env, const MessageHeader& header,
                      std::string_view header_and_body, const wire::RequestBody& body,
                      const Peer& peer);
   // Records a failed authentication in the audit log.
@@ -261,14 +339,22 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
     return Error(Reason::kMalformed, env, op, ResponseCode::kProtocolError,
                  std::string(body.status().message()));
   }
-  // The credential is read so that a malformed one is refused; checking
-  // signatures comes with authentication (issue 5).
+  // The credential is read so that a malformed one is refused; in a
+  // session it carries the message's MAC.
+  std::optional<wire::Credential> credential;
   if (!raw->credential.empty()) {
-    absl::StatusOr<wire::Credential> credential = wire::DecodeCredential(raw->credential);
-    if (!credential.ok()) {
+    absl::StatusOr<wire::Credential> decoded = wire::DecodeCredential(raw->credential);
+    if (!decoded.ok()) {
       return Error(Reason::kMalformed, env, op, ResponseCode::kProtocolError,
-                   std::string(credential.status().message()));
+                   std::string(decoded.status().message()));
     }
+    credential = *std::move(decoded);
+  }
+  if (challenges && opcode == OpCode::kSessionSetup) {
+    return SetupSession(env, header, raw->header_and_body, *body);
+  }
+  if (challenges && opcode == OpCode::kIdisLogin) {
+    return Login(env, header, raw->header_and_body, *body, peer);
   }
 
   Request request;
@@ -282,13 +368,33 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
   if (challenges && opcode == OpCode::kChallengeResponse) {
     return Answer(env, header, raw->header_and_body, *body, peer);
   }
+  if (challenges && opcode == OpCode::kVerifyResponse) {
+    return Verify(env, header, raw->header_and_body, *body, peer);
+  }
+  // A message in a session: one whose session id is live, one that says it
+  // is (an HS_MAC credential), and a terminate, which means nothing
+  // outside a session. Other session ids are ignored as before (clients
+  // echo the id of the last challenge).
+  if (challenges && env.session_id != 0) {
+    bool live = false;
+    {
+      absl::MutexLock lock(&mu);
+      live = sessions.contains(env.session_id);
+    }
+    if (live || opcode == OpCode::kSessionTerminate ||
+        (credential.has_value() && credential->type == wire::kMacCredentialType)) {
+      return InSession(env, header, raw->header_and_body, credential, std::move(request), peer);
+    }
+  }
   Response response = processor->Process(request);
   // The processor asks for authentication (an anonymous write or listing,
   // a read of restricted values without PO): challenge the client. The
   // processor has already checked everything a challenge cannot change
   // (syntax, authority, UDP writes).
   if (challenges && response.code == ResponseCode::kAuthenticationNeeded) {
-    return Challenge(env, header, raw->header_and_body, std::move(request));
+    PendingChallenge p;
+    p.request = std::move(request);
+    return Challenge(env, header, raw->header_and_body, std::move(p));
   }
   return Encode(env, header.op_code, header.op_flags, header.recursion_count,
                 raw->header_and_body, request, std::move(response));
@@ -297,7 +403,9 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
 NativeReply NativeFrontend::Impl::Encode(const Envelope& env, uint32_t op_code,
                                          uint32_t op_flags, uint8_t recursion_count,
                                          std::string_view header_and_body,
-                                         const Request& request, Response response) {
+                                         const Request& request, Response response,
+                                         uint32_t session_id, std::string_view session_key,
+                                         uint32_t counter) {
   const OpCode opcode = static_cast<OpCode>(op_code);
 
   uint32_t reply_flags = response.op_flags;
@@ -326,7 +434,24 @@ NativeReply NativeFrontend::Impl::Encode(const Envelope& env, uint32_t op_code,
   reply.message = wire::EncodeMessage(ReplyEnvelope(env), h,
                                       wire::EncodeResponseBody(opcode, response.code, reply_flags, out));
   reply.is_error = !response.ok();
+  if (session_id != 0) SealReply(&reply, session_id, session_key, counter);
   return reply;
+}
+
+void NativeFrontend::Impl::SealReply(NativeReply* reply, uint32_t session_id,
+                                     std::string_view session_key, uint32_t counter) {
+  absl::StatusOr<wire::RawMessage> raw = wire::DecodeMessage(reply->message);
+  if (!raw.ok()) return;
+  Envelope env = raw->envelope;
+  env.session_id = session_id;
+  const std::string body(raw->body);
+  const MessageHeader header = raw->header;
+  std::string credential;
+  if (!session_key.empty()) {
+    std::string mac = wire::ComputeSessionMac(session_key, env, counter, raw->header_and_body);
+    credential = wire::EncodeSessionCredential(counter, mac);
+  }
+  reply->message = wire::EncodeMessage(env, header, body, credential);
 }
 
 NativeReply NativeFrontend::Impl::Refuse(const Envelope& env, uint32_t op_code,
@@ -351,8 +476,7 @@ NativeReply NativeFrontend::Impl::Refuse(const Envelope& env, uint32_t op_code,
 }
 
 NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHeader& header,
-                                            std::string_view header_and_body, Request request) {
-  PendingChallenge p;
+                                            std::string_view header_and_body, PendingChallenge p) {
   p.op_code = header.op_code;
   p.op_flags = header.op_flags;
   p.recursion_count = header.recursion_count;
@@ -375,8 +499,7 @@ NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHe
   }
   const absl::Time now = clock.Now();
   p.deadline = now + auth.challenge_lifetime;
-  request.peer = Peer{};  // the answer's peer performs it
-  p.request = std::move(request);
+  p.request.peer = Peer{};  // the answer's peer performs it
   std::string nonce = p.nonce;
   uint32_t session_id = 0;
   {
@@ -399,7 +522,9 @@ NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHe
                  r.ok()) {
         std::memcpy(&candidate, r->data(), sizeof(candidate));
       }
-      if (candidate != 0 && !pending.contains(candidate)) session_id = candidate;
+      if (candidate != 0 && !pending.contains(candidate) && !sessions.contains(candidate)) {
+        session_id = candidate;
+      }
     }
     if (session_id == 0) {
       return Refuse(env, header.op_code, header.op_flags, header.recursion_count,
@@ -431,7 +556,11 @@ NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHe
 NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeader& header,
                                          std::string_view header_and_body,
                                          const wire::RequestBody& body, const Peer& peer) {
+  const AdminIdentity who{body.key_handle, body.key_index};
+  const std::string identity = IdentityText(who);
+  // Every refused answer is a failed authentication, and audited as one.
   auto refuse = [&](const absl::Status& status) {
+    AuditFailure(identity, peer, status);
     return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
                   status);
   };
@@ -461,11 +590,19 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     auto it = pending.find(env.session_id);
     if (it != pending.end()) it->second.closed = true;
   };
-  const AdminIdentity who{body.key_handle, body.key_index};
-  const std::string identity = IdentityText(who);
+  // A session or login is for the identity it named: another identity's
+  // answer, even a correct one, does not open it.
+  if (p.kind != ChallengeKind::kRequest &&
+      (who.handle != p.identity.handle || who.index != p.identity.index)) {
+    close();
+    absl::Status s = HandleError(
+        ResponseCode::kAuthenticationFailed,
+        absl::StrCat("the answer is from ", identity, ", not ", IdentityText(p.identity),
+                     " named by the ", p.kind == ChallengeKind::kLogin ? "login" : "session setup"));
+    return refuse(s);
+  }
   if (auth.throttle != nullptr) {
     if (absl::Status s = auth.throttle->Check(identity, peer.address); !s.ok()) {
-      AuditFailure(identity, peer, s);
       return refuse(s);
     }
   }
@@ -476,7 +613,6 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     if (auth.throttle != nullptr && ResponseCodeOf(s) != ResponseCode::kError) {
       auth.throttle->Failed(identity, peer.address);
     }
-    AuditFailure(identity, peer, s);
     return refuse(s);
   }
   if (auth.throttle != nullptr) auth.throttle->Succeeded(identity, peer.address);
@@ -486,17 +622,293 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     auto it = pending.find(env.session_id);
     if (it != pending.end()) it->second.used = true;
   }
+  std::string method = body.auth_type == kTypeSecKey ? "seckey" : "pubkey";
+  if (p.kind != ChallengeKind::kRequest) {
+    return OpenSession(env, std::move(p), who, std::move(method), peer);
+  }
   Request request = std::move(p.request);
   request.peer = peer;
   request.caller.actor = identity;
   request.caller.identity = who;
   if (auth.principal_of) request.caller.principal = auth.principal_of(who);
-  request.caller.method = body.auth_type == kTypeSecKey ? "seckey" : "pubkey";
+  request.caller.method = std::move(method);
   // The reply answers the answer's envelope (its RequestId; session 0, as
   // recorded) with the original request's opcode.
   Response response = processor->Process(request);
   return Encode(env, p.op_code, p.op_flags, p.recursion_count, p.header_and_body, request,
                 std::move(response));
+}
+
+void NativeFrontend::Impl::ExpireSessions(absl::Time now) {
+  absl::erase_if(sessions, [now](const auto& entry) {
+    return entry.second.last_used + entry.second.idle <= now;
+  });
+}
+
+NativeReply NativeFrontend::Impl::SetupSession(const Envelope& env, const MessageHeader& header,
+                                               std::string_view header_and_body,
+                                               const wire::RequestBody& body) {
+  auto refuse = [&](ResponseCode code, std::string_view message) {
+    return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                  HandleError(code, std::string(message)));
+  };
+  // The session MAC covers envelope fields only from 2.7 on; older forms
+  // MAC less (2.5, 2.6 overwrite their own fields), so they get no session.
+  if (env.minor_version < 7) {
+    return refuse(ResponseCode::kSessionNoSupport, "sessions need protocol 2.7 or later");
+  }
+  absl::StatusOr<wire::SessionSetup> setup = wire::DecodeSessionSetup(body);
+  if (!setup.ok()) {
+    return refuse(ResponseCode::kProtocolError, std::string(setup.status().message()));
+  }
+  if (setup->mode != wire::kKeyExchangeDh) {
+    return refuse(ResponseCode::kSessionNoSupport,
+                  absl::StrCat("key exchange mode ", setup->mode,
+                               " is not supported; use 4 (Diffie-Hellman) with an X25519_PUB_KEY"));
+  }
+  absl::StatusOr<std::string> client_public = wire::DecodeX25519Key(setup->public_key);
+  if (!client_public.ok()) {
+    const std::string type = wire::KeyRecordType(setup->public_key);
+    if (type == wire::kDhKeyType) {
+      return refuse(ResponseCode::kSessionNoSupport,
+                    "finite-field DH_PUB_KEY exchange is not supported; use X25519_PUB_KEY");
+    }
+    return refuse(ResponseCode::kSessionFailed,
+                  absl::StrCat("session setup: ", client_public.status().message()));
+  }
+  if (setup->identity_handle.empty()) {
+    return refuse(ResponseCode::kSessionFailed,
+                  "a session needs an identity: anonymous sessions are not offered");
+  }
+  {
+    absl::MutexLock lock(&mu);
+    ExpireSessions(clock.Now());
+    if (sessions.size() >= auth.max_sessions) {
+      return refuse(ResponseCode::kServerBusy, "too many sessions");
+    }
+  }
+  PendingChallenge p;
+  p.kind = ChallengeKind::kSessionSetup;
+  p.identity = AdminIdentity{setup->identity_handle, setup->identity_index};
+  p.client_public = *std::move(client_public);
+  p.idle = auth.session_max_idle;
+  if (setup->timeout > 0) p.idle = std::min(p.idle, absl::Seconds(setup->timeout));
+  return Challenge(env, header, header_and_body, std::move(p));
+}
+
+NativeReply NativeFrontend::Impl::Login(const Envelope& env, const MessageHeader& header,
+                                        std::string_view header_and_body,
+                                        const wire::RequestBody& body, const Peer& peer) {
+  auto refuse = [&](ResponseCode code, std::string_view message) {
+    return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                  HandleError(code, std::string(message)));
+  };
+  // A login session has no key: it is bound to the address that logged
+  // in, which only means something on a connection.
+  if (peer.transport != Transport::kTcp) {
+    return refuse(ResponseCode::kSessionFailed, "IDIS login needs TCP");
+  }
+  if (body.key_handle.empty()) {
+    return refuse(ResponseCode::kSessionFailed, "IDIS login needs an identity handle");
+  }
+  {
+    absl::MutexLock lock(&mu);
+    ExpireSessions(clock.Now());
+    if (sessions.size() >= auth.max_sessions) {
+      return refuse(ResponseCode::kServerBusy, "too many sessions");
+    }
+  }
+  PendingChallenge p;
+  p.kind = ChallengeKind::kLogin;
+  p.identity = AdminIdentity{body.key_handle, body.key_index};
+  p.idle = auth.session_max_idle;
+  return Challenge(env, header, header_and_body, std::move(p));
+}
+
+NativeReply NativeFrontend::Impl::OpenSession(const Envelope& env, PendingChallenge p,
+                                              const AdminIdentity& who, std::string method,
+                                              const Peer& peer) {
+  auto refuse = [&](const absl::Status& status) {
+    return Refuse(env, p.op_code, p.op_flags, p.recursion_count, p.header_and_body, status);
+  };
+  Session session;
+  session.identity = who;
+  if (auth.principal_of) session.principal = auth.principal_of(who);
+  session.method = std::move(method);
+  session.idle = p.idle;
+  session.last_used = clock.Now();
+  wire::ResponseBody out;
+  if (p.kind == ChallengeKind::kSessionSetup) {
+    absl::StatusOr<wire::X25519KeyPair> server = wire::GenerateX25519();
+    if (!server.ok()) {
+      return refuse(HandleError(ResponseCode::kSessionFailed, "cannot make a session key"));
+    }
+    absl::StatusOr<std::string> key = wire::DeriveSessionKey(
+        server->private_key, p.client_public, p.client_public, server->public_key);
+    OPENSSL_cleanse(server->private_key.data(), server->private_key.size());
+    if (!key.ok()) {
+      return refuse(HandleError(ResponseCode::kSessionFailed,
+                                absl::StrCat("session setup: ", key.status().message())));
+    }
+    session.key = *std::move(key);
+    out.key_exchange_mode = wire::kKeyExchangeDh;
+    ByteWriter w;
+    w.WriteLengthPrefixed(wire::EncodeX25519Key(server->public_key));
+    out.raw = w.Release();
+  } else {
+    session.address = peer.address;
+  }
+  // The session takes the challenge's id: the client already knows it.
+  const uint32_t session_id = env.session_id;
+  {
+    absl::MutexLock lock(&mu);
+    ExpireSessions(session.last_used);
+    if (sessions.size() >= auth.max_sessions) {
+      return refuse(HandleError(ResponseCode::kServerBusy, "too many sessions"));
+    }
+    sessions[session_id] = std::move(session);
+  }
+  uint32_t reply_flags = 0;
+  if (p.op_flags & op_flag::kReturnDigest) {
+    reply_flags |= op_flag::kReturnDigest;
+    out.digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
+    out.digest.digest = wire::ComputeDigest(out.digest.algorithm, p.header_and_body);
+  }
+  Envelope reply_env = ReplyEnvelope(env);
+  reply_env.session_id = session_id;
+  MessageHeader h = ReplyHeader(p.op_code, ResponseCode::kSuccess, reply_flags, p.recursion_count);
+  NativeReply reply;
+  reply.message = wire::EncodeMessage(
+      reply_env, h, wire::EncodeResponseBody(OpCode(p.op_code), ResponseCode::kSuccess, reply_flags, out));
+  return reply;
+}
+
+NativeReply NativeFrontend::Impl::InSession(const Envelope& env, const MessageHeader& header,
+                                            std::string_view header_and_body,
+                                            const std::optional<wire::Credential>& credential,
+                                            Request request, const Peer& peer) {
+  const uint32_t id = env.session_id;
+  auto refuse = [&](ResponseCode code, std::string message) {
+    return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                  HandleError(code, std::move(message)));
+  };
+  const absl::Time now = clock.Now();
+  Caller caller;
+  std::string key;
+  uint32_t counter = 0;
+  {
+    absl::MutexLock lock(&mu);
+    auto it = sessions.find(id);
+    if (it != sessions.end() && it->second.last_used + it->second.idle <= now) {
+      sessions.erase(it);
+      it = sessions.end();
+    }
+    if (it == sessions.end()) {
+      return refuse(ResponseCode::kSessionTimeout,
+                    absl::StrCat("no session ", id, " (timed out, ended or never set up)"));
+    }
+    Session& session = it->second;
+    const std::string actor = IdentityText(session.identity);
+    if (session.key.empty()) {
+      // An IDIS login session: bound to where the login came from.
+      if (peer.transport != Transport::kTcp || peer.address != session.address) {
+        absl::Status s = HandleError(ResponseCode::kSessionFailed,
+                                     absl::StrCat("session ", id, " belongs to another client"));
+        AuditFailure(actor, peer, s);
+        return refuse(ResponseCode::kSessionFailed, std::string(s.message()));
+      }
+    } else {
+      if (!credential.has_value() || credential->type != wire::kMacCredentialType) {
+        return refuse(ResponseCode::kSessionMessageRejected,
+                      absl::StrCat("session ", id, ": messages must carry an HS_MAC credential"));
+      }
+      if (credential->digest_algorithm != wire::kHmacSha256Name) {
+        return refuse(ResponseCode::kSessionMessageRejected,
+                      absl::StrCat("session ", id, ": MAC algorithm '",
+                                   credential->digest_algorithm,
+                                   "' is not accepted, only HMAC-SHA256"));
+      }
+      counter = credential->signer_index;
+      if (!wire::VerifySessionMac(session.key, env, counter, header_and_body,
+                                  credential->signed_data)) {
+        absl::Status s = HandleError(ResponseCode::kSessionKeyInvalid,
+                                     absl::StrCat("session ", id, ": message MAC does not match"));
+        AuditFailure(actor, peer, s);
+        return refuse(ResponseCode::kSessionKeyInvalid, std::string(s.message()));
+      }
+      // Only a message whose MAC checks out moves the window, so a forger
+      // cannot burn counters.
+      if (!session.UseCounter(counter)) {
+        absl::Status s = HandleError(
+            ResponseCode::kSessionMessageRejected,
+            absl::StrCat("session ", id, ": message counter ", counter,
+                         " already used or too old"));
+        AuditFailure(actor, peer, s);
+        return refuse(ResponseCode::kSessionMessageRejected, std::string(s.message()));
+      }
+      key = session.key;
+    }
+    session.last_used = now;
+    caller.actor = actor;
+    caller.identity = session.identity;
+    caller.principal = session.principal;
+    caller.method = "session";
+    if (header.op_code == static_cast<uint32_t>(OpCode::kSessionTerminate)) {
+      sessions.erase(it);
+    }
+  }
+  if (header.op_code == static_cast<uint32_t>(OpCode::kSessionTerminate)) {
+    Response done;
+    done.code = ResponseCode::kSuccess;
+    return Encode(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                  request, std::move(done), id, key, counter);
+  }
+  request.caller = std::move(caller);
+  Response response = processor->Process(request);
+  return Encode(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                request, std::move(response), id, key, counter);
+}
+
+NativeReply NativeFrontend::Impl::Verify(const Envelope& env, const MessageHeader& header,
+                                         std::string_view header_and_body,
+                                         const wire::RequestBody& body, const Peer& peer) {
+  const std::string identity = IdentityText(AdminIdentity{body.key_handle, body.key_index});
+  auto refuse = [&](const absl::Status& status) {
+    AuditFailure(identity, peer, status);
+    return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
+                  status);
+  };
+  if (auth.throttle != nullptr) {
+    if (absl::Status s = auth.throttle->Check(identity, peer.address); !s.ok()) return refuse(s);
+  }
+  absl::StatusOr<bool> verified = auth::AnswerVerification(*auth.registry, body);
+  if (!verified.ok()) return refuse(verified.status());
+  if (auth.throttle != nullptr) {
+    if (*verified) {
+      auth.throttle->Succeeded(identity, peer.address);
+    } else {
+      auth.throttle->Failed(identity, peer.address);
+    }
+  }
+  if (!*verified) {
+    AuditFailure(identity, peer,
+                 HandleError(ResponseCode::kAuthenticationFailed,
+                             absl::StrCat("verification for ", peer.address, " did not match")));
+  }
+  uint32_t flags = op_flag::kAuthoritative;
+  wire::ResponseBody out;
+  out.verified = *verified;
+  if (header.op_flags & op_flag::kReturnDigest) {
+    flags |= op_flag::kReturnDigest;
+    out.digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
+    out.digest.digest = wire::ComputeDigest(out.digest.algorithm, header_and_body);
+  }
+  NativeReply reply;
+  reply.message = wire::EncodeMessage(
+      ReplyEnvelope(env), ReplyHeader(header.op_code, ResponseCode::kSuccess, flags,
+                                      header.recursion_count),
+      wire::EncodeResponseBody(OpCode::kVerifyResponse, ResponseCode::kSuccess, flags, out));
+  return reply;
 }
 
 void NativeFrontend::Impl::AuditFailure(std::string_view actor, const Peer& peer,
@@ -527,7 +939,10 @@ std::optional<NativeReply> NativeFrontend::Handle(std::span<const uint8_t> messa
 bool NativeFrontend::MayBlock(std::span<const uint8_t> message) const {
   if (message.size() < wire::kEnvelopeSize + 4) return false;
   ByteReader in(message.subspan(wire::kEnvelopeSize, 4));
-  return Processor::MayBlock(static_cast<OpCode>(in.ReadU32()));
+  const OpCode op = static_cast<OpCode>(in.ReadU32());
+  // A challenge answer performs the write it was asked for, may derive a
+  // PBKDF2 key, or may ask the identity's home node (opcode 201).
+  return Processor::MayBlock(op) || op == OpCode::kChallengeResponse;
 }
 
 }  // namespace qilian::ident

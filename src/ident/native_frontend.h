@@ -41,6 +41,13 @@ struct NativeReply {
 // names, its nonce recorded against replay, and the pending request is then
 // performed by the processor on behalf of that identity (whose access policy
 // decides). Failed authentications go to the audit log.
+//
+// Sessions: a 400 (key exchange mode 4 with an X25519 key) or an IDIS
+// login (2001) is challenged the same way; once answered, the session id
+// names that identity, and each later message in it (HS_MAC credential,
+// HMAC-SHA256 with the session key over envelope fields, a per-message
+// counter and the header and body) is performed as that identity without
+// a new challenge. 401 ends a session.
 struct NativeAuthOptions {
   // Where HS_SECKEY / HS_PUBKEY values are read. Null: no challenges (the
   // 402 goes back as it is).
@@ -62,6 +69,12 @@ struct NativeAuthOptions {
   // Refuses answers (406) for an identity or address after repeated
   // failures; null: no throttling.
   authz::AuthThrottle* throttle = nullptr;
+  // Sessions (opcode 400/401) and IDIS logins (2001), docs/authentication.md
+  // "Sessions": a session ends when it has been idle this long (or the
+  // shorter timeout the client asked for); at most max_sessions live at
+  // once (past it: 3 SERVER_BUSY).
+  absl::Duration session_max_idle = absl::Hours(24);
+  size_t max_sessions = 10000;
   // Tests only: the nonce and session id of each challenge (default: 20
   // random octets, a random non-zero session id).
   std::function<std::string()> make_nonce;

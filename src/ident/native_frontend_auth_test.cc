@@ -18,6 +18,7 @@
 #include "ident/value_codec.h"
 #include "ident/wire/client.h"
 #include "ident/wire/codec.h"
+#include "ident/wire/session.h"
 #include "store/memory_store.h"
 
 namespace qilian::ident {
@@ -402,6 +403,287 @@ TEST(NativeAuthRecordedTest, RecordedPbkdf2AnswerCreatesTheHandle) {
   EXPECT_EQ(done.env.request_id, 1159720824u);
   EXPECT_EQ(done.body.handle, "88.999/VEC-C211");
   EXPECT_TRUE(registry.Get("88.999/VEC-C211", {}).ok());
+}
+
+
+// --- Sessions (opcode 400/401) and IDIS login (2001) ---
+
+// A client side of one session: its X25519 pair, then the key.
+struct ClientSession {
+  uint32_t id = 0;
+  std::string key;
+  uint32_t counter = 0;
+};
+
+std::string SetupMessage(const std::string& client_public, uint32_t request_id,
+                         uint32_t timeout = 0, uint8_t minor = 11,
+                         uint16_t mode = wire::kKeyExchangeDh,
+                         std::string identity = "88.999/ADMIN") {
+  wire::SessionSetup setup;
+  setup.mode = mode;
+  setup.timeout = timeout;
+  setup.identity_handle = std::move(identity);
+  setup.identity_index = 300;
+  setup.public_key = client_public;
+  wire::Envelope env;
+  env.minor_version = minor;
+  env.request_id = request_id;
+  wire::MessageHeader h;
+  h.op_code = static_cast<uint32_t>(OpCode::kSessionSetup);
+  h.op_flags = op_flag::kReturnDigest;
+  return wire::EncodeMessage(env, h, wire::EncodeRequestBody(OpCode::kSessionSetup,
+                                                             wire::EncodeSessionSetup(setup)));
+}
+
+// A session message of `op`, MACed with the session key and `counter`.
+std::string SessionMessage(OpCode op, const wire::RequestBody& body, uint32_t request_id,
+                           const ClientSession& s, uint32_t counter) {
+  wire::Envelope env;
+  env.flags = wire::kOwnVersionFlag;
+  env.session_id = s.id;
+  env.request_id = request_id;
+  wire::MessageHeader h;
+  h.op_code = static_cast<uint32_t>(op);
+  std::string unsigned_message = wire::EncodeMessage(env, h, wire::EncodeRequestBody(op, body));
+  absl::StatusOr<wire::RawMessage> raw = wire::DecodeMessage(unsigned_message);
+  EXPECT_TRUE(raw.ok());
+  std::string mac = wire::ComputeSessionMac(s.key, env, counter, raw->header_and_body);
+  return wire::EncodeMessage(env, h, wire::EncodeRequestBody(op, body),
+                             wire::EncodeSessionCredential(counter, mac));
+}
+
+wire::RequestBody CreateBody(const std::string& handle) {
+  wire::RequestBody body;
+  body.handle = handle;
+  body.values = {Value(1, "URL", "https://example.org/x")};
+  return body;
+}
+
+class NativeSessionTest : public NativeAuthTest {
+ protected:
+  // Sets up a session for 300:88.999/ADMIN: 400, its 402, the answer.
+  ClientSession Open(uint32_t timeout = 0) {
+    absl::StatusOr<wire::X25519KeyPair> pair = wire::GenerateX25519();
+    EXPECT_TRUE(pair.ok());
+    Decoded challenge = Send(SetupMessage(wire::EncodeX25519Key(pair->public_key), 11, timeout));
+    EXPECT_EQ(challenge.header.response_code, 402u) << challenge.body.message;
+    EXPECT_EQ(challenge.header.op_code, 400u);
+    Decoded setup = Send(AnswerMessage(challenge, kSecret));
+    EXPECT_EQ(setup.header.response_code, 1u) << setup.body.message;
+    EXPECT_EQ(setup.header.op_code, 400u);
+    EXPECT_EQ(setup.env.session_id, challenge.env.session_id);
+    EXPECT_EQ(setup.body.key_exchange_mode, wire::kKeyExchangeDh);
+    ByteReader in(std::string_view(setup.body.raw));
+    absl::StatusOr<std::string> server_public = wire::DecodeX25519Key(in.ReadLengthPrefixed());
+    EXPECT_TRUE(server_public.ok()) << server_public.status();
+    ClientSession s;
+    s.id = setup.env.session_id;
+    if (!server_public.ok()) return s;
+    absl::StatusOr<std::string> key = wire::DeriveSessionKey(
+        pair->private_key, *server_public, pair->public_key, *server_public);
+    EXPECT_TRUE(key.ok()) << key.status();
+    s.key = key.ok() ? *key : "";
+    return s;
+  }
+
+  Decoded SendRaw(const std::string& message, std::string* raw_reply, Peer peer = Tcp()) {
+    std::optional<NativeReply> reply = frontend_->Handle(Span(message), peer);
+    EXPECT_TRUE(reply.has_value());
+    if (!reply.has_value()) return Decoded{};
+    *raw_reply = reply->message;
+    return DecodeReply(reply->message);
+  }
+};
+
+TEST_F(NativeSessionTest, MessagesInASessionArePerformedWithoutAChallenge) {
+  ClientSession s = Open();
+  ASSERT_NE(s.id, 0u);
+  ASSERT_EQ(s.key.size(), 32u);
+  std::string raw_reply;
+  Decoded done =
+      SendRaw(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S1"), 21, s, 1), &raw_reply);
+  EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
+  EXPECT_EQ(done.header.op_code, 100u);
+  EXPECT_EQ(done.env.session_id, s.id);
+  EXPECT_EQ(done.env.request_id, 21u);
+  EXPECT_TRUE(registry_.Get("88.999/S1", {}).ok());
+  // The reply carries its own MAC, with the request's counter.
+  absl::StatusOr<wire::RawMessage> raw = wire::DecodeMessage(raw_reply);
+  ASSERT_TRUE(raw.ok());
+  absl::StatusOr<wire::Credential> credential = wire::DecodeCredential(raw->credential);
+  ASSERT_TRUE(credential.ok()) << credential.status();
+  EXPECT_EQ(credential->type, "HS_MAC");
+  EXPECT_EQ(credential->digest_algorithm, "HMAC-SHA256");
+  EXPECT_EQ(credential->signer_index, 1u);
+  EXPECT_TRUE(wire::VerifySessionMac(s.key, raw->envelope, 1, raw->header_and_body,
+                                     credential->signed_data));
+
+  // Counters may come out of order (pipelining), each once.
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S3"), 23, s, 3))
+                .header.response_code,
+            1u);
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S2"), 22, s, 2))
+                .header.response_code,
+            1u);
+  EXPECT_TRUE(registry_.Get("88.999/S2", {}).ok());
+}
+
+TEST_F(NativeSessionTest, TamperedMacOrBodyIs504) {
+  ClientSession s = Open();
+  std::string message = SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/T1"), 21, s, 1);
+  std::string bad_mac = message;
+  bad_mac.back() ^= 0x01;  // the last octet of the MAC
+  Decoded refused = Send(bad_mac);
+  EXPECT_EQ(refused.header.response_code, 504u);
+  EXPECT_EQ(refused.body.message, absl::StrCat("session ", s.id, ": message MAC does not match"));
+  // A changed body under the original MAC.
+  std::string bad_body = message;
+  size_t at = bad_body.find("88.999/T1");
+  ASSERT_NE(at, std::string::npos);
+  bad_body[at + 8] = '2';
+  EXPECT_EQ(Send(bad_body).header.response_code, 504u);
+  // A key that is not the session's.
+  ClientSession wrong = s;
+  wrong.key[0] ^= 0x01;
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/T1"), 21, wrong, 1))
+                .header.response_code,
+            504u);
+  EXPECT_FALSE(registry_.Get("88.999/T1", {}).ok());
+  EXPECT_FALSE(registry_.Get("88.999/T2", {}).ok());
+  // The forgeries burned no counter: the real message still goes through.
+  EXPECT_EQ(Send(message).header.response_code, 1u);
+}
+
+TEST_F(NativeSessionTest, ReplayedMessageIs505) {
+  ClientSession s = Open();
+  std::string message = SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/R1"), 21, s, 5);
+  EXPECT_EQ(Send(message).header.response_code, 1u);
+  Decoded replay = Send(message);
+  EXPECT_EQ(replay.header.response_code, 505u);
+  EXPECT_EQ(replay.body.message,
+            absl::StrCat("session ", s.id, ": message counter 5 already used or too old"));
+  // Counter 0 is never accepted; one far behind the highest is too old.
+  EXPECT_EQ(Send(SessionMessage(OpCode::kDeleteHandle, CreateBody("88.999/R1"), 22, s, 0))
+                .header.response_code,
+            505u);
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/R2"), 23, s, 5000))
+                .header.response_code,
+            1u);
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/R3"), 24, s, 6))
+                .header.response_code,
+            505u);
+  // Without a credential, a message in a keyed session is refused.
+  Decoded bare = Send(Message(OpCode::kCreateHandle, CreateBody("88.999/R4"), 25, s.id));
+  EXPECT_EQ(bare.header.response_code, 505u);
+  EXPECT_EQ(bare.body.message,
+            absl::StrCat("session ", s.id, ": messages must carry an HS_MAC credential"));
+  EXPECT_FALSE(registry_.Get("88.999/R4", {}).ok());
+}
+
+TEST_F(NativeSessionTest, TerminateEndsTheSession) {
+  ClientSession s = Open();
+  Decoded bye = Send(SessionMessage(OpCode::kSessionTerminate, {}, 30, s, 1));
+  EXPECT_EQ(bye.header.response_code, 1u) << bye.body.message;
+  EXPECT_EQ(bye.header.op_code, 401u);
+  Decoded after = Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/X1"), 31, s, 2));
+  EXPECT_EQ(after.header.response_code, 500u);
+  EXPECT_EQ(after.body.message,
+            absl::StrCat("no session ", s.id, " (timed out, ended or never set up)"));
+  EXPECT_FALSE(registry_.Get("88.999/X1", {}).ok());
+}
+
+TEST_F(NativeSessionTest, IdleSessionTimesOut) {
+  ClientSession s = Open(/*timeout=*/60);
+  clock_.Advance(absl::Seconds(50));
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I1"), 21, s, 1))
+                .header.response_code,
+            1u);
+  clock_.Advance(absl::Seconds(50));  // 100 s after setup, 50 s idle
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I2"), 22, s, 2))
+                .header.response_code,
+            1u);
+  clock_.Advance(absl::Seconds(60));
+  Decoded late = Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I3"), 23, s, 3));
+  EXPECT_EQ(late.header.response_code, 500u);
+  EXPECT_FALSE(registry_.Get("88.999/I3", {}).ok());
+}
+
+TEST_F(NativeSessionTest, SetupRefusals) {
+  absl::StatusOr<wire::X25519KeyPair> pair = wire::GenerateX25519();
+  ASSERT_TRUE(pair.ok());
+  const std::string key = wire::EncodeX25519Key(pair->public_key);
+  Decoded old = Send(SetupMessage(key, 1, 0, /*minor=*/6));
+  EXPECT_EQ(old.header.response_code, 503u);
+  EXPECT_EQ(old.body.message, "sessions need protocol 2.7 or later");
+  Decoded mode = Send(SetupMessage(key, 1, 0, 11, wire::kKeyExchangeCipherServer));
+  EXPECT_EQ(mode.header.response_code, 503u);
+  EXPECT_EQ(mode.body.message,
+            "key exchange mode 2 is not supported; use 4 (Diffie-Hellman) with an X25519_PUB_KEY");
+  ByteWriter dh;
+  dh.WriteLengthPrefixed("DH_PUB_KEY");
+  dh.WriteU16(0);
+  dh.WriteLengthPrefixed("\x01\x02");
+  Decoded ffdh = Send(SetupMessage(dh.Release(), 1));
+  EXPECT_EQ(ffdh.header.response_code, 503u);
+  EXPECT_EQ(ffdh.body.message,
+            "finite-field DH_PUB_KEY exchange is not supported; use X25519_PUB_KEY");
+  Decoded anonymous = Send(SetupMessage(key, 1, 0, 11, wire::kKeyExchangeDh, ""));
+  EXPECT_EQ(anonymous.header.response_code, 501u);
+  // A low-order point: the agreement fails after the answer.
+  Decoded zero_challenge = Send(SetupMessage(wire::EncodeX25519Key(std::string(32, '\0')), 1));
+  ASSERT_EQ(zero_challenge.header.response_code, 402u);
+  Decoded zero = Send(AnswerMessage(zero_challenge, kSecret));
+  EXPECT_EQ(zero.header.response_code, 501u);
+  // Another identity's correct answer does not open 88.999/ADMIN's session.
+  Decoded challenge = Send(SetupMessage(key, 1));
+  ASSERT_EQ(challenge.header.response_code, 402u);
+  Decoded other = Send(AnswerMessage(challenge, "othersecret", "88.999/OTHER"));
+  EXPECT_EQ(other.header.response_code, 403u);
+  EXPECT_EQ(other.body.message,
+            "the answer is from 300:88.999/OTHER, not 300:88.999/ADMIN named by the session setup");
+  // A session message for a session that never existed.
+  ClientSession ghost{12345, std::string(32, 'k'), 0};
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/G"), 1, ghost, 1))
+                .header.response_code,
+            500u);
+}
+
+TEST_F(NativeSessionTest, IdisLoginAuthenticatesTheSessionForItsClient) {
+  wire::RequestBody login;
+  login.key_handle = "88.999/ADMIN";
+  login.key_index = 300;
+  Decoded challenge = Send(Message(OpCode::kIdisLogin, login, 40));
+  ASSERT_EQ(challenge.header.response_code, 402u) << challenge.body.message;
+  EXPECT_EQ(challenge.header.op_code, 2001u);
+  Decoded wrong = Send(AnswerMessage(challenge, "notthesecret"));
+  EXPECT_EQ(wrong.header.response_code, 403u);
+
+  challenge = Send(Message(OpCode::kIdisLogin, login, 41));
+  ASSERT_EQ(challenge.header.response_code, 402u);
+  Decoded done = Send(AnswerMessage(challenge, kSecret));
+  EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
+  EXPECT_EQ(done.header.op_code, 2001u);
+  const uint32_t id = done.env.session_id;
+  ASSERT_NE(id, 0u);
+  Decoded create = Send(Message(OpCode::kCreateHandle, CreateBody("88.999/L1"), 42, id));
+  EXPECT_EQ(create.header.response_code, 1u) << create.body.message;
+  EXPECT_EQ(create.env.session_id, id);
+  EXPECT_TRUE(registry_.Get("88.999/L1", {}).ok());
+  // The session id alone is not enough from elsewhere.
+  Decoded stolen = Send(Message(OpCode::kCreateHandle, CreateBody("88.999/L2"), 43, id),
+                        Peer{"192.0.2.9", false, Transport::kTcp});
+  EXPECT_EQ(stolen.header.response_code, 501u);
+  EXPECT_EQ(stolen.body.message, absl::StrCat("session ", id, " belongs to another client"));
+  EXPECT_FALSE(registry_.Get("88.999/L2", {}).ok());
+  // Logout (401) ends it.
+  EXPECT_EQ(Send(Message(OpCode::kSessionTerminate, {}, 44, id)).header.response_code, 1u);
+  EXPECT_EQ(Send(Message(OpCode::kCreateHandle, CreateBody("88.999/L3"), 45, id))
+                .header.response_code,
+            402u);  // no session any more: an ordinary anonymous write
+  // Over UDP there is no login.
+  EXPECT_EQ(Send(Message(OpCode::kIdisLogin, login, 46), Peer{"127.0.0.1", true, Transport::kUdp})
+                .header.response_code,
+            501u);
 }
 
 }  // namespace

@@ -218,12 +218,25 @@ absl::StatusOr<HandleRecord> DecodeRecord(std::string_view bytes) {
   return record;
 }
 
+bool IsSealedValue(std::string_view data) {
+  return data.size() >= kMinSealedValueBytes &&
+         data.substr(0, kSealedValueMagic.size()) == kSealedValueMagic;
+}
+
 struct Registry::Impl {
   explicit Impl(const RegistryOptions& options)
-      : cache(options.record_cache_bytes, options.metrics) {}
+      : cache(options.record_cache_bytes, options.metrics),
+        sealer(options.value_sealer),
+        open_failures(options.metrics == nullptr
+                          ? nullptr
+                          : &options.metrics->GetCounter(
+                                "qilian_sealed_secret_open_failures_total",
+                                "HS_SECKEY values read that did not open with the node key.")) {}
 
   std::array<std::mutex, kLockStripes> stripes;
   RecordCache cache;
+  const ValueSealer* sealer;
+  Counter* open_failures;
 
   std::mutex& StripeFor(const std::string& key) {
     return stripes[std::hash<std::string>{}(key) % kLockStripes];
@@ -294,6 +307,39 @@ absl::Status Save(store::KvStore* store, RecordCache* cache, const std::string& 
   return absl::OkStatus();
 }
 
+bool IsSecretKey(const HandleValue& value) {
+  return EqualsIgnoreCaseAscii(value.type, kTypeSecKey);
+}
+
+// The identity a sealed secret is bound to (the context of SecretSealer).
+std::string SealContext(uint32_t index, std::string_view handle) {
+  return absl::StrCat(index, ":", std::string(handle));
+}
+
+// Seals the HS_SECKEY values of `values`, which belong to the record
+// spelled `handle`. Values from a request are plain whatever they look
+// like and are always sealed; values already stored (`stored`) are sealed
+// only if they are plain, written before sealing.
+absl::Status SealSecrets(const ValueSealer* sealer, std::string_view handle,
+                         std::vector<HandleValue>* values, bool stored) {
+  if (sealer == nullptr) return absl::OkStatus();
+  for (auto& v : *values) {
+    if (!IsSecretKey(v) || (stored && IsSealedValue(v.data))) continue;
+    absl::StatusOr<std::string> sealed = sealer->Seal(v.data, SealContext(v.index, handle));
+    if (absl::IsInvalidArgument(sealed.status())) {
+      return InvalidValue(absl::StrCat("HS_SECKEY value at index ", v.index, " cannot be stored: ",
+                                       std::string(sealed.status().message())));
+    }
+    if (!sealed.ok()) {
+      return HandleError(ResponseCode::kError,
+                         absl::StrCat("cannot seal HS_SECKEY value at index ", v.index, ": ",
+                                      std::string(sealed.status().message())));
+    }
+    v.data = *std::move(sealed);
+  }
+  return absl::OkStatus();
+}
+
 uint32_t NowSeconds(const Clock& clock) {
   int64_t now = absl::ToUnixSeconds(clock.Now());
   return static_cast<uint32_t>(std::clamp<int64_t>(now, 0, UINT32_MAX));
@@ -348,16 +394,37 @@ absl::StatusOr<HandleRecord> Registry::Get(std::string_view handle,
   QL_ASSIGN_OR_RETURN(std::optional<HandleRecord> record,
                       LoadCached(*store_, &impl_->cache, target.key));
   if (!record) return NotFound(handle);
-  if (filter.empty()) return *std::move(record);
-  std::vector<HandleValue> selected;
-  for (auto& v : record->values) {
-    if (Matches(filter, v)) selected.push_back(std::move(v));
+  if (!filter.empty()) {
+    std::vector<HandleValue> selected;
+    for (auto& v : record->values) {
+      if (Matches(filter, v)) selected.push_back(std::move(v));
+    }
+    if (selected.empty()) {
+      return HandleError(ResponseCode::kValuesNotFound, "no values match the filter");
+    }
+    record->values = std::move(selected);
   }
-  if (selected.empty()) {
-    return HandleError(ResponseCode::kValuesNotFound, "no values match the filter");
-  }
-  record->values = std::move(selected);
+  QL_RETURN_IF_ERROR(OpenSecrets(&*record));
   return *std::move(record);
+}
+
+absl::Status Registry::OpenSecrets(HandleRecord* record) const {
+  for (auto& v : record->values) {
+    if (!IsSecretKey(v) || !IsSealedValue(v.data)) continue;
+    absl::StatusOr<std::string> plain =
+        impl_->sealer == nullptr
+            ? absl::FailedPreconditionError("this node has no node key")
+            : impl_->sealer->Open(v.data, SealContext(v.index, record->handle));
+    if (!plain.ok()) {
+      if (impl_->open_failures != nullptr) impl_->open_failures->Inc();
+      return HandleError(ResponseCode::kError,
+                         absl::StrCat("HS_SECKEY value at index ", v.index, " of '",
+                                      record->handle, "' does not open with this node's key: ",
+                                      std::string(plain.status().message())));
+    }
+    v.data = *std::move(plain);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Registry::Create(std::string_view handle, std::vector<HandleValue> values) {
@@ -372,6 +439,7 @@ absl::Status Registry::Create(std::string_view handle, std::vector<HandleValue> 
   }
   Stamp(&values, NowSeconds(clock_));
   SortByIndex(&values);
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, handle, &values, /*stored=*/false));
   return Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)});
 }
 
@@ -390,6 +458,7 @@ absl::StatusOr<WriteOutcome> Registry::Replace(std::string_view handle,
   SortByIndex(&values);
   // The record keeps the spelling it was created with.
   std::string spelling = existing ? existing->handle : std::string(handle);
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, spelling, &values, /*stored=*/false));
   QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::move(spelling), std::move(values)}));
   return existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated;
 }
@@ -402,6 +471,8 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
   std::lock_guard lock(impl_->StripeFor(target.key));
   QL_ASSIGN_OR_RETURN(std::optional<HandleRecord> existing, Load(*store_, target.key));
   Stamp(&values, NowSeconds(clock_));
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing ? existing->handle : std::string(handle),
+                                 &values, /*stored=*/false));
   if (!existing) {
     SortByIndex(&values);
     QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)}));
@@ -420,6 +491,8 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
   }
   QL_RETURN_IF_ERROR(CheckValueCount(existing->values.size()));
   SortByIndex(&existing->values);
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
+                                 /*stored=*/true));
   QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, *existing));
   return WriteOutcome::kUpdated;
 }
@@ -439,6 +512,9 @@ absl::Status Registry::AddValues(std::string_view handle, std::vector<HandleValu
   }
   QL_RETURN_IF_ERROR(CheckValueCount(existing->values.size() + values.size()));
   Stamp(&values, NowSeconds(clock_));
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &values, /*stored=*/false));
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
+                                 /*stored=*/true));
   for (auto& v : values) existing->values.push_back(std::move(v));
   SortByIndex(&existing->values);
   return Save(store_, &impl_->cache, target.key, *existing);
@@ -458,6 +534,9 @@ absl::Status Registry::ModifyValues(std::string_view handle, std::vector<HandleV
     }
   }
   Stamp(&values, NowSeconds(clock_));
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &values, /*stored=*/false));
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
+                                 /*stored=*/true));
   for (auto& v : values) *FindIndex(&existing->values, v.index) = std::move(v);
   return Save(store_, &impl_->cache, target.key, *existing);
 }
@@ -487,6 +566,8 @@ absl::Status Registry::RemoveValues(std::string_view handle,
   }
   std::erase_if(existing->values,
                 [&](const HandleValue& v) { return seen.contains(v.index); });
+  QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
+                                 /*stored=*/true));
   return Save(store_, &impl_->cache, target.key, *existing);
 }
 

@@ -13,7 +13,13 @@
 //   201 value already exists, 202 invalid value (bad index, duplicate index,
 //   undecodable HS_ADMIN/HS_VLIST/HS_SITE data, too many values),
 //   301 server not responsible (prefix outside the node's authority),
-//   2 storage failure.
+//   2 storage failure, or a sealed HS_SECKEY that does not open.
+//
+// HS_SECKEY secrets at rest (docs/authentication.md, "Secrets at rest"):
+// with a ValueSealer every HS_SECKEY value a write stores is sealed, bound
+// to its identity "index:handle", and Get opens it again, so callers see
+// the plain secret. Values written before sealing (no "QLS1" frame) are
+// read as they are and sealed on the record's next write.
 #ifndef QILIAN_IDENT_REGISTRY_H_
 #define QILIAN_IDENT_REGISTRY_H_
 
@@ -31,6 +37,29 @@
 
 namespace qilian::ident {
 
+// The first octets of a sealed value (auth::kSealMagic, secret_store.h).
+inline constexpr std::string_view kSealedValueMagic = "QLS1";
+// magic(4) + nonce(12) + tag(16): shorter data is never a sealed frame.
+inline constexpr size_t kMinSealedValueBytes = 32;
+
+// Whether `data` has the sealed frame; anything else in an HS_SECKEY value
+// is a plain secret written before sealing.
+bool IsSealedValue(std::string_view data);
+
+// Seals and opens secrets with a key the store does not hold. Implemented
+// by auth::SecretSealer (secret_store.h); an interface here because
+// qilian_auth links qilian_ident. Must be safe to call concurrently.
+class ValueSealer {
+ public:
+  virtual ~ValueSealer() = default;
+  // InvalidArgument for a secret too long to seal.
+  virtual absl::StatusOr<std::string> Seal(std::string_view secret,
+                                           std::string_view context) const = 0;
+  // DataLossError when the key, the context or any octet is wrong.
+  virtual absl::StatusOr<std::string> Open(std::string_view sealed,
+                                           std::string_view context) const = 0;
+};
+
 struct RegistryOptions {
   // Prefixes this node is authoritative for; a handle is served here if its
   // prefix is one of these or derived from one (88.999.7 under 88.999), or
@@ -42,6 +71,9 @@ struct RegistryOptions {
   // block cache and write buffers.
   size_t record_cache_bytes = 64 << 20;
   MetricsRegistry* metrics = nullptr;  // for the cache's counters; may be null
+  // Seals HS_SECKEY values; null: they are stored as given (tests; a
+  // sealed value then reads as error 2). Must outlive the Registry.
+  const ValueSealer* value_sealer = nullptr;
 };
 
 // Resolution filter: a value matches if its index is listed or its type
@@ -113,6 +145,9 @@ class Registry {
 
  private:
   struct Impl;
+  // Opens the sealed HS_SECKEY values of a record read from the store.
+  absl::Status OpenSecrets(HandleRecord* record) const;
+
   store::KvStore* store_;
   const Clock& clock_;
   RegistryOptions options_;

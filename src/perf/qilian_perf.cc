@@ -2,8 +2,10 @@
 // resolutions of the handles in a file, picked at random, to one server on
 // loopback over UDP or pipelined TCP, and prints what came back: requests
 // sent, answered and lost, response codes, queries/s and latency
-// percentiles. It always stops by itself (-l, at most 300 s). See
-// docs/benchmarks.md.
+// percentiles. With --create it instead creates handles as an
+// administrator over TCP, in one authenticated session per connection or
+// with a challenge per create (auth_load.h). It always stops by itself
+// (-l, at most 300 s). See docs/benchmarks.md.
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include "ident/operation.h"
 #include "ident/response_code.h"
 #include "ident/wire/client.h"
+#include "perf/auth_load.h"
 #include "perf/load_generator.h"
 #include "perf/loopback.h"
 
@@ -82,7 +85,21 @@ int Main(int argc, char** argv) {
   app.add_option("-s,--server", server, "server address: 127.0.0.0/8, ::1 or localhost "
                                         "(default 127.0.0.1)");
   app.add_option("-p,--port", port, "server port (default 2641)")->check(CLI::Range(1, 65535));
-  app.add_option("-d,--datafile", handles_file, "file of handles, one per line")->required();
+  app.add_option("-d,--datafile", handles_file, "file of handles, one per line (resolutions)");
+  bool create = false;
+  std::string auth;
+  std::string secret_file;
+  std::string prefix = "88.999";
+  bool per_request_challenge = false;
+  app.add_flag("--create", create,
+               "authenticated creates over TCP instead of resolutions (needs --auth, "
+               "--secret-file); -c connections, one session each");
+  app.add_option("--auth", auth, "INDEX:HANDLE of the administrator, e.g. 300:0.NA/88.999");
+  app.add_option("--secret-file", secret_file, "file holding the administrator's HS_SECKEY secret");
+  app.add_option("--prefix", prefix, "prefix the created handles go under (default 88.999)");
+  app.add_flag("--per-request-challenge", per_request_challenge,
+               "--create without sessions: every create is challenged (402) and answered with "
+               "HMAC-SHA256");
   CLI::Option* udp_opt = app.add_flag("--udp", udp, "UDP (the default)");
   CLI::Option* tcp_opt =
       app.add_flag("--tcp", tcp, "TCP: persistent connections, requests pipelined");
@@ -111,7 +128,8 @@ int Main(int argc, char** argv) {
   app.footer(
       "Example:\n"
       "  qilian-perf -s 127.0.0.1 -p 2641 -d handles.txt -l 15 -q 200\n"
-      "  qilian-perf -d handles.txt --tcp -c 4 -Q 20000\n");
+      "  qilian-perf -d handles.txt --tcp -c 4 -Q 20000\n"
+      "  qilian-perf --create --auth 300:0.NA/88.999 --secret-file admin.secret -c 8 -l 10\n");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,6 +143,55 @@ int Main(int argc, char** argv) {
   }
   options.server = *address;
   options.tcp = tcp;
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+
+  if (create) {
+    AuthLoadOptions a;
+    a.server = *address;
+    a.connections = options.clients;
+    a.duration_seconds = options.duration_seconds;
+    a.prefix = prefix;
+    a.session = !per_request_challenge;
+    a.stop = &g_stop;
+    size_t colon = auth.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == auth.size() ||
+        auth.find_first_not_of("0123456789") != colon) {
+      std::cerr << "qilian-perf: --create needs --auth INDEX:HANDLE\n";
+      return 2;
+    }
+    a.identity_index = static_cast<uint32_t>(std::stoul(auth.substr(0, colon)));
+    a.identity_handle = auth.substr(colon + 1);
+    std::ifstream secret_in(secret_file);
+    if (secret_file.empty() || !secret_in) {
+      std::cerr << "qilian-perf: --create needs a readable --secret-file\n";
+      return 2;
+    }
+    std::getline(secret_in, a.secret);
+    if (!a.secret.empty() && a.secret.back() == '\r') a.secret.pop_back();
+    std::cout << "qilian-perf: authenticated creates over TCP to " << a.server.text << ", "
+              << a.connections << " connection(s), "
+              << (a.session ? "one session each (HS_MAC per create)"
+                            : "a challenge per create (HMAC-SHA256 answers)")
+              << ", " << Fixed(a.duration_seconds, 1) << " s, as " << auth << "\n"
+              << std::flush;
+    absl::StatusOr<LoadStats> stats = RunAuthLoad(a);
+    if (!stats.ok()) {
+      std::cerr << "qilian-perf: " << stats.status().message() << "\n";
+      return 1;
+    }
+    PrintStats(*stats);
+    std::cout << "Creates per second:   "
+              << Fixed(stats->send_seconds > 0 ? double(stats->codes[1]) / stats->send_seconds : 0,
+                       1)
+              << "\n";
+    if (!stats->error.empty()) std::cerr << "qilian-perf: " << stats->error << "\n";
+    return stats->codes[1] > 0 ? 0 : 1;
+  }
+  if (handles_file.empty()) {
+    std::cerr << "qilian-perf: -d,--datafile is required (or --create)\n";
+    return 2;
+  }
 
   std::ifstream in(handles_file);
   if (!in) {
@@ -150,8 +217,6 @@ int Main(int argc, char** argv) {
     return 2;
   }
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
   options.stop = &g_stop;
   std::cout << "qilian-perf: " << (tcp ? "TCP" : "UDP") << " to " << options.server.text << ", "
             << options.clients << " client(s), at most " << options.max_in_flight

@@ -314,6 +314,31 @@ class Client:
                                  session_id=challenge.session_id)
         return self._tcp(message, request_id), answer_octets
 
+    def answer_as(self, challenge, auth_type, key_handle, key_index, answer_octets,
+                  request_id=None):
+        """Answers a 402 `challenge` with opcode 200 carrying `answer_octets`
+        for an identity of `auth_type` ("HS_SECKEY" or "HS_PUBKEY"; for the
+        latter see pubkey_answer), on a new TCP connection in the challenge's
+        session."""
+        body = (_string(auth_type) + _string(key_handle) + struct.pack(">I", key_index) +
+                _string(answer_octets))
+        if request_id is None:
+            request_id = struct.unpack(">I", os.urandom(4))[0] & 0x7fffffff
+        message = encode_request(OC_CHALLENGE_RESPONSE, body, 0, request_id,
+                                 session_id=challenge.session_id)
+        return self._tcp(message, request_id)
+
+
+def pubkey_answer(hash_name, signature):
+    """An HS_PUBKEY SignedResponse (docs/authentication.md "HS_PUBKEY
+    challenge answers"): HashName, then the signature over nonce | digest."""
+    return _string(hash_name) + _string(signature)
+
+
+def admin_data(permissions, handle, index):
+    """HS_ADMIN value data (RFC 3651 3.5): permissions, admin handle, index."""
+    return struct.pack(">H", permissions) + _string(handle) + struct.pack(">I", index)
+
 
 def secret_key_answer(secret, nonce, digest, mac="pbkdf2", salt=None):
     """A ChallengeResponse: 0x22 (PBKDF2-HMAC-SHA1, what clients send from

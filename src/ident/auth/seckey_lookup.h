@@ -1,8 +1,9 @@
 // Where a front door finds an identity's secret: the HS_SECKEY value at
 // index:handle in the node's own registry. Shared by the native front end
 // (challenge answers) and the REST API (Basic credentials) so both treat an
-// unknown identity the same way. Secrets are stored plain for now
-// (docs/authentication.md, "Secrets at rest").
+// unknown identity the same way. Secrets are stored sealed; the registry
+// opens them, so this sees the plain secret (docs/authentication.md,
+// "Secrets at rest").
 #ifndef QILIAN_IDENT_AUTH_SECKEY_LOOKUP_H_
 #define QILIAN_IDENT_AUTH_SECKEY_LOOKUP_H_
 
@@ -18,7 +19,8 @@ namespace qilian::ident::auth {
 
 // The secret of the HS_SECKEY value at (handle, index); nullopt when this node
 // has none there (no such handle here, not a handle this node serves, or no
-// HS_SECKEY at that index). Errors only for storage failures.
+// HS_SECKEY at that index). Errors only for storage failures and a sealed
+// secret that does not open (response code 2).
 absl::StatusOr<std::optional<std::string>> LookUpSecretKey(const Registry& registry,
                                                            std::string_view handle,
                                                            uint32_t index);

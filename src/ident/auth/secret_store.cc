@@ -4,7 +4,12 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -130,6 +135,116 @@ absl::StatusOr<std::string> SecretSealer::Open(std::string_view sealed,
     return absl::DataLossError("sealed secret does not open");
   }
   return out;
+}
+
+static_assert(kSealMagic == ident::kSealedValueMagic);
+static_assert(kSealMagic.size() + kSealNonceBytes + kSealTagBytes == ident::kMinSealedValueBytes);
+
+namespace {
+
+constexpr std::string_view kNodeKeyCheckContext = "node-key-check";
+constexpr std::string_view kNodeKeyCheckText = "qilian node key";
+
+// The file's octets; NotFound when it does not exist.
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return absl::NotFoundError(path);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read node key file ", path, ": ", std::strerror(errno)));
+  }
+  std::string out;
+  char buffer[256];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && out.size() <= 2 * kNodeKeyBytes) {
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  int saved = errno;
+  ::close(fd);
+  if (n < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read node key file ", path, ": ", std::strerror(saved)));
+  }
+  return out;
+}
+
+// Creates `path` (mode 0600, never overwriting) holding `key`, synced with
+// its directory entry, so that the key exists before anything sealed with
+// it does.
+absl::Status WriteKeyFile(const std::string& path, const std::string& key) {
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create directory ", parent.string(), ": ", ec.message()));
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create node key file ", path, ": ", std::strerror(errno)));
+  }
+  bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+            ::fsync(fd) == 0;
+  int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot write node key file ", path, ": ", std::strerror(saved)));
+  }
+  int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<NodeKey> OpenNodeKey(store::KvStore* store, const std::string& path) {
+  std::string check;
+  absl::Status s = store->Get(Registry::kSpace, kNodeKeyCheckKey, &check);
+  const bool has_check = s.ok();
+  if (!s.ok() && !absl::IsNotFound(s)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read the node key check from the store: ", std::string(s.message())));
+  }
+  bool created = false;
+  absl::StatusOr<std::string> key = ReadKeyFile(path);
+  if (absl::IsNotFound(key.status())) {
+    if (has_check) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("node key file ", path,
+                       " is missing but the store holds secrets sealed with a node key; "
+                       "restore it from a backup"));
+    }
+    QL_ASSIGN_OR_RETURN(key, SecretSealer::GenerateNodeKey());
+    QL_RETURN_IF_ERROR(WriteKeyFile(path, *key));
+    created = true;
+  }
+  if (!key.ok()) return key.status();
+  if (key->size() != kNodeKeyBytes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node key file ", path, " holds ", key->size(), " octets, want ", kNodeKeyBytes));
+  }
+  QL_ASSIGN_OR_RETURN(SecretSealer sealer, SecretSealer::Create(*key));
+  OPENSSL_cleanse(key->data(), key->size());
+  if (has_check) {
+    if (!sealer.Open(check, kNodeKeyCheckContext).ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "node key file ", path, " does not open the secrets sealed in this store"));
+    }
+  } else {
+    QL_ASSIGN_OR_RETURN(std::string sealed, sealer.Seal(kNodeKeyCheckText, kNodeKeyCheckContext));
+    s = store->Put(Registry::kSpace, kNodeKeyCheckKey, sealed);
+    if (!s.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot write the node key check to the store: ", std::string(s.message())));
+    }
+  }
+  return NodeKey{std::move(sealer), created};
 }
 
 absl::StatusOr<std::string> HashPassword(std::string_view password, const ScryptParams& params) {

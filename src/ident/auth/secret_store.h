@@ -19,6 +19,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ident/registry.h"
+#include "store/kv_store.h"
 
 namespace qilian::ident::auth {
 
@@ -33,23 +35,52 @@ inline constexpr size_t kMaxSealedSecretBytes = 4096;
 // Sealed form: "QLS1" | nonce(12) | AES-256-GCM ciphertext | tag(16), with
 // the additional data "QLS1" ‖ context. The context names the identity (for
 // example "300:88.999/ADMIN"), so a sealed secret copied to another
-// identity's value does not open.
-class SecretSealer {
+// identity's value does not open. The registry seals every HS_SECKEY value
+// with one (RegistryOptions::value_sealer).
+class SecretSealer : public ValueSealer {
  public:
   // `node_key` must be kNodeKeyBytes octets (InvalidArgument otherwise).
   static absl::StatusOr<SecretSealer> Create(std::string_view node_key);
   // A fresh random node key.
   static absl::StatusOr<std::string> GenerateNodeKey();
 
-  absl::StatusOr<std::string> Seal(std::string_view secret, std::string_view context) const;
+  absl::StatusOr<std::string> Seal(std::string_view secret,
+                                   std::string_view context) const override;
   // DataLossError("sealed secret does not open") when the key, the context
   // or any octet is wrong; InvalidArgument for a malformed frame.
-  absl::StatusOr<std::string> Open(std::string_view sealed, std::string_view context) const;
+  absl::StatusOr<std::string> Open(std::string_view sealed,
+                                   std::string_view context) const override;
 
  private:
   explicit SecretSealer(std::string key) : key_(std::move(key)) {}
   std::string key_;
 };
+
+// ---- The node key file.
+
+// A value sealed with the node key under this key of the registry's space
+// ("ident"; no handle's storage key lacks a '/'), so that start-up can tell
+// that the store has sealed secrets and whether a key file opens them.
+inline constexpr std::string_view kNodeKeyCheckKey = "!node-key-check";
+
+struct NodeKey {
+  SecretSealer sealer;
+  bool created = false;  // the key file was written by this call
+};
+
+// The node key in `path` (exactly kNodeKeyBytes octets), checked against
+// `store`, before anything is sealed:
+// - no file and a store that never saw a node key: a fresh random key is
+//   written to `path` (mode 0600, synced, never overwriting) and the
+//   store's check value is written;
+// - no file but a check value in the store: FailedPrecondition
+//   "node key file <path> is missing but the store holds secrets sealed
+//   with a node key; restore it from a backup", never a new key, which
+//   would lose those secrets;
+// - a file whose key does not open the check value: FailedPrecondition
+//   "node key file <path> does not open the secrets sealed in this store".
+// `store` must declare Registry::kSpace.
+absl::StatusOr<NodeKey> OpenNodeKey(store::KvStore* store, const std::string& path);
 
 // ---- Console passwords as scrypt hashes.
 

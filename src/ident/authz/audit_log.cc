@@ -153,8 +153,7 @@ absl::StatusOr<uint64_t> AuditLog::Append(AuditEvent event) {
       return absl::InvalidArgumentError("audit event field is longer than 65536 bytes");
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  event.sequence = next_sequence_;
+  QL_ASSIGN_OR_RETURN(event.sequence, NextSequence());
   const std::string tail = Tail(TimeKey(event.time), event.sequence);
   store::WriteBatch batch;
   batch.Put(kSpace, std::string(1, kEventTag) + tail, EncodeAuditEvent(event));
@@ -162,12 +161,21 @@ absl::StatusOr<uint64_t> AuditLog::Append(AuditEvent event) {
   for (const std::string& p : PrefixAndParents(AuditPrefixOf(event.target))) {
     batch.Put(kSpace, IndexPrefix(kPrefixTag, p) + tail, "");
   }
-  std::string counter;
-  ByteWriter(&counter).WriteU64(event.sequence + 1);
-  batch.Put(kSpace, kSequenceKey, counter);
   QL_RETURN_IF_ERROR(store_->Write(batch));
-  next_sequence_ = event.sequence + 1;
   return event.sequence;
+}
+
+absl::StatusOr<uint64_t> AuditLog::NextSequence() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (next_sequence_ >= reserved_end_) {
+    std::string counter;
+    ByteWriter(&counter).WriteU64(next_sequence_ + kSequenceBlock);
+    store::WriteBatch reserve;
+    reserve.Put(kSpace, kSequenceKey, counter);
+    QL_RETURN_IF_ERROR(store_->Write(reserve));
+    reserved_end_ = next_sequence_ + kSequenceBlock;
+  }
+  return next_sequence_++;
 }
 
 absl::StatusOr<AuditPage> AuditLog::Query(const AuditQuery& query) const {

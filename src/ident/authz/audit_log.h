@@ -66,20 +66,30 @@ class AuditLog {
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(store::KvStore* store);
 
   // Stores `event` and its index entries in one durable batch; returns the
-  // sequence number assigned. On error nothing was stored.
+  // sequence number assigned. On error nothing was stored (the sequence
+  // number is not reused). Concurrent appends commit together (the store's
+  // group commit): only the sequence number is taken under a lock.
   absl::StatusOr<uint64_t> Append(AuditEvent event);
+
+  // Sequence numbers are reserved durably in blocks of this many, before
+  // any of them is used: after a restart numbering continues above every
+  // number that may have been used, leaving a gap.
+  static constexpr uint64_t kSequenceBlock = 4096;
 
   // InvalidArgument for a malformed cursor or from > to.
   absl::StatusOr<AuditPage> Query(const AuditQuery& query) const;
 
  private:
   AuditLog(store::KvStore* store, uint64_t next_sequence)
-      : store_(store), next_sequence_(next_sequence) {}
+      : store_(store), next_sequence_(next_sequence), reserved_end_(next_sequence) {}
+
+  // The next sequence number, reserving a new block first when needed.
+  absl::StatusOr<uint64_t> NextSequence();
 
   store::KvStore* store_;
-  // Appends are serialized so that the stored counter never goes backwards.
   std::mutex mu_;
-  uint64_t next_sequence_;
+  uint64_t next_sequence_;  // guarded by mu_
+  uint64_t reserved_end_;   // guarded by mu_; the stored counter
 };
 
 // The prefix an audit target belongs to ("88.999.1" for 88.999.1/X and for

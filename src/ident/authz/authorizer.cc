@@ -22,6 +22,13 @@ bool IsOperator(const Caller& caller) {
   return caller.principal.has_value() && caller.principal->role == Role::kOperator;
 }
 
+// Auditors read everything (and change nothing): their reads are not
+// subject to the handles' HS_ADMIN values.
+bool IsAuditorRead(const Caller& caller, AdminOp op) {
+  return caller.principal.has_value() && caller.principal->role == Role::kAuditor &&
+         (op == AdminOp::kListHandles || op == AdminOp::kAuthorizedRead);
+}
+
 // The audit log's name for an operation.
 std::string_view ActionOf(const Request& request) {
   switch (request.op) {
@@ -149,7 +156,7 @@ absl::Status Authorizer::Authorize(const Request& request,
     }
     // Operators act on the whole node; console users without a bound
     // identity act by role and tenancy alone.
-    if (caller.identity.has_value() && !IsOperator(caller)) {
+    if (caller.identity.has_value() && !IsOperator(caller) && !IsAuditorRead(caller, op)) {
       QL_ASSIGN_OR_RETURN(AdminDecision decision,
                           CheckAdmin(*caller.identity, op, request.handle, current,
                                      RegistryLookup(registry_), options_.admin_check));

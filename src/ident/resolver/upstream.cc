@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/bytes.h"
+#include "core/sockaddr.h"
 #include "core/status.h"
 #include "ident/response_code.h"
 #include "ident/value_codec.h"
@@ -34,25 +35,6 @@ using wire::Envelope;
 constexpr size_t kMaxDatagram = 65536;
 
 
-bool ParseSockaddr(const std::string& address, uint16_t port, sockaddr_storage* out,
-                   socklen_t* len) {
-  std::memset(out, 0, sizeof(*out));
-  auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-  if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
-}
 
 bool SameSockaddr(const sockaddr_storage& a, const sockaddr_storage& b) {
   if (a.ss_family != b.ss_family) return false;
