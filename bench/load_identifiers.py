@@ -1,13 +1,19 @@
 """Loads N identifiers 88.999/<TAG>-0 .. <TAG>-(N-1), three values each, over
-REST with 16 keep-alive connections. Usage: load_identifiers.py URL N TAG"""
+REST with 16 keep-alive connections, authenticated with the Authorization
+header in QILIAN_BENCH_AUTH (writes need one since issue 5; bench/rest-bench
+passes the first administrator's). Usage: load_identifiers.py URL N TAG"""
 import http.client
 import json
+import os
 import sys
 import threading
 import urllib.parse
 
 url, count, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 host = urllib.parse.urlparse(url)
+headers = {"Content-Type": "application/json"}
+if os.environ.get("QILIAN_BENCH_AUTH"):
+    headers["Authorization"] = os.environ["QILIAN_BENCH_AUTH"]
 
 
 def load(start, step):
@@ -18,7 +24,7 @@ def load(start, step):
             {"index": 2, "type": "EMAIL", "data": {"format": "string", "value": "ops@example.org"}},
             {"index": 3, "type": "X-BATCH", "data": {"format": "string", "value": "batch-2026-11"}}]}
         conn.request("PUT", "/api/handles/88.999/%s-%d" % (tag, i), body=json.dumps(body),
-                     headers={"Content-Type": "application/json"})
+                     headers=headers)
         resp = conn.getresponse()
         resp.read()
         if resp.status not in (200, 201):

@@ -8,11 +8,14 @@
 -- sends the ids still unconfirmed again. wrk itself only stops after -d or
 -- on SIGINT: bench/handle-bench watches qiliand's metrics and interrupts it
 -- once all are created. Env: QILIAN_BENCH_N (count), QILIAN_BENCH_PREFIX
--- (default "B-"), QILIAN_BENCH_THREADS (must equal wrk -t).
+-- (default "B-"), QILIAN_BENCH_THREADS (must equal wrk -t),
+-- QILIAN_BENCH_AUTH (the Authorization header value; writes need one since
+-- issue 5, bench/handle-bench passes the first administrator's).
 local threads = {}
 local total = tonumber(os.getenv("QILIAN_BENCH_N") or "200000")
 local nthreads = tonumber(os.getenv("QILIAN_BENCH_THREADS") or "2")
 local prefix = os.getenv("QILIAN_BENCH_PREFIX") or "B-"
+local auth = os.getenv("QILIAN_BENCH_AUTH")
 local pattern = '"handle":"88%.999/' .. prefix:gsub("%W", "%%%0") .. '(%d+)"'
 
 function setup(thread)
@@ -34,6 +37,8 @@ function init(args)
   failed = 0
   resent = 0
   fillers = 0
+  headers = {["Content-Type"] = "application/json"}
+  if auth and auth ~= "" then headers["Authorization"] = auth end
 end
 
 local body_fmt = '{"values":[' ..
@@ -47,8 +52,8 @@ function request()
   end
   local i = queue[pos]
   pos = pos + 1
-  return wrk.format("PUT", "/api/handles/88.999/" .. prefix .. i,
-                    {["Content-Type"] = "application/json"}, string.format(body_fmt, i))
+  return wrk.format("PUT", "/api/handles/88.999/" .. prefix .. i, headers,
+                    string.format(body_fmt, i))
 end
 
 function response(status, headers, body)

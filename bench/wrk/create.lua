@@ -1,9 +1,13 @@
 -- Durable creates: every request PUTs a new identifier with three values.
 -- Each wrk thread names its identifiers <run>-<thread>-<n>, so no two
--- requests collide and every one must answer 201.
+-- requests collide and every one must answer 201. Writes need
+-- authentication (issue 5): QILIAN_BENCH_AUTH holds the Authorization header
+-- value (bench/rest-bench sets it to the first administrator's Basic
+-- credential); without it the requests go out anonymous and get 401.
 local counter = 1
 local threads = {}
 local run = os.getenv("QILIAN_BENCH_RUN") or tostring(os.time())
+local auth = os.getenv("QILIAN_BENCH_AUTH")
 
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -12,6 +16,10 @@ end
 
 function init(args)
   n = 0
+  -- wrk.format fills in Host and Content-Length on the table it is given;
+  -- one table per thread, reused for every request.
+  headers = {["Content-Type"] = "application/json"}
+  if auth and auth ~= "" then headers["Authorization"] = auth end
 end
 
 local body_fmt = '{"values":[' ..
@@ -22,8 +30,8 @@ local body_fmt = '{"values":[' ..
 function request()
   n = n + 1
   local name = string.format("C-%s-%d-%d", run, tid, n)
-  return wrk.format("PUT", "/api/handles/88.999/" .. name,
-                    {["Content-Type"] = "application/json"}, string.format(body_fmt, name))
+  return wrk.format("PUT", "/api/handles/88.999/" .. name, headers,
+                    string.format(body_fmt, name))
 end
 
 local non201 = 0

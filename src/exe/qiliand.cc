@@ -28,13 +28,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/status.h"
+#include "exe/node_access.h"
 #include "ident/auth/secret_store.h"
-#include "ident/auth/remote_verify.h"
-#include "ident/authz/audit_log.h"
-#include "ident/authz/auth_throttle.h"
-#include "ident/authz/write_quota.h"
-#include "ident/handle_name.h"
-#include "ident/authz/authorizer.h"
 #include "ident/authz/first_admin.h"
 #include "ident/native_frontend.h"
 #include "ident/processor.h"
@@ -51,9 +46,6 @@
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
 #include "tenant/enterprise_registry.h"
-#include "tenant/principals.h"
-#include "tenant/token_service.h"
-#include "tenant/user_store.h"
 
 #ifndef QILIAN_VERSION
 #define QILIAN_VERSION "0.0.0"
@@ -410,124 +402,26 @@ int Run(int argc, char** argv) {
     enterprises = std::make_unique<tenant::EnterpriseRegistry>(
         kv.get(), registry.get(), clock, std::move(enterprise_options));
   }
-  absl::StatusOr<std::unique_ptr<ident::authz::AuditLog>> audit_opened =
-      ident::authz::AuditLog::Open(kv.get());
-  if (!audit_opened.ok()) {
-    std::cerr << "qiliand: cannot open the audit log: " << audit_opened.status().message() << "\n";
+  absl::StatusOr<std::unique_ptr<NodeAccess>> built = NodeAccess::Build(
+      {&config, kv.get(), registry.get(), enterprises.get(), resolver.get(), &clock, &metrics});
+  if (!built.ok()) {
+    LogError("auth.start_failed", {{"error", std::string(built.status().message())}});
+    std::cerr << "qiliand: " << built.status().message() << "\n";
     return kExitStartupFailed;
   }
-  std::unique_ptr<ident::authz::AuditLog> audit = *std::move(audit_opened);
-  std::vector<ident::AdminIdentity> operators;
-  if (!config.node.prefixes.empty()) {
-    ident::authz::FirstAdminOptions first_admin_options;
-    first_admin_options.prefixes = config.node.prefixes;
-    first_admin_options.secret_file = !config.auth.admin_secret_file.empty()
-                                          ? config.auth.admin_secret_file
-                                          : config.node.data_dir + "/admin.secret";
-    absl::StatusOr<ident::authz::FirstAdmin> first_admin =
-        ident::authz::EnsureFirstAdmin(registry.get(), first_admin_options);
-    if (!first_admin.ok()) {
-      LogError("auth.first_admin_failed", {{"error", std::string(first_admin.status().message())}});
-      std::cerr << "qiliand: cannot set up the first administrator: "
-                << first_admin.status().message() << "\n";
-      return kExitStartupFailed;
-    }
-    LogInfo("auth.first_admin",
-            {{"identity", ident::IdentityText(first_admin->identity)},
-             {"created", first_admin->created ? "true" : "false"},
-             {"secret_file", first_admin->created ? first_admin_options.secret_file : "-"}});
-    if (config.auth.operators.empty()) operators.push_back(first_admin->identity);
-  }
-  for (const std::string& id : config.auth.operators) {
-    const size_t colon = id.find(':');
-    uint32_t index = 0;
-    (void)absl::SimpleAtoi(id.substr(0, colon), &index);  // checked by the config parser
-    operators.push_back(ident::AdminIdentity{id.substr(colon + 1), index});
-  }
-  // Abuse limits (docs/abuse-limits.md): write quotas per caller (operators
-  // run the node and are not charged) and throttling of failed logins.
-  ident::authz::WriteQuotaOptions quota_options;
-  quota_options.defaults.writes_per_second = config.auth.write_rate_per_s;
-  quota_options.defaults.writes_per_day = config.auth.writes_per_day;
-  auto write_quota = std::make_unique<ident::authz::WriteQuota>(std::move(quota_options), &clock);
-  ident::authz::AuthThrottleOptions throttle_options;
-  throttle_options.max_failures = config.auth.max_failed_authentications;
-  auto auth_throttle =
-      std::make_unique<ident::authz::AuthThrottle>(std::move(throttle_options), &clock);
-  auto users = std::make_unique<tenant::UserStore>(kv.get(), enterprises.get(), clock);
-  tenant::TokenServiceOptions token_options;
-  token_options.lifetime = absl::Seconds(config.auth.token_lifetime_s);
-  token_options.audit = audit.get();
-  token_options.throttle = auth_throttle.get();
-  auto tokens = std::make_unique<tenant::TokenService>(users.get(), clock, token_options);
-  auto principals = std::make_unique<tenant::PrincipalDirectory>(
-      enterprises.get(), users.get(), std::move(operators), config.node.case_sensitive_suffix);
-  const tenant::PrincipalDirectory* principals_ptr = principals.get();
-  auto principal_of = [principals_ptr](const ident::AdminIdentity& who) {
-    return principals_ptr->Of(who);
-  };
-  ident::authz::AuthorizerOptions authorizer_options;
-  authorizer_options.admin_check.case_sensitive_suffix = config.node.case_sensitive_suffix;
-  authorizer_options.audit = audit.get();
-  ident::authz::WriteQuota* write_quota_ptr = write_quota.get();
-  authorizer_options.charge_write = [write_quota_ptr](const ident::Caller& caller,
-                                                      const ident::Request& request) {
-    if (caller.principal.has_value() && caller.principal->role == ident::Role::kOperator) {
-      return absl::OkStatus();
-    }
-    absl::StatusOr<ident::HandleName> name = ident::ParseHandle(request.handle);
-    const std::string prefix = name.ok() ? name->prefix : std::string();
-    return write_quota_ptr->Charge(caller.actor, prefix,
-                                   request.op == ident::OpCode::kCreateHandle);
-  };
-  auto authorizer =
-      std::make_unique<ident::authz::Authorizer>(registry.get(), std::move(authorizer_options));
-  processor_options.access = authorizer.get();
+  std::unique_ptr<NodeAccess> access = *std::move(built);
+  processor_options.access = access->policy();
 
   auto processor =
       std::make_unique<ident::Processor>(registry.get(), &metrics, processor_options);
-  ident::NativeAuthOptions native_auth;
-  native_auth.registry = registry.get();
-  native_auth.challenge_lifetime = absl::Seconds(config.auth.challenge_lifetime_s);
-  native_auth.principal_of = principal_of;
-  native_auth.audit = audit.get();
-  native_auth.throttle = auth_throttle.get();
-  // Identities homed on another node are verified there (opcode 201,
-  // docs/authentication.md); the recursive resolver finds their home.
-  std::unique_ptr<ident::auth::RemoteVerifier> remote_verifier;
-  if (resolver) {
-    ident::resolver::RecursiveResolver* r = resolver.get();
-    ident::auth::SiteLookup home_sites =
-        [r](std::string_view prefix) -> absl::StatusOr<std::vector<ident::SiteInfo>> {
-      ident::resolver::ResolveFilter filter;
-      filter.types = {std::string(ident::kTypeSite)};
-      QL_ASSIGN_OR_RETURN(ident::resolver::Resolution resolution,
-                          r->Resolve(absl::StrCat("0.NA/", std::string(prefix)), filter));
-      return ident::auth::SitesOfValues(resolution.values);
-    };
-    remote_verifier = std::make_unique<ident::auth::RemoteVerifier>(home_sites, &metrics);
-  }
-  native_auth.verify_answer = ident::auth::HomeAwareAnswerCheck(registry.get(), remote_verifier.get());
   auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics,
-                                                          Clock::Real(), std::move(native_auth));
+                                                          Clock::Real(), access->NativeOptions());
   native->all_may_block.store(recursive, std::memory_order_relaxed);
   native->frontend.store(frontend.get(), std::memory_order_release);
   auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
-  {
-    api::RestAuthOptions rest_auth;
-    rest_auth.credentials.registry = registry.get();
-    rest_auth.credentials.principal_of = principal_of;
-    tenant::TokenService* tokens_ptr = tokens.get();
-    rest_auth.credentials.bearer = [tokens_ptr](std::string_view token) {
-      return tokens_ptr->Authenticate(token);
-    };
-    rest_auth.audit = audit.get();
-    rest_auth.throttle = auth_throttle.get();
-    rest->SetAuth(std::move(rest_auth));
-  }
-
+  rest->SetAuth(access->RestOptions());
   if (enterprises) rest->SetEnterprises(enterprises.get());
-  rest->SetConsole(api::ConsoleEndpoints{users.get(), tokens.get(), audit.get(), enterprises.get()});
+  rest->SetConsole(access->Console());
   auto node_reports = std::make_unique<ident::stats::NodeReportStore>(kv.get());
   ident::stats::StatsServiceOptions stats_service_options;
   stats_service_options.flush_interval = absl::Seconds(config.stats.flush_interval_s);
@@ -538,13 +432,10 @@ int Run(int argc, char** argv) {
                                   : !config.node.prefixes.empty() ? config.node.prefixes.front()
                                                                   : "node";
   if (!config.stats.report_identity.empty()) {
-    const std::string& id = config.stats.report_identity;
-    const size_t colon = id.find(':');
-    uint32_t index = 0;
+    std::optional<ident::AdminIdentity> id = ident::ParseIdentityText(config.stats.report_identity);
     absl::StatusOr<std::string> secret =
         ident::authz::ReadSecretFile(config.stats.report_secret_file);
-    if (colon == std::string::npos || !absl::SimpleAtoi(id.substr(0, colon), &index) ||
-        !secret.ok()) {
+    if (!id.has_value() || !secret.ok()) {
       std::cerr << "qiliand: stats.report_identity must be index:handle and "
                    "stats.report_secret_file a readable secret file"
                 << (secret.ok() ? "" : ": ") << (secret.ok() ? "" : secret.status().message())
@@ -552,7 +443,7 @@ int Run(int argc, char** argv) {
       return kExitUsage;
     }
     stats_service_options.authorization =
-        api::BasicAuthorization(ident::AdminIdentity{id.substr(colon + 1), index}, *secret);
+        api::BasicAuthorization(*id, *secret);
   }
   auto stats_service = std::make_unique<ident::stats::StatsService>(
       stats_recorder.get(), std::move(stats_service_options));
@@ -638,14 +529,7 @@ int Run(int argc, char** argv) {
   rest.reset();
   frontend.reset();
   processor.reset();
-  authorizer.reset();
-  remote_verifier.reset();
-  auth_throttle.reset();
-  write_quota.reset();
-  principals.reset();
-  tokens.reset();
-  users.reset();
-  audit.reset();
+  access.reset();
   enterprises.reset();
   resolver.reset();
   upstream.reset();

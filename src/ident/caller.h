@@ -32,6 +32,10 @@ struct AdminIdentity {
 // "300:88.999/ADMIN".
 std::string IdentityText(const AdminIdentity& identity);
 
+// The reverse: "index:handle" with a decimal index and a non-empty handle;
+// nullopt for anything else.
+std::optional<AdminIdentity> ParseIdentityText(std::string_view text);
+
 // Console roles (authz/roles.h has the rules).
 enum class Role {
   kAnonymous,
