@@ -517,6 +517,9 @@ int RunResolve(const NativeArgs& args) {
   request.handle = args.handle;
   request.indexes = args.indexes;
   request.types = args.types;
+  // Public values only, as deployed anonymous clients ask: without PO a
+  // node challenges a question that would hide values without public read.
+  request.op_flags = ident::op_flag::kPublicOnly;
   absl::StatusOr<ident::wire::ClientReply> reply = NativeExchange(args, std::move(request));
   if (!reply.ok()) return FailLocal(reply.status());
   if (reply->code != ident::ResponseCode::kSuccess) return FailNative(*reply, args);

@@ -186,6 +186,13 @@ int HttpStatusOf(ResponseCode code) {
       return 403;
     case ResponseCode::kServerBusy:
       return 503;
+    // IDIS write quotas: too many writes now or today (429 Too Many
+    // Requests, RFC 6585), or no room left under the prefix.
+    case ResponseCode::kIdisQuotaExceeded:
+    case ResponseCode::kIdisRateLimited:
+      return 429;
+    case ResponseCode::kIdisIdentifierLimit:
+      return 403;
     default:
       return 500;
   }

@@ -87,6 +87,9 @@ TEST(ResponseCodeTest, HttpMapping) {
   EXPECT_EQ(http(400), 403);
   EXPECT_EQ(http(401), 403);
   EXPECT_EQ(http(3), 503);
+  EXPECT_EQ(http(603), 429);
+  EXPECT_EQ(http(604), 429);
+  EXPECT_EQ(http(605), 403);
   for (uint32_t rc : {0u, 2u, 6u, 300u, 302u, 500u, 601u, 900u, 9999u}) {
     EXPECT_EQ(http(rc), 500) << rc;
   }
