@@ -367,6 +367,7 @@ class ConfigParser {
     s["max_failed_authentications"] = Integer(&c->max_failed_authentications, 0, 1'000'000);
     s["write_rate_per_s"] = Integer(&c->write_rate_per_s, 1, 10'000'000);
     s["writes_per_day"] = Integer(&c->writes_per_day, 1, 1'000'000'000'000);
+    s["identifiers_per_prefix"] = Integer(&c->identifiers_per_prefix, 0, 1'000'000'000'000);
     return s;
   }
 

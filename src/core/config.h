@@ -163,6 +163,9 @@ struct AuthConfig {
   // the daily count.
   uint32_t write_rate_per_s = 1000;
   uint64_t writes_per_day = 10'000'000;
+  // Identifiers one prefix may hold; creates beyond it get IDIS 605. 0: no
+  // cap. Operators are not capped.
+  uint64_t identifiers_per_prefix = 0;
 };
 
 struct Config {

@@ -66,7 +66,17 @@ absl::StatusOr<std::unique_ptr<NodeAccess>> NodeAccess::Build(const NodeAccessPa
   ident::authz::WriteQuotaOptions quota;
   quota.defaults.writes_per_second = config.auth.write_rate_per_s;
   quota.defaults.writes_per_day = config.auth.writes_per_day;
-  access->write_quota_ = std::make_unique<ident::authz::WriteQuota>(std::move(quota), &clock);
+  ident::authz::IdentifierCounter identifiers;
+  if (config.auth.identifiers_per_prefix != 0 && parts.stats != nullptr) {
+    quota.default_identifier_cap = config.auth.identifiers_per_prefix;
+    const ident::stats::StatsRecorder* stats = parts.stats;
+    identifiers = [stats](std::string_view prefix) -> absl::StatusOr<uint64_t> {
+      QL_ASSIGN_OR_RETURN(int64_t n, stats->Registered(prefix));
+      return n < 0 ? uint64_t{0} : static_cast<uint64_t>(n);
+    };
+  }
+  access->write_quota_ = std::make_unique<ident::authz::WriteQuota>(std::move(quota), &clock,
+                                                                     std::move(identifiers));
   ident::authz::AuthThrottleOptions throttle;
   throttle.max_failures = config.auth.max_failed_authentications;
   access->throttle_ = std::make_unique<ident::authz::AuthThrottle>(std::move(throttle), &clock);
@@ -86,13 +96,13 @@ absl::StatusOr<std::unique_ptr<NodeAccess>> NodeAccess::Build(const NodeAccessPa
   authorizer.audit = access->audit_.get();
   ident::authz::WriteQuota* write_quota = access->write_quota_.get();
   authorizer.charge_write = [write_quota](const ident::Caller& caller,
-                                          const ident::Request& request) {
+                                          const ident::Request& request, bool creates_handle) {
     if (caller.principal.has_value() && caller.principal->role == ident::Role::kOperator) {
       return absl::OkStatus();
     }
     absl::StatusOr<ident::HandleName> name = ident::ParseHandle(request.handle);
     return write_quota->Charge(caller.actor, name.ok() ? name->prefix : std::string(),
-                               request.op == ident::OpCode::kCreateHandle);
+                               creates_handle);
   };
   access->authorizer_ =
       std::make_unique<ident::authz::Authorizer>(parts.registry, std::move(authorizer));

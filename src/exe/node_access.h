@@ -25,6 +25,7 @@
 #include "ident/native_frontend.h"
 #include "ident/registry.h"
 #include "ident/resolver/recursive_resolver.h"
+#include "ident/stats/stats_recorder.h"
 #include "store/kv_store.h"
 #include "tenant/enterprise_registry.h"
 #include "tenant/principals.h"
@@ -42,6 +43,8 @@ struct NodeAccessParts {
   ident::Registry* registry = nullptr;
   tenant::EnterpriseRegistry* enterprises = nullptr;
   ident::resolver::RecursiveResolver* resolver = nullptr;
+  // Identifiers per prefix, for [auth] identifiers_per_prefix; may be null.
+  const ident::stats::StatsRecorder* stats = nullptr;
   const Clock* clock = nullptr;
   MetricsRegistry* metrics = nullptr;
 };

@@ -403,7 +403,8 @@ int Run(int argc, char** argv) {
         kv.get(), registry.get(), clock, std::move(enterprise_options));
   }
   absl::StatusOr<std::unique_ptr<NodeAccess>> built = NodeAccess::Build(
-      {&config, kv.get(), registry.get(), enterprises.get(), resolver.get(), &clock, &metrics});
+      {&config, kv.get(), registry.get(), enterprises.get(), resolver.get(), stats_recorder.get(),
+       &clock, &metrics});
   if (!built.ok()) {
     LogError("auth.start_failed", {{"error", std::string(built.status().message())}});
     std::cerr << "qiliand: " << built.status().message() << "\n";

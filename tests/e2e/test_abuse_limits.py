@@ -30,8 +30,10 @@ def body(n):
 
 
 class AbuseLimits(unittest.TestCase):
+    config = CONFIG
+
     def setUp(self):
-        self.node = Qiliand(extra_args=["--test-clock"], config_text=CONFIG).start()
+        self.node = Qiliand(extra_args=["--test-clock"], config_text=self.config).start()
         seckey = string_value(300, "HS_SECKEY", W_SECRET)
         seckey["permissions"] = "1100"
         status, reply = self.node.request("PUT", "/api/handles/" + W, {"values": [seckey]})
@@ -110,6 +112,35 @@ class AbuseLimits(unittest.TestCase):
         self.assertEqual(self.write(1)[0], 201)
         failures = [r for a, r in self.audit(W_ID) if a == "authentication failed"]
         self.assertEqual(failures, [403, 403, 406])
+
+
+class IdentifierCap(AbuseLimits):
+    """IDIS 605: a prefix holds at most identifiers_per_prefix identifiers
+    (the node's statistics count them; operators are not capped)."""
+
+    config = CONFIG + "identifiers_per_prefix = 3\n"
+
+    # The parent's quota tests run with a cap that would end them early.
+    test_rate_then_daily_quota = None
+    test_failed_authentications_are_throttled = None
+
+    def test_creates_beyond_the_cap_are_refused(self):
+        # 88.999/W itself is the first identifier of 88.999.
+        self.assertEqual(self.write(1)[0], 201)
+        self.assertEqual(self.write(2)[0], 201)
+        status, reply = self.write(3)
+        self.assertEqual((status, reply["responseCode"], reply["message"]),
+                         (403, 605, "prefix 88.999 holds 3 identifiers; its limit is 3"))
+        self.assertFalse(self.exists(3))
+        # Changing an existing identifier is not a create: still allowed.
+        self.advance(1)
+        status, reply = self.node.request("PUT", "/api/handles/88.999/q-1?index=2",
+                                          {"values": [string_value(2, "EMAIL", "a@b.c")]},
+                                          auth=(W_ID, W_SECRET))
+        self.assertEqual(status, 200, reply)
+        # A delete makes room again.
+        self.assertEqual(self.node.request("DELETE", "/api/handles/88.999/q-2")[0], 200)
+        self.assertEqual(self.write(3)[0], 201)
 
 
 if __name__ == "__main__":

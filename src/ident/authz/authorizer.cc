@@ -165,7 +165,8 @@ absl::Status Authorizer::Authorize(const Request& request,
   }
   if (options_.charge_write && request.op != OpCode::kListHandles &&
       request.op != OpCode::kResolution) {
-    QL_RETURN_IF_ERROR(options_.charge_write(caller, request));
+    QL_RETURN_IF_ERROR(options_.charge_write(
+        caller, request, request.op == OpCode::kCreateHandle && current.empty()));
   }
   return absl::OkStatus();
 }

@@ -26,8 +26,10 @@ struct AuthorizerOptions {
   // Where events go; null: no audit trail (unit tests).
   AuditLog* audit = nullptr;
   // Charges one write to the caller's quota (write_quota.h); OK or the IDIS
-  // 603/604/605 error. Null: no quotas.
-  std::function<absl::Status(const Caller& caller, const Request& request)> charge_write;
+  // 603/604/605 error. `creates_handle`: the write makes a new identifier
+  // (a create of a handle that does not exist yet). Null: no quotas.
+  std::function<absl::Status(const Caller& caller, const Request& request, bool creates_handle)>
+      charge_write;
 };
 
 class Authorizer : public AccessPolicy {

@@ -471,6 +471,25 @@ absl::StatusOr<Counts> StatsRecorder::Day(std::string_view prefix, absl::CivilDa
   return points.front().counts;
 }
 
+absl::StatusOr<int64_t> StatsRecorder::Registered(std::string_view prefix) const {
+  std::shared_lock flush_lock(impl_->flush_mu);
+  int64_t registered = 0;
+  std::string value;
+  absl::Status s = impl_->store->Get(kSpace, absl::StrCat("p/", std::string(prefix)), &value);
+  if (s.ok()) {
+    PrefixTotals t;
+    QL_RETURN_IF_ERROR(DecodePrefix(value, &t));
+    registered = t.registered;
+  } else if (!absl::IsNotFound(s)) {
+    return s;
+  }
+  for (const auto& [key, counts] : impl_->Pending()) {
+    if (key.first != prefix) continue;
+    registered += static_cast<int64_t>(counts.created) - static_cast<int64_t>(counts.deleted);
+  }
+  return registered;
+}
+
 absl::StatusOr<std::vector<PrefixTotals>> StatsRecorder::Totals(size_t limit) const {
   std::map<std::string, PrefixTotals> by_prefix;
   std::shared_lock flush_lock(impl_->flush_mu);

@@ -125,6 +125,11 @@ class StatsRecorder {
   // resolutions, then by name); at most `limit` (0: all).
   absl::StatusOr<std::vector<PrefixTotals>> Totals(size_t limit = 0) const;
 
+  // Identifiers `prefix` holds (created minus deleted since statistics
+  // began, counts not yet flushed included): the count write quotas cap
+  // (IDIS 605).
+  absl::StatusOr<int64_t> Registered(std::string_view prefix) const;
+
   // Requests counted under kOtherPrefix because of the prefix cap.
   uint64_t folded() const;
 
