@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "ident/test_util.h"
 #include "ident/registry.h"
 #include "ident/site_info.h"
 #include "ident/wire/client.h"
@@ -15,6 +16,8 @@
 
 namespace qilian::ident {
 namespace {
+
+using test::Value;
 
 using wire::testdata::AsSpan;
 using wire::testdata::ToHex;
@@ -29,14 +32,6 @@ constexpr int64_t kReplyTime = 0x6b0bc021 - 43200;
 Peer Udp() { return Peer{"127.0.0.1", true, Transport::kUdp}; }
 Peer Tcp() { return Peer{"127.0.0.1", true, Transport::kTcp}; }
 
-HandleValue Value(uint32_t index, std::string type, std::string data) {
-  HandleValue v;
-  v.index = index;
-  v.type = std::move(type);
-  v.data = std::move(data);
-  v.permissions = 0x0e;
-  return v;
-}
 
 class NativeFrontendTest : public ::testing::Test {
  protected:

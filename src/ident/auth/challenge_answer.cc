@@ -15,30 +15,6 @@ absl::Status Malformed(std::string_view why) {
   return HandleError(ResponseCode::kInvalidCredential, absl::StrCat("HS_PUBKEY answer: ", std::string(why)));
 }
 
-// The HS_PUBKEY value's data at (handle, index); nullopt when this node has
-// none there. Same "not here" rule as LookUpSecretKey.
-absl::StatusOr<std::optional<std::string>> LookUpPublicKey(const Registry& registry,
-                                                           std::string_view handle,
-                                                           uint32_t index) {
-  ValueFilter filter;
-  filter.indexes = {index};
-  absl::StatusOr<HandleRecord> record = registry.Get(handle, filter);
-  if (!record.ok()) {
-    ResponseCode code = ResponseCodeOf(record.status());
-    if (code != ResponseCode::kHandleNotFound && code != ResponseCode::kValuesNotFound &&
-        code != ResponseCode::kServerNotResponsible && code != ResponseCode::kInvalidHandle &&
-        code != ResponseCode::kPrefixReferral) {
-      return record.status();
-    }
-    return std::optional<std::string>();
-  }
-  std::optional<std::string> key;
-  for (const HandleValue& v : record->values) {
-    if (v.index == index && v.type == kTypePubKey) key = v.data;
-  }
-  return key;
-}
-
 absl::Status Unknown(std::string_view identity, std::string_view type) {
   return HandleError(ResponseCode::kAuthenticationFailed,
                      absl::StrCat("cannot authenticate ", std::string(identity), ": no ",
@@ -136,7 +112,7 @@ absl::Status VerifyChallengeAnswer(const Registry& registry, std::string_view au
   }
   if (auth_type == kTypePubKey) {
     QL_ASSIGN_OR_RETURN(std::optional<std::string> record,
-                        LookUpPublicKey(registry, key_handle, key_index));
+                        LookUpKeyValue(registry, key_handle, key_index, kTypePubKey));
     if (!record.has_value()) return Unknown(identity, kTypePubKey);
     absl::StatusOr<PublicKey> key = DecodePublicKey(*record);
     if (!key.ok()) {

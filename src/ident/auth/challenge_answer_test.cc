@@ -7,6 +7,7 @@
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "gtest/gtest.h"
+#include "ident/test_util.h"
 #include "ident/auth/public_key.h"
 #include "ident/auth/secret_key.h"
 #include "ident/registry.h"
@@ -16,22 +17,13 @@
 namespace qilian::ident::auth {
 namespace {
 
+using test::Value;
+using test::ExpectCode;
+
 constexpr char kNonce[] = "0123456789abcdefghij";          // 20 octets
 constexpr char kDigest[] = "stands-in-for-a-SHA-256-digest!!";  // 32 octets
 
-HandleValue Value(uint32_t index, std::string type, std::string data) {
-  HandleValue v;
-  v.index = index;
-  v.type = std::move(type);
-  v.data = std::move(data);
-  v.permissions = 0x0e;
-  return v;
-}
 
-void ExpectCode(const absl::Status& status, ResponseCode code, std::string_view message) {
-  EXPECT_EQ(ResponseCodeOf(status), code) << status;
-  EXPECT_EQ(std::string(status.message()), std::string(message));
-}
 
 class ChallengeAnswerTest : public ::testing::Test {
  protected:

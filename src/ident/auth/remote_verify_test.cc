@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "ident/test_util.h"
 #include "ident/auth/public_key.h"
 #include "ident/auth/secret_key.h"
 #include "ident/operation.h"
@@ -27,23 +28,14 @@
 namespace qilian::ident::auth {
 namespace {
 
+using test::Value;
+using test::ExpectCode;
+
 constexpr char kNonce[] = "0123456789abcdef";                       // 16 octets, as deployed
 constexpr char kDigest[] = "stands-in-for-a-SHA-256-digest!!";  // 32 octets
 constexpr char kSecret[] = "home-secret";
 
-HandleValue Value(uint32_t index, std::string type, std::string data) {
-  HandleValue v;
-  v.index = index;
-  v.type = std::move(type);
-  v.data = std::move(data);
-  v.permissions = 0x0e;
-  return v;
-}
 
-void ExpectCode(const absl::Status& status, ResponseCode code, std::string_view message) {
-  EXPECT_EQ(ResponseCodeOf(status), code) << status;
-  EXPECT_EQ(std::string(status.message()), std::string(message));
-}
 
 std::string Answer(std::string_view secret, MacAlgorithm algorithm = MacAlgorithm::kHmacSha256) {
   return *ComputeSecretKeyAnswer(algorithm, secret, kNonce, kDigest);

@@ -8,6 +8,12 @@ namespace qilian::ident::auth {
 absl::StatusOr<std::optional<std::string>> LookUpSecretKey(const Registry& registry,
                                                            std::string_view handle,
                                                            uint32_t index) {
+  return LookUpKeyValue(registry, handle, index, kTypeSecKey);
+}
+
+absl::StatusOr<std::optional<std::string>> LookUpKeyValue(const Registry& registry,
+                                                          std::string_view handle,
+                                                          uint32_t index, std::string_view type) {
   ValueFilter filter;
   filter.indexes = {index};
   absl::StatusOr<HandleRecord> record = registry.Get(handle, filter);
@@ -22,11 +28,11 @@ absl::StatusOr<std::optional<std::string>> LookUpSecretKey(const Registry& regis
     }
     return std::optional<std::string>();
   }
-  std::optional<std::string> secret;
+  std::optional<std::string> key;
   for (const HandleValue& v : record->values) {
-    if (v.index == index && v.type == kTypeSecKey) secret = v.data;
+    if (v.index == index && v.type == type) key = v.data;
   }
-  return secret;
+  return key;
 }
 
 }  // namespace qilian::ident::auth

@@ -1,5 +1,5 @@
-// Where a front door finds an identity's secret: the HS_SECKEY value at
-// index:handle in the node's own registry. Shared by the native front end
+// Where a front door finds an identity's key: the HS_SECKEY (or HS_PUBKEY)
+// value at index:handle in the node's own registry. Shared by the native front end
 // (challenge answers) and the REST API (Basic credentials) so both treat an
 // unknown identity the same way. Secrets are stored sealed; the registry
 // opens them, so this sees the plain secret (docs/authentication.md,
@@ -24,6 +24,11 @@ namespace qilian::ident::auth {
 absl::StatusOr<std::optional<std::string>> LookUpSecretKey(const Registry& registry,
                                                            std::string_view handle,
                                                            uint32_t index);
+
+// The same for a value of `type` (HS_PUBKEY: the public key record).
+absl::StatusOr<std::optional<std::string>> LookUpKeyValue(const Registry& registry,
+                                                          std::string_view handle,
+                                                          uint32_t index, std::string_view type);
 
 }  // namespace qilian::ident::auth
 
