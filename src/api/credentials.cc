@@ -8,8 +8,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/query.h"
+#include "api/session_routes.h"
 #include "core/status.h"
+#include "ident/auth/challenge_answer.h"
+#include "ident/auth/nonce.h"
+#include "ident/auth/public_key.h"
+#include "ident/auth/secret_key.h"
 #include "ident/auth/seckey_lookup.h"
+#include "ident/handle_value.h"
 #include "ident/response_code.h"
 
 namespace qilian::api {
@@ -113,6 +119,170 @@ bool HasScheme(std::string_view value, std::string_view scheme, std::string_view
   return true;
 }
 
+bool IsTokenChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("-!#$%&'*+.`^_|~").find(c) != std::string_view::npos;
+}
+
+absl::Status BadHandleHeader(std::string_view why) {
+  return NeedCredentials(absl::StrCat("Authorization: Handle ", std::string(why)));
+}
+
+// Handle.Net's client and server accept standard base64 (commons-codec is
+// lenient about padding); the URL-safe alphabet is taken too.
+std::optional<std::string> DecodeBase64Field(const std::string& text) {
+  std::string out;
+  if (absl::Base64Unescape(text, &out)) return out;
+  if (absl::WebSafeBase64Unescape(text, &out)) return out;
+  return std::nullopt;
+}
+
+// Handle.Net compares algorithm names ignoring case and punctuation.
+std::string AlgKey(std::string_view alg) {
+  std::string key;
+  for (char c : alg) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      key.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return key;
+}
+
+ident::Caller SessionCaller(const CredentialOptions& options, const ident::AdminIdentity& who) {
+  ident::Caller caller;
+  caller.actor = ident::IdentityText(who);
+  if (options.principal_of) caller.principal = options.principal_of(who);
+  caller.identity = who;
+  caller.method = "session";
+  return caller;
+}
+
+// The octets a native opcode-200 answer of `type` would carry for this
+// header, as Handle.Net's StandardHandleAuthenticator.constructSignedResponse
+// builds them: HS_SECKEY an algorithm octet and the MAC (PBKDF2 with its
+// parameters), HS_PUBKEY the length-prefixed hash name and signature.
+absl::StatusOr<std::string> AnswerOf(const HandleAuthorization& auth,
+                                     const std::string& signature) {
+  const std::string alg = AlgKey(*auth.alg);
+  if (*auth.type == ident::kTypeSecKey) {
+    using ident::auth::MacAlgorithm;
+    ident::auth::SecretKeyAnswer answer;
+    if (alg == "md5") {
+      answer.algorithm = MacAlgorithm::kMd5;
+    } else if (alg == "sha" || alg == "sha1") {
+      answer.algorithm = MacAlgorithm::kSha1;
+    } else if (alg == "sha256" || alg == "sha2") {
+      answer.algorithm = MacAlgorithm::kSha256;
+    } else if (alg == "hmacsha1") {
+      answer.algorithm = MacAlgorithm::kHmacSha1;
+    } else if (alg == "hmacsha256") {
+      answer.algorithm = MacAlgorithm::kHmacSha256;
+    } else if (alg == "pbkdf2hmacsha1" || alg == "pbkdf2withhmacsha1") {
+      answer.algorithm = MacAlgorithm::kPbkdf2HmacSha1;
+      if (!auth.salt || !auth.iterations || !auth.length) {
+        return BadHandleHeader("alg PBKDF2-HMAC-SHA1 needs salt, iterations and length");
+      }
+      std::optional<std::string> salt = DecodeBase64Field(*auth.salt);
+      if (!salt.has_value()) return BadHandleHeader("salt is not valid base64");
+      answer.pbkdf2.salt = *std::move(salt);
+      if (!absl::SimpleAtoi(*auth.iterations, &answer.pbkdf2.iterations)) {
+        return BadHandleHeader("iterations is not a number");
+      }
+      if (!absl::SimpleAtoi(*auth.length, &answer.pbkdf2.key_bits)) {
+        return BadHandleHeader("length is not a number");
+      }
+    } else {
+      return BadHandleHeader(absl::StrCat("alg '", auth.alg->substr(0, 32),
+                                          "' is not supported for HS_SECKEY"));
+    }
+    answer.mac = signature;
+    return ident::auth::EncodeSecretKeyAnswer(answer);
+  }
+  if (*auth.type == ident::kTypePubKey) {
+    ident::auth::PublicKeyAnswer answer;
+    if (alg == "sha" || alg == "sha1") {
+      answer.hash_name = "SHA1";
+    } else if (alg == "sha256" || alg == "sha2") {
+      answer.hash_name = "SHA-256";
+    } else if (alg == "sm3") {
+      answer.hash_name = "SM3";
+    } else if (alg == "md5") {
+      answer.hash_name = "MD5";
+    } else {
+      // Ed25519 signs purely and names no digest the verifier reads; any
+      // other name is judged (and refused, 404) by the verifier.
+      answer.hash_name = auth.alg->substr(0, ident::auth::kMaxSignatureHashNameBytes);
+    }
+    answer.signature = signature;
+    return ident::auth::EncodePublicKeyAnswer(answer);
+  }
+  return BadHandleHeader("type must be HS_PUBKEY or HS_SECKEY");
+}
+
+// `Authorization: Handle ...`: a REST session (api/session_routes.h).
+absl::StatusOr<ident::Caller> AuthenticateSession(const CredentialOptions& options,
+                                                  const std::string& header,
+                                                  std::string_view credentials) {
+  if (options.sessions == nullptr) {
+    return NeedCredentials("Handle sessions are not accepted by this node");
+  }
+  QL_ASSIGN_OR_RETURN(HandleAuthorization auth, ParseHandleAuthorization(credentials));
+  if (auth.version.has_value() && *auth.version != "0") {
+    return BadHandleHeader("version must be \"0\"");
+  }
+  if (!auth.session_id.has_value()) {
+    return BadHandleHeader("needs a sessionId (POST /api/sessions starts a session)");
+  }
+  std::optional<RestSession> session = options.sessions->Find(*auth.session_id);
+  if (!session.has_value()) return UnknownSession();
+  // Handle.Net lets a client send the header that authenticated the
+  // session again ("seen before"); it proves nothing the sessionId alone
+  // does not, so it is no replay.
+  if (!auth.authenticating() || (session->identity.has_value() && session->authorization == header)) {
+    if (!session->identity.has_value()) return ident::Caller::Anonymous();
+    return SessionCaller(options, *session->identity);
+  }
+  const std::pair<const std::optional<std::string>*, std::string_view> required[] = {
+      {&auth.id, "id"}, {&auth.type, "type"}, {&auth.alg, "alg"},
+      {&auth.cnonce, "cnonce"}, {&auth.signature, "signature"}};
+  for (const auto& [field, name] : required) {
+    if (!field->has_value()) return BadHandleHeader(absl::StrCat("is missing ", std::string(name)));
+  }
+  std::optional<ident::AdminIdentity> who = ident::ParseIdentityText(*auth.id);
+  if (!who.has_value()) return BadHandleHeader("id must be <index>:<handle>");
+  std::optional<std::string> cnonce = DecodeBase64Field(*auth.cnonce);
+  if (!cnonce.has_value()) return BadHandleHeader("cnonce is not valid base64");
+  if (cnonce->empty()) return BadHandleHeader("cnonce is empty");
+  if (cnonce->size() > ident::auth::kMaxNonceBytes) {
+    return BadHandleHeader(absl::StrCat("cnonce of ", cnonce->size(), " octets exceeds ",
+                                        ident::auth::kMaxNonceBytes));
+  }
+  std::optional<std::string> signature = DecodeBase64Field(*auth.signature);
+  if (!signature.has_value()) return BadHandleHeader("signature is not valid base64");
+  if (signature->empty()) return BadHandleHeader("signature is empty");
+  if (signature->size() > ident::auth::kMaxSignatureBytes) {
+    return BadHandleHeader(absl::StrCat("signature of ", signature->size(), " octets exceeds ",
+                                        ident::auth::kMaxSignatureBytes));
+  }
+  QL_ASSIGN_OR_RETURN(std::string answer, AnswerOf(auth, *signature));
+  // Checked before the (costly) verification and again, atomically, by Bind.
+  if (session->nonce_used) {
+    return HandleError(ResponseCode::kAuthenticationFailed,
+                       "the nonce of this session has already been used");
+  }
+  if (options.verify_answer) {
+    QL_RETURN_IF_ERROR(options.verify_answer(*auth.type, *who, session->nonce, *cnonce, answer));
+  } else if (options.registry != nullptr) {
+    QL_RETURN_IF_ERROR(ident::auth::VerifyChallengeAnswer(*options.registry, *auth.type,
+                                                          who->handle, who->index,
+                                                          session->nonce, *cnonce, answer));
+  } else {
+    return NeedCredentials("Handle sessions are not accepted by this node");
+  }
+  QL_RETURN_IF_ERROR(options.sessions->Bind(session->id, *who, header));
+  return SessionCaller(options, *who);
+}
+
 }  // namespace
 
 absl::StatusOr<ident::Caller> AuthenticateRequest(const CredentialOptions& options,
@@ -135,9 +305,102 @@ absl::StatusOr<ident::Caller> AuthenticateRequest(const CredentialOptions& optio
     caller.method = "bearer";
     return caller;
   }
+  if (HasScheme(*header, "handle", &rest)) return AuthenticateSession(options, *header, rest);
+  // The message predates the Handle scheme; clients and tests match it.
   return NeedCredentials(absl::StrCat("Authorization must use the Basic scheme (",
                                       std::string(kCredentialForm),
                                       ") or the Bearer scheme"));
+}
+
+absl::StatusOr<HandleAuthorization> ParseHandleAuthorization(std::string_view in) {
+  HandleAuthorization out;
+  size_t i = 0;
+  auto skip_spaces = [&] {
+    while (i < in.size() && (in[i] == ' ' || in[i] == '\t')) ++i;
+  };
+  skip_spaces();
+  if (i == in.size()) return BadHandleHeader("has no parameters");
+  bool need_comma = false;
+  while (true) {
+    skip_spaces();
+    if (i == in.size()) break;
+    if (need_comma) return BadHandleHeader("parameters must be separated by commas");
+    const size_t name_start = i;
+    while (i < in.size() && IsTokenChar(in[i])) ++i;
+    if (i == name_start) {
+      return BadHandleHeader(absl::StrCat("expects a parameter name at offset ", name_start));
+    }
+    const std::string shown(in.substr(name_start, std::min<size_t>(i - name_start, 32)));
+    const std::string name = absl::AsciiStrToLower(std::string(in.substr(name_start, i - name_start)));
+    skip_spaces();
+    if (i == in.size() || in[i] != '=') {
+      return BadHandleHeader(absl::StrCat("parameter ", shown, " has no value"));
+    }
+    ++i;
+    skip_spaces();
+    std::string value;
+    if (i < in.size() && in[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < in.size()) {
+        char c = in[i++];
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c == '\\') {
+          if (i == in.size()) break;
+          c = in[i++];
+        }
+        value.push_back(c);
+      }
+      if (!closed) {
+        return BadHandleHeader(absl::StrCat("parameter ", shown, " has an unterminated quoted value"));
+      }
+    } else {
+      const size_t value_start = i;
+      while (i < in.size() && IsTokenChar(in[i])) ++i;
+      if (i == value_start) return BadHandleHeader(absl::StrCat("parameter ", shown, " has no value"));
+      value = std::string(in.substr(value_start, i - value_start));
+    }
+    skip_spaces();
+    need_comma = true;
+    while (i < in.size() && in[i] == ',') {
+      need_comma = false;
+      ++i;
+      skip_spaces();
+    }
+    std::optional<std::string>* field = nullptr;
+    if (name == "version") field = &out.version;
+    else if (name == "sessionid") field = &out.session_id;
+    else if (name == "id") field = &out.id;
+    else if (name == "cnonce") field = &out.cnonce;
+    else if (name == "type") field = &out.type;
+    else if (name == "alg") field = &out.alg;
+    else if (name == "signature") field = &out.signature;
+    else if (name == "salt") field = &out.salt;
+    else if (name == "iterations") field = &out.iterations;
+    else if (name == "length") field = &out.length;
+    if (field == nullptr) continue;  // Handle.Net ignores names it does not know
+    if (field->has_value()) return BadHandleHeader(absl::StrCat("repeats ", shown));
+    if (field == &out.id) {
+      // The id is percent-encoded when it holds characters a token cannot.
+      std::optional<std::string> decoded = PercentDecode(value, /*plus_is_space=*/false);
+      if (!decoded.has_value()) return BadHandleHeader("id is not valid percent-encoding");
+      value = *std::move(decoded);
+    }
+    *field = std::move(value);
+  }
+  return out;
+}
+
+std::optional<HandleAuthorization> HandleAuthorizationOf(const net::HttpRequest& request) {
+  const std::string* header = request.Header("authorization");
+  std::string_view rest;
+  if (header == nullptr || !HasScheme(*header, "handle", &rest)) return std::nullopt;
+  absl::StatusOr<HandleAuthorization> parsed = ParseHandleAuthorization(rest);
+  if (!parsed.ok()) return std::nullopt;
+  return *std::move(parsed);
 }
 
 std::string BasicAuthorization(const ident::AdminIdentity& identity, std::string_view secret) {
@@ -151,6 +414,12 @@ std::string ClaimedActor(const net::HttpRequest& request) {
   if (header == nullptr) return "";
   std::string_view rest;
   if (HasScheme(*header, "bearer", &rest)) return "bearer";
+  if (HasScheme(*header, "handle", &rest)) {
+    absl::StatusOr<HandleAuthorization> parsed = ParseHandleAuthorization(rest);
+    if (!parsed.ok() || !parsed->id.has_value()) return "";
+    std::optional<ident::AdminIdentity> who = ident::ParseIdentityText(*parsed->id);
+    return who.has_value() ? ident::IdentityText(*who) : "";
+  }
   if (!HasScheme(*header, "basic", &rest)) return "";
   std::string decoded;
   if (!absl::Base64Unescape(std::string(rest), &decoded)) return "";

@@ -241,6 +241,47 @@ constexpr std::string_view kDocument = R"json({
         }
       }
     },
+    "/api/sessions": {
+      "post": {
+        "summary": "Start a REST session (Handle.Net v9): a session id and a server nonce the client signs to authenticate (docs/api.md \"Sessions\"). Basic credentials, if sent, authenticate it at once.",
+        "responses": {
+          "201": {"description": "Session started; Location: /api/sessions/this", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/sessions/this": {
+      "get": {
+        "summary": "The session named by Authorization: Handle sessionId=\"...\" (authenticating it first if the header carries id, type, alg, cnonce and signature); {\"authenticated\": false} without one",
+        "responses": {
+          "200": {"description": "The session", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}},
+          "401": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Authenticate the session with Authorization: Handle sessionId, id, type, alg, cnonce, signature (signature over the server nonce followed by the client nonce)",
+        "responses": {
+          "200": {"description": "The session", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}},
+          "401": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "post": {
+        "summary": "As PUT (Handle.Net accepts both)",
+        "responses": {
+          "200": {"description": "The session", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}},
+          "401": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "End the session named by Authorization: Handle sessionId=\"...\"",
+        "responses": {
+          "204": {"description": "Session ended"},
+          "401": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/login": {
       "post": {
         "summary": "Console login: trade a user name and password for a short-lived Bearer token (docs/console-users.md)",
@@ -376,6 +417,15 @@ constexpr std::string_view kDocument = R"json({
       }
     },
     "schemas": {
+      "Session": {
+        "type": "object",
+        "properties": {
+          "sessionId": {"type": "string"},
+          "nonce": {"type": "string", "format": "byte", "description": "The server nonce, base64"},
+          "authenticated": {"type": "boolean"},
+          "id": {"type": "string", "description": "The identity the session acts as, index:handle"}
+        }
+      },
       "ValuesBody": {
         "type": "object", "required": ["values"], "additionalProperties": false,
         "properties": {"values": {"type": "array", "maxItems": 1024, "items": {"$ref": "#/components/schemas/HandleValue"}}}

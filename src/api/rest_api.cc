@@ -13,6 +13,7 @@
 #include "api/query.h"
 #include "api/route_handlers.h"
 #include "api/routes.h"
+#include "api/session_routes.h"
 #include "api/value_json.h"
 #include "core/status.h"
 #include "ident/auth/seckey_lookup.h"
@@ -53,6 +54,20 @@ std::string ReasonOf(ResponseCode code) {
       return "bad_value";
     case ResponseCode::kServerNotResponsible:
       return "not_responsible";
+    case ResponseCode::kAuthenticationNeeded:
+      return "auth_required";
+    case ResponseCode::kAuthenticationFailed:
+    case ResponseCode::kInvalidCredential:
+    case ResponseCode::kAuthenticationTimeout:
+    case ResponseCode::kAuthenticationError:
+      return "auth_failed";
+    case ResponseCode::kInvalidAdmin:
+    case ResponseCode::kInsufficientPermissions:
+      return "forbidden";
+    case ResponseCode::kIdisQuotaExceeded:
+    case ResponseCode::kIdisRateLimited:
+    case ResponseCode::kIdisIdentifierLimit:
+      return "quota";
     case ResponseCode::kError:
       return "internal";
     default:
@@ -254,6 +269,9 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kUserPassword:
     case RouteId::kAudit:
       return HandleConsoleRoute(console, call, route->id, param);
+    case RouteId::kSessions:
+    case RouteId::kSession:
+      return HandleSessionRoute(authn.credentials.sessions, call, route->id);
   }
   return ErrorResponse(call, HandleError(ResponseCode::kError, "unreachable route"), "");
 }

@@ -24,6 +24,8 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kUserPassword, "/api/users/{name}/password", "user_password", {"PUT"}},
       {RouteId::kUser, "/api/users/{name}", "user", {"GET", "DELETE"}},
       {RouteId::kAudit, "/api/audit", "audit", {"GET"}},
+      {RouteId::kSessions, "/api/sessions", "sessions", {"POST"}},
+      {RouteId::kSession, "/api/sessions/this", "session", {"GET", "PUT", "POST", "DELETE"}},
   };
   return routes;
 }

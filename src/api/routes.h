@@ -12,7 +12,9 @@ namespace qilian::api {
 enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterprise, kEnterprises,
                      kStats, kStatsSummary, kStatsReports, kStatsNodes, kStatsReportNow,
                      // Console routes (console_routes.h).
-                     kLogin, kLogout, kMe, kUsers, kUser, kUserPassword, kAudit };
+                     kLogin, kLogout, kMe, kUsers, kUser, kUserPassword, kAudit,
+                     // REST sessions (session_routes.h).
+                     kSessions, kSession };
 
 struct RouteInfo {
   RouteId id;

@@ -122,6 +122,8 @@ absl::StatusOr<std::unique_ptr<NodeAccess>> NodeAccess::Build(const NodeAccessPa
     access->remote_verifier_ =
         std::make_unique<ident::auth::RemoteVerifier>(std::move(home_sites), parts.metrics);
   }
+  // Idle sessions end after 30 minutes, as Handle.Net's servlet sessions do.
+  access->rest_sessions_ = std::make_unique<api::RestSessions>(clock);
   return access;
 }
 
@@ -150,6 +152,22 @@ api::RestAuthOptions NodeAccess::RestOptions() const {
   tenant::TokenService* tokens = tokens_.get();
   rest.credentials.bearer = [tokens](std::string_view token) {
     return tokens->Authenticate(token);
+  };
+  rest.credentials.sessions = rest_sessions_.get();
+  // A session is authenticated as a native challenge is: the same answer
+  // octets, so HS_SECKEY identities homed elsewhere are verified at home.
+  ident::auth::AnswerCheck check =
+      ident::auth::HomeAwareAnswerCheck(parts_.registry, remote_verifier_.get());
+  rest.credentials.verify_answer = [check](std::string_view auth_type,
+                                           const ident::AdminIdentity& who,
+                                           std::string_view nonce, std::string_view digest,
+                                           std::string_view answer) {
+    ident::wire::RequestBody body;
+    body.auth_type = std::string(auth_type);
+    body.key_handle = who.handle;
+    body.key_index = who.index;
+    body.answer = std::string(answer);
+    return check(body, nonce, digest);
   };
   rest.audit = audit_.get();
   rest.throttle = throttle_.get();

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "api/console_routes.h"
 #include "api/rest_api.h"
+#include "api/session_routes.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
@@ -74,6 +75,8 @@ class NodeAccess {
   std::unique_ptr<tenant::PrincipalDirectory> principals_;
   std::unique_ptr<ident::authz::Authorizer> authorizer_;
   std::unique_ptr<ident::auth::RemoteVerifier> remote_verifier_;
+  // REST sessions (Authorization: Handle, api/session_routes.h).
+  std::unique_ptr<api::RestSessions> rest_sessions_;
 };
 
 }  // namespace qilian

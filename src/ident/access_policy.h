@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ident/handle_value.h"
+#include "store/kv_store.h"
 
 namespace qilian::ident {
 
@@ -34,9 +35,15 @@ class AccessPolicy {
   virtual absl::StatusOr<bool> MayReadRestricted(const Request& request,
                                                  const std::vector<HandleValue>& current) const = 0;
 
-  // Called once the processor has answered a write or listing by a caller
-  // that is not anonymous, and for every write refused to anyone: the
-  // audit trail (who, what, when, from where, result).
+  // The audit trail (who, what, when, from where, result). For a write by
+  // an authenticated caller that has been authorized, the processor asks
+  // for the event first, as if the write succeeds, and hands `batch` to the
+  // registry: the event is stored in the same atomic write as the change
+  // (a stored change always has its event, at the cost of no extra sync).
+  virtual void StageAudit(const Request& request, store::WriteBatch* batch) const = 0;
+  // Appends an event on its own: for listings by authenticated callers, and
+  // for writes that were refused or failed (by anyone but an anonymous
+  // caller about to be challenged).
   virtual void Audit(const Request& request, const Response& response) const = 0;
 };
 

@@ -195,6 +195,9 @@ Response Processor::Process(const Request& request) {
   Response response;
   response.handle = request.handle;
 
+  // A successful write's audit event, stored atomically with the change.
+  store::WriteBatch staged_audit;
+  const store::WriteBatch* also = nullptr;
   auto run = [&]() -> absl::Status {
     // 1. Operation.
     QL_RETURN_IF_ERROR(CheckSupported(request.op));
@@ -304,6 +307,10 @@ Response Processor::Process(const Request& request) {
         }
       }
       QL_RETURN_IF_ERROR(options_.access->Authorize(request, current));
+      if (IsWrite(request.op)) {
+        options_.access->StageAudit(request, &staged_audit);
+        also = &staged_audit;
+      }
     }
 
     // 8. Dispatch: one handler per operation.
@@ -325,24 +332,24 @@ Response Processor::Process(const Request& request) {
       case OpCode::kCreateHandle: {
         if (request.put_values_only) {
           QL_ASSIGN_OR_RETURN(response.outcome,
-                              registry_->PutValues(request.handle, request.values, overwrite));
+                              registry_->PutValues(request.handle, request.values, overwrite, also));
         } else if (overwrite) {
           QL_ASSIGN_OR_RETURN(response.outcome,
-                              registry_->Replace(request.handle, request.values, true));
+                              registry_->Replace(request.handle, request.values, true, also));
         } else {
-          QL_RETURN_IF_ERROR(registry_->Create(request.handle, request.values));
+          QL_RETURN_IF_ERROR(registry_->Create(request.handle, request.values, also));
           response.outcome = WriteOutcome::kCreated;
         }
         return absl::OkStatus();
       }
       case OpCode::kDeleteHandle:
-        return registry_->Delete(request.handle);
+        return registry_->Delete(request.handle, also);
       case OpCode::kAddValue:
-        return registry_->AddValues(request.handle, request.values);
+        return registry_->AddValues(request.handle, request.values, also);
       case OpCode::kRemoveValue:
-        return registry_->RemoveValues(request.handle, request.indexes);
+        return registry_->RemoveValues(request.handle, request.indexes, also);
       case OpCode::kModifyValue:
-        return registry_->ModifyValues(request.handle, request.values);
+        return registry_->ModifyValues(request.handle, request.values, also);
       case OpCode::kListHandles:
         return ListHandles(*registry_, options_, request, list_prefix, &response);
       case OpCode::kGetSiteInfo:  // answered above, before handle syntax
@@ -359,11 +366,13 @@ Response Processor::Process(const Request& request) {
   };
 
   absl::Status status = run();
-  const bool audited = options_.access != nullptr &&
-                       ((IsWrite(request.op) &&
-                         (!request.caller.anonymous() ||
-                          ResponseCodeOf(status) != ResponseCode::kAuthenticationNeeded)) ||
-                        (request.op == OpCode::kListHandles && !request.caller.anonymous()));
+  // A write that succeeded was audited with its change (staged above).
+  const bool audited =
+      options_.access != nullptr &&
+      ((IsWrite(request.op) && !status.ok() &&
+        (!request.caller.anonymous() ||
+         ResponseCodeOf(status) != ResponseCode::kAuthenticationNeeded)) ||
+       (request.op == OpCode::kListHandles && !request.caller.anonymous()));
   if (!status.ok()) {
     response.code = ResponseCodeOf(status);
     response.message = std::string(status.message());

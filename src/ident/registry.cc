@@ -297,8 +297,16 @@ absl::StatusOr<std::optional<HandleRecord>> LoadCached(const store::KvReader& re
 // Writes the record and invalidates its cached copy (also when the write
 // failed: what the store holds is then not known here).
 absl::Status Save(store::KvStore* store, RecordCache* cache, const std::string& key,
-                  const HandleRecord& record) {
-  absl::Status s = store->Put(Registry::kSpace, key, EncodeRecord(record));
+                  const HandleRecord& record, const store::WriteBatch* also) {
+  absl::Status s;
+  if (also == nullptr || also->empty()) {
+    s = store->Put(Registry::kSpace, key, EncodeRecord(record));
+  } else {
+    store::WriteBatch batch;
+    batch.Put(Registry::kSpace, key, EncodeRecord(record));
+    batch.Append(*also);
+    s = store->Write(batch);
+  }
   cache->Invalidate(key);
   if (!s.ok()) {
     return HandleError(ResponseCode::kError,
@@ -427,7 +435,8 @@ absl::Status Registry::OpenSecrets(HandleRecord* record) const {
   return absl::OkStatus();
 }
 
-absl::Status Registry::Create(std::string_view handle, std::vector<HandleValue> values) {
+absl::Status Registry::Create(std::string_view handle, std::vector<HandleValue> values,
+                              const store::WriteBatch* also) {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   if (values.empty()) return InvalidValue("a handle needs at least one value");
   QL_RETURN_IF_ERROR(ValidateValues(values));
@@ -440,11 +449,13 @@ absl::Status Registry::Create(std::string_view handle, std::vector<HandleValue> 
   Stamp(&values, NowSeconds(clock_));
   SortByIndex(&values);
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, handle, &values, /*stored=*/false));
-  return Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)});
+  return Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)},
+              also);
 }
 
 absl::StatusOr<WriteOutcome> Registry::Replace(std::string_view handle,
-                                               std::vector<HandleValue> values, bool overwrite) {
+                                               std::vector<HandleValue> values, bool overwrite,
+                                               const store::WriteBatch* also) {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   if (values.empty()) return InvalidValue("a handle needs at least one value");
   QL_RETURN_IF_ERROR(ValidateValues(values));
@@ -459,12 +470,13 @@ absl::StatusOr<WriteOutcome> Registry::Replace(std::string_view handle,
   // The record keeps the spelling it was created with.
   std::string spelling = existing ? existing->handle : std::string(handle);
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, spelling, &values, /*stored=*/false));
-  QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::move(spelling), std::move(values)}));
+  QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::move(spelling), std::move(values)}, also));
   return existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated;
 }
 
 absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
-                                                 std::vector<HandleValue> values, bool overwrite) {
+                                                 std::vector<HandleValue> values, bool overwrite,
+                                                 const store::WriteBatch* also) {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   QL_RETURN_IF_ERROR(NeedValues(values));
   QL_RETURN_IF_ERROR(ValidateValues(values));
@@ -475,7 +487,7 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
                                  &values, /*stored=*/false));
   if (!existing) {
     SortByIndex(&values);
-    QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)}));
+    QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)}, also));
     return WriteOutcome::kCreated;
   }
   for (auto& v : values) {
@@ -493,11 +505,12 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
   SortByIndex(&existing->values);
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
                                  /*stored=*/true));
-  QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, *existing));
+  QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, *existing, also));
   return WriteOutcome::kUpdated;
 }
 
-absl::Status Registry::AddValues(std::string_view handle, std::vector<HandleValue> values) {
+absl::Status Registry::AddValues(std::string_view handle, std::vector<HandleValue> values,
+                                 const store::WriteBatch* also) {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   QL_RETURN_IF_ERROR(NeedValues(values));
   QL_RETURN_IF_ERROR(ValidateValues(values));
@@ -517,10 +530,11 @@ absl::Status Registry::AddValues(std::string_view handle, std::vector<HandleValu
                                  /*stored=*/true));
   for (auto& v : values) existing->values.push_back(std::move(v));
   SortByIndex(&existing->values);
-  return Save(store_, &impl_->cache, target.key, *existing);
+  return Save(store_, &impl_->cache, target.key, *existing, also);
 }
 
-absl::Status Registry::ModifyValues(std::string_view handle, std::vector<HandleValue> values) {
+absl::Status Registry::ModifyValues(std::string_view handle, std::vector<HandleValue> values,
+                                    const store::WriteBatch* also) {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   QL_RETURN_IF_ERROR(NeedValues(values));
   QL_RETURN_IF_ERROR(ValidateValues(values));
@@ -538,11 +552,12 @@ absl::Status Registry::ModifyValues(std::string_view handle, std::vector<HandleV
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
                                  /*stored=*/true));
   for (auto& v : values) *FindIndex(&existing->values, v.index) = std::move(v);
-  return Save(store_, &impl_->cache, target.key, *existing);
+  return Save(store_, &impl_->cache, target.key, *existing, also);
 }
 
 absl::Status Registry::RemoveValues(std::string_view handle,
-                                    const std::vector<uint32_t>& indexes) {
+                                    const std::vector<uint32_t>& indexes,
+                                    const store::WriteBatch* also) {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   if (indexes.empty()) return InvalidValue("the request names no values");
   absl::flat_hash_set<uint32_t> seen;
@@ -568,15 +583,18 @@ absl::Status Registry::RemoveValues(std::string_view handle,
                 [&](const HandleValue& v) { return seen.contains(v.index); });
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
                                  /*stored=*/true));
-  return Save(store_, &impl_->cache, target.key, *existing);
+  return Save(store_, &impl_->cache, target.key, *existing, also);
 }
 
-absl::Status Registry::Delete(std::string_view handle) {
+absl::Status Registry::Delete(std::string_view handle, const store::WriteBatch* also) {
   QL_ASSIGN_OR_RETURN(Target target, ResolveTarget(*this, handle));
   std::lock_guard lock(impl_->StripeFor(target.key));
   QL_ASSIGN_OR_RETURN(std::optional<HandleRecord> existing, Load(*store_, target.key));
   if (!existing) return NotFound(handle);
-  absl::Status s = store_->Delete(kSpace, target.key);
+  store::WriteBatch batch;
+  batch.Delete(kSpace, target.key);
+  if (also != nullptr) batch.Append(*also);
+  absl::Status s = store_->Write(batch);
   impl_->cache.Invalidate(target.key);
   if (!s.ok()) {
     return HandleError(ResponseCode::kError,

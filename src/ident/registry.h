@@ -109,28 +109,38 @@ class Registry {
   Registry& operator=(const Registry&) = delete;
 
   // Resolution. 100 if absent; 200 if `filter` matches no value.
+  //
+  // Every write below takes an optional batch `also` that is written in the
+  // same atomic store write as the change (the processor puts the change's
+  // audit event there): both or neither are stored.
   absl::StatusOr<HandleRecord> Get(std::string_view handle, const ValueFilter& filter) const;
 
   // Creates a handle with `values`; 101 if it exists.
-  absl::Status Create(std::string_view handle, std::vector<HandleValue> values);
+  absl::Status Create(std::string_view handle, std::vector<HandleValue> values,
+                      const store::WriteBatch* also = nullptr);
 
   // Creates or replaces the whole handle. With `overwrite` false an existing
   // handle is refused with 101.
   absl::StatusOr<WriteOutcome> Replace(std::string_view handle, std::vector<HandleValue> values,
-                                       bool overwrite);
+                                       bool overwrite, const store::WriteBatch* also = nullptr);
 
   // Adds or replaces just the given values, leaving others as they are;
   // creates the handle if absent. With `overwrite` false an existing value
   // at one of the indexes is refused with 201.
   absl::StatusOr<WriteOutcome> PutValues(std::string_view handle,
-                                         std::vector<HandleValue> values, bool overwrite);
+                                         std::vector<HandleValue> values, bool overwrite,
+                                         const store::WriteBatch* also = nullptr);
 
   // Native-protocol value operations (RFC 3652 opcodes 102-104).
-  absl::Status AddValues(std::string_view handle, std::vector<HandleValue> values);  // 201
-  absl::Status ModifyValues(std::string_view handle, std::vector<HandleValue> values);  // 200
-  absl::Status RemoveValues(std::string_view handle, const std::vector<uint32_t>& indexes);  // 200
+  absl::Status AddValues(std::string_view handle, std::vector<HandleValue> values,
+                        const store::WriteBatch* also = nullptr);  // 201
+  absl::Status ModifyValues(std::string_view handle, std::vector<HandleValue> values,
+                           const store::WriteBatch* also = nullptr);  // 200
+  absl::Status RemoveValues(std::string_view handle, const std::vector<uint32_t>& indexes,
+                            const store::WriteBatch* also = nullptr);  // 200
 
-  absl::Status Delete(std::string_view handle);  // 100 if absent
+  absl::Status Delete(std::string_view handle,
+                      const store::WriteBatch* also = nullptr);  // 100 if absent
 
   // Handles under exactly `prefix` (not derived prefixes) in stable storage
   // order. `after` is the last handle of the previous page (empty for the

@@ -42,6 +42,10 @@ class WriteBatch {
   void Delete(std::string_view space, std::string_view key) {
     ops_.push_back({OpKind::kDelete, std::string(space), std::string(key), {}});
   }
+  // Adds `other`'s operations after this batch's own.
+  void Append(const WriteBatch& other) {
+    ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
+  }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }

@@ -147,6 +147,13 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(store::KvStore* store) 
 }
 
 absl::StatusOr<uint64_t> AuditLog::Append(AuditEvent event) {
+  store::WriteBatch batch;
+  QL_ASSIGN_OR_RETURN(uint64_t sequence, Stage(std::move(event), &batch));
+  QL_RETURN_IF_ERROR(store_->Write(batch));
+  return sequence;
+}
+
+absl::StatusOr<uint64_t> AuditLog::Stage(AuditEvent event, store::WriteBatch* batch_out) {
   for (const std::string* f : {&event.actor, &event.action, &event.target, &event.peer,
                                &event.transport, &event.detail}) {
     if (f->size() > kMaxFieldBytes) {
@@ -155,13 +162,11 @@ absl::StatusOr<uint64_t> AuditLog::Append(AuditEvent event) {
   }
   QL_ASSIGN_OR_RETURN(event.sequence, NextSequence());
   const std::string tail = Tail(TimeKey(event.time), event.sequence);
-  store::WriteBatch batch;
-  batch.Put(kSpace, std::string(1, kEventTag) + tail, EncodeAuditEvent(event));
-  batch.Put(kSpace, IndexPrefix(kActorTag, event.actor) + tail, "");
+  batch_out->Put(kSpace, std::string(1, kEventTag) + tail, EncodeAuditEvent(event));
+  batch_out->Put(kSpace, IndexPrefix(kActorTag, event.actor) + tail, "");
   for (const std::string& p : PrefixAndParents(AuditPrefixOf(event.target))) {
-    batch.Put(kSpace, IndexPrefix(kPrefixTag, p) + tail, "");
+    batch_out->Put(kSpace, IndexPrefix(kPrefixTag, p) + tail, "");
   }
-  QL_RETURN_IF_ERROR(store_->Write(batch));
   return event.sequence;
 }
 

@@ -71,6 +71,11 @@ class AuditLog {
   // group commit): only the sequence number is taken under a lock.
   absl::StatusOr<uint64_t> Append(AuditEvent event);
 
+  // Adds `event`'s keys to `batch` instead of writing them: the caller
+  // writes them with its own change, atomically. Returns the sequence
+  // number assigned (unused if the batch is never written).
+  absl::StatusOr<uint64_t> Stage(AuditEvent event, store::WriteBatch* batch);
+
   // Sequence numbers are reserved durably in blocks of this many, before
   // any of them is used: after a restart numbering continues above every
   // number that may have been used, leaving a gap.

@@ -189,8 +189,9 @@ absl::StatusOr<bool> Authorizer::MayReadRestricted(const Request& request,
   return decision.allowed;
 }
 
-void Authorizer::Audit(const Request& request, const Response& response) const {
-  if (options_.audit == nullptr) return;
+namespace {
+
+AuditEvent EventOf(const Request& request, ResponseCode result, std::string detail) {
   AuditEvent event;
   event.time = absl::Now();
   event.actor = request.caller.actor;
@@ -198,8 +199,26 @@ void Authorizer::Audit(const Request& request, const Response& response) const {
   event.target = request.handle;
   event.peer = request.peer.address;
   event.transport = std::string(TransportName(request.peer.transport));
-  event.result = static_cast<uint32_t>(response.code);
-  event.detail = response.ok() ? request.caller.method : response.message;
+  event.result = static_cast<uint32_t>(result);
+  event.detail = std::move(detail);
+  return event;
+}
+
+}  // namespace
+
+void Authorizer::StageAudit(const Request& request, store::WriteBatch* batch) const {
+  if (options_.audit == nullptr) return;
+  if (absl::StatusOr<uint64_t> staged = options_.audit->Stage(
+          EventOf(request, ResponseCode::kSuccess, request.caller.method), batch);
+      !staged.ok()) {
+    LogError("audit.stage_failed", {{"error", std::string(staged.status().message())}});
+  }
+}
+
+void Authorizer::Audit(const Request& request, const Response& response) const {
+  if (options_.audit == nullptr) return;
+  AuditEvent event =
+      EventOf(request, response.code, response.ok() ? request.caller.method : response.message);
   if (absl::StatusOr<uint64_t> appended = options_.audit->Append(std::move(event));
       !appended.ok()) {
     LogError("audit.append_failed", {{"error", std::string(appended.status().message())}});

@@ -47,6 +47,7 @@ class Authorizer : public AccessPolicy {
   absl::StatusOr<bool> MayReadRestricted(const Request& request,
                                          const std::vector<HandleValue>& current) const override;
 
+  void StageAudit(const Request& request, store::WriteBatch* batch) const override;
   void Audit(const Request& request, const Response& response) const override;
 
   // The HS_ADMIN operations `request` needs, given the target's current
