@@ -3,6 +3,8 @@
 #include <stdlib.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -11,14 +13,25 @@
 
 namespace qilian::net::testing {
 
-std::string TempPath(const std::string& name) {
-  static const std::string dir = [] {
+namespace {
+
+// The process's directory of test keys, removed when the process exits.
+std::string* TempDirectory() {
+  static std::string* dir = [] {
     std::string templ = ::testing::TempDir() + "qilian_tls_XXXXXX";
-    char* made = mkdtemp(templ.data());
-    return std::string(made != nullptr ? made : "/tmp");
+    if (mkdtemp(templ.data()) == nullptr) return new std::string("/tmp");
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(*TempDirectory(), ignored);
+    });
+    return new std::string(templ);
   }();
-  return dir + "/" + name;
+  return dir;
 }
+
+}  // namespace
+
+std::string TempPath(const std::string& name) { return *TempDirectory() + "/" + name; }
 
 namespace {
 
