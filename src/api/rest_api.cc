@@ -98,6 +98,10 @@ net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::str
     // RFC 9110 11.6.1: a 401 names the schemes that would be accepted.
     response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"qilian\"");
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"qilian\"");
+    // The Handle.Net session scheme (POST /api/sessions for a nonce). No
+    // session is made for the 401 itself, as Handle.Net does: anonymous
+    // requests could then fill the session table.
+    response.headers.emplace_back("WWW-Authenticate", "Handle realm=\"qilian\"");
   }
   return response;
 }

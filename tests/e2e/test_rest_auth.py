@@ -115,7 +115,8 @@ class RestAuth(unittest.TestCase):
             resp.read()
             self.assertEqual(resp.status, 401)
             self.assertEqual(resp.msg.get_all("WWW-Authenticate"),
-                             ['Basic realm="qilian"', 'Bearer realm="qilian"'])
+                             ['Basic realm="qilian"', 'Bearer realm="qilian"',
+                              'Handle realm="qilian"'])
         finally:
             conn.close()
 
