@@ -410,10 +410,16 @@ std::string BasicAuthorization(const ident::AdminIdentity& identity, std::string
 }
 
 std::string ClaimedActor(const net::HttpRequest& request) {
+  return ClaimedActor(CredentialOptions{}, request);
+}
+
+std::string ClaimedActor(const CredentialOptions& options, const net::HttpRequest& request) {
   const std::string* header = request.Header("authorization");
   if (header == nullptr) return "";
   std::string_view rest;
-  if (HasScheme(*header, "bearer", &rest)) return "bearer";
+  if (HasScheme(*header, "bearer", &rest)) {
+    return options.bearer_actor ? options.bearer_actor(rest) : "bearer";
+  }
   if (HasScheme(*header, "handle", &rest)) {
     absl::StatusOr<HandleAuthorization> parsed = ParseHandleAuthorization(rest);
     if (!parsed.ok() || !parsed->id.has_value()) return "";

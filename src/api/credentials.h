@@ -34,6 +34,9 @@ struct CredentialOptions {
   const ident::Registry* registry = nullptr;
   // The role and tenancy of a Handle identity, if it has one.
   std::function<std::optional<ident::Principal>(const ident::AdminIdentity&)> principal_of;
+  // The actor a Bearer token names, even a refused one (ClaimedActor);
+  // null: "bearer".
+  std::function<std::string(std::string_view token)> bearer_actor;
   // Resolves a Bearer token; null: Bearer is refused.
   std::function<absl::StatusOr<ident::Caller>(std::string_view token)> bearer;
   // REST sessions (Authorization: Handle); null: that scheme is refused.
@@ -71,8 +74,10 @@ absl::StatusOr<ident::Caller> AuthenticateRequest(const CredentialOptions& optio
 std::string BasicAuthorization(const ident::AdminIdentity& identity, std::string_view secret);
 
 // The actor a failed credential names, for the audit log and the
-// throttle ("300:X", "bearer", the id of a Handle header), or empty when
-// none can be read (also a Handle header with only a sessionId).
+// throttle ("300:X"; "user:<name>" of a known or recently expired Bearer
+// token, else "bearer"; the id of a Handle header), or empty when none can
+// be read (also a Handle header with only a sessionId).
+std::string ClaimedActor(const CredentialOptions& options, const net::HttpRequest& request);
 std::string ClaimedActor(const net::HttpRequest& request);
 
 }  // namespace qilian::api

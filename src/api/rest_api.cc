@@ -192,7 +192,8 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
   static const RestAuthOptions kNoAuth;
   const RestAuthOptions& authn = ctx.auth != nullptr ? *ctx.auth : kNoAuth;
   const bool has_credentials = request.Header("authorization") != nullptr;
-  const std::string claimed = has_credentials ? ClaimedActor(request) : std::string();
+  const std::string claimed =
+      has_credentials ? ClaimedActor(authn.credentials, request) : std::string();
   absl::StatusOr<ident::Caller> caller = ident::Caller::Anonymous();
   if (has_credentials && authn.throttle != nullptr) {
     if (absl::Status s = authn.throttle->Check(claimed, request.remote_address); !s.ok()) {
@@ -205,8 +206,9 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
       const ResponseCode code = ident::ResponseCodeOf(caller.status());
       if (caller.ok()) {
         authn.throttle->Succeeded(claimed, request.remote_address);
-      } else if (code == ResponseCode::kAuthenticationFailed ||
-                 code == ResponseCode::kAuthenticationTimeout) {
+      } else if (code == ResponseCode::kAuthenticationFailed) {
+        // A wrong secret, signature or token is a guess; an expired token
+        // or session (405) is not, and must not lock its user out.
         authn.throttle->Failed(claimed, request.remote_address);
       }
     }
@@ -225,7 +227,7 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     if (authn.audit != nullptr && code != ResponseCode::kError) {
       ident::authz::AuditEvent event;
       event.time = absl::Now();
-      event.actor = ClaimedActor(request);
+      event.actor = claimed;
       event.action = "authentication failed";
       event.target = std::string(call->path);
       event.peer = request.remote_address;

@@ -166,6 +166,7 @@ class ConfigParser {
     s["io_threads"] = Integer(&c->io_threads, 0, 1024);
     s["worker_threads"] = Integer(&c->worker_threads, 1, 4096);
     s["max_connections"] = Integer(&c->max_connections, 1, 1'000'000);
+    s["max_connections_per_source"] = Integer(&c->max_connections_per_source, 0, 1'000'000);
     s["tls_cert"] = String(&c->tls_cert);
     s["tls_key"] = String(&c->tls_key);
     s["tls_client_ca"] = String(&c->tls_client_ca);

@@ -37,6 +37,7 @@ struct HttpConfig {
   uint32_t io_threads = 0;  // 0: one per core
   uint32_t worker_threads = 32;  // blocking pool for durable writes
   uint32_t max_connections = 10000;
+  uint32_t max_connections_per_source = 0;  // 0: no limit per address
   // HTTPS (docs/operations.md, "TLS"): with tls_cert and tls_key set the
   // port speaks only TLS 1.3. Paths are PEM files, relative to the working
   // directory.

@@ -220,6 +220,18 @@ tcp_max_connections_per_source = 8
               "(allowed 4..16777216)");
 }
 
+TEST(ConfigTest, HttpMaxConnectionsPerSource) {
+  absl::StatusOr<Config> d = ParseConfig("");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->http.max_connections_per_source, 0u);
+  absl::StatusOr<Config> c = ParseConfig("[http]\nmax_connections_per_source = 16\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->http.max_connections_per_source, 16u);
+  ExpectError("[http]\nmax_connections_per_source = -1\n",
+              "q.toml:2:30: configuration key 'http.max_connections_per_source' is out of range: "
+              "-1 (allowed 0..1000000)");
+}
+
 TEST(ConfigTest, UnknownSectionIsNamed) {
   ExpectError("[htp]\nport = 80\n", "q.toml:1:1: unknown configuration section 'htp'");
 }

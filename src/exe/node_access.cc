@@ -153,6 +153,9 @@ api::RestAuthOptions NodeAccess::RestOptions() const {
   rest.credentials.bearer = [tokens](std::string_view token) {
     return tokens->Authenticate(token);
   };
+  rest.credentials.bearer_actor = [tokens](std::string_view token) {
+    return tokens->ActorOf(token);
+  };
   rest.credentials.sessions = rest_sessions_.get();
   // A session is authenticated as a native challenge is: the same answer
   // octets, so HS_SECKEY identities homed elsewhere are verified at home.

@@ -463,6 +463,7 @@ int Run(int argc, char** argv) {
   http_options.body_timeout = std::chrono::milliseconds(config.http.body_timeout_ms);
   http_options.idle_timeout = std::chrono::milliseconds(config.http.idle_timeout_ms);
   http_options.max_connections = config.http.max_connections;
+  http_options.max_connections_per_source = config.http.max_connections_per_source;
   http_options.tls_cert = config.http.tls_cert;
   http_options.tls_key = config.http.tls_key;
   http_options.tls_client_ca = config.http.tls_client_ca;

@@ -67,6 +67,16 @@ bool IsLoopback(const asio::ip::address& a) {
          asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
 }
 
+// The key connections are counted under per source: the exact address,
+// with an IPv4-mapped IPv6 address counted as the IPv4 address it maps
+// (a dual-stack listener must not double a client's allowance).
+std::string SourceKey(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
 std::string JsonEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -95,12 +105,13 @@ enum class Reject {
   kHeaderTimeout,
   kBodyTimeout,
   kTooManyConnections,
+  kTooManyFromSource,
   kCount,
 };
 
 constexpr std::array<const char*, static_cast<size_t>(Reject::kCount)> kRejectNames = {
     "body_too_large", "header_too_large", "malformed",          "length_conflict",
-    "header_timeout", "body_timeout",     "too_many_connections"};
+    "header_timeout", "body_timeout",     "too_many_connections", "too_many_from_source"};
 
 // Why a TLS handshake failed, for qilian_http_tls_handshake_failures_total.
 enum class TlsFailure {
@@ -310,15 +321,35 @@ class ServerCore {
     sessions_[s] = std::move(w);
     connections_->Set(static_cast<int64_t>(sessions_.size()));
   }
-  void Unregister(SessionBase* s) {
+  // `source`: the SourceKey AcquireSource admitted the session under, or
+  // null if it holds no per-source slot (limit off, or refused).
+  void Unregister(SessionBase* s, const std::string* source) {
     std::lock_guard<std::mutex> lock(mu_);
     sessions_.erase(s);
+    if (source != nullptr) {
+      auto it = per_source_.find(*source);
+      if (it != per_source_.end() && --it->second == 0) per_source_.erase(it);
+    }
     connections_->Set(static_cast<int64_t>(sessions_.size()));
     if (sessions_.empty()) drained_.notify_all();
   }
   size_t SessionCount() {
     std::lock_guard<std::mutex> lock(mu_);
     return sessions_.size();
+  }
+  // Takes one of `source`'s max_connections_per_source slots; false if all
+  // are taken. Check and take are one step, so concurrent accepts cannot
+  // both get the last slot.
+  bool AcquireSource(const std::string& source) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t& n = per_source_[source];
+    if (n >= options_.max_connections_per_source) {
+      // Only an address with open connections can be full, so this never
+      // leaves an empty entry behind.
+      return false;
+    }
+    ++n;
+    return true;
   }
   void CountReject(Reject r) { rejected_[static_cast<size_t>(r)]->Inc(); }
   void CountTlsFailure(TlsFailure f) { tls_failures_[static_cast<size_t>(f)]->Inc(); }
@@ -340,6 +371,10 @@ class ServerCore {
   std::mutex mu_;
   std::condition_variable drained_;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;
+  // Admitted connections per SourceKey (max_connections_per_source only);
+  // an address leaves when its last closes, so the map never holds more
+  // entries than there are connections.
+  std::unordered_map<std::string, size_t> per_source_;
 
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -371,7 +406,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       : server_(server), stream_(std::move(socket), context), timer_(stream_.get_executor()) {
     InitPeer();
   }
-  ~Session() override { server_->Unregister(this); }
+  ~Session() override { server_->Unregister(this, source_held_ ? &source_ : nullptr); }
+
+  // Before Start(), with max_connections_per_source set: whether this
+  // connection's address has a slot left (taking it if so).
+  bool AcquireSourceSlot() {
+    if (source_.empty()) return true;  // the peer is already gone: nothing to count
+    source_held_ = server_->AcquireSource(source_);
+    return source_held_;
+  }
 
   void Start() {
     server_->Register(this, this->weak_from_this());
@@ -384,15 +427,20 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     });
   }
 
-  void RejectBusy() {
+  // Refuses a connection over a connection limit (kTooManyConnections or
+  // kTooManyFromSource). Registered all the same so Stop() reaches it while
+  // the 503 drains; it holds no per-source slot.
+  void RejectBusy(Reject reason) {
     server_->Register(this, this->weak_from_this());
-    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), reason] {
       if constexpr (kTls) {
         // A handshake only to say 503 would spend the CPU the limit saves.
-        self->server_->CountReject(Reject::kTooManyConnections);
+        self->server_->CountReject(reason);
         self->Close();
       } else {
-        self->Fail(503, Reject::kTooManyConnections, 3, "too many connections");
+        self->Fail(503, reason, 3,
+                   reason == Reject::kTooManyFromSource ? "too many connections from this address"
+                                                        : "too many connections");
       }
     });
   }
@@ -427,6 +475,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!ec) {
       remote_address_ = peer.address().to_string();
       remote_is_loopback_ = IsLoopback(peer.address());
+      if (server_->options_.max_connections_per_source != 0) source_ = SourceKey(peer.address());
     }
   }
 
@@ -793,6 +842,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::string remote_address_;
   bool remote_is_loopback_ = false;
   std::string tls_client_subject_;  // TLS only
+  // SourceKey of the peer; empty when max_connections_per_source is off (or
+  // the peer address is unknown, when the connection is not limited).
+  std::string source_;
+  bool source_held_ = false;  // holds a slot in ServerCore::per_source_
 };
 
 absl::Status ServerCore::Start() {
@@ -845,9 +898,11 @@ void ServerCore::DoAccept() {
       return;
     }
     bool full = SessionCount() >= options_.max_connections;
-    auto begin = [full](auto session) {
+    auto begin = [this, full](auto session) {
       if (full) {
-        session->RejectBusy();
+        session->RejectBusy(Reject::kTooManyConnections);
+      } else if (options_.max_connections_per_source != 0 && !session->AcquireSourceSlot()) {
+        session->RejectBusy(Reject::kTooManyFromSource);
       } else {
         session->Start();
       }

@@ -11,7 +11,11 @@
 //       Transfer-Encoding, conflicting Content-Length values, a
 //       Transfer-Encoding other than chunked;
 //   408 header or body not received in time (slowloris);
-//   503 over max_connections.
+//   503 over max_connections ("too_many_connections"), or over
+//       max_connections_per_source from the connecting address
+//       ("too_many_from_source"; exact address, IPv4-mapped IPv6 counted as
+//       IPv4). Both are decided at accept; over TLS the connection is
+//       closed at once, before any handshake, without an answer.
 // An idle keep-alive connection is closed silently.
 //
 // With tls_cert set the listener speaks only TLS 1.3 (OpenSSL): every
@@ -51,6 +55,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_connections = 10000;
+  // Open connections allowed from one address; 0: no limit per address.
+  size_t max_connections_per_source = 0;
   // How long Stop() waits for in-flight requests before dropping them.
   std::chrono::milliseconds drain_timeout{5000};
 

@@ -24,10 +24,20 @@ namespace {
 // server fails the test instead of hanging it.
 class Client {
  public:
-  explicit Client(uint16_t port) {
+  // `source`: another 127/8 address to connect from (another source, for
+  // the per-address limit); null: the kernel's choice.
+  explicit Client(uint16_t port, const char* source = nullptr) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{10, 0};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (source != nullptr) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      if (inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+          bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+        return;  // not connected
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -325,6 +335,44 @@ TEST_F(HttpServerTest, ConnectionsOverLimitGet503) {
   ExpectRejected("GET /b HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 503 Service Unavailable",
                  R"({"responseCode":3,"message":"too many connections"})");
   EXPECT_EQ(Rejected("too_many_connections"), 1u);
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondThePerSourceLimitGet503) {
+  options_.max_connections_per_source = 2;
+  StartServer();
+  auto first = std::make_unique<Client>(server_->port());
+  Client second(server_->port());
+  for (Client* c : {first.get(), &second}) {
+    ASSERT_TRUE(c->connected());
+    c->Send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(Body(c->ReadResponse()), "GET /a ");  // registered and kept by now
+  }
+  ExpectRejected("GET /b HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 503 Service Unavailable",
+                 R"({"responseCode":3,"message":"too many connections from this address"})");
+  EXPECT_EQ(Rejected("too_many_from_source"), 1u);
+  EXPECT_EQ(Rejected("too_many_connections"), 0u);
+
+  // Another address has its own allowance.
+  Client other(server_->port(), "127.0.0.2");
+  ASSERT_TRUE(other.connected());
+  other.Send("GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(Body(other.ReadResponse()), "GET /c ");
+
+  // A closed connection gives its slot back. The server learns of the
+  // close asynchronously: wait for its connection count (second and other
+  // left, the refused one gone too), not for a time.
+  first.reset();
+  Gauge& open = metrics_.GetGauge("qilian_http_connections", "");
+  for (int i = 0; i < 10000 && open.value() != 2; ++i) usleep(1000);
+  ASSERT_EQ(open.value(), 2);
+  Client again(server_->port());
+  ASSERT_TRUE(again.connected());
+  again.Send("GET /d HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(Body(again.ReadResponse()), "GET /d ");
+  EXPECT_EQ(Rejected("too_many_from_source"), 1u);
+  // The kept connections are still served.
+  second.Send("GET /e HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(Body(second.ReadResponse()), "GET /e ");
 }
 
 TEST_F(HttpServerTest, MayBlockRunsOffTheIoThread) {

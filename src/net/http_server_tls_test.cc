@@ -54,8 +54,15 @@ HttpResponse Describe(const HttpRequest& r) {
 // broken server fails the test instead of hanging it.
 class TlsClient {
  public:
-  TlsClient(uint16_t port, asio::ssl::context& ctx) : stream_(ioc_, ctx) {
+  // `source`: another 127/8 address to connect from; null: the kernel's.
+  TlsClient(uint16_t port, asio::ssl::context& ctx, const char* source = nullptr)
+      : stream_(ioc_, ctx) {
     error_code ec;
+    if (source != nullptr) {
+      stream_.next_layer().open(tcp::v4(), ec);
+      if (!ec) stream_.next_layer().bind(tcp::endpoint(asio::ip::make_address(source), 0), ec);
+      if (ec) return;
+    }
     stream_.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
     connected_ = !ec;
   }
@@ -263,6 +270,34 @@ TEST_F(HttpServerTlsTest, LimitsStillApplyOverTls) {
   EXPECT_EQ(metrics_.GetCounter("qilian_http_rejected_total", "", {{"reason", "body_too_large"}})
                 .value(),
             1u);
+}
+
+TEST_F(HttpServerTlsTest, PerSourceLimitClosesBeforeTheHandshake) {
+  options_.max_connections_per_source = 1;
+  StartServer();
+  asio::ssl::context ctx = ClientContext();
+  TlsClient first(server_->port(), ctx);
+  ASSERT_FALSE(first.Handshake());  // registered by now
+
+  TlsClient refused(server_->port(), ctx);
+  ASSERT_TRUE(refused.connected());
+  EXPECT_TRUE(refused.Handshake());
+  Counter& from_source =
+      metrics_.GetCounter("qilian_http_rejected_total", "", {{"reason", "too_many_from_source"}});
+  for (int i = 0; i < 2000 && from_source.value() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(from_source.value(), 1u);
+  // Refused without starting a handshake, so none failed.
+  for (const char* reason : {"timeout", "peer_closed", "other", "protocol_version"}) {
+    EXPECT_EQ(Failures(reason).value(), 0u) << reason;
+  }
+
+  TlsClient other(server_->port(), ctx, "127.0.0.2");
+  ASSERT_TRUE(other.connected());
+  ASSERT_FALSE(other.Handshake());
+  EXPECT_EQ(Body(other.Exchange("GET /o HTTP/1.1\r\nHost: x\r\n\r\n")), "GET /o tls=1 subject=");
+  EXPECT_EQ(Body(first.Exchange("GET /f HTTP/1.1\r\nHost: x\r\n\r\n")), "GET /f tls=1 subject=");
 }
 
 TEST_F(HttpServerTlsTest, Tls12ClientIsRefused) {

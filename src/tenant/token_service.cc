@@ -146,8 +146,10 @@ void TokenService::SweepLocked(absl::Time now) {
   while (!live_by_expiry_.empty() && live_by_expiry_.begin()->first <= now) {
     auto [expiry, digest] = *live_by_expiry_.begin();
     live_by_expiry_.erase(live_by_expiry_.begin());
-    live_.erase(digest);
-    expired_[digest] = expiry;
+    auto live = live_.find(digest);
+    std::string user = live != live_.end() ? std::move(live->second.user) : std::string();
+    if (live != live_.end()) live_.erase(live);
+    expired_[digest] = Expired{expiry, std::move(user)};
     expired_by_expiry_.emplace(expiry, std::move(digest));
   }
   // Expired ones are forgotten after expired_memory, or oldest first when
@@ -176,6 +178,17 @@ absl::StatusOr<std::string> TokenService::UserOf(std::string_view token, absl::T
   if (it != live_.end()) return it->second.user;
   if (expired_.contains(digest)) return HandleError(ResponseCode::kAuthenticationTimeout, kExpired);
   return HandleError(ResponseCode::kAuthenticationFailed, kNotValid);
+}
+
+std::string TokenService::ActorOf(std::string_view token) {
+  if (!WellFormed(token)) return "bearer";
+  const std::string digest = Digest(token);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = live_.find(digest); it != live_.end()) return UserActor(it->second.user);
+  if (auto it = expired_.find(digest); it != expired_.end() && !it->second.user.empty()) {
+    return UserActor(it->second.user);
+  }
+  return "bearer";
 }
 
 absl::StatusOr<ident::Caller> TokenService::Authenticate(std::string_view token, absl::Time now) {

@@ -83,6 +83,10 @@ class TokenService {
   // without reading the user).
   absl::StatusOr<std::string> UserOf(std::string_view token, absl::Time now);
 
+  // For the audit trail of a refused token: "user:<name>" of a live or
+  // recently expired token, else "bearer" (unknown or malformed).
+  std::string ActorOf(std::string_view token);
+
   // Forgets the token (OK also when it was unknown or expired). `source`
   // is for the audit log.
   void Logout(std::string_view token, std::string_view source = "");
@@ -119,7 +123,11 @@ class TokenService {
   std::mutex mu_;
   absl::flat_hash_map<std::string, Entry> live_;     // SHA-256 -> entry
   ExpiryIndex live_by_expiry_;
-  absl::flat_hash_map<std::string, absl::Time> expired_;  // SHA-256 -> expiry
+  struct Expired {
+    absl::Time expiry;
+    std::string user;  // so that a refused token still names its user
+  };
+  absl::flat_hash_map<std::string, Expired> expired_;  // SHA-256 -> expiry, user
   ExpiryIndex expired_by_expiry_;
 };
 

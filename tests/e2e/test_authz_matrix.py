@@ -676,10 +676,9 @@ class AuthzMatrix(unittest.TestCase):
         self.assertEqual((status, reply["responseCode"], reply["message"]),
                          (401, 405, "bearer token expired"))
         self.assertIsNone(self.values(B + "/expired"))
-        # A token names no user until it is verified; the audit log names
-        # the scheme.
+        # The node remembers whose token it was, for the audit trail.
         self.assertIn((405, "bearer token expired"),
-                      self.failures_of("bearer", "authentication failed"))
+                      self.failures_of("user:b-admin", "authentication failed"))
 
 
 if __name__ == "__main__":
