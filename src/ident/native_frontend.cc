@@ -97,10 +97,11 @@ struct Session {
   AdminIdentity identity;
   std::optional<Principal> principal;
   std::string method;   // how the identity authenticated: "seckey", "pubkey"
-  // 32 octets (400); empty for an IDIS login, which is bound to the
-  // address that logged in instead.
+  // 32 octets (400); empty for an IDIS login, which is bound to the TCP
+  // connection (and address) that answered its challenge instead.
   std::string key;
   std::string address;
+  uint64_t connection = 0;
   absl::Duration idle;
   absl::Time last_used;
   uint32_t highest = 0;
@@ -757,6 +758,7 @@ NativeReply NativeFrontend::Impl::OpenSession(const Envelope& env, PendingChalle
     out.raw = w.Release();
   } else {
     session.address = peer.address;
+    session.connection = peer.connection;
   }
   // The session takes the challenge's id: the client already knows it.
   const uint32_t session_id = env.session_id;
@@ -810,8 +812,9 @@ NativeReply NativeFrontend::Impl::InSession(const Envelope& env, const MessageHe
     Session& session = it->second;
     const std::string actor = IdentityText(session.identity);
     if (session.key.empty()) {
-      // An IDIS login session: bound to where the login came from.
-      if (peer.transport != Transport::kTcp || peer.address != session.address) {
+      // An IDIS login session: bound to the connection that logged in.
+      if (peer.transport != Transport::kTcp || peer.address != session.address ||
+          peer.connection != session.connection) {
         absl::Status s = HandleError(ResponseCode::kSessionFailed,
                                      absl::StrCat("session ", id, " belongs to another client"));
         AuditFailure(actor, peer, s);

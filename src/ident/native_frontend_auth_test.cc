@@ -674,6 +674,13 @@ TEST_F(NativeSessionTest, IdisLoginAuthenticatesTheSessionForItsClient) {
                         Peer{"192.0.2.9", false, Transport::kTcp});
   EXPECT_EQ(stolen.header.response_code, 501u);
   EXPECT_EQ(stolen.body.message, absl::StrCat("session ", id, " belongs to another client"));
+  // Nor from another connection of the same host.
+  Peer other_connection = Tcp();
+  other_connection.connection = 7;
+  stolen = Send(Message(OpCode::kCreateHandle, CreateBody("88.999/L2"), 43, id),
+                other_connection);
+  EXPECT_EQ(stolen.header.response_code, 501u);
+  EXPECT_EQ(stolen.body.message, absl::StrCat("session ", id, " belongs to another client"));
   EXPECT_FALSE(registry_.Get("88.999/L2", {}).ok());
   // Logout (401) ends it.
   EXPECT_EQ(Send(Message(OpCode::kSessionTerminate, {}, 44, id)).header.response_code, 1u);

@@ -46,6 +46,9 @@ struct Peer {
   std::string address;  // textual IP
   bool is_loopback = false;
   Transport transport = Transport::kHttp;
+  // TCP: the connection's id, unique within the process (an IDIS login is
+  // bound to the connection it was answered on); 0 elsewhere.
+  uint64_t connection = 0;
 };
 
 struct Request {

@@ -162,6 +162,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   TcpConnection(TcpCore* server, tcp::socket socket)
       : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {
     peer_.transport = ident::Transport::kTcp;
+    static std::atomic<uint64_t> next_connection{1};
+    peer_.connection = next_connection.fetch_add(1, std::memory_order_relaxed);
     error_code ec;
     tcp::endpoint remote = socket_.remote_endpoint(ec);
     if (!ec) {
