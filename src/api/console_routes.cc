@@ -43,43 +43,9 @@ namespace {
 
 constexpr size_t kMaxConsoleBodyBytes = 16384;
 
-std::string ReasonFor(ResponseCode code) {
-  switch (code) {
-    case ResponseCode::kInvalidValue:
-      return "bad_value";
-    case ResponseCode::kHandleAlreadyExists:
-      return "conflict";
-    case ResponseCode::kHandleNotFound:
-      return "not_found";
-    case ResponseCode::kProtocolError:
-      return "bad_param";
-    case ResponseCode::kAuthenticationNeeded:
-      return "auth_required";
-    case ResponseCode::kAuthenticationFailed:
-    case ResponseCode::kAuthenticationTimeout:
-      return "auth_failed";
-    case ResponseCode::kInsufficientPermissions:
-      return "forbidden";
-    case ResponseCode::kError:
-      return "internal";
-    default:
-      return "other";
-  }
-}
 
-// ErrorResponse plus "field" when the status names one.
 net::HttpResponse ConsoleError(Call* call, const absl::Status& status, int http_status = 0) {
-  ResponseCode code = ident::ResponseCodeOf(status);
-  call->SetReason(ReasonFor(code));
-  json body = {{"responseCode", static_cast<uint32_t>(code)}};
-  if (auto field = tenant::FieldOf(status)) body["field"] = *field;
-  body["message"] = std::string(status.message());
-  net::HttpResponse response =
-      JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
-  if (response.status == 401) {
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"qilian\"");
-  }
-  return response;
+  return ErrorResponse(call, status, "", http_status);
 }
 
 net::HttpResponse NotEnabled(Call* call, std::string_view what) {
@@ -299,31 +265,7 @@ json EventJson(const ident::authz::AuditEvent& e) {
 
 // ---- Query parameters.
 
-absl::Status BadParam(Call* call, std::string_view message) {
-  return call->Reject("bad_param", HandleError(ResponseCode::kProtocolError, message));
-}
 
-absl::StatusOr<std::map<std::string, std::string>> Params(
-    Call* call, std::initializer_list<std::string_view> known) {
-  auto parsed = ParseQuery(call->query);
-  if (!parsed) return BadParam(call, "query has an invalid percent-escape");
-  std::map<std::string, std::string> out;
-  for (QueryParam& p : *parsed) {
-    bool ok = false;
-    for (std::string_view k : known) ok = ok || p.name == k;
-    if (!ok) {
-      return call->Reject("unknown_param",
-                          HandleError(ResponseCode::kProtocolError,
-                                      absl::StrCat("unknown query parameter '",
-                                                   tenant::Excerpt(p.name), "'")));
-    }
-    if (out.contains(p.name)) {
-      return BadParam(call, absl::StrCat(p.name, " is given more than once"));
-    }
-    out[p.name] = std::move(p.value);
-  }
-  return out;
-}
 
 std::optional<std::string> BearerToken(const net::HttpRequest& request) {
   const std::string* header = request.Header("authorization");

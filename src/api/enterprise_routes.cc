@@ -33,33 +33,9 @@ namespace {
 constexpr uint64_t kMaxPage = 0x7fffffff;
 constexpr size_t kDefaultEnterprisePageSize = 100;
 
-std::string ReasonFor(ResponseCode code) {
-  switch (code) {
-    case ResponseCode::kInvalidValue:
-      return "bad_value";
-    case ResponseCode::kHandleAlreadyExists:
-      return "conflict";
-    case ResponseCode::kHandleNotFound:
-      return "not_found";
-    case ResponseCode::kProtocolError:
-      return "bad_param";
-    case ResponseCode::kServerNotResponsible:
-      return "not_responsible";
-    case ResponseCode::kError:
-      return "internal";
-    default:
-      return "other";
-  }
-}
 
-// Like ErrorResponse, plus "field" when the status names one.
 net::HttpResponse EnterpriseError(Call* call, const absl::Status& status, int http_status = 0) {
-  ResponseCode code = ident::ResponseCodeOf(status);
-  call->SetReason(ReasonFor(code));
-  json body = {{"responseCode", static_cast<uint32_t>(code)}};
-  if (auto field = tenant::FieldOf(status)) body["field"] = *field;
-  body["message"] = std::string(status.message());
-  return JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
+  return ErrorResponse(call, status, "", http_status);
 }
 
 json EnterpriseJson(const tenant::Enterprise& e) {
@@ -149,9 +125,6 @@ std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min, uint64
   return v;
 }
 
-absl::Status BadParam(Call* call, std::string_view message) {
-  return call->Reject("bad_param", HandleError(ResponseCode::kProtocolError, message));
-}
 
 net::HttpResponse NotEnabled(Call* call) {
   call->SetReason("not_enabled");

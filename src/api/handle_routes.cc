@@ -39,9 +39,6 @@ struct Params {
   std::optional<uint64_t> page_size;
 };
 
-absl::Status BadParam(Call* call, std::string_view message) {
-  return call->Reject("bad_param", HandleError(ResponseCode::kProtocolError, message));
-}
 
 // A plain decimal in min..max: no sign, no spaces, no exponent.
 std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min, uint64_t max) {

@@ -15,6 +15,7 @@
 #include "api/routes.h"
 #include "api/session_routes.h"
 #include "api/value_json.h"
+#include "tenant/field_error.h"
 #include "core/status.h"
 #include "ident/auth/seckey_lookup.h"
 #include "ident/handle_name.h"
@@ -40,6 +41,8 @@ std::string MethodLabel(std::string_view method) {
   return "other";
 }
 
+}  // namespace
+
 std::string ReasonOf(ResponseCode code) {
   switch (code) {
     case ResponseCode::kHandleNotFound:
@@ -50,6 +53,8 @@ std::string ReasonOf(ResponseCode code) {
       return "conflict";
     case ResponseCode::kInvalidHandle:
       return "bad_handle";
+    case ResponseCode::kProtocolError:
+      return "bad_param";
     case ResponseCode::kInvalidValue:
       return "bad_value";
     case ResponseCode::kServerNotResponsible:
@@ -75,8 +80,6 @@ std::string ReasonOf(ResponseCode code) {
   }
 }
 
-}  // namespace
-
 net::HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
   net::HttpResponse response;
   response.status = http_status;
@@ -91,6 +94,7 @@ net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::str
   if (call->error_reason.empty()) call->error_reason = ReasonOf(code);
   nlohmann::json body = {{"responseCode", static_cast<uint32_t>(code)}};
   if (!handle.empty()) body["handle"] = std::string(handle);
+  if (auto field = tenant::FieldOf(status)) body["field"] = *field;
   body["message"] = std::string(status.message());
   net::HttpResponse response =
       JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
@@ -104,6 +108,32 @@ net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::str
     response.headers.emplace_back("WWW-Authenticate", "Handle realm=\"qilian\"");
   }
   return response;
+}
+
+absl::Status BadParam(Call* call, std::string_view message) {
+  return call->Reject("bad_param", HandleError(ResponseCode::kProtocolError, message));
+}
+
+absl::StatusOr<std::map<std::string, std::string>> Params(
+    Call* call, std::initializer_list<std::string_view> known) {
+  auto parsed = ParseQuery(call->query);
+  if (!parsed) return BadParam(call, "query has an invalid percent-escape");
+  std::map<std::string, std::string> out;
+  for (QueryParam& p : *parsed) {
+    bool ok = false;
+    for (std::string_view k : known) ok = ok || p.name == k;
+    if (!ok) {
+      return call->Reject("unknown_param",
+                          HandleError(ResponseCode::kProtocolError,
+                                      absl::StrCat("unknown query parameter '",
+                                                   tenant::Excerpt(p.name), "'")));
+    }
+    if (out.contains(p.name)) {
+      return BadParam(call, absl::StrCat(p.name, " is given more than once"));
+    }
+    out[p.name] = std::move(p.value);
+  }
+  return out;
 }
 
 void AttributeRequest(const Call& call, ident::Request* request) {

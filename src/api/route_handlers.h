@@ -4,6 +4,8 @@
 #ifndef QILIAN_API_ROUTE_HANDLERS_H_
 #define QILIAN_API_ROUTE_HANDLERS_H_
 
+#include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,9 +50,22 @@ struct Call {
 
 net::HttpResponse JsonResponse(int http_status, const nlohmann::json& body);
 
-// `{"responseCode":N,"handle":...,"message":...}` with the HTTP status
-// ident::HttpStatusOf gives for N, unless `http_status` overrides it. An
-// empty `handle` is left out.
+// The label of qilian_rest_errors_total{reason} for a Handle code.
+std::string ReasonOf(ident::ResponseCode code);
+
+// A refused query parameter (400, code 4, reason bad_param).
+absl::Status BadParam(Call* call, std::string_view message);
+
+// The query as name -> value, refusing unknown and repeated names (400,
+// code 4, reasons unknown_param / bad_param).
+absl::StatusOr<std::map<std::string, std::string>> Params(
+    Call* call, std::initializer_list<std::string_view> known);
+
+// `{"responseCode":N,"handle":...,"field":...,"message":...}` with the HTTP
+// status ident::HttpStatusOf gives for N, unless `http_status` overrides it.
+// An empty `handle` is left out; `field` is there when the status names one
+// (tenant/field_error.h). A 401 names the accepted schemes in
+// WWW-Authenticate.
 net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::string_view handle,
                                 int http_status = 0);
 

@@ -35,14 +35,7 @@ constexpr uint64_t kDefaultSummaryLimit = 20;
 constexpr uint64_t kMaxSummaryLimit = 1000;
 
 net::HttpResponse StatsError(Call* call, const absl::Status& status, int http_status = 0) {
-  ResponseCode code = ident::ResponseCodeOf(status);
-  call->SetReason(code == ResponseCode::kInvalidValue ? "bad_value"
-                  : code == ResponseCode::kError      ? "internal"
-                                                      : "other");
-  json body = {{"responseCode", static_cast<uint32_t>(code)}};
-  if (auto field = tenant::FieldOf(status)) body["field"] = *field;
-  body["message"] = std::string(status.message());
-  return JsonResponse(http_status != 0 ? http_status : ident::HttpStatusOf(code), body);
+  return ErrorResponse(call, status, "", http_status);
 }
 
 net::HttpResponse NotEnabled(Call* call, std::string_view what) {
@@ -53,30 +46,7 @@ net::HttpResponse NotEnabled(Call* call, std::string_view what) {
                     501);
 }
 
-absl::Status BadParam(Call* call, std::string_view message) {
-  return call->Reject("bad_param", HandleError(ResponseCode::kProtocolError, message));
-}
 
-// The query as name -> value, refusing unknown and repeated names.
-absl::StatusOr<std::map<std::string, std::string>> Params(
-    Call* call, std::initializer_list<std::string_view> known) {
-  auto parsed = ParseQuery(call->query);
-  if (!parsed) return BadParam(call, "query has an invalid percent-escape");
-  std::map<std::string, std::string> out;
-  for (QueryParam& p : *parsed) {
-    bool ok = false;
-    for (std::string_view k : known) ok = ok || p.name == k;
-    if (!ok) {
-      return call->Reject("unknown_param",
-                          HandleError(ResponseCode::kProtocolError,
-                                      absl::StrCat("unknown query parameter '",
-                                                   tenant::Excerpt(p.name), "'")));
-    }
-    if (out.contains(p.name)) return BadParam(call, absl::StrCat(p.name, " is given more than once"));
-    out[p.name] = std::move(p.value);
-  }
-  return out;
-}
 
 absl::StatusOr<absl::CivilDay> DayParam(Call* call, const std::map<std::string, std::string>& q,
                                         const std::string& name, absl::CivilDay fallback) {
