@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "api/rest_api.h"
+#include "api/test_callers.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
@@ -42,7 +43,7 @@ class RestAuthTest : public ::testing::Test {
         registry_(store_.get(), clock_, ident::RegistryOptions{}),
         setup_(&registry_, nullptr, RestOptions{}),
         authorizer_(&registry_, ident::authz::AuthorizerOptions{}),
-        processor_(&registry_, &metrics_, ProcessorOptions(&authorizer_)),
+        processor_(&registry_, &metrics_, WithAccess(&authorizer_)),
         throttle_(ident::authz::AuthThrottleOptions{3}, &clock_),
         api_(&processor_, &metrics_) {
     RestAuthOptions auth;
@@ -61,20 +62,8 @@ class RestAuthTest : public ::testing::Test {
   }
 
   void Bootstrap(const std::string& handle, const std::string& body) {
-    net::HttpRequest request;
-    request.method = "PUT";
-    request.target = "/api/handles/" + handle;
-    request.body = body;
-    request.remote_is_loopback = true;
-    request.remote_address = "127.0.0.1";
-    net::HttpResponse response = setup_.Handle(request);
+    net::HttpResponse response = PutHandle(setup_, handle, body);
     ASSERT_EQ(response.status, 201) << handle << " " << response.body;
-  }
-
-  static ident::ProcessorOptions ProcessorOptions(const ident::AccessPolicy* access) {
-    ident::ProcessorOptions options;
-    options.access = access;
-    return options;
   }
 
   static std::string Basic(const std::string& credentials) {

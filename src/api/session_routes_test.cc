@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/credentials.h"
 #include "api/rest_api.h"
+#include "api/test_callers.h"
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
@@ -67,7 +68,7 @@ class SessionRoutesTest : public ::testing::Test {
         registry_(store_.get(), clock_, ident::RegistryOptions{}),
         setup_(&registry_, nullptr, RestOptions{}),
         authorizer_(&registry_, ident::authz::AuthorizerOptions{}),
-        processor_(&registry_, &metrics_, ProcessorOptions(&authorizer_)),
+        processor_(&registry_, &metrics_, WithAccess(&authorizer_)),
         throttle_(ident::authz::AuthThrottleOptions{4}, &clock_),
         sessions_(clock_, RestSessionOptions{}),
         api_(&processor_, &metrics_) {
@@ -95,20 +96,8 @@ class SessionRoutesTest : public ::testing::Test {
   }
 
   void Bootstrap(const std::string& handle, const std::string& body) {
-    net::HttpRequest request;
-    request.method = "PUT";
-    request.target = "/api/handles/" + handle;
-    request.body = body;
-    request.remote_is_loopback = true;
-    request.remote_address = "127.0.0.1";
-    net::HttpResponse response = setup_.Handle(request);
+    net::HttpResponse response = PutHandle(setup_, handle, body);
     ASSERT_EQ(response.status, 201) << handle << " " << response.body;
-  }
-
-  static ident::ProcessorOptions ProcessorOptions(const ident::AccessPolicy* access) {
-    ident::ProcessorOptions options;
-    options.access = access;
-    return options;
   }
 
   net::HttpResponse Send(const std::string& method, const std::string& target,

@@ -1,4 +1,5 @@
 #include "net/handle_tcp_server.h"
+#include "net/source_counts.h"
 
 #include <algorithm>
 #include <array>
@@ -44,15 +45,6 @@ bool IsLoopback(const asio::ip::address& a) {
   const asio::ip::address_v6 v6 = a.to_v6();
   if (v6.is_loopback()) return true;
   return v6.is_v4_mapped() && asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
-}
-
-// The key connections are counted under per source: the exact address,
-// with an IPv4-mapped IPv6 address counted as the IPv4 address it maps.
-std::string SourceKey(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-  }
-  return a.to_string();
 }
 
 enum class Close {
@@ -102,15 +94,14 @@ class TcpCore {
   void Register(TcpConnection* c, std::weak_ptr<TcpConnection> w, const std::string& source) {
     std::lock_guard<std::mutex> lock(mu_);
     sessions_[c] = std::move(w);
-    ++per_source_[source];
+    per_source_.Add(source);
     connections_->Set(static_cast<int64_t>(sessions_.size()));
   }
   void Unregister(TcpConnection* c, const std::string& source) {
     std::lock_guard<std::mutex> lock(mu_);
     // Refused connections were never registered: nothing to take back.
     if (sessions_.erase(c) != 0) {
-      auto it = per_source_.find(source);
-      if (it != per_source_.end() && --it->second == 0) per_source_.erase(it);
+      per_source_.Release(source);
     }
     connections_->Set(static_cast<int64_t>(sessions_.size()));
     if (sessions_.empty()) drained_.notify_all();
@@ -121,8 +112,7 @@ class TcpCore {
   }
   size_t SourceCount(const std::string& source) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = per_source_.find(source);
-    return it == per_source_.end() ? 0 : it->second;
+    return per_source_.Count(source);
   }
   void CountClose(Close c) { closed_[static_cast<size_t>(c)]->Inc(); }
 
@@ -143,7 +133,7 @@ class TcpCore {
   std::unordered_map<TcpConnection*, std::weak_ptr<TcpConnection>> sessions_;
   // Open connections per SourceKey; an address leaves when its last closes,
   // so the map never holds more entries than there are connections.
-  std::unordered_map<std::string, size_t> per_source_;
+  SourceCounts per_source_;
 
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;

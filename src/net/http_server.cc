@@ -1,4 +1,5 @@
 #include "net/http_server.h"
+#include "net/source_counts.h"
 
 #include <algorithm>
 #include <array>
@@ -65,16 +66,6 @@ bool IsLoopback(const asio::ip::address& a) {
   if (v6.is_loopback()) return true;
   return v6.is_v4_mapped() &&
          asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
-}
-
-// The key connections are counted under per source: the exact address,
-// with an IPv4-mapped IPv6 address counted as the IPv4 address it maps
-// (a dual-stack listener must not double a client's allowance).
-std::string SourceKey(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-  }
-  return a.to_string();
 }
 
 std::string JsonEscape(std::string_view s) {
@@ -327,8 +318,7 @@ class ServerCore {
     std::lock_guard<std::mutex> lock(mu_);
     sessions_.erase(s);
     if (source != nullptr) {
-      auto it = per_source_.find(*source);
-      if (it != per_source_.end() && --it->second == 0) per_source_.erase(it);
+      per_source_.Release(*source);
     }
     connections_->Set(static_cast<int64_t>(sessions_.size()));
     if (sessions_.empty()) drained_.notify_all();
@@ -342,14 +332,7 @@ class ServerCore {
   // both get the last slot.
   bool AcquireSource(const std::string& source) {
     std::lock_guard<std::mutex> lock(mu_);
-    size_t& n = per_source_[source];
-    if (n >= options_.max_connections_per_source) {
-      // Only an address with open connections can be full, so this never
-      // leaves an empty entry behind.
-      return false;
-    }
-    ++n;
-    return true;
+    return per_source_.Acquire(source, options_.max_connections_per_source);
   }
   void CountReject(Reject r) { rejected_[static_cast<size_t>(r)]->Inc(); }
   void CountTlsFailure(TlsFailure f) { tls_failures_[static_cast<size_t>(f)]->Inc(); }
@@ -374,7 +357,7 @@ class ServerCore {
   // Admitted connections per SourceKey (max_connections_per_source only);
   // an address leaves when its last closes, so the map never holds more
   // entries than there are connections.
-  std::unordered_map<std::string, size_t> per_source_;
+  SourceCounts per_source_;
 
   asio::io_context ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
