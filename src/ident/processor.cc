@@ -130,6 +130,14 @@ struct Processor::Impl {
     c->Inc();
   }
 
+  void CountMintCollision() {
+    if (metrics == nullptr) return;
+    metrics
+        ->GetCounter("qilian_ident_mint_collisions_total",
+                     "Minted handles that already existed and were minted again")
+        .Inc();
+  }
+
   void CountResponse(ResponseCode code) {
     if (metrics == nullptr) return;
     uint32_t value = static_cast<uint32_t>(code);
@@ -191,6 +199,44 @@ bool HasRestricted(const std::vector<HandleValue>& values) {
 }  // namespace
 
 Response Processor::Process(const Request& request) {
+  if (request.op == OpCode::kCreateHandle && (request.op_flags & op_flag::kMint) != 0 &&
+      request.handle.find('/') != std::string::npos) {
+    return Mint(request);
+  }
+  return ProcessOne(request);
+}
+
+Response Processor::Mint(const Request& request) {
+  Request attempt = request;
+  attempt.op_flags &= ~op_flag::kOverwrite;
+  attempt.put_values_only = false;
+  Response response;
+  for (int i = 0; i < kMaxMintAttempts; ++i) {
+    absl::StatusOr<std::string> suffix =
+        options_.mint_suffix ? options_.mint_suffix() : RandomMintSuffix();
+    if (!suffix.ok()) {
+      impl_->CountRequest(request.op, request.peer.transport);
+      response = Response{};
+      response.handle = request.handle;
+      response.code = ResponseCodeOf(suffix.status());
+      response.message = std::string(suffix.status().message());
+      impl_->CountResponse(response.code);
+      return response;
+    }
+    attempt.handle = absl::StrCat(request.handle, *suffix);
+    response = ProcessOne(attempt);
+    if (response.ok()) response.op_flags |= op_flag::kMint;
+    if (response.code != ResponseCode::kHandleAlreadyExists) return response;
+    impl_->CountMintCollision();
+  }
+  response.code = ResponseCode::kError;
+  response.message = absl::StrCat("no unused handle found under '", request.handle, "' in ",
+                                  kMaxMintAttempts, " attempts");
+  response.handle = request.handle;
+  return response;
+}
+
+Response Processor::ProcessOne(const Request& request) {
   impl_->CountRequest(request.op, request.peer.transport);
   Response response;
   response.handle = request.handle;

@@ -23,6 +23,7 @@
 #include "ident/access_policy.h"
 #include "ident/caller.h"
 #include "ident/handle_value.h"
+#include "ident/mint.h"
 #include "ident/operation.h"
 #include "ident/registry.h"
 #include "ident/response_code.h"
@@ -121,6 +122,9 @@ struct ProcessorOptions {
   // (ident/stats/stats_recorder.h); null: no statistics. Must outlive the
   // processor.
   stats::StatsRecorder* stats = nullptr;
+  // The generated part of minted handles (mint.h); null: RandomMintSuffix.
+  // Tests inject fixed sequences to force collisions.
+  MintSuffixFn mint_suffix;
 };
 
 class Processor {
@@ -163,6 +167,19 @@ class Processor {
   //  to AccessPolicy::Audit.
   // Reply flags: AT once authority is established (not on recursive
   // answers), PO echoed, REC only on a recursive node.
+  //
+  // Minting (mint.h): a create with op_flag::kMint names a stem, not a
+  // handle. Each attempt appends a fresh suffix to the stem and runs the
+  // steps above on that handle as a plain create (OVERWRITE and
+  // put_values_only are dropped: a minted handle is always new), so syntax,
+  // authority, referral, authorization and audit see the handle that would
+  // be created; a 101 (the name exists) is retried with another suffix, up
+  // to kMaxMintAttempts, and counted in qilian_ident_mint_collisions_total.
+  // The Response names the minted handle and, on success, carries kMint in
+  // op_flags, as deployed servers echo it. A stem without '/' is processed
+  // unminted, so it fails handle syntax (102 "handle has no '/' between
+  // prefix and suffix"). kMint on any other operation is ignored, as
+  // deployed servers ignore it.
   Response Process(const Request& request);
 
   // Whether `op` may block on durable storage (any write).
@@ -171,6 +188,10 @@ class Processor {
   const ProcessorOptions& options() const { return options_; }
 
  private:
+  // Process without minting: the steps above for one handle.
+  Response ProcessOne(const Request& request);
+  Response Mint(const Request& request);
+
   // Step 7 for a resolution: keeps the `values` the caller may read, or
   // 402 for an anonymous caller who did not ask for public values only.
   absl::Status FilterReadable(const Request& request, std::vector<HandleValue>* values) const;

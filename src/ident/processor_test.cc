@@ -401,6 +401,50 @@ TEST_F(ProcessorTest, AccessPolicyDecidesWritesAndAuditsThem) {
   EXPECT_TRUE(Resolve("88.999/p").ok());  // the refused delete did nothing
 }
 
+// Minting (mint_test.cc has the rest): every attempt is authorized, and
+// audited, as the plain create of the handle it would make.
+TEST_F(ProcessorTest, AMintedHandleIsAuthorizedAndAuditedLikeAnyCreate) {
+  RecordingPolicy policy;
+  ProcessorOptions options = options_;
+  options.access = &policy;
+  std::vector<std::string> suffixes = {"a1", "a2", "a3"};
+  options.mint_suffix = [&suffixes]() -> absl::StatusOr<std::string> {
+    std::string s = suffixes.front();
+    suffixes.erase(suffixes.begin());
+    return s;
+  };
+  Processor processor(&registry_, &metrics_, options);
+  Request request;
+  request.op = OpCode::kCreateHandle;
+  request.op_flags = op_flag::kMint;
+  request.handle = "88.999/";
+  request.values = {Value(1, "URL", "a")};
+  request.peer = Remote(Transport::kTcp);
+  // Anonymous: 402 (the native front end challenges, and mints afresh
+  // once answered); nothing stored, nothing audited.
+  Response r = processor.Process(request);
+  ExpectError(r, ResponseCode::kAuthenticationNeeded, "authentication required");
+  EXPECT_EQ(r.handle, "88.999/a1");
+  // Authenticated but refused: audited under the handle it would have made.
+  request.caller.actor = "300:88.999/ADMIN";
+  request.caller.identity = AdminIdentity{"88.999/ADMIN", 300};
+  policy.verdict = HandleError(ResponseCode::kInsufficientPermissions, "no");
+  ExpectError(processor.Process(request), ResponseCode::kInsufficientPermissions, "no");
+  // Allowed: the event stored with the change names the minted handle.
+  policy.verdict = absl::OkStatus();
+  r = processor.Process(request);
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.handle, "88.999/a3");
+  EXPECT_EQ(policy.authorized,
+            (std::vector<std::string>{"88.999/a1", "88.999/a2", "88.999/a3"}));
+  EXPECT_EQ(policy.audited, std::vector<std::string>{"300:88.999/ADMIN 88.999/a2 401"});
+  std::string staged;
+  ASSERT_TRUE(store_->Get(Registry::kSpace, "!staged 0", &staged).ok());
+  EXPECT_EQ(staged, "300:88.999/ADMIN 88.999/a3");
+  ExpectError(Resolve("88.999/a1"), ResponseCode::kHandleNotFound, "handle '88.999/a1' not found");
+  EXPECT_TRUE(Resolve("88.999/a3").ok());
+}
+
 TEST_F(ProcessorTest, RestrictedValuesNeedAnAuthorizedReader) {
   HandleValue secret = Value(300, "HS_SECKEY", "s");
   secret.permissions = kPermAdminRead | kPermAdminWrite;
