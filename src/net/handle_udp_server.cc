@@ -93,6 +93,16 @@ ident::Peer PeerOf(const sockaddr_storage& s) {
   return peer;
 }
 
+NetworkBucketOptions BudgetBuckets(const AmplificationBudgetOptions& o) {
+  NetworkBucketOptions b;
+  b.rate_per_second = o.bytes_per_second;
+  b.burst = o.burst_bytes;
+  b.table_size = o.table_size;
+  b.ipv4_prefix_bits = o.ipv4_prefix_bits;
+  b.ipv6_prefix_bits = o.ipv6_prefix_bits;
+  return b;
+}
+
 // The kind of an answer, for response-rate limiting: from the
 // ResponseCode of the message header that follows the envelope.
 ResponseKind KindOf(const ident::NativeReply& reply) {
@@ -120,6 +130,9 @@ class HandleUdpServer::Impl {
         clock_(options_.clock != nullptr ? options_.clock : &Clock::Real()),
         limiter_(options_.error_rate, clock_),
         rrl_(options_.rrl, clock_) {
+    if (options_.budget.mode == LargeAnswerMode::kBudget) {
+      budget_ = std::make_unique<NetworkBuckets>(BudgetBuckets(options_.budget), clock_);
+    }
     MetricsRegistry* m = metrics != nullptr ? metrics : &MetricsRegistry::Default();
     packets_in_ = &m->GetCounter("qilian_handle_udp_packets_total",
                                  "Handle protocol UDP datagrams, by direction.", {{"direction", "in"}});
@@ -152,9 +165,28 @@ class HandleUdpServer::Impl {
                                   "UDP answers over the response-rate limit sent as a TC-only "
                                   "envelope (every slip-th), so that a real client retries over "
                                   "TCP.");
-    truncated_ = &m->GetCounter("qilian_handle_udp_truncated_total",
-                                "UDP replies replaced by a TC envelope because they exceeded "
-                                "max_reply_factor times the request's size.");
+    auto truncated = [m](const char* reason) {
+      return &m->GetCounter("qilian_handle_udp_truncated_total",
+                            "UDP answers replaced by the TC envelope for their size: over "
+                            "max_reply_factor times the request in truncate mode (factor), "
+                            "refused by the amplification budget (budget), or over "
+                            "max_answer_bytes (too_large).",
+                            {{"reason", reason}});
+    };
+    truncated_factor_ = truncated("factor");
+    truncated_budget_ = truncated("budget");
+    truncated_too_large_ = truncated("too_large");
+    auto budget = [m](const char* outcome) {
+      return &m->GetCounter("qilian_handle_udp_budget_answers_total",
+                            "UDP answers larger than max_reply_factor times the request, by "
+                            "whether the source network's amplification budget paid for them.",
+                            {{"outcome", outcome}});
+    };
+    budget_sent_ = budget("sent");
+    budget_refused_ = budget("refused");
+    budget_bytes_ = &m->GetCounter("qilian_handle_udp_budget_bytes_total",
+                                   "Octets sent beyond max_reply_factor times the request, "
+                                   "taken from the source networks' amplification budgets.");
     fragmented_ = &m->GetCounter("qilian_handle_udp_fragmented_total",
                                  "UDP replies sent in more than one datagram.");
     for (FragmentOutcome o : {FragmentOutcome::kComplete, FragmentOutcome::kPending,
@@ -205,6 +237,7 @@ class HandleUdpServer::Impl {
   const Clock* const clock_;
   SourceRateLimiter limiter_;
   ResponseRateLimiter rrl_;
+  std::unique_ptr<NetworkBuckets> budget_;  // budget mode only
   std::vector<std::unique_ptr<Worker>> workers_;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
@@ -224,7 +257,12 @@ class HandleUdpServer::Impl {
   Counter* rate_limited_;
   Counter* rrl_dropped_;
   Counter* rrl_slipped_;
-  Counter* truncated_;
+  Counter* truncated_factor_;
+  Counter* truncated_budget_;
+  Counter* truncated_too_large_;
+  Counter* budget_sent_;
+  Counter* budget_refused_;
+  Counter* budget_bytes_;
   Counter* fragmented_;
   Counter* reassembly_[7] = {};
   Counter* reassembly_timeout_;
@@ -426,8 +464,24 @@ void HandleUdpServer::Impl::HandleDatagram(Worker* w, const sockaddr_storage& fr
   std::vector<std::string> packets = FragmentReply(reply->message);
   size_t wire_bytes = 0;
   for (const auto& p : packets) wire_bytes += p.size();
-  if (wire_bytes > static_cast<size_t>(options_.max_reply_factor) * message.size()) {
-    truncated_->Inc();
+  Counter* truncated = nullptr;
+  const size_t free_bytes = static_cast<size_t>(options_.max_reply_factor) * message.size();
+  if (wire_bytes > options_.max_answer_bytes) {
+    truncated = truncated_too_large_;
+  } else if (wire_bytes > free_bytes) {
+    if (budget_ == nullptr) {
+      truncated = truncated_factor_;
+    } else if (budget_->TryTake(address, 0, static_cast<double>(wire_bytes - free_bytes))
+                   .taken) {
+      budget_sent_->Inc();
+      budget_bytes_->Inc(wire_bytes - free_bytes);
+    } else {
+      budget_refused_->Inc();
+      truncated = truncated_budget_;
+    }
+  }
+  if (truncated != nullptr) {
+    truncated->Inc();
     out->push_back({TruncatedReply(reply->message), source});
     return;
   }

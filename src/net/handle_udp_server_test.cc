@@ -150,9 +150,10 @@ TEST_F(UdpServerTest, PerPeerReassemblyBoundRefusesOversizedMessages) {
   EXPECT_EQ(metrics_.GetGauge("qilian_handle_udp_reassembly_bytes", "").value(), 984);
 }
 
-TEST_F(UdpServerTest, ReplyBeyondTheAmplificationBoundIsTruncated) {
+TEST_F(UdpServerTest, TruncateModeReplacesEveryAnswerBeyondTheFactor) {
   HandleUdpServerOptions o;
   o.max_reply_factor = 10;
+  o.budget.mode = LargeAnswerMode::kTruncate;
   Start(o);
   // 60-octet requests: up to 600 octets may go back.
   std::string small = BigRequest(20, 500);
@@ -172,13 +173,140 @@ TEST_F(UdpServerTest, ReplyBeyondTheAmplificationBoundIsTruncated) {
   EXPECT_TRUE(e.truncated());
   EXPECT_EQ(e.message_length, 0u);
   EXPECT_EQ(e.request_id, 21u);
-  EXPECT_EQ(Count("qilian_handle_udp_truncated_total"), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total", {{"reason", "factor"}}), 1u);
 
   // A larger request earns a larger answer.
   ASSERT_TRUE(client_->Send(BigRequest(22, 3000, 400)));
   std::vector<std::string> got = DrainUntilSentinel();
   EXPECT_EQ(got.size(), 7u);  // 3000 octets in fragments of 492
-  EXPECT_EQ(Count("qilian_handle_udp_truncated_total"), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total", {{"reason", "factor"}}), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "sent"}}), 0u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "refused"}}), 0u);
+}
+
+// What a client that ignores TC does (Handle.Net's hdllib): size the
+// message from the first datagram's MessageLength, put each datagram's
+// payload at SequenceNumber x 492, done when every slot is filled. Fails
+// the test on what would make hdllib fail (MessageLength 0, a datagram
+// over 512 octets, a payload past the end).
+std::string ReassembleLikeHdllib(const std::vector<std::string>& datagrams) {
+  if (datagrams.empty()) {
+    ADD_FAILURE() << "no datagram";
+    return {};
+  }
+  const uint32_t length = EnvelopeOf(datagrams[0]).message_length;
+  const size_t slots = (length + 491) / 492;
+  if (slots != datagrams.size()) {
+    ADD_FAILURE() << "MessageLength " << length << " needs " << slots << " datagrams, got "
+                  << datagrams.size();
+    return {};
+  }
+  std::string message(length, '\0');
+  for (const std::string& d : datagrams) {
+    EXPECT_LE(d.size(), 512u);
+    wire::Envelope e = EnvelopeOf(d);
+    EXPECT_EQ(e.message_length, length);
+    EXPECT_TRUE(e.truncated() || datagrams.size() == 1);
+    size_t at = static_cast<size_t>(e.sequence_number) * 492;
+    if (at + d.size() - 20 > length) {
+      ADD_FAILURE() << "fragment " << e.sequence_number << " runs past the message";
+      return {};
+    }
+    message.replace(at, d.size() - 20, d.substr(20));
+  }
+  return message;
+}
+
+TEST_F(UdpServerTest, LargeAnswersDrawOnTheNetworkBudgetThenGetTheTcEnvelope) {
+  HandleUdpServerOptions o;
+  o.max_reply_factor = 10;
+  o.budget.bytes_per_second = 1000;
+  o.budget.burst_bytes = 6000;
+  Start(o);
+  // 60-octet requests: 600 octets go out free. A 3000-octet answer is 7
+  // datagrams, 3140 octets on the wire: 2540 are taken from the budget.
+  auto expect_full = [&](uint32_t id) {
+    ASSERT_TRUE(client_->Send(BigRequest(id, 3000)));
+    std::vector<std::string> got = DrainUntilSentinel();
+    ASSERT_EQ(got.size(), 7u) << id;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(EnvelopeOf(got[i]).request_id, id);
+      EXPECT_EQ(EnvelopeOf(got[i]).sequence_number, i);
+    }
+    EXPECT_EQ(ReassembleLikeHdllib(got), std::string(3000, 'b'));
+  };
+  auto expect_tc = [&](uint32_t id) {
+    ASSERT_TRUE(client_->Send(BigRequest(id, 3000)));
+    std::vector<std::string> got = DrainUntilSentinel();
+    ASSERT_EQ(got.size(), 1u) << id;
+    ASSERT_EQ(got[0].size(), 20u);
+    wire::Envelope e = EnvelopeOf(got[0]);
+    EXPECT_TRUE(e.truncated());
+    EXPECT_EQ(e.message_length, 0u);
+    EXPECT_EQ(e.request_id, id);
+  };
+  expect_full(40);
+  expect_full(41);
+  expect_tc(42);  // 920 octets left
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "sent"}}), 2u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "refused"}}), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_bytes_total"), 5080u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total", {{"reason", "budget"}}), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total", {{"reason", "factor"}}), 0u);
+
+  clock_.Advance(absl::Seconds(2));  // 920 + 2000 octets
+  expect_full(43);
+  expect_tc(44);  // 380 left
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "sent"}}), 3u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "refused"}}), 2u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_bytes_total"), 7620u);
+
+  // Another /24 has a budget of its own.
+  TestSocket other(SOCK_DGRAM, server_->port());
+  ASSERT_TRUE(other.BindSource("127.0.1.1"));
+  ASSERT_TRUE(other.Send(BigRequest(45, 3000)));
+  std::vector<std::string> got;
+  for (int i = 0; i < 7; ++i) {
+    std::optional<std::string> d = other.RecvDatagram();
+    ASSERT_TRUE(d.has_value());
+    got.push_back(*d);
+  }
+  EXPECT_EQ(ReassembleLikeHdllib(got), std::string(3000, 'b'));
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "sent"}}), 4u);
+}
+
+TEST_F(UdpServerTest, AnswersOverTheMaximumGetTheTcEnvelopeWhateverTheBudget) {
+  Start();  // the defaults: at most 16384 octets, a budget of 512 KiB
+  // 15744 octets of message: 32 datagrams of 512, exactly the maximum.
+  ASSERT_TRUE(client_->Send(BigRequest(50, 15744)));
+  std::vector<std::string> got = DrainUntilSentinel();
+  ASSERT_EQ(got.size(), 32u);
+  EXPECT_EQ(ReassembleLikeHdllib(got), std::string(15744, 'b'));
+  // One octet more needs a 33rd datagram.
+  ASSERT_TRUE(client_->Send(BigRequest(51, 15745)));
+  got = DrainUntilSentinel();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].size(), 20u);
+  EXPECT_EQ(EnvelopeOf(got[0]).message_length, 0u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total", {{"reason", "too_large"}}), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "sent"}}), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "refused"}}), 0u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_bytes_total"), 16384u - 600u);
+}
+
+TEST_F(UdpServerTest, TheMaximumHoldsWithinTheFactorToo) {
+  HandleUdpServerOptions o;
+  o.max_reply_factor = 100;  // 6000 octets free for a 60-octet request
+  o.max_answer_bytes = 1000;
+  Start(o);
+  ASSERT_TRUE(client_->Send(BigRequest(60, 950)));  // 990 octets, 2 datagrams: sent
+  EXPECT_EQ(DrainUntilSentinel().size(), 2u);
+  ASSERT_TRUE(client_->Send(BigRequest(61, 1500)));  // 1580 octets, 4 datagrams
+  std::vector<std::string> got = DrainUntilSentinel();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].size(), 20u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total", {{"reason", "too_large"}}), 1u);
+  EXPECT_EQ(Count("qilian_handle_udp_budget_answers_total", {{"outcome", "sent"}}), 0u);
 }
 
 TEST_F(UdpServerTest, ErrorRepliesAreRateLimitedPerSource) {
@@ -222,7 +350,7 @@ TEST_F(UdpServerTest, ResponseRateLimitDropsAndSlipsTruncatedReplies) {
   }
   EXPECT_EQ(Count("qilian_udp_rrl_slipped_total"), 3u);
   EXPECT_EQ(Count("qilian_udp_rrl_dropped_total"), 4u);
-  EXPECT_EQ(Count("qilian_handle_udp_truncated_total"), 0u);
+  EXPECT_EQ(Count("qilian_handle_udp_truncated_total", {{"reason", "factor"}}), 0u);
   EXPECT_EQ(fake_.calls.load(), 11);
 
   // Not-found answers (ResponseCode 100 after the opcode) are a third kind

@@ -83,28 +83,26 @@ const char* ResponseKindName(ResponseKind kind) {
   return "error";
 }
 
-ResponseRateLimiter::ResponseRateLimiter(ResponseRateLimitOptions options, const Clock* clock)
+NetworkBuckets::NetworkBuckets(NetworkBucketOptions options, const Clock* clock)
     : options_(options),
       clock_(clock != nullptr ? clock : &Clock::Real()),
       sets_(std::max<size_t>(1, (options.table_size + kWays - 1) / kWays)),
       entries_(sets_ * kWays),
       shard_mu_(std::make_unique<std::mutex[]>(kShards)) {}
 
-ResponseRateLimiter::~ResponseRateLimiter() = default;
+NetworkBuckets::~NetworkBuckets() = default;
 
-uint64_t ResponseRateLimiter::evictions() const { return evictions_.load(); }
+uint64_t NetworkBuckets::evictions() const { return evictions_.load(); }
 
-RrlAction ResponseRateLimiter::Check(std::span<const uint8_t> address, ResponseKind kind) {
-  if (!options_.enabled) return RrlAction::kSend;
+NetworkBuckets::Take NetworkBuckets::TryTake(std::span<const uint8_t> address, uint8_t tag,
+                                             double cost) {
   std::array<uint8_t, 18> key{};
   std::array<uint8_t, 17> network =
       NetworkKey(address, options_.ipv4_prefix_bits, options_.ipv6_prefix_bits);
-  key[0] = static_cast<uint8_t>(kind);
+  key[0] = tag;
   std::copy(network.begin(), network.end(), key.begin() + 1);
   const size_t set = absl::HashOf(key) % sets_;
   const int64_t now = absl::ToUnixNanos(clock_->Now());
-  const double rate = options_.responses_per_second;
-  const double burst = options_.burst != 0 ? options_.burst : options_.responses_per_second;
 
   std::lock_guard<std::mutex> lock(shard_mu_[set % kShards]);
   Entry* ways = &entries_[set * kWays];
@@ -127,20 +125,47 @@ RrlAction ResponseRateLimiter::Check(std::span<const uint8_t> address, ResponseK
     *victim = Entry{};
     victim->used = true;
     victim->key = key;
-    victim->tokens = burst;
+    victim->tokens = options_.burst;
     victim->last_ns = now;
     e = victim;
   } else if (now > e->last_ns) {
-    e->tokens = std::min(burst, e->tokens + static_cast<double>(now - e->last_ns) * 1e-9 * rate);
+    e->tokens = std::min(options_.burst, e->tokens + static_cast<double>(now - e->last_ns) *
+                                                         1e-9 * options_.rate_per_second);
   }
   e->last_ns = std::max(e->last_ns, now);
-  if (e->tokens >= 1.0) {
-    e->tokens -= 1.0;
-    return RrlAction::kSend;
+  if (e->tokens >= cost) {
+    e->tokens -= cost;
+    return {true, e->refusals};
   }
+  ++e->refusals;
+  return {false, e->refusals};
+}
+
+namespace {
+
+NetworkBucketOptions RrlBuckets(const ResponseRateLimitOptions& o) {
+  NetworkBucketOptions b;
+  b.rate_per_second = o.responses_per_second;
+  b.burst = o.burst != 0 ? o.burst : o.responses_per_second;
+  b.table_size = o.table_size;
+  b.ipv4_prefix_bits = o.ipv4_prefix_bits;
+  b.ipv6_prefix_bits = o.ipv6_prefix_bits;
+  return b;
+}
+
+}  // namespace
+
+ResponseRateLimiter::ResponseRateLimiter(ResponseRateLimitOptions options, const Clock* clock)
+    : options_(options), buckets_(RrlBuckets(options), clock) {}
+
+ResponseRateLimiter::~ResponseRateLimiter() = default;
+
+RrlAction ResponseRateLimiter::Check(std::span<const uint8_t> address, ResponseKind kind) {
+  if (!options_.enabled) return RrlAction::kSend;
+  NetworkBuckets::Take t = buckets_.TryTake(address, static_cast<uint8_t>(kind), 1.0);
+  if (t.taken) return RrlAction::kSend;
   if (options_.slip == 0) return RrlAction::kDrop;
-  ++e->excess;
-  return e->excess % options_.slip == 0 ? RrlAction::kSlip : RrlAction::kDrop;
+  return t.refusals % options_.slip == 0 ? RrlAction::kSlip : RrlAction::kDrop;
 }
 
 }  // namespace qilian::net

@@ -9,15 +9,21 @@
 // hash of the network: memory is fixed, nothing is ever evicted, and two
 // networks that collide share one bucket (which only ever limits more).
 //
-// ResponseRateLimiter is the same idea applied to every UDP answer, after
-// DNS response-rate limiting (BIND's and Knot's RRL): a bucket per (source
-// network, kind of answer), and answers over the rate are mostly dropped,
-// except that every `slip`-th is replaced by a tiny truncated (TC) reply.
-// A real client behind a forged-upon network then retries over TCP, which
-// cannot be forged, while the victim of a reflection attack receives
-// almost nothing. Its table holds exact keys with eviction of the least
-// recently used entry of a small set, so a busy network keeps its own
-// bucket and memory stays at table_size entries.
+// NetworkBuckets is a bounded table of token buckets keyed exactly by
+// (source network, tag), with eviction of the least recently used entry of
+// a small set, so a busy network keeps its own bucket and memory stays at
+// table_size entries. Two limiters are built on it:
+//   - ResponseRateLimiter, the same idea as SourceRateLimiter applied to
+//     every UDP answer, after DNS response-rate limiting (BIND's and Knot's
+//     RRL): a bucket per (source network, kind of answer), one token per
+//     answer; answers over the rate are mostly dropped, except that every
+//     `slip`-th is replaced by a tiny truncated (TC) reply. A real client
+//     behind a forged-upon network then retries over TCP, which cannot be
+//     forged, while the victim of a reflection attack receives almost
+//     nothing.
+//   - the UDP amplification budget (net/handle_udp_server.h): a bucket of
+//     octets per source network, from which an answer larger than the
+//     amplification bound draws its excess octets.
 #ifndef QILIAN_NET_RATE_LIMIT_H_
 #define QILIAN_NET_RATE_LIMIT_H_
 
@@ -71,6 +77,57 @@ class SourceRateLimiter {
   std::unique_ptr<std::mutex[]> shard_mu_;
 };
 
+struct NetworkBucketOptions {
+  double rate_per_second = 1000;  // tokens added per second
+  double burst = 1000;            // bucket size; a network seen anew starts full
+  size_t table_size = 65536;      // buckets held at most (rounded up to a multiple of kWays)
+  int ipv4_prefix_bits = 24;
+  int ipv6_prefix_bits = 56;
+};
+
+class NetworkBuckets {
+ public:
+  static constexpr size_t kWays = 4;  // entries per set; the LRU of a full set is evicted
+
+  struct Take {
+    bool taken = false;
+    uint32_t refusals = 0;  // refusals this bucket has counted, this one included
+  };
+
+  // `clock` must outlive the table; nullptr means Clock::Real().
+  explicit NetworkBuckets(NetworkBucketOptions options, const Clock* clock = nullptr);
+  ~NetworkBuckets();
+  NetworkBuckets(const NetworkBuckets&) = delete;
+  NetworkBuckets& operator=(const NetworkBuckets&) = delete;
+
+  // Takes `cost` tokens from the bucket of (`address`'s network, `tag`)
+  // when it holds that many; otherwise takes nothing and counts a refusal.
+  // `address` is 4 octets (IPv4) or 16 (IPv6; IPv4-mapped addresses count
+  // as IPv4), in network order. A cost above the burst is never taken.
+  // Thread-safe.
+  Take TryTake(std::span<const uint8_t> address, uint8_t tag, double cost);
+
+  // Entries replaced to make room for another key, since construction.
+  uint64_t evictions() const;
+
+ private:
+  struct Entry {
+    std::array<uint8_t, 18> key{};  // tag, family, network octets
+    bool used = false;
+    double tokens = 0;
+    int64_t last_ns = 0;
+    uint32_t refusals = 0;
+  };
+  static constexpr size_t kShards = 64;
+
+  const NetworkBucketOptions options_;
+  const Clock* const clock_;
+  size_t sets_;
+  std::vector<Entry> entries_;
+  std::unique_ptr<std::mutex[]> shard_mu_;
+  std::atomic<uint64_t> evictions_{0};
+};
+
 // What an answer is, for response-rate limiting: separate buckets so that a
 // flood of one kind (say, lookups of names that do not exist) does not
 // starve another.
@@ -97,7 +154,7 @@ enum class RrlAction { kSend, kSlip, kDrop };
 
 class ResponseRateLimiter {
  public:
-  static constexpr size_t kWays = 4;  // entries per set; the LRU of a full set is evicted
+  static constexpr size_t kWays = NetworkBuckets::kWays;
 
   // `clock` must outlive the limiter; nullptr means Clock::Real().
   explicit ResponseRateLimiter(ResponseRateLimitOptions options, const Clock* clock = nullptr);
@@ -110,24 +167,11 @@ class ResponseRateLimiter {
   RrlAction Check(std::span<const uint8_t> address, ResponseKind kind);
 
   // Entries replaced to make room for another key, since construction.
-  uint64_t evictions() const;
+  uint64_t evictions() const { return buckets_.evictions(); }
 
  private:
-  struct Entry {
-    std::array<uint8_t, 18> key{};  // family, kind, network octets
-    bool used = false;
-    double tokens = 0;
-    int64_t last_ns = 0;
-    uint32_t excess = 0;  // answers over the limit, for the slip count
-  };
-  static constexpr size_t kShards = 64;
-
   const ResponseRateLimitOptions options_;
-  const Clock* const clock_;
-  size_t sets_;
-  std::vector<Entry> entries_;
-  std::unique_ptr<std::mutex[]> shard_mu_;
-  std::atomic<uint64_t> evictions_{0};
+  NetworkBuckets buckets_;
 };
 
 }  // namespace qilian::net

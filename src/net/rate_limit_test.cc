@@ -186,5 +186,46 @@ TEST(ResponseRateLimiterTest, RateZeroSendsNothingInFull) {
   EXPECT_EQ(Actions(rrl, V4(127, 0, 0, 1), ResponseKind::kAnswer, 2), "TT");
 }
 
+// NetworkBuckets with costs other than one token: the UDP amplification
+// budget takes an answer's excess octets at once.
+TEST(NetworkBucketsTest, TakesCostsWhileTheyFitAndRefillsAtTheRate) {
+  FakeClock clock;
+  NetworkBuckets b({.rate_per_second = 1000, .burst = 5000}, &clock);
+  auto a = V4(203, 0, 113, 9);
+  EXPECT_TRUE(b.TryTake(a, 0, 2000).taken);
+  EXPECT_TRUE(b.TryTake(a, 0, 2000).taken);
+  NetworkBuckets::Take refused = b.TryTake(a, 0, 2000);  // 1000 left
+  EXPECT_FALSE(refused.taken);
+  EXPECT_EQ(refused.refusals, 1u);
+  EXPECT_TRUE(b.TryTake(a, 0, 1000).taken);  // a smaller cost still fits
+  EXPECT_EQ(b.TryTake(a, 0, 1).refusals, 2u);
+  clock.Advance(absl::Milliseconds(1500));
+  EXPECT_FALSE(b.TryTake(a, 0, 2000).taken);  // 1500 back: not enough
+  clock.Advance(absl::Milliseconds(500));
+  EXPECT_TRUE(b.TryTake(a, 0, 2000).taken);
+  clock.Advance(absl::Seconds(60));  // refills up to the burst, no further
+  EXPECT_TRUE(b.TryTake(a, 0, 5000).taken);
+  EXPECT_FALSE(b.TryTake(a, 0, 1).taken);
+}
+
+TEST(NetworkBucketsTest, CostAboveTheBurstIsNeverTaken) {
+  FakeClock clock;
+  NetworkBuckets b({.rate_per_second = 1000, .burst = 100}, &clock);
+  EXPECT_FALSE(b.TryTake(V4(203, 0, 113, 9), 0, 101).taken);
+  clock.Advance(absl::Seconds(10));
+  EXPECT_FALSE(b.TryTake(V4(203, 0, 113, 9), 0, 101).taken);
+  EXPECT_TRUE(b.TryTake(V4(203, 0, 113, 9), 0, 100).taken);
+}
+
+TEST(NetworkBucketsTest, NetworksAndTagsHaveSeparateBuckets) {
+  FakeClock clock;
+  NetworkBuckets b({.rate_per_second = 0, .burst = 10}, &clock);
+  EXPECT_TRUE(b.TryTake(V4(203, 0, 113, 9), 0, 10).taken);
+  EXPECT_FALSE(b.TryTake(V4(203, 0, 113, 200), 0, 1).taken);  // same /24
+  EXPECT_TRUE(b.TryTake(V4(203, 0, 113, 9), 1, 10).taken);    // another tag
+  EXPECT_TRUE(b.TryTake(V4(203, 0, 114, 9), 0, 10).taken);    // another /24
+  EXPECT_EQ(b.evictions(), 0u);
+}
+
 }  // namespace
 }  // namespace qilian::net
