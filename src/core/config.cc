@@ -229,6 +229,12 @@ class ConfigParser {
     s["udp_rrl_burst"] = Integer(&c->udp_rrl_burst, 0, 1'000'000);
     s["udp_rrl_slip"] = Integer(&c->udp_rrl_slip, 0, 100);
     s["udp_rrl_table_size"] = Integer(&c->udp_rrl_table_size, 4, 16'777'216);
+    s["udp_large_answers"] = String(&c->udp_large_answers, {"budget", "truncate"});
+    s["udp_max_answer_bytes"] = Integer(&c->udp_max_answer_bytes, 512, 262'144);
+    s["udp_budget_bytes_per_second"] =
+        Integer(&c->udp_budget_bytes_per_second, 0, 1'000'000'000);
+    s["udp_budget_burst"] = Integer(&c->udp_budget_burst, 0, 1'000'000'000);
+    s["udp_budget_table_size"] = Integer(&c->udp_budget_table_size, 4, 16'777'216);
     s["tcp_max_connections_per_source"] =
         Integer(&c->tcp_max_connections_per_source, 0, 1'000'000);
     s["max_reassembly_bytes_per_peer"] =

@@ -77,6 +77,16 @@ struct HandleConfig {
   uint32_t udp_rrl_burst = 0;  // 0: udp_rrl_responses_per_second
   uint32_t udp_rrl_slip = 2;   // 0: drop all; 1: TC for each
   uint32_t udp_rrl_table_size = 65536;
+  // UDP answers larger than udp_max_reply_factor x the request
+  // (docs/abuse-limits.md): "budget" sends them in full while the source
+  // network's budget of octets lasts (udp_budget_*), "truncate" always
+  // sends the TC envelope. Answers over udp_max_answer_bytes (on the wire)
+  // always get the TC envelope.
+  std::string udp_large_answers = "budget";
+  uint32_t udp_max_answer_bytes = 16384;  // net::kDefaultUdpMaxAnswerBytes
+  uint32_t udp_budget_bytes_per_second = 131072;
+  uint32_t udp_budget_burst = 524288;
+  uint32_t udp_budget_table_size = 65536;
   uint32_t tcp_max_connections_per_source = 0;  // 0: no limit per address
   uint64_t max_reassembly_bytes_per_peer = 65536;
   uint32_t max_reassembly_peers = 1024;

@@ -220,6 +220,38 @@ tcp_max_connections_per_source = 8
               "(allowed 4..16777216)");
 }
 
+TEST(ConfigTest, HandleLargeUdpAnswerKeys) {
+  absl::StatusOr<Config> d = ParseConfig("");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->handle.udp_large_answers, "budget");
+  EXPECT_EQ(d->handle.udp_max_answer_bytes, 16384u);
+  EXPECT_EQ(d->handle.udp_budget_bytes_per_second, 131072u);
+  EXPECT_EQ(d->handle.udp_budget_burst, 524288u);
+  EXPECT_EQ(d->handle.udp_budget_table_size, 65536u);
+  absl::StatusOr<Config> c = ParseConfig(R"([handle]
+udp_large_answers = "truncate"
+udp_max_answer_bytes = 512
+udp_budget_bytes_per_second = 0
+udp_budget_burst = 5000
+udp_budget_table_size = 4
+)");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->handle.udp_large_answers, "truncate");
+  EXPECT_EQ(c->handle.udp_max_answer_bytes, 512u);
+  EXPECT_EQ(c->handle.udp_budget_bytes_per_second, 0u);
+  EXPECT_EQ(c->handle.udp_budget_burst, 5000u);
+  EXPECT_EQ(c->handle.udp_budget_table_size, 4u);
+  ExpectError("[handle]\nudp_large_answers = \"full\"\n",
+              "q.toml:2:21: configuration key 'handle.udp_large_answers' has invalid value "
+              "'full' (allowed: budget, truncate)");
+  ExpectError("[handle]\nudp_max_answer_bytes = 511\n",
+              "q.toml:2:24: configuration key 'handle.udp_max_answer_bytes' is out of range: "
+              "511 (allowed 512..262144)");
+  ExpectError("[handle]\nudp_budget_burst = -1\n",
+              "q.toml:2:20: configuration key 'handle.udp_budget_burst' is out of range: -1 "
+              "(allowed 0..1000000000)");
+}
+
 TEST(ConfigTest, HttpMaxConnectionsPerSource) {
   absl::StatusOr<Config> d = ParseConfig("");
   ASSERT_TRUE(d.ok()) << d.status();

@@ -136,6 +136,12 @@ struct NativeDoors {
     udp_options.rrl.burst = c.udp_rrl_burst;
     udp_options.rrl.slip = c.udp_rrl_slip;
     udp_options.rrl.table_size = c.udp_rrl_table_size;
+    udp_options.max_answer_bytes = c.udp_max_answer_bytes;
+    udp_options.budget.mode = c.udp_large_answers == "truncate" ? net::LargeAnswerMode::kTruncate
+                                                                : net::LargeAnswerMode::kBudget;
+    udp_options.budget.bytes_per_second = c.udp_budget_bytes_per_second;
+    udp_options.budget.burst_bytes = c.udp_budget_burst;
+    udp_options.budget.table_size = c.udp_budget_table_size;
     udp_options.reassembly.max_bytes_per_peer = c.max_reassembly_bytes_per_peer;
     udp_options.reassembly.max_peers = c.max_reassembly_peers;
     udp_options.reassembly.timeout = absl::Milliseconds(c.reassembly_timeout_ms);
