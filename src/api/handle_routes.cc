@@ -1,4 +1,6 @@
-// /api/handles/{handle} (GET, PUT, DELETE) and /api/handles (GET, list).
+// /api/handles/{handle} (GET, PUT, POST, DELETE) and /api/handles (GET,
+// list). POST, and PUT with Handle.Net's mintNewSuffix=true, mint: the path
+// is a stem the node appends a suffix to (ident/mint.h).
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
@@ -33,6 +35,7 @@ struct Params {
   std::vector<uint32_t> indexes;
   std::vector<std::string> types;
   bool overwrite = true;
+  bool mint = false;  // mintNewSuffix
   std::optional<std::string> prefix;
   std::optional<std::string> after;
   std::optional<uint64_t> page;
@@ -82,15 +85,12 @@ absl::StatusOr<Params> ParseParams(const ApiContext& ctx, Call* call,
     } else if (p.name == "type") {
       if (p.value.empty()) return BadParam(call, "type must not be empty");
       params.types.push_back(p.value);
-    } else if (p.name == "overwrite") {
-      if (p.value == "true") {
-        params.overwrite = true;
-      } else if (p.value == "false") {
-        params.overwrite = false;
-      } else {
-        return BadParam(call,
-                        absl::StrCat("overwrite must be 'true' or 'false', got '", p.value, "'"));
+    } else if (p.name == "overwrite" || p.name == "mintNewSuffix") {
+      if (p.value != "true" && p.value != "false") {
+        return BadParam(call, absl::StrCat(p.name, " must be 'true' or 'false', got '", p.value,
+                                           "'"));
       }
+      (p.name == "overwrite" ? params.overwrite : params.mint) = p.value == "true";
     } else if (p.name == "prefix") {
       params.prefix = p.value;
     } else if (p.name == "after") {
@@ -117,8 +117,9 @@ absl::StatusOr<Params> ParseParams(const ApiContext& ctx, Call* call,
 // The handle in the path: percent-decoded exactly once ('+' stays '+'),
 // then refused if it has "." or ".." segments, which a proxy or a later
 // path join could resolve into a different handle, then validated as a
-// handle.
-absl::StatusOr<std::string> HandleFromPath(Call* call, std::string_view raw) {
+// handle. A `stem` to mint under ("88.999/") is not a handle yet: the
+// processor validates the handle minted from it.
+absl::StatusOr<std::string> HandleFromPath(Call* call, std::string_view raw, bool stem = false) {
   auto decoded = PercentDecode(raw, /*plus_is_space=*/false);
   if (!decoded) {
     return call->Reject("bad_handle", HandleError(ResponseCode::kInvalidHandle,
@@ -136,6 +137,7 @@ absl::StatusOr<std::string> HandleFromPath(Call* call, std::string_view raw) {
     if (slash == std::string_view::npos) break;
     rest = rest.substr(slash + 1);
   }
+  if (stem) return std::move(*decoded);
   auto name = ident::ParseHandle(*decoded);
   if (!name.ok()) return call->Reject("bad_handle", name.status());
   return std::move(*decoded);
@@ -144,6 +146,42 @@ absl::StatusOr<std::string> HandleFromPath(Call* call, std::string_view raw) {
 json OkBody(std::string_view handle) {
   return {{"responseCode", static_cast<int>(ResponseCode::kSuccess)},
           {"handle", std::string(handle)}};
+}
+
+// Whether the query may ask PUT to mint (mintNewSuffix other than
+// "false"), decided before the path is read, so that the path is read as a
+// stem; ParseParams then refuses a malformed query or value.
+bool MintRequested(std::string_view query) {
+  auto parsed = ParseQuery(query);
+  if (!parsed) return false;
+  return std::any_of(parsed->begin(), parsed->end(), [](const QueryParam& p) {
+    return p.name == "mintNewSuffix" && p.value != "false";
+  });
+}
+
+// The values of a PUT or POST body; a refused body sets the error reason.
+absl::StatusOr<std::vector<ident::HandleValue>> BodyValues(Call* call) {
+  auto values = ValuesFromBody(call->request->body);
+  if (!values.ok()) {
+    bool syntax = ident::ResponseCodeOf(values.status()) == ResponseCode::kProtocolError;
+    call->SetReason(syntax ? "malformed_json" : "bad_value");
+  }
+  return values;
+}
+
+// Creates a handle under `stem` with a suffix the node chooses: 201 and the
+// minted handle, or the processor's error about the stem.
+net::HttpResponse MintUnder(const ApiContext& ctx, Call* call, const std::string& stem,
+                            std::vector<ident::HandleValue> values) {
+  ident::Request request;
+  request.op = ident::OpCode::kCreateHandle;
+  request.op_flags = ident::op_flag::kMint;
+  request.handle = stem;
+  request.values = std::move(values);
+  AttributeRequest(*call, &request);
+  ident::Response response = ctx.processor->Process(request);
+  if (!response.ok()) return ProcessorErrorResponse(call, response, stem);
+  return JsonResponse(201, OkBody(response.handle));
 }
 
 }  // namespace
@@ -176,16 +214,19 @@ net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view 
 }
 
 net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle) {
-  auto handle = HandleFromPath(call, raw_handle);
+  auto handle = HandleFromPath(call, raw_handle, MintRequested(call->query));
   if (!handle.ok()) return ErrorResponse(call, handle.status(), "");
-  auto params = ParseParams(ctx, call, {"index", "overwrite"});
+  auto params = ParseParams(ctx, call, {"index", "overwrite", "mintNewSuffix"});
   if (!params.ok()) return ErrorResponse(call, params.status(), *handle);
-  auto values = ValuesFromBody(call->request->body);
-  if (!values.ok()) {
-    bool syntax = ident::ResponseCodeOf(values.status()) == ResponseCode::kProtocolError;
-    call->SetReason(syntax ? "malformed_json" : "bad_value");
-    return ErrorResponse(call, values.status(), *handle);
+  if (params->mint && !params->indexes.empty()) {
+    // Handle.Net would send an add-value request, which cannot mint.
+    return ErrorResponse(call, BadParam(call, "mintNewSuffix cannot be combined with index"),
+                         *handle);
   }
+  auto values = BodyValues(call);
+  if (!values.ok()) return ErrorResponse(call, values.status(), *handle);
+  // A minted handle is always new: overwrite does not apply.
+  if (params->mint) return MintUnder(ctx, call, *handle, *std::move(values));
   ident::Request request;
   request.op = ident::OpCode::kCreateHandle;
   request.handle = *handle;
@@ -226,6 +267,17 @@ net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view 
   if (!response.ok()) return ProcessorErrorResponse(call, response, *handle);
   return JsonResponse(response.outcome == ident::WriteOutcome::kCreated ? 201 : 200,
                       OkBody(*handle));
+}
+
+net::HttpResponse PostHandle(const ApiContext& ctx, Call* call, std::string_view raw_stem) {
+  auto stem = HandleFromPath(call, raw_stem, /*stem=*/true);
+  if (!stem.ok()) return ErrorResponse(call, stem.status(), "");
+  if (absl::Status none = RequireNoQuery(call); !none.ok()) {
+    return ErrorResponse(call, none, *stem);
+  }
+  auto values = BodyValues(call);
+  if (!values.ok()) return ErrorResponse(call, values.status(), *stem);
+  return MintUnder(ctx, call, *stem, *std::move(values));
 }
 
 net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle) {

@@ -44,7 +44,10 @@ constexpr std::string_view kDocument = R"json({
            "schema": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2147483647}}},
           {"name": "overwrite", "in": "query", "required": false,
            "description": "false refuses to replace an existing handle (409, code 101) or value (409, code 201).",
-           "schema": {"type": "boolean", "default": true}}
+           "schema": {"type": "boolean", "default": true}},
+          {"name": "mintNewSuffix", "in": "query", "required": false,
+           "description": "Handle.Net's minting: true makes {handle} a stem ('88.999/' or '88.999/P-') that the node appends a random UUID to; the handle created is in the answer (201). overwrite does not apply; not combinable with index.",
+           "schema": {"type": "boolean", "default": false}}
         ],
         "requestBody": {
           "required": true,
@@ -58,6 +61,23 @@ constexpr std::string_view kDocument = R"json({
           "400": {"$ref": "#/components/responses/Error"},
           "403": {"$ref": "#/components/responses/Error"},
           "409": {"$ref": "#/components/responses/Error"},
+          "413": {"description": "Body over the configured limit (default 1 MiB)"},
+          "500": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "post": {
+        "summary": "Mint: create a new handle whose suffix the node chooses",
+        "description": "{handle} is a stem: '88.999/' or '88.999/P-'. The node appends a random version-4 UUID and creates the handle only if it does not exist; the answer names it. The same as PUT with mintNewSuffix=true.",
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValuesBody"}}}
+        },
+        "responses": {
+          "201": {"description": "Created; handle is the minted handle",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OkResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
           "413": {"description": "Body over the configured limit (default 1 MiB)"},
           "500": {"$ref": "#/components/responses/Error"}
         }

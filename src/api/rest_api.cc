@@ -273,6 +273,7 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kHandle:
       if (request.method == "GET") return GetHandle(ctx, call, param);
       if (request.method == "PUT") return PutHandle(ctx, call, param);
+      if (request.method == "POST") return PostHandle(ctx, call, param);
       return DeleteHandle(ctx, call, param);
     case RouteId::kHandles:
       return ListHandles(ctx, call);

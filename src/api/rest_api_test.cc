@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "ident/mint.h"
 #include "ident/processor.h"
 #include "ident/registry.h"
 #include "nlohmann/json.hpp"
@@ -311,14 +312,89 @@ TEST_F(RestApiTest, UnknownRouteAndMethod) {
   // Bytes that are not UTF-8 in an unknown path are replaced, not thrown on.
   ExpectError(Send("GET", "/\xff"), 404, 5, "no route for GET /\xef\xbf\xbd");
   ExpectError(Send("GET", "/api/handle"), 404, 5, "no route for GET /api/handle");
-  r = Send("POST", "/api/handles/88.999/a", kUrlBody);
+  r = Send("PATCH", "/api/handles/88.999/a", kUrlBody);
   ExpectError(r, 405, 5,
-              "method POST is not allowed on /api/handles/{handle}; allowed: GET, PUT, DELETE");
+              "method PATCH is not allowed on /api/handles/{handle}; allowed: GET, PUT, POST, DELETE");
   ASSERT_EQ(r.headers.size(), 1u);
-  EXPECT_EQ(r.headers[0], (std::pair<std::string, std::string>("Allow", "GET, PUT, DELETE")));
+  EXPECT_EQ(r.headers[0],
+            (std::pair<std::string, std::string>("Allow", "GET, PUT, POST, DELETE")));
   ExpectError(Send("DELETE", "/healthz"), 405, 5,
               "method DELETE is not allowed on /healthz; allowed: GET");
   EXPECT_EQ(Errors("method_not_allowed"), 2u);
+  ExpectNothingStored();
+}
+
+// The handle a mint answered with, checked to be `stem` plus a lower-case
+// version-4 UUID.
+std::string MintedHandle(const json& body, const std::string& stem) {
+  EXPECT_EQ(body["responseCode"], 1) << body;
+  std::string handle = body.value("handle", "");
+  EXPECT_EQ(handle.substr(0, stem.size()), stem) << handle;
+  std::string suffix = handle.size() > stem.size() ? handle.substr(stem.size()) : "";
+  EXPECT_EQ(suffix.size(), ident::kMintedSuffixBytes) << handle;
+  EXPECT_EQ(suffix.find_first_not_of("0123456789abcdef-"), std::string::npos) << handle;
+  EXPECT_EQ(suffix.substr(14, 1), "4") << handle;
+  return handle;
+}
+
+TEST_F(RestApiTest, PostMintsAHandleUnderTheStem) {
+  auto first = Send("POST", "/api/handles/88.999/", kUrlBody);
+  ASSERT_EQ(first.status, 201) << first.body;
+  json body = Json(first);
+  EXPECT_EQ(body.size(), 2u) << first.body;  // responseCode and handle only
+  const std::string a = MintedHandle(body, "88.999/");
+  auto second = Send("POST", "/api/handles/88.999%2FP-", kUrlBody);
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string b = MintedHandle(Json(second), "88.999/P-");
+  EXPECT_NE(a, b);
+  for (const std::string& handle : {a, b}) {
+    auto get = Send("GET", "/api/handles/" + handle);
+    ASSERT_EQ(get.status, 200) << get.body;
+    EXPECT_EQ(Json(get)["handle"], handle);
+    EXPECT_EQ(Json(get)["values"].size(), 3u);
+  }
+  auto page = registry_.List("88.999", "", 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->handles.size(), 2u);
+  EXPECT_EQ(metrics_
+                .GetCounter("qilian_http_requests_total", "",
+                            {{"route", "handle"}, {"method", "POST"}, {"code", "201"}})
+                .value(),
+            2u);
+}
+
+TEST_F(RestApiTest, PutWithMintNewSuffixMintsAsHandleNetDoes) {
+  auto put = Send("PUT", "/api/handles/88.999/?overwrite=false&mintNewSuffix=true", kUrlBody);
+  ASSERT_EQ(put.status, 201) << put.body;
+  const std::string minted = MintedHandle(Json(put), "88.999/");
+  EXPECT_EQ(Send("GET", "/api/handles/" + minted).status, 200);
+  // overwrite (true by default for PUT) does not apply to a mint.
+  put = Send("PUT", "/api/handles/88.999/x-?mintNewSuffix=true", kUrlBody);
+  ASSERT_EQ(put.status, 201) << put.body;
+  MintedHandle(Json(put), "88.999/x-");
+  // mintNewSuffix=false is a plain PUT of the path, which needs a suffix.
+  ExpectError(Send("PUT", "/api/handles/88.999/?mintNewSuffix=false", kUrlBody), 400, 102,
+              "suffix is empty");
+}
+
+TEST_F(RestApiTest, MintRefusals) {
+  ExpectError(Send("PUT", "/api/handles/88.999/?mintNewSuffix=yes", kUrlBody), 400, 4,
+              "mintNewSuffix must be 'true' or 'false', got 'yes'");
+  ExpectError(Send("PUT", "/api/handles/88.999/?mintNewSuffix=true&index=1", kUrlBody), 400, 4,
+              "mintNewSuffix cannot be combined with index");
+  ExpectError(Send("POST", "/api/handles/88.999/?overwrite=false", kUrlBody), 400, 4,
+              "unknown query parameter 'overwrite'");
+  ExpectError(Send("POST", "/api/handles/88.999/", ""), 400, 4, "body: empty");
+  ExpectError(Send("POST", "/api/handles/88.999/../", kUrlBody), 400, 102,
+              "handle must not contain '.' or '..' path segments");
+  // A stem without '/' is not minted under: it is refused as a handle.
+  auto r = Send("POST", "/api/handles/88.999", kUrlBody);
+  ExpectError(r, 400, 102, "handle has no '/' between prefix and suffix");
+  EXPECT_EQ(Json(r)["handle"], "88.999");
+  // A prefix this node does not serve: 301, naming the stem as sent.
+  r = Send("POST", "/api/handles/10.1234/", kUrlBody);
+  ExpectError(r, 400, 301, "this node is not responsible for prefix '10.1234'");
+  EXPECT_EQ(Json(r)["handle"], "10.1234/");
   ExpectNothingStored();
 }
 

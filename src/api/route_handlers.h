@@ -99,6 +99,8 @@ absl::Status RequireOperator(const Call& call);
 
 net::HttpResponse GetHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse PutHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
+// Mints a handle under the stem in the path (POST /api/handles/88.999/).
+net::HttpResponse PostHandle(const ApiContext& ctx, Call* call, std::string_view raw_stem);
 net::HttpResponse DeleteHandle(const ApiContext& ctx, Call* call, std::string_view raw_handle);
 net::HttpResponse ListHandles(const ApiContext& ctx, Call* call);
 

@@ -4,7 +4,7 @@ namespace qilian::api {
 
 const std::vector<RouteInfo>& Routes() {
   static const std::vector<RouteInfo> routes = {
-      {RouteId::kHandle, "/api/handles/{handle}", "handle", {"GET", "PUT", "DELETE"}},
+      {RouteId::kHandle, "/api/handles/{handle}", "handle", {"GET", "PUT", "POST", "DELETE"}},
       {RouteId::kHandles, "/api/handles", "handles", {"GET"}},
       {RouteId::kHealthz, "/healthz", "healthz", {"GET"}},
       {RouteId::kMetrics, "/metrics", "metrics", {"GET"}},
