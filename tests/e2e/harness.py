@@ -185,6 +185,16 @@ class Qiliand:
             conn.close()
 
 
+def start_native_node(config_text="[handle]\nport = 0\n"):
+    """A started Qiliand with its Handle servers (UDP and TCP) and a first
+    administrator, or RuntimeError with its log."""
+    node = Qiliand(config_text=config_text).start()
+    if node.handle_port is None or node.admin is None:
+        node.kill()
+        raise RuntimeError("no handle port or first administrator:\n" + node.log())
+    return node
+
+
 def string_value(index, type_, text, ttl=86400):
     return {"index": index, "type": type_, "ttl": ttl,
             "data": {"format": "string", "value": text}}

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import QILIAN, Qiliand
+from harness import QILIAN, start_native_node
 
 
 
@@ -37,10 +37,7 @@ class CliAuth(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="qilian-cli-auth-")
         cls.key_file, record = ed25519_key(cls.dir)
-        cls.node = Qiliand(config_text="[handle]\nport = 0\n").start()
-        if cls.node.handle_port is None or cls.node.admin is None:
-            cls.node.kill()
-            raise RuntimeError("no handle port or first administrator:\n" + cls.node.log())
+        cls.node = start_native_node()
         identity, secret = cls.node.admin  # "300:0.NA/<prefix>"
         cls.admin_handle = identity.split(":", 1)[1]
         cls.prefix = cls.admin_handle[len("0.NA/"):]

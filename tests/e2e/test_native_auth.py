@@ -15,7 +15,7 @@ import struct
 import unittest
 
 import handle_client as hc
-from harness import Qiliand, string_value
+from harness import start_native_node, string_value
 
 ADMIN = "88.999/ADMIN"
 OTHER = "88.999/OTHER"
@@ -39,10 +39,7 @@ def admin(index, handle, admin_index, permissions):
 class NativeAuth(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = Qiliand(config_text="[handle]\nport = 0\n").start()
-        if cls.node.handle_port is None or cls.node.admin is None:
-            cls.node.kill()
-            raise RuntimeError("no handle port or first administrator:\n" + cls.node.log())
+        cls.node = start_native_node()
         cls.tcp = hc.Client("127.0.0.1", cls.node.handle_port, "tcp")
         cls.udp = hc.Client("127.0.0.1", cls.node.handle_port, "udp")
         # Written by the first administrator (the harness's default for writes).
