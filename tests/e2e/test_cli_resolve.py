@@ -20,7 +20,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import QILIAN, Qiliand, string_value  # noqa: E402
 
 CLI_TIMEOUT_S = 60
-CONFIG = "[handle]\nport = 0\n"
+# Truncate mode: an answer over 10x the request gets the TC envelope whatever
+# the amplification budget, so the client's TCP fallback can be seen.
+CONFIG = '[handle]\nport = 0\nudp_large_answers = "truncate"\n'
 
 
 def run_cli(*args):
@@ -53,8 +55,8 @@ class ResolveTest(unittest.TestCase):
         cls.frag_handle = "88.999/frag-" + "f" * 100
         cls.put(cls.frag_handle, [string_value(i, "X-BLOB", ("blob-%d-" % i) * 40)
                                   for i in (1, 2)])
-        # About 1.7 KiB to a request of about 60: the server answers
-        # "truncated" over UDP and the client asks again over TCP.
+        # About 1.7 KiB to a request of about 60: in truncate mode the server
+        # answers "truncated" over UDP and the client asks again over TCP.
         cls.put("88.999/big", [string_value(i, "X-BLOB", ("b%d" % i) * 125)
                                for i in range(1, 7)])
 
