@@ -43,28 +43,31 @@ class FrontendServersTest : public ::testing::Test {
     }
     ASSERT_TRUE(registry_->Create("88.999/BIG", big).ok());
 
-    NativeHandler handler;
-    handler.handle = [this](std::span<const uint8_t> m, const ident::Peer& p) {
+    handler_.handle = [this](std::span<const uint8_t> m, const ident::Peer& p) {
       return frontend_->Handle(m, p);
     };
-    handler.may_block = [this](std::span<const uint8_t> m) { return frontend_->MayBlock(m); };
-    HandleUdpServerOptions uo;
-    uo.workers = 1;
-    uo.clock = &clock_;
-    uo.error_rate.rate_per_second = 1;
-    uo.error_rate.burst = 3;
-    udp_ = std::make_unique<HandleUdpServer>(uo, handler, &metrics_);
+    handler_.may_block = [this](std::span<const uint8_t> m) { return frontend_->MayBlock(m); };
+    udp_ = std::make_unique<HandleUdpServer>(UdpOptions(), handler_, &metrics_);
     ASSERT_TRUE(udp_->Start().ok());
     HandleTcpServerOptions to;
     to.io_threads = 1;
     to.worker_threads = 1;
-    tcp_ = std::make_unique<HandleTcpServer>(to, handler, &metrics_);
+    tcp_ = std::make_unique<HandleTcpServer>(to, handler_, &metrics_);
     ASSERT_TRUE(tcp_->Start().ok());
   }
 
   void TearDown() override {
     if (udp_) udp_->Stop();
     if (tcp_) tcp_->Stop();
+  }
+
+  HandleUdpServerOptions UdpOptions() {
+    HandleUdpServerOptions uo;
+    uo.workers = 1;
+    uo.clock = &clock_;
+    uo.error_rate.rate_per_second = 1;
+    uo.error_rate.burst = 3;
+    return uo;
   }
 
   static std::string Resolve(const std::string& handle, uint32_t id) {
@@ -80,6 +83,7 @@ class FrontendServersTest : public ::testing::Test {
   std::unique_ptr<ident::Registry> registry_;
   std::unique_ptr<ident::Processor> processor_;
   std::unique_ptr<ident::NativeFrontend> frontend_;
+  NativeHandler handler_;
   std::unique_ptr<HandleUdpServer> udp_;
   std::unique_ptr<HandleTcpServer> tcp_;
 };
@@ -106,10 +110,36 @@ TEST_F(FrontendServersTest, ResolvesOverUdpAndTcp) {
   EXPECT_EQ(reply->values.size(), 6u);
 }
 
-TEST_F(FrontendServersTest, BigAnswerToASmallUdpRequestIsTruncatedSoTheClientUsesTcp) {
+TEST_F(FrontendServersTest, BigAnswerToASmallUdpRequestComesWholeInFragments) {
   TestSocket u(SOCK_DGRAM, udp_->port());
-  std::string request = Resolve("88.999/BIG", 43);
+  std::string request = Resolve("88.999/BIG", 44);
   ASSERT_LT(request.size() * 10, 1500u + 20u);  // the answer is over 1500 octets
+  ASSERT_TRUE(u.Send(request));
+  // Paid by the source network's amplification budget: 4 datagrams.
+  UdpReassembler client_side(ReassemblyOptions{}, &clock_);
+  std::string whole;
+  FragmentOutcome outcome = FragmentOutcome::kPending;
+  for (int i = 0; i < 4; ++i) {
+    std::optional<std::string> d = u.RecvDatagram();
+    ASSERT_TRUE(d.has_value());
+    EXPECT_LE(d->size(), 512u);
+    outcome = client_side.Add("server", 1, Bytes(*d), &whole);
+  }
+  ASSERT_EQ(outcome, FragmentOutcome::kComplete);
+  absl::StatusOr<wire::ClientReply> reply = wire::DecodeClientReply(Bytes(whole));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->envelope.request_id, 44u);
+  ASSERT_EQ(reply->values.size(), 6u);
+  EXPECT_EQ(reply->values[5].data, std::string(250, 'g'));
+}
+
+TEST_F(FrontendServersTest, InTruncateModeABigAnswerIsTheTcEnvelopeSoTheClientUsesTcp) {
+  HandleUdpServerOptions uo = UdpOptions();
+  uo.budget.mode = LargeAnswerMode::kTruncate;
+  HandleUdpServer strict(uo, handler_, &metrics_);
+  ASSERT_TRUE(strict.Start().ok());
+  TestSocket u(SOCK_DGRAM, strict.port());
+  std::string request = Resolve("88.999/BIG", 43);
   ASSERT_TRUE(u.Send(request));
   std::optional<std::string> d = u.RecvDatagram();
   ASSERT_TRUE(d.has_value());
