@@ -369,6 +369,29 @@ class ConfigParser {
     };
     s["admin_secret_file"] = String(&c->admin_secret_file);
     s["node_key_file"] = String(&c->node_key_file);
+    s["signing_key_dir"] = String(&c->signing_key_dir);
+    s["signing_keys"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_array()) return TypeError(v, key, "an array of strings");
+      bool rsa = false, ed25519 = false, sm2 = false;
+      for (const toml::node& e : *v.as_array()) {
+        if (!e.is_string()) return TypeError(e, key, "an array of strings");
+        const std::string name = e.as_string()->get();
+        bool* seen = name == "rsa" ? &rsa : name == "ed25519" ? &ed25519 : name == "sm2" ? &sm2
+                                                                                         : nullptr;
+        if (seen == nullptr) {
+          return Error(e, absl::StrCat("configuration key '", key, "' has '", name,
+                                       "' (allowed: rsa, ed25519, sm2)"));
+        }
+        *seen = true;
+      }
+      if (!rsa) {
+        return Error(v, absl::StrCat("configuration key '", key,
+                                     "' must list rsa: deployed clients verify only RSA"));
+      }
+      c->signing_key_ed25519 = ed25519;
+      c->signing_key_sm2 = sm2;
+      return absl::OkStatus();
+    };
     s["token_lifetime_s"] = Integer(&c->token_lifetime_s, 60, 86400);
     s["challenge_lifetime_s"] = Integer(&c->challenge_lifetime_s, 1, 600);
     s["max_failed_authentications"] = Integer(&c->max_failed_authentications, 0, 1'000'000);

@@ -162,6 +162,12 @@ struct AuthConfig {
   // The node key that seals HS_SECKEY secrets at rest (32 octets, created
   // mode 0600 on a fresh node); empty: <node.data_dir>/node.key.
   std::string node_key_file;
+  // The node's signing keys (certified answers, session setup replies, the
+  // ledger's checkpoints): their directory (empty: <node.data_dir>/signing)
+  // and which keys the node holds; RSA always, Ed25519 and SM2 when listed.
+  std::string signing_key_dir;
+  bool signing_key_ed25519 = false;
+  bool signing_key_sm2 = false;
   // Console login tokens live this long.
   uint32_t token_lifetime_s = 900;
   // A native challenge may be answered for this long.

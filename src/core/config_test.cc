@@ -168,6 +168,26 @@ TEST(ConfigTest, AuthSection) {
   ExpectError("[auth]\nnative = true\n", "q.toml:2:10: unknown configuration key 'auth.native'");
 }
 
+TEST(ConfigTest, SigningKeys) {
+  absl::StatusOr<Config> d = ParseConfig("");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->auth.signing_key_dir, "");
+  EXPECT_FALSE(d->auth.signing_key_ed25519);
+  EXPECT_FALSE(d->auth.signing_key_sm2);
+  absl::StatusOr<Config> c = ParseConfig(
+      "[auth]\nsigning_key_dir = \"/var/lib/q/sign\"\nsigning_keys = [\"rsa\", \"sm2\"]\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->auth.signing_key_dir, "/var/lib/q/sign");
+  EXPECT_FALSE(c->auth.signing_key_ed25519);
+  EXPECT_TRUE(c->auth.signing_key_sm2);
+  ExpectError("[auth]\nsigning_keys = [\"ed25519\"]\n",
+              "q.toml:2:16: configuration key 'auth.signing_keys' must list rsa: deployed clients "
+              "verify only RSA");
+  ExpectError("[auth]\nsigning_keys = [\"rsa\", \"dsa\"]\n",
+              "q.toml:2:24: configuration key 'auth.signing_keys' has 'dsa' (allowed: rsa, "
+              "ed25519, sm2)");
+}
+
 TEST(ConfigTest, UnknownKeyIsNamed) {
   ExpectError("[http]\nprot = 80\n", "q.toml:2:8: unknown configuration key 'http.prot'");
 }

@@ -29,7 +29,9 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "exe/node_access.h"
+#include "ident/auth/publish_keys.h"
 #include "ident/auth/secret_store.h"
+#include "ident/auth/signing_keys.h"
 #include "ident/authz/first_admin.h"
 #include "ident/native_frontend.h"
 #include "ident/processor.h"
@@ -65,7 +67,39 @@ struct Flags {
   std::optional<std::string> listen;
   bool memory_store = false;
   bool test_clock = false;
+  std::optional<std::string> rotate_signing_key;
 };
+
+// The node's signing keys: where they are kept and which it holds.
+ident::auth::SigningKeyOptions SigningKeyOptionsOf(const Config& config) {
+  ident::auth::SigningKeyOptions options;
+  options.directory = !config.auth.signing_key_dir.empty() ? config.auth.signing_key_dir
+                                                           : config.node.data_dir + "/signing";
+  options.ed25519 = config.auth.signing_key_ed25519;
+  options.sm2 = config.auth.signing_key_sm2;
+  return options;
+}
+
+// --rotate-signing-key: retires the current key of that type and writes a
+// fresh one (docs/operations.md, "Rotating the signing key"); the running
+// daemon keeps the old key until it is restarted.
+int RotateSigningKey(const Config& config, const std::string& type_name) {
+  absl::StatusOr<ident::auth::KeyType> type = ident::auth::ParseSigningKeyType(type_name);
+  if (!type.ok()) {
+    std::cerr << "qiliand: --rotate-signing-key: " << type.status().message() << "\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<std::optional<std::string>> retired =
+      ident::auth::RotateSigningKey(SigningKeyOptionsOf(config), *type, absl::Now());
+  if (!retired.ok()) {
+    std::cerr << "qiliand: cannot rotate the signing key: " << retired.status().message() << "\n";
+    return kExitStartupFailed;
+  }
+  std::cout << "qiliand: new " << ident::auth::KeyTypeName(*type) << " signing key written";
+  if (retired->has_value()) std::cout << "; the old one is kept as " << **retired;
+  std::cout << ". Restart qiliand to sign with it and publish it.\n";
+  return 0;
+}
 
 // "127.0.0.1:8000" or "[::1]:8000"; a wildcard listen address is shown as
 // the loopback one, which is where an operator on the host reaches it.
@@ -232,6 +266,9 @@ int Run(int argc, char** argv) {
   app.add_flag("--test-clock", flags.test_clock,
                "tests only: a clock that moves only through POST /debug/clock?advance_s=N "
                "(loopback)");
+  app.add_option("--rotate-signing-key", flags.rotate_signing_key,
+                 "retire the node's signing key of this type (rsa, ed25519, sm2), write a fresh "
+                 "one and exit");
   app.set_version_flag("--version", "qiliand " QILIAN_VERSION);
   try {
     app.parse(argc, argv);
@@ -263,6 +300,7 @@ int Run(int argc, char** argv) {
     std::cerr << "qiliand: " << s.message() << "\n";
     return kExitUsage;
   }
+  if (flags.rotate_signing_key) return RotateSigningKey(config, *flags.rotate_signing_key);
 
   // Signals are taken synchronously by this thread; block them before any
   // other thread starts so that none of those receives them.
@@ -328,6 +366,26 @@ int Run(int argc, char** argv) {
   registry_options.value_sealer = &node_key->sealer;
   auto registry = std::make_unique<ident::Registry>(kv.get(), clock, registry_options);
 
+  // The signing keys (docs/authentication.md, "The node's signing keys"):
+  // certified answers and session setup replies; RSA goes into HS_SITE.
+  const ident::auth::SigningKeyOptions signing_options = SigningKeyOptionsOf(config);
+  absl::StatusOr<ident::auth::SigningKeys> signing_keys =
+      ident::auth::SigningKeys::Open(signing_options);
+  if (!signing_keys.ok()) {
+    LogError("auth.signing_keys_failed", {{"error", std::string(signing_keys.status().message())}});
+    std::cerr << "qiliand: cannot open the signing keys: " << signing_keys.status().message()
+              << "\n";
+    return kExitStartupFailed;
+  }
+  for (const ident::auth::PrivateKey& key : signing_keys->all()) {
+    bool created = false;
+    for (ident::auth::KeyType t : signing_keys->created()) created = created || t == key.type();
+    LogInfo("auth.signing_key", {{"type", ident::auth::KeyTypeName(key.type())},
+                                 {"directory", signing_options.directory},
+                                 {"created", created ? "true" : "false"}});
+  }
+  const std::string site_public_key = signing_keys->rsa().Public().Encode();
+
   // The native servers bind first: HS_SITE names the port they got.
   auto native = std::make_unique<NativeDoors>();
   if (config.handle.enabled) {
@@ -342,11 +400,14 @@ int Run(int argc, char** argv) {
     ident::SiteOptions site;
     site.address = SiteAddress(config.handle);
     site.handle_port = native->tcp->port();
+    site.public_key = site_public_key;
     processor_options.site = ident::BuildSiteInfo(site);
   } else {
     // No native door to advertise; the site enterprise onboarding writes
     // into prefix handles, so that referrals see them as this node's.
-    processor_options.site = ident::BuildSiteInfo(ident::SiteOptions{});
+    ident::SiteOptions site;
+    site.public_key = site_public_key;
+    processor_options.site = ident::BuildSiteInfo(site);
   }
 
   // The recursive role: a resolver over the network from the root sites.
@@ -418,11 +479,22 @@ int Run(int argc, char** argv) {
   }
   std::unique_ptr<NodeAccess> access = *std::move(built);
   processor_options.access = access->policy();
+  // After the first administrator: the prefix handles exist now.
+  if (absl::StatusOr<int> published =
+          ident::auth::PublishSigningKeys(registry.get(), config.node.prefixes, *signing_keys);
+      !published.ok()) {
+    LogError("auth.publish_keys_failed", {{"error", std::string(published.status().message())}});
+    std::cerr << "qiliand: cannot publish the signing keys: " << published.status().message()
+              << "\n";
+    return kExitStartupFailed;
+  }
 
   auto processor =
       std::make_unique<ident::Processor>(registry.get(), &metrics, processor_options);
+  ident::NativeAuthOptions native_options = access->NativeOptions();
+  native_options.signing_key = &signing_keys->rsa();
   auto frontend = std::make_unique<ident::NativeFrontend>(processor.get(), &metrics,
-                                                          Clock::Real(), access->NativeOptions());
+                                                          Clock::Real(), std::move(native_options));
   native->all_may_block.store(recursive, std::memory_order_relaxed);
   native->frontend.store(frontend.get(), std::memory_order_release);
   auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);

@@ -21,6 +21,7 @@
 #include "ident/auth/seckey_lookup.h"
 #include "ident/auth/secret_key.h"
 #include "ident/handle_name.h"
+#include "ident/reply_certifier.h"
 #include "ident/wire/codec.h"
 #include "ident/wire/session.h"
 
@@ -46,12 +47,14 @@ enum class Reason : uint8_t {
   kEncrypted,
   kUnknownOpCode,
   kExpired,
+  kUnsigned,  // CT asked, the reply could not be signed (sent unsigned)
   kCount,
 };
 
 constexpr std::array<std::string_view, static_cast<size_t>(Reason::kCount)> kReasonNames = {
     "not_handle", "unexpected_response", "unsupported_version", "malformed",
-    "compressed", "encrypted",           "unknown_opcode",      "expired"};
+    "compressed", "encrypted",           "unknown_opcode",      "expired",
+    "unsigned"};
 
 constexpr std::array<OpCode, 14> kOps = {
     OpCode::kResolution,        OpCode::kGetSiteInfo,      OpCode::kCreateHandle,
@@ -63,8 +66,8 @@ constexpr std::array<OpCode, 14> kOps = {
 // A challenged request waiting for its answer, keyed by the session id
 // the challenge carried. Deployed clients answer on a new TCP connection
 // (HANDLE-INTEROP.md), so this state is the node's, not a connection's.
-// What a challenge guards: a request, a session setup or an IDIS login.
-enum class ChallengeKind : uint8_t { kRequest, kSessionSetup, kLogin };
+// What a challenge guards: a request or an IDIS login.
+enum class ChallengeKind : uint8_t { kRequest, kLogin };
 
 struct PendingChallenge {
   ChallengeKind kind = ChallengeKind::kRequest;
@@ -81,11 +84,13 @@ struct PendingChallenge {
   // Answered correctly: a replay is refused before any MAC is recomputed
   // (the ReplayCache stays the guard against two answers racing).
   bool used = false;
-  // Session setup and login: who must answer, and (setup) the client's
-  // X25519 key and the idle timeout it asked for.
+  // Login: who must answer, and the session's idle timeout.
   AdminIdentity identity;
-  std::string client_public;
   absl::Duration idle;
+  // A challenge inside a session (keyed by the session's own id, as
+  // Handle.Net does): a correct answer from the identity the setup claimed
+  // authenticates the session.
+  uint32_t session = 0;
 };
 
 // How far behind the highest counter seen a session message may be (and
@@ -94,15 +99,24 @@ constexpr uint32_t kCounterWindow = 1024;
 
 // A live session: who it is, its key and what it has seen.
 struct Session {
+  // 400: the identity the setup claimed; it is the session's once a
+  // challenge inside the session is answered by it (`authenticated`).
+  // Until then the session's messages are performed anonymously.
+  AdminIdentity claimed;
+  bool authenticated = false;
   AdminIdentity identity;
   std::optional<Principal> principal;
   std::string method;   // how the identity authenticated: "seckey", "pubkey"
   // 32 octets (400); empty for an IDIS login, which is bound to the TCP
   // connection (and address) that answered its challenge instead.
   std::string key;
+  uint32_t sent = 0;  // the node's own counter for MACed replies (1, 2, ...)
   std::string address;
   uint64_t connection = 0;
   absl::Duration idle;
+  // 400: the idle timeout once authenticated (until then `idle` is the
+  // challenge lifetime, so unproven sessions cannot fill the table).
+  absl::Duration requested_idle;
   absl::Time last_used;
   uint32_t highest = 0;
   absl::flat_hash_set<uint32_t> seen;
@@ -133,6 +147,14 @@ auto RegistryVerifier(const Registry* registry) {
 
 }  // namespace
 
+// How a reply in a session is sealed: it carries the session id, and an
+// HS_MAC with `key` when `counter` is non-zero.
+struct Seal {
+  uint32_t session_id = 0;
+  std::string key;
+  uint32_t counter = 0;
+};
+
 struct NativeFrontend::Impl {
   Processor* processor;
   const Clock& clock;
@@ -150,12 +172,14 @@ struct NativeFrontend::Impl {
   absl::flat_hash_map<uint32_t, Session> sessions ABSL_GUARDED_BY(mu);
   std::unique_ptr<auth::ReplayCache> replay;
   bool challenges = false;
+  std::optional<ReplyCertifier> certifier;  // with a signing key
 
   Impl(Processor* p, MetricsRegistry* metrics, const Clock& c, NativeAuthOptions a)
       : processor(p), clock(c), auth(std::move(a)) {
     // Without a registry no answer could be verified: 402s go back as
     // they are.
     challenges = auth.registry != nullptr;
+    if (auth.signing_key != nullptr) certifier.emplace(auth.signing_key);
     if (challenges) {
       replay = std::make_unique<auth::ReplayCache>(clock, auth.challenge_lifetime,
                                                    auth.max_pending == 0 ? 1 : auth.max_pending);
@@ -234,7 +258,12 @@ struct NativeFrontend::Impl {
     return reply;
   }
 
+  // Opens an encrypted message, answers it (Respond), then certifies the
+  // reply when CT asks for it and encrypts it when the request was.
   std::optional<NativeReply> Handle(std::span<const uint8_t> message, const Peer& peer);
+  std::optional<NativeReply> Respond(std::span<const uint8_t> message, const Peer& peer);
+  // The key of live session `id` (empty if none, or one without a key).
+  std::string SessionKeyOf(uint32_t id);
 
   // Encodes the processor's `response` to `request`: the envelope
   // answers `env`, the header carries `op_code`, and RD (when `op_flags`
@@ -243,11 +272,14 @@ struct NativeFrontend::Impl {
   // has a key, its own HS_MAC credential with the request's counter.
   NativeReply Encode(const Envelope& env, uint32_t op_code, uint32_t op_flags,
                      uint8_t recursion_count, std::string_view header_and_body,
-                     const Request& request, Response response, uint32_t session_id = 0,
-                     std::string_view session_key = {}, uint32_t counter = 0);
-  // Adds the session id and (with a key) the HS_MAC credential to `reply`.
-  void SealReply(NativeReply* reply, uint32_t session_id, std::string_view session_key,
-                 uint32_t counter);
+                     const Request& request, Response response, const Seal& seal = {});
+  // Adds the session id and (with a key and counter) the HS_MAC credential
+  // to `reply`.
+  void SealReply(NativeReply* reply, const Seal& seal);
+  // The seal of a reply to a message of session `id` whose request had
+  // `op_flags`: a MAC with the node's next counter when CT asks for a
+  // certified answer (Handle.Net HandleServer.sendResponse).
+  Seal SealFor(uint32_t id, uint32_t op_flags) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // A reply with only a code and message (and RD when asked), for requests
   // that decoded but were refused before reaching the processor.
   NativeReply Refuse(const Envelope& env, uint32_t op_code, uint32_t op_flags,
@@ -256,7 +288,8 @@ struct NativeFrontend::Impl {
   // Answers a request that needs authentication with a 402 challenge.
   NativeReply Challenge(const Envelope& env, const MessageHeader& header,
                         std::string_view header_and_body, PendingChallenge p);
-  // Opcode 400: checks the setup and challenges its identity.
+  // Opcode 400: agrees a session key with the client and opens an
+  // unauthenticated session for the identity it claims.
   NativeReply SetupSession(const Envelope& env, const MessageHeader& header,
                            std::string_view header_and_body, const wire::RequestBody& body);
   // Opcode 2001: challenges the identity it names.
@@ -267,9 +300,12 @@ struct NativeFrontend::Impl {
   NativeReply InSession(const Envelope& env, const MessageHeader& header,
                         std::string_view header_and_body, const std::optional<wire::Credential>& credential,
                         Request request, const Peer& peer);
-  // After a correct answer to a setup or login challenge: makes the session.
-  NativeReply OpenSession(const Envelope& env, PendingChallenge p, const AdminIdentity& who,
-                          std::string method, const Peer& peer);
+  // After a correct answer to a login challenge: makes the session.
+  NativeReply OpenLoginSession(const Envelope& env, PendingChallenge p, const AdminIdentity& who,
+                               std::string method, const Peer& peer);
+  // A fresh random id, neither a pending challenge's nor a session's (ids
+  // are unpredictable, unlike Handle.Net's counter); 0 if none was found.
+  uint32_t NewId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Drops sessions idle past their timeout.
   void ExpireSessions(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Handles an opcode-200 answer; on success performs the pending request.
@@ -286,8 +322,85 @@ struct NativeFrontend::Impl {
   void AuditFailure(std::string_view actor, const Peer& peer, const absl::Status& status);
 };
 
+std::string NativeFrontend::Impl::SessionKeyOf(uint32_t id) {
+  absl::MutexLock lock(&mu);
+  auto it = sessions.find(id);
+  return it == sessions.end() ? std::string() : it->second.key;
+}
+
 std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t> message,
                                                         const Peer& peer) {
+  Envelope env;
+  if (!wire::DecodeEnvelope(message, &env)) return Respond(message, peer);
+  // EC: everything after the envelope is encrypted with the key of the
+  // session the envelope names (docs/authentication.md, "Encryption").
+  std::string opened;
+  std::string reply_key;
+  if ((env.flags & wire::kFlagEncrypted) && challenges &&
+      wire::IsSupportedVersion(env.major_version, env.minor_version)) {
+    reply_key = SessionKeyOf(env.session_id);
+    if (reply_key.empty()) {
+      return Error(Reason::kEncrypted, env, 0, ResponseCode::kSessionTimeout,
+                   absl::StrCat("no session ", env.session_id,
+                                ": encrypted messages cannot be read"));
+    }
+    const std::string_view payload(reinterpret_cast<const char*>(message.data()) +
+                                       wire::kEnvelopeSize,
+                                   message.size() - wire::kEnvelopeSize);
+    absl::StatusOr<std::string> plain = wire::DecryptSessionPayload(reply_key, payload);
+    if (!plain.ok()) {
+      return Error(Reason::kEncrypted, env, 0, ResponseCode::kSessionFailed,
+                   std::string(plain.status().message()));
+    }
+    Envelope clear = env;
+    clear.flags &= static_cast<uint16_t>(~wire::kFlagEncrypted);
+    clear.message_length = static_cast<uint32_t>(plain->size());
+    ByteWriter w(&opened);
+    wire::EncodeEnvelope(clear, &w);
+    opened += *plain;
+    OPENSSL_cleanse(plain->data(), plain->size());
+    message = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(opened.data()),
+                                       opened.size());
+  } else if (message.size() >= wire::kEnvelopeSize + 12 && env.session_id != 0 && challenges) {
+    // ENC without EC: a plain request that asks for an encrypted answer.
+    ByteReader flags(message.subspan(wire::kEnvelopeSize + 8, 4));
+    if (flags.ReadU32() & op_flag::kEncrypted) reply_key = SessionKeyOf(env.session_id);
+  }
+  std::optional<NativeReply> reply = Respond(message, peer);
+  if (!reply) return reply;
+  if (certifier && ReplyCertifier::WantsCertified(message)) {
+    absl::StatusOr<std::string> certified = certifier->Certify(reply->message);
+    // As deployed servers do, a reply that cannot be signed goes unsigned
+    // (the client refuses it); it is logged by the counter.
+    if (certified.ok()) {
+      reply->message = *std::move(certified);
+    } else {
+      CountError(Reason::kUnsigned);
+    }
+  }
+  if (!reply_key.empty()) {
+    const std::string_view payload = std::string_view(reply->message).substr(wire::kEnvelopeSize);
+    absl::StatusOr<std::string> sealed = wire::EncryptSessionPayload(reply_key, payload);
+    Envelope out;
+    if (sealed.ok() && wire::DecodeEnvelope(std::span<const uint8_t>(
+                           reinterpret_cast<const uint8_t*>(reply->message.data()),
+                           reply->message.size()),
+                       &out)) {
+      out.flags |= wire::kFlagEncrypted;
+      out.message_length = static_cast<uint32_t>(sealed->size());
+      std::string encrypted;
+      ByteWriter w(&encrypted);
+      wire::EncodeEnvelope(out, &w);
+      encrypted += *sealed;
+      reply->message = std::move(encrypted);
+    }
+  }
+  OPENSSL_cleanse(reply_key.data(), reply_key.size());
+  return reply;
+}
+
+std::optional<NativeReply> NativeFrontend::Impl::Respond(std::span<const uint8_t> message,
+                                                         const Peer& peer) {
   Envelope env;
   // Anything that does not even claim to be Handle protocol 2.x gets no
   // answer: replying to noise would make us a reflector.
@@ -405,8 +518,7 @@ NativeReply NativeFrontend::Impl::Encode(const Envelope& env, uint32_t op_code,
                                          uint32_t op_flags, uint8_t recursion_count,
                                          std::string_view header_and_body,
                                          const Request& request, Response response,
-                                         uint32_t session_id, std::string_view session_key,
-                                         uint32_t counter) {
+                                         const Seal& seal) {
   const OpCode opcode = static_cast<OpCode>(op_code);
 
   uint32_t reply_flags = response.op_flags;
@@ -435,24 +547,39 @@ NativeReply NativeFrontend::Impl::Encode(const Envelope& env, uint32_t op_code,
   reply.message = wire::EncodeMessage(ReplyEnvelope(env), h,
                                       wire::EncodeResponseBody(opcode, response.code, reply_flags, out));
   reply.is_error = !response.ok();
-  if (session_id != 0) SealReply(&reply, session_id, session_key, counter);
+  if (seal.session_id != 0) SealReply(&reply, seal);
   return reply;
 }
 
-void NativeFrontend::Impl::SealReply(NativeReply* reply, uint32_t session_id,
-                                     std::string_view session_key, uint32_t counter) {
+void NativeFrontend::Impl::SealReply(NativeReply* reply, const Seal& seal) {
   absl::StatusOr<wire::RawMessage> raw = wire::DecodeMessage(reply->message);
   if (!raw.ok()) return;
   Envelope env = raw->envelope;
-  env.session_id = session_id;
+  env.session_id = seal.session_id;
   const std::string body(raw->body);
-  const MessageHeader header = raw->header;
+  MessageHeader header = raw->header;
   std::string credential;
-  if (!session_key.empty()) {
-    std::string mac = wire::ComputeSessionMac(session_key, env, counter, raw->header_and_body);
-    credential = wire::EncodeSessionCredential(counter, mac);
+  if (!seal.key.empty() && seal.counter != 0) {
+    // A certified answer in a session: CT as for a signed one, then the MAC.
+    header.op_flags |= op_flag::kCertified;
+    const std::string unsealed = wire::EncodeMessage(env, header, body);
+    const std::string_view header_and_body =
+        std::string_view(unsealed).substr(wire::kEnvelopeSize, wire::kHeaderSize + body.size());
+    std::string mac = wire::ComputeSessionMac(seal.key, env, seal.counter, header_and_body);
+    credential = wire::EncodeSessionCredential(seal.counter, mac);
   }
   reply->message = wire::EncodeMessage(env, header, body, credential);
+}
+
+Seal NativeFrontend::Impl::SealFor(uint32_t id, uint32_t op_flags) {
+  Seal seal;
+  seal.session_id = id;
+  auto it = sessions.find(id);
+  if (it != sessions.end() && !it->second.key.empty() && (op_flags & op_flag::kCertified)) {
+    seal.key = it->second.key;
+    seal.counter = ++it->second.sent;
+  }
+  return seal;
 }
 
 NativeReply NativeFrontend::Impl::Refuse(const Envelope& env, uint32_t op_code,
@@ -502,6 +629,7 @@ NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHe
   p.deadline = now + auth.challenge_lifetime;
   p.request.peer = Peer{};  // the answer's peer performs it
   std::string nonce = p.nonce;
+  const uint32_t in_session = p.session;
   uint32_t session_id = 0;
   {
     absl::MutexLock lock(&mu);
@@ -515,18 +643,13 @@ NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHe
                     header_and_body,
                     HandleError(ResponseCode::kServerBusy, "too many pending challenges"));
     }
-    for (int attempt = 0; attempt < 16 && session_id == 0; ++attempt) {
-      uint32_t candidate = 0;
-      if (auth.make_session_id) {
-        candidate = auth.make_session_id();
-      } else if (absl::StatusOr<std::string> r = auth::GenerateNonce(auth::kMinNonceBytes);
-                 r.ok()) {
-        std::memcpy(&candidate, r->data(), sizeof(candidate));
-      }
-      if (candidate != 0 && !pending.contains(candidate) && !sessions.contains(candidate)) {
-        session_id = candidate;
-      }
+    if (p.session != 0) {
+      // Inside a session the challenge takes the session's id (Handle.Net
+      // does the same); a challenge the client abandoned is replaced.
+      session_id = p.session;
+      pending.erase(session_id);
     }
+    if (session_id == 0) session_id = NewId();
     if (session_id == 0) {
       return Refuse(env, header.op_code, header.op_flags, header.recursion_count,
                     header_and_body,
@@ -534,6 +657,11 @@ NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHe
     }
     order.emplace_back(p.deadline, session_id);
     pending.emplace(session_id, std::move(p));
+  }
+  Seal seal;
+  if (in_session != 0) {
+    absl::MutexLock lock(&mu);
+    seal = SealFor(in_session, header.op_flags);
   }
 
   const uint32_t reply_flags = op_flag::kAuthoritative | op_flag::kReturnDigest |
@@ -551,6 +679,7 @@ NativeReply NativeFrontend::Impl::Challenge(const Envelope& env, const MessageHe
       wire::EncodeResponseBody(OpCode(header.op_code), ResponseCode::kAuthenticationNeeded,
                                reply_flags, out));
   reply.is_error = true;
+  if (seal.session_id != 0) SealReply(&reply, seal);
   return reply;
 }
 
@@ -591,15 +720,14 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     auto it = pending.find(env.session_id);
     if (it != pending.end()) it->second.closed = true;
   };
-  // A session or login is for the identity it named: another identity's
-  // answer, even a correct one, does not open it.
-  if (p.kind != ChallengeKind::kRequest &&
+  // A login is for the identity it named: another identity's answer, even
+  // a correct one, does not open it.
+  if (p.kind == ChallengeKind::kLogin &&
       (who.handle != p.identity.handle || who.index != p.identity.index)) {
     close();
-    absl::Status s = HandleError(
-        ResponseCode::kAuthenticationFailed,
-        absl::StrCat("the answer is from ", identity, ", not ", IdentityText(p.identity),
-                     " named by the ", p.kind == ChallengeKind::kLogin ? "login" : "session setup"));
+    absl::Status s = HandleError(ResponseCode::kAuthenticationFailed,
+                                 absl::StrCat("the answer is from ", identity, ", not ",
+                                              IdentityText(p.identity), " named by the login"));
     return refuse(s);
   }
   if (auth.throttle != nullptr) {
@@ -624,20 +752,58 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     if (it != pending.end()) it->second.used = true;
   }
   std::string method = body.auth_type == kTypeSecKey ? "seckey" : "pubkey";
-  if (p.kind != ChallengeKind::kRequest) {
-    return OpenSession(env, std::move(p), who, std::move(method), peer);
+  if (p.kind == ChallengeKind::kLogin) {
+    return OpenLoginSession(env, std::move(p), who, std::move(method), peer);
   }
   Request request = std::move(p.request);
   request.peer = peer;
   request.caller.actor = identity;
   request.caller.identity = who;
   if (auth.principal_of) request.caller.principal = auth.principal_of(who);
-  request.caller.method = std::move(method);
+  request.caller.method = method;
+  // Inside a session, the identity the setup claimed, proven now, becomes
+  // the session's: its later messages need no challenge. Another identity's
+  // answer performs this one request only (as Handle.Net does).
+  Seal seal;
+  if (p.session != 0) {
+    absl::MutexLock lock(&mu);
+    auto it = sessions.find(p.session);
+    if (it != sessions.end()) {
+      Session& session = it->second;
+      if (!session.authenticated && session.claimed.handle == who.handle &&
+          session.claimed.index == who.index) {
+        session.authenticated = true;
+        session.identity = who;
+        session.principal = request.caller.principal;
+        session.method = std::move(method);
+        session.idle = session.requested_idle;
+      }
+      session.last_used = clock.Now();
+      seal = SealFor(p.session, p.op_flags);
+    }
+  }
   // The reply answers the answer's envelope (its RequestId; session 0, as
-  // recorded) with the original request's opcode.
+  // recorded, or the session's) with the original request's opcode.
   Response response = processor->Process(request);
   return Encode(env, p.op_code, p.op_flags, p.recursion_count, p.header_and_body, request,
-                std::move(response));
+                std::move(response), seal);
+}
+
+uint32_t NativeFrontend::Impl::NewId() {
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    uint32_t candidate = 0;
+    if (auth.make_session_id) {
+      candidate = auth.make_session_id();
+    } else if (absl::StatusOr<std::string> r = auth::GenerateNonce(auth::kMinNonceBytes); r.ok()) {
+      std::memcpy(&candidate, r->data(), sizeof(candidate));
+    }
+    // Positive as a Java int: hdllib treats ids <= 0 as no session.
+    candidate &= 0x7fffffff;
+    if (candidate != 0 && !pending.contains(candidate) && !sessions.contains(candidate)) {
+      return candidate;
+    }
+  }
+  return 0;
 }
 
 void NativeFrontend::Impl::ExpireSessions(absl::Time now) {
@@ -662,39 +828,65 @@ NativeReply NativeFrontend::Impl::SetupSession(const Envelope& env, const Messag
   if (!setup.ok()) {
     return refuse(ResponseCode::kProtocolError, std::string(setup.status().message()));
   }
+  // The RSA modes are broken in the reference client itself
+  // (docs/authentication.md, "Sessions"); Diffie-Hellman is what it uses.
   if (setup->mode != wire::kKeyExchangeDh) {
-    return refuse(ResponseCode::kSessionNoSupport,
+    return refuse(ResponseCode::kSessionFailed,
                   absl::StrCat("key exchange mode ", setup->mode,
-                               " is not supported; use 4 (Diffie-Hellman) with an X25519_PUB_KEY"));
+                               " is not supported; use 4 (Diffie-Hellman)"));
   }
-  absl::StatusOr<std::string> client_public = wire::DecodeX25519Key(setup->public_key);
-  if (!client_public.ok()) {
-    const std::string type = wire::KeyRecordType(setup->public_key);
-    if (type == wire::kDhKeyType) {
-      return refuse(ResponseCode::kSessionNoSupport,
-                    "finite-field DH_PUB_KEY exchange is not supported; use X25519_PUB_KEY");
-    }
+  absl::StatusOr<wire::ExchangeKey> ours = wire::ExchangeKey::NewLike(setup->public_key);
+  if (!ours.ok()) {
     return refuse(ResponseCode::kSessionFailed,
-                  absl::StrCat("session setup: ", client_public.status().message()));
+                  absl::StrCat("session setup: ", ours.status().message()));
   }
-  if (setup->identity_handle.empty()) {
+  absl::StatusOr<std::string> key = ours->SessionKey(setup->public_key, /*we_are_client=*/false);
+  if (!key.ok()) {
     return refuse(ResponseCode::kSessionFailed,
-                  "a session needs an identity: anonymous sessions are not offered");
+                  absl::StrCat("session setup: ", key.status().message()));
   }
+  Session session;
+  session.claimed = AdminIdentity{setup->identity_handle, setup->identity_index};
+  session.key = *std::move(key);
+  session.requested_idle = auth.session_max_idle;
+  if (setup->timeout > 0) {
+    session.requested_idle = std::min(session.requested_idle, absl::Seconds(setup->timeout));
+  }
+  // Unproven, a session lives no longer than a challenge: an anonymous
+  // client can hold a slot for that long only.
+  session.idle = std::min(session.requested_idle, auth.challenge_lifetime);
+  session.last_used = clock.Now();
+  uint32_t session_id = 0;
   {
     absl::MutexLock lock(&mu);
-    ExpireSessions(clock.Now());
+    ExpireSessions(session.last_used);
     if (sessions.size() >= auth.max_sessions) {
       return refuse(ResponseCode::kServerBusy, "too many sessions");
     }
+    session_id = NewId();
+    if (session_id == 0) return refuse(ResponseCode::kServerBusy, "no free session id");
+    sessions.emplace(session_id, std::move(session));
   }
-  PendingChallenge p;
-  p.kind = ChallengeKind::kSessionSetup;
-  p.identity = AdminIdentity{setup->identity_handle, setup->identity_index};
-  p.client_public = *std::move(client_public);
-  p.idle = auth.session_max_idle;
-  if (setup->timeout > 0) p.idle = std::min(p.idle, absl::Seconds(setup->timeout));
-  return Challenge(env, header, header_and_body, std::move(p));
+  wire::ResponseBody out;
+  uint32_t reply_flags = op_flag::kAuthoritative;
+  if (header.op_flags & op_flag::kReturnDigest) {
+    reply_flags |= op_flag::kReturnDigest;
+    out.digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
+    out.digest.digest = wire::ComputeDigest(out.digest.algorithm, header_and_body);
+  }
+  out.key_exchange_mode = wire::kKeyExchangeDh;
+  wire::SessionSetupReply answer;
+  answer.key_record = ours->Record();
+  answer.padded = setup->padded;  // mirror the client's form
+  out.raw = wire::EncodeSessionSetupReply(answer);
+  Envelope reply_env = ReplyEnvelope(env);
+  reply_env.session_id = session_id;
+  NativeReply reply;
+  reply.message = wire::EncodeMessage(
+      reply_env, ReplyHeader(header.op_code, ResponseCode::kSuccess, reply_flags,
+                             header.recursion_count),
+      wire::EncodeResponseBody(OpCode::kSessionSetup, ResponseCode::kSuccess, reply_flags, out));
+  return reply;
 }
 
 NativeReply NativeFrontend::Impl::Login(const Envelope& env, const MessageHeader& header,
@@ -726,40 +918,22 @@ NativeReply NativeFrontend::Impl::Login(const Envelope& env, const MessageHeader
   return Challenge(env, header, header_and_body, std::move(p));
 }
 
-NativeReply NativeFrontend::Impl::OpenSession(const Envelope& env, PendingChallenge p,
-                                              const AdminIdentity& who, std::string method,
-                                              const Peer& peer) {
+NativeReply NativeFrontend::Impl::OpenLoginSession(const Envelope& env, PendingChallenge p,
+                                                   const AdminIdentity& who, std::string method,
+                                                   const Peer& peer) {
   auto refuse = [&](const absl::Status& status) {
     return Refuse(env, p.op_code, p.op_flags, p.recursion_count, p.header_and_body, status);
   };
   Session session;
+  session.authenticated = true;
+  session.claimed = who;
   session.identity = who;
   if (auth.principal_of) session.principal = auth.principal_of(who);
   session.method = std::move(method);
   session.idle = p.idle;
   session.last_used = clock.Now();
-  wire::ResponseBody out;
-  if (p.kind == ChallengeKind::kSessionSetup) {
-    absl::StatusOr<wire::X25519KeyPair> server = wire::GenerateX25519();
-    if (!server.ok()) {
-      return refuse(HandleError(ResponseCode::kSessionFailed, "cannot make a session key"));
-    }
-    absl::StatusOr<std::string> key = wire::DeriveSessionKey(
-        server->private_key, p.client_public, p.client_public, server->public_key);
-    OPENSSL_cleanse(server->private_key.data(), server->private_key.size());
-    if (!key.ok()) {
-      return refuse(HandleError(ResponseCode::kSessionFailed,
-                                absl::StrCat("session setup: ", key.status().message())));
-    }
-    session.key = *std::move(key);
-    out.key_exchange_mode = wire::kKeyExchangeDh;
-    ByteWriter w;
-    w.WriteLengthPrefixed(wire::EncodeX25519Key(server->public_key));
-    out.raw = w.Release();
-  } else {
-    session.address = peer.address;
-    session.connection = peer.connection;
-  }
+  session.address = peer.address;
+  session.connection = peer.connection;
   // The session takes the challenge's id: the client already knows it.
   const uint32_t session_id = env.session_id;
   {
@@ -771,6 +945,7 @@ NativeReply NativeFrontend::Impl::OpenSession(const Envelope& env, PendingChalle
     sessions[session_id] = std::move(session);
   }
   uint32_t reply_flags = 0;
+  wire::ResponseBody out;
   if (p.op_flags & op_flag::kReturnDigest) {
     reply_flags |= op_flag::kReturnDigest;
     out.digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
@@ -794,10 +969,17 @@ NativeReply NativeFrontend::Impl::InSession(const Envelope& env, const MessageHe
     return Refuse(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
                   HandleError(code, std::move(message)));
   };
+  // A refusal that is a failed authentication: audited under `actor`.
+  auto reject = [&](std::string_view actor, ResponseCode code, std::string message) {
+    absl::Status s = HandleError(code, std::move(message));
+    AuditFailure(actor, peer, s);
+    return refuse(code, std::string(s.message()));
+  };
+  const bool terminate = header.op_code == static_cast<uint32_t>(OpCode::kSessionTerminate);
   const absl::Time now = clock.Now();
   Caller caller;
-  std::string key;
-  uint32_t counter = 0;
+  Seal seal;
+  bool authenticated = false;
   {
     absl::MutexLock lock(&mu);
     auto it = sessions.find(id);
@@ -810,15 +992,14 @@ NativeReply NativeFrontend::Impl::InSession(const Envelope& env, const MessageHe
                     absl::StrCat("no session ", id, " (timed out, ended or never set up)"));
     }
     Session& session = it->second;
-    const std::string actor = IdentityText(session.identity);
+    const std::string actor =
+        IdentityText(session.authenticated ? session.identity : session.claimed);
     if (session.key.empty()) {
       // An IDIS login session: bound to the connection that logged in.
       if (peer.transport != Transport::kTcp || peer.address != session.address ||
           peer.connection != session.connection) {
-        absl::Status s = HandleError(ResponseCode::kSessionFailed,
-                                     absl::StrCat("session ", id, " belongs to another client"));
-        AuditFailure(actor, peer, s);
-        return refuse(ResponseCode::kSessionFailed, std::string(s.message()));
+        return reject(actor, ResponseCode::kSessionFailed,
+                      absl::StrCat("session ", id, " belongs to another client"));
       }
     } else {
       if (!credential.has_value() || credential->type != wire::kMacCredentialType) {
@@ -831,45 +1012,56 @@ NativeReply NativeFrontend::Impl::InSession(const Envelope& env, const MessageHe
                                    credential->digest_algorithm,
                                    "' is not accepted, only HMAC-SHA256"));
       }
-      counter = credential->signer_index;
+      const uint32_t counter = credential->signer_index;
+      // 502 as Handle.Net answers a MAC that does not verify.
       if (!wire::VerifySessionMac(session.key, env, counter, header_and_body,
                                   credential->signed_data)) {
-        absl::Status s = HandleError(ResponseCode::kSessionKeyInvalid,
-                                     absl::StrCat("session ", id, ": message MAC does not match"));
-        AuditFailure(actor, peer, s);
-        return refuse(ResponseCode::kSessionKeyInvalid, std::string(s.message()));
+        return reject(actor, ResponseCode::kNoSessionKey,
+                      absl::StrCat("session ", id, ": the message MAC does not verify"));
       }
       // Only a message whose MAC checks out moves the window, so a forger
       // cannot burn counters.
       if (!session.UseCounter(counter)) {
-        absl::Status s = HandleError(
-            ResponseCode::kSessionMessageRejected,
-            absl::StrCat("session ", id, ": message counter ", counter,
-                         " already used or too old"));
-        AuditFailure(actor, peer, s);
-        return refuse(ResponseCode::kSessionMessageRejected, std::string(s.message()));
+        return reject(actor, ResponseCode::kSessionMessageRejected,
+                      absl::StrCat("session ", id, ": message counter ", counter,
+                                   " already used or too old"));
       }
-      key = session.key;
     }
     session.last_used = now;
-    caller.actor = actor;
-    caller.identity = session.identity;
-    caller.principal = session.principal;
-    caller.method = "session";
-    if (header.op_code == static_cast<uint32_t>(OpCode::kSessionTerminate)) {
+    authenticated = session.authenticated;
+    if (authenticated) {
+      caller.actor = actor;
+      caller.identity = session.identity;
+      caller.principal = session.principal;
+      caller.method = "session";
+    }
+    if (terminate) {
+      seal = SealFor(id, header.op_flags);
       sessions.erase(it);
     }
   }
-  if (header.op_code == static_cast<uint32_t>(OpCode::kSessionTerminate)) {
+  if (terminate) {
     Response done;
     done.code = ResponseCode::kSuccess;
     return Encode(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
-                  request, std::move(done), id, key, counter);
+                  request, std::move(done), seal);
   }
   request.caller = std::move(caller);
   Response response = processor->Process(request);
+  // Not proven yet: the processor's 402 becomes a challenge inside the
+  // session, which the identity the setup claimed answers once.
+  if (!authenticated && response.code == ResponseCode::kAuthenticationNeeded) {
+    PendingChallenge p;
+    p.request = std::move(request);
+    p.session = id;
+    return Challenge(env, header, header_and_body, std::move(p));
+  }
+  {
+    absl::MutexLock lock(&mu);
+    seal = SealFor(id, header.op_flags);
+  }
   return Encode(env, header.op_code, header.op_flags, header.recursion_count, header_and_body,
-                request, std::move(response), id, key, counter);
+                request, std::move(response), seal);
 }
 
 NativeReply NativeFrontend::Impl::Verify(const Envelope& env, const MessageHeader& header,

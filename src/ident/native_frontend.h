@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "ident/auth/public_key.h"
 #include "ident/authz/audit_log.h"
 #include "ident/authz/auth_throttle.h"
 #include "ident/caller.h"
@@ -42,12 +43,20 @@ struct NativeReply {
 // performed by the processor on behalf of that identity (whose access policy
 // decides). Failed authentications go to the audit log.
 //
-// Sessions: a 400 (key exchange mode 4 with an X25519 key) or an IDIS
-// login (2001) is challenged the same way; once answered, the session id
-// names that identity, and each later message in it (HS_MAC credential,
-// HMAC-SHA256 with the session key over envelope fields, a per-message
-// counter and the header and body) is performed as that identity without
-// a new challenge. 401 ends a session.
+// Sessions, as the reference client makes them (docs/authentication.md,
+// "Sessions"): a 400 (key exchange mode 4, finite-field DH or X25519) is
+// answered at once with the node's half of the exchange and a session id;
+// the session belongs to no one yet. Each message in it carries an HS_MAC
+// (HMAC-SHA256 with the session key over envelope fields, a per-message
+// counter and the header and body). The first one that needs
+// authentication is challenged inside the session; a correct answer by the
+// identity the setup claimed makes the session that identity's, and its
+// later messages are performed without a challenge. Messages may be
+// encrypted with the session key (envelope EC). 401 ends a session. An
+// IDIS login (2001) is challenged first and then bound to its connection.
+//
+// Certified answers: with a signing key, every reply to a request with CT
+// is signed (reply_certifier.h), inside a session MACed instead.
 struct NativeAuthOptions {
   // Where HS_SECKEY / HS_PUBKEY values are read. Null: no challenges (the
   // 402 goes back as it is).
@@ -75,6 +84,9 @@ struct NativeAuthOptions {
   // once (past it: 3 SERVER_BUSY).
   absl::Duration session_max_idle = absl::Hours(24);
   size_t max_sessions = 10000;
+  // The node's RSA signing key: certified answers (CT) and session setup
+  // replies. Null: CT requests are answered unsigned.
+  const auth::PrivateKey* signing_key = nullptr;
   // Tests only: the nonce and session id of each challenge (default: 20
   // random octets, a random non-zero session id).
   std::function<std::string()> make_nonce;

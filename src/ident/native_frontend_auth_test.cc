@@ -408,23 +408,37 @@ TEST(NativeAuthRecordedTest, RecordedPbkdf2AnswerCreatesTheHandle) {
 
 // --- Sessions (opcode 400/401) and IDIS login (2001) ---
 
-// A client side of one session: its X25519 pair, then the key.
+// RFC 2409's 1024-bit MODP group (Oakley group 2), generator 2: a group of
+// the size hdllib's default DH key pair has.
+std::string Oakley2Prime() {
+  static const char kHex[] =
+      "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A0879"
+      "8E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B"
+      "0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
+  std::string out;
+  for (size_t i = 0; i + 1 < sizeof(kHex); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(std::string(kHex + i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// A client side of one session: its id and key.
 struct ClientSession {
   uint32_t id = 0;
   std::string key;
-  uint32_t counter = 0;
 };
 
-std::string SetupMessage(const std::string& client_public, uint32_t request_id,
+std::string SetupMessage(const std::string& client_key_record, uint32_t request_id,
                          uint32_t timeout = 0, uint8_t minor = 11,
                          uint16_t mode = wire::kKeyExchangeDh,
-                         std::string identity = "88.999/ADMIN") {
+                         std::string identity = "88.999/ADMIN", bool padded = true) {
   wire::SessionSetup setup;
   setup.mode = mode;
   setup.timeout = timeout;
   setup.identity_handle = std::move(identity);
   setup.identity_index = 300;
-  setup.public_key = client_public;
+  setup.public_key = client_key_record;
+  setup.padded = padded;
   wire::Envelope env;
   env.minor_version = minor;
   env.request_id = request_id;
@@ -437,13 +451,14 @@ std::string SetupMessage(const std::string& client_public, uint32_t request_id,
 
 // A session message of `op`, MACed with the session key and `counter`.
 std::string SessionMessage(OpCode op, const wire::RequestBody& body, uint32_t request_id,
-                           const ClientSession& s, uint32_t counter) {
+                           const ClientSession& s, uint32_t counter, uint32_t op_flags = 0) {
   wire::Envelope env;
   env.flags = wire::kOwnVersionFlag;
   env.session_id = s.id;
   env.request_id = request_id;
   wire::MessageHeader h;
   h.op_code = static_cast<uint32_t>(op);
+  h.op_flags = op_flags;
   std::string unsigned_message = wire::EncodeMessage(env, h, wire::EncodeRequestBody(op, body));
   absl::StatusOr<wire::RawMessage> raw = wire::DecodeMessage(unsigned_message);
   EXPECT_TRUE(raw.ok());
@@ -461,28 +476,46 @@ wire::RequestBody CreateBody(const std::string& handle) {
 
 class NativeSessionTest : public NativeAuthTest {
  protected:
-  // Sets up a session for 300:88.999/ADMIN: 400, its 402, the answer.
-  ClientSession Open(uint32_t timeout = 0) {
-    absl::StatusOr<wire::X25519KeyPair> pair = wire::GenerateX25519();
-    EXPECT_TRUE(pair.ok());
-    Decoded challenge = Send(SetupMessage(wire::EncodeX25519Key(pair->public_key), 11, timeout));
-    EXPECT_EQ(challenge.header.response_code, 402u) << challenge.body.message;
-    EXPECT_EQ(challenge.header.op_code, 400u);
-    Decoded setup = Send(AnswerMessage(challenge, kSecret));
+  // Sets up a session as hdllib does (a DH key in its group, or X25519):
+  // the 400 is answered at once with the node's half.
+  ClientSession Setup(uint32_t timeout = 0, bool x25519 = false, bool padded = true) {
+    absl::StatusOr<wire::ExchangeKey> ours =
+        x25519 ? wire::ExchangeKey::NewX25519() : wire::ExchangeKey::NewDh(Oakley2Prime(), "\x02");
+    EXPECT_TRUE(ours.ok()) << ours.status();
+    if (!ours.ok()) return {};
+    Decoded setup = Send(SetupMessage(ours->Record(), 11, timeout, 11, wire::kKeyExchangeDh,
+                                      "88.999/ADMIN", padded));
     EXPECT_EQ(setup.header.response_code, 1u) << setup.body.message;
     EXPECT_EQ(setup.header.op_code, 400u);
-    EXPECT_EQ(setup.env.session_id, challenge.env.session_id);
     EXPECT_EQ(setup.body.key_exchange_mode, wire::kKeyExchangeDh);
-    ByteReader in(std::string_view(setup.body.raw));
-    absl::StatusOr<std::string> server_public = wire::DecodeX25519Key(in.ReadLengthPrefixed());
-    EXPECT_TRUE(server_public.ok()) << server_public.status();
+    absl::StatusOr<wire::SessionSetupReply> reply = wire::DecodeSessionSetupReply(setup.body.raw);
+    EXPECT_TRUE(reply.ok()) << reply.status();
     ClientSession s;
     s.id = setup.env.session_id;
-    if (!server_public.ok()) return s;
-    absl::StatusOr<std::string> key = wire::DeriveSessionKey(
-        pair->private_key, *server_public, pair->public_key, *server_public);
+    if (!reply.ok()) return s;
+    EXPECT_EQ(reply->cipher, wire::kCipherAes);
+    EXPECT_EQ(reply->padded, padded);  // the client's form, mirrored
+    EXPECT_EQ(wire::KeyRecordType(reply->key_record),
+              x25519 ? wire::kX25519KeyType : wire::kDhKeyType);
+    absl::StatusOr<std::string> key = ours->SessionKey(reply->key_record, /*we_are_client=*/true);
     EXPECT_TRUE(key.ok()) << key.status();
     s.key = key.ok() ? *key : "";
+    return s;
+  }
+
+  // Setup, then the first write in the session is challenged and answered
+  // by the identity the setup claimed: the session is 300:88.999/ADMIN's.
+  ClientSession Open(uint32_t timeout = 0) {
+    ClientSession s = Setup(timeout);
+    Decoded challenge =
+        Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/FIRST"), 20, s, 1));
+    EXPECT_EQ(challenge.header.response_code, 402u) << challenge.body.message;
+    EXPECT_EQ(challenge.env.session_id, s.id);  // inside the session
+    Decoded done = Send(AnswerMessage(challenge, kSecret));
+    EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
+    EXPECT_EQ(done.header.op_code, 100u);
+    EXPECT_EQ(done.env.session_id, s.id);
+    EXPECT_TRUE(registry_.Get("88.999/FIRST", {}).ok());
     return s;
   }
 
@@ -495,59 +528,99 @@ class NativeSessionTest : public NativeAuthTest {
   }
 };
 
-TEST_F(NativeSessionTest, MessagesInASessionArePerformedWithoutAChallenge) {
+TEST_F(NativeSessionTest, DhAndX25519SetupsAgreeOnTheKeyWithOrWithoutTheTwoOctets) {
+  for (bool x25519 : {false, true}) {
+    for (bool padded : {true, false}) {
+      ClientSession s = Setup(0, x25519, padded);
+      ASSERT_NE(s.id, 0u);
+      ASSERT_EQ(s.key.size(), 32u);
+      // The key is right iff the MAC checks out: an unproven session's
+      // write is challenged (not refused as a bad MAC).
+      Decoded challenge = Send(SessionMessage(
+          OpCode::kCreateHandle, CreateBody(absl::StrCat("88.999/K", x25519, padded)), 21, s, 1));
+      EXPECT_EQ(challenge.header.response_code, 402u) << challenge.body.message;
+    }
+  }
+}
+
+TEST_F(NativeSessionTest, MessagesInAnAuthenticatedSessionArePerformedWithoutAChallenge) {
   ClientSession s = Open();
-  ASSERT_NE(s.id, 0u);
-  ASSERT_EQ(s.key.size(), 32u);
   std::string raw_reply;
   Decoded done =
-      SendRaw(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S1"), 21, s, 1), &raw_reply);
+      SendRaw(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S1"), 21, s, 2), &raw_reply);
   EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
   EXPECT_EQ(done.header.op_code, 100u);
   EXPECT_EQ(done.env.session_id, s.id);
   EXPECT_EQ(done.env.request_id, 21u);
   EXPECT_TRUE(registry_.Get("88.999/S1", {}).ok());
-  // The reply carries its own MAC, with the request's counter.
+  // Without CT the reply carries no MAC (as deployed servers answer).
   absl::StatusOr<wire::RawMessage> raw = wire::DecodeMessage(raw_reply);
   ASSERT_TRUE(raw.ok());
-  absl::StatusOr<wire::Credential> credential = wire::DecodeCredential(raw->credential);
-  ASSERT_TRUE(credential.ok()) << credential.status();
-  EXPECT_EQ(credential->type, "HS_MAC");
-  EXPECT_EQ(credential->digest_algorithm, "HMAC-SHA256");
-  EXPECT_EQ(credential->signer_index, 1u);
-  EXPECT_TRUE(wire::VerifySessionMac(s.key, raw->envelope, 1, raw->header_and_body,
-                                     credential->signed_data));
+  EXPECT_TRUE(raw->credential.empty());
+
+  // With CT it is MACed with the node's own counter, from 1.
+  for (uint32_t n : {1u, 2u}) {
+    Decoded certified = SendRaw(
+        SessionMessage(OpCode::kCreateHandle, CreateBody(absl::StrCat("88.999/C", n)), 30 + n, s,
+                       10 + n, op_flag::kCertified),
+        &raw_reply);
+    EXPECT_EQ(certified.header.response_code, 1u) << certified.body.message;
+    raw = wire::DecodeMessage(raw_reply);
+    ASSERT_TRUE(raw.ok());
+    absl::StatusOr<wire::Credential> credential = wire::DecodeCredential(raw->credential);
+    ASSERT_TRUE(credential.ok()) << credential.status();
+    EXPECT_EQ(credential->type, "HS_MAC");
+    EXPECT_EQ(credential->digest_algorithm, "HMAC-SHA256");
+    EXPECT_EQ(credential->signer_index, n);
+    EXPECT_TRUE(wire::VerifySessionMac(s.key, raw->envelope, n, raw->header_and_body,
+                                       credential->signed_data));
+  }
 
   // Counters may come out of order (pipelining), each once.
-  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S3"), 23, s, 3))
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S3"), 23, s, 4))
                 .header.response_code,
             1u);
-  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S2"), 22, s, 2))
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/S2"), 22, s, 3))
                 .header.response_code,
             1u);
   EXPECT_TRUE(registry_.Get("88.999/S2", {}).ok());
 }
 
-TEST_F(NativeSessionTest, TamperedMacOrBodyIs504) {
+TEST_F(NativeSessionTest, AnotherIdentitysAnswerPerformsOneRequestButDoesNotTakeTheSession) {
+  ClientSession s = Setup();
+  Decoded challenge =
+      Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/O1"), 21, s, 1));
+  ASSERT_EQ(challenge.header.response_code, 402u);
+  Decoded other = Send(AnswerMessage(challenge, "othersecret", "88.999/OTHER"));
+  // 88.999/OTHER may not create under 88.999 (its HS_ADMIN grants less).
+  EXPECT_EQ(other.header.response_code, 401u) << other.body.message;
+  // The session is still unproven: the next write is challenged again.
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/O2"), 22, s, 2))
+                .header.response_code,
+            402u);
+}
+
+TEST_F(NativeSessionTest, TamperedMacOrBodyIs502) {
   ClientSession s = Open();
-  std::string message = SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/T1"), 21, s, 1);
+  std::string message = SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/T1"), 21, s, 2);
   std::string bad_mac = message;
   bad_mac.back() ^= 0x01;  // the last octet of the MAC
   Decoded refused = Send(bad_mac);
-  EXPECT_EQ(refused.header.response_code, 504u);
-  EXPECT_EQ(refused.body.message, absl::StrCat("session ", s.id, ": message MAC does not match"));
+  EXPECT_EQ(refused.header.response_code, 502u);
+  EXPECT_EQ(refused.body.message,
+            absl::StrCat("session ", s.id, ": the message MAC does not verify"));
   // A changed body under the original MAC.
   std::string bad_body = message;
   size_t at = bad_body.find("88.999/T1");
   ASSERT_NE(at, std::string::npos);
   bad_body[at + 8] = '2';
-  EXPECT_EQ(Send(bad_body).header.response_code, 504u);
+  EXPECT_EQ(Send(bad_body).header.response_code, 502u);
   // A key that is not the session's.
   ClientSession wrong = s;
   wrong.key[0] ^= 0x01;
-  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/T1"), 21, wrong, 1))
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/T1"), 21, wrong, 2))
                 .header.response_code,
-            504u);
+            502u);
   EXPECT_FALSE(registry_.Get("88.999/T1", {}).ok());
   EXPECT_FALSE(registry_.Get("88.999/T2", {}).ok());
   // The forgeries burned no counter: the real message still goes through.
@@ -582,67 +655,151 @@ TEST_F(NativeSessionTest, ReplayedMessageIs505) {
 
 TEST_F(NativeSessionTest, TerminateEndsTheSession) {
   ClientSession s = Open();
-  Decoded bye = Send(SessionMessage(OpCode::kSessionTerminate, {}, 30, s, 1));
+  Decoded bye = Send(SessionMessage(OpCode::kSessionTerminate, {}, 30, s, 2));
   EXPECT_EQ(bye.header.response_code, 1u) << bye.body.message;
   EXPECT_EQ(bye.header.op_code, 401u);
-  Decoded after = Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/X1"), 31, s, 2));
+  Decoded after = Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/X1"), 31, s, 3));
   EXPECT_EQ(after.header.response_code, 500u);
   EXPECT_EQ(after.body.message,
             absl::StrCat("no session ", s.id, " (timed out, ended or never set up)"));
   EXPECT_FALSE(registry_.Get("88.999/X1", {}).ok());
 }
 
-TEST_F(NativeSessionTest, IdleSessionTimesOut) {
+TEST_F(NativeSessionTest, IdleSessionTimesOutAndAnUnprovenOneSooner) {
   ClientSession s = Open(/*timeout=*/60);
   clock_.Advance(absl::Seconds(50));
-  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I1"), 21, s, 1))
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I1"), 21, s, 2))
                 .header.response_code,
             1u);
   clock_.Advance(absl::Seconds(50));  // 100 s after setup, 50 s idle
-  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I2"), 22, s, 2))
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I2"), 22, s, 3))
                 .header.response_code,
             1u);
   clock_.Advance(absl::Seconds(60));
-  Decoded late = Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I3"), 23, s, 3));
+  Decoded late = Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I3"), 23, s, 4));
   EXPECT_EQ(late.header.response_code, 500u);
   EXPECT_FALSE(registry_.Get("88.999/I3", {}).ok());
+
+  // Unproven, a session lasts only as long as a challenge (30 s).
+  ClientSession unproven = Setup(/*timeout=*/3600);
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/I4"), 24, unproven, 1))
+                .header.response_code,
+            500u);
+}
+
+TEST_F(NativeSessionTest, EncryptedMessagesAreOpenedAndAnsweredEncrypted) {
+  ClientSession s = Open();
+  // Seal a MACed create the way hdllib does: everything after the envelope.
+  std::string plain = SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/E1"), 50, s, 2,
+                                     op_flag::kEncrypted);
+  absl::StatusOr<std::string> sealed =
+      wire::EncryptSessionPayload(s.key, std::string_view(plain).substr(wire::kEnvelopeSize));
+  ASSERT_TRUE(sealed.ok());
+  wire::Envelope env;
+  ASSERT_TRUE(wire::DecodeEnvelope(Span(plain), &env));
+  env.flags |= wire::kFlagEncrypted;
+  env.message_length = static_cast<uint32_t>(sealed->size());
+  std::string message;
+  ByteWriter w(&message);
+  wire::EncodeEnvelope(env, &w);
+  message += *sealed;
+  std::optional<NativeReply> reply = frontend_->Handle(Span(message), Tcp());
+  ASSERT_TRUE(reply.has_value());
+  wire::Envelope reply_env;
+  ASSERT_TRUE(wire::DecodeEnvelope(Span(reply->message), &reply_env));
+  EXPECT_TRUE(reply_env.flags & wire::kFlagEncrypted);
+  EXPECT_EQ(reply_env.message_length, reply->message.size() - wire::kEnvelopeSize);
+  absl::StatusOr<std::string> opened = wire::DecryptSessionPayload(
+      s.key, std::string_view(reply->message).substr(wire::kEnvelopeSize));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  reply_env.flags &= static_cast<uint16_t>(~wire::kFlagEncrypted);
+  reply_env.message_length = static_cast<uint32_t>(opened->size());
+  std::string clear;
+  ByteWriter cw(&clear);
+  wire::EncodeEnvelope(reply_env, &cw);
+  clear += *opened;
+  Decoded done = DecodeReply(clear);
+  EXPECT_EQ(done.header.response_code, 1u) << done.body.message;
+  EXPECT_EQ(done.body.handle, "88.999/E1");
+  EXPECT_TRUE(registry_.Get("88.999/E1", {}).ok());
+
+  // A message sealed with another key does not open: 501, nothing stored.
+  ClientSession wrong = s;
+  wrong.key[0] ^= 0x01;
+  absl::StatusOr<std::string> bad = wire::EncryptSessionPayload(
+      wrong.key, std::string_view(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/E2"),
+                                                 51, s, 3))
+                     .substr(wire::kEnvelopeSize));
+  ASSERT_TRUE(bad.ok());
+  env.message_length = static_cast<uint32_t>(bad->size());
+  message.clear();
+  ByteWriter bw(&message);
+  wire::EncodeEnvelope(env, &bw);
+  message += *bad;
+  Decoded refused = Send(message);
+  EXPECT_EQ(refused.header.response_code, 501u);
+  EXPECT_EQ(refused.body.message, "encrypted message does not decrypt with the session key");
+  EXPECT_FALSE(registry_.Get("88.999/E2", {}).ok());
 }
 
 TEST_F(NativeSessionTest, SetupRefusals) {
-  absl::StatusOr<wire::X25519KeyPair> pair = wire::GenerateX25519();
-  ASSERT_TRUE(pair.ok());
-  const std::string key = wire::EncodeX25519Key(pair->public_key);
+  absl::StatusOr<wire::ExchangeKey> ours = wire::ExchangeKey::NewDh(Oakley2Prime(), "\x02");
+  ASSERT_TRUE(ours.ok());
+  const std::string key = ours->Record();
   Decoded old = Send(SetupMessage(key, 1, 0, /*minor=*/6));
   EXPECT_EQ(old.header.response_code, 503u);
   EXPECT_EQ(old.body.message, "sessions need protocol 2.7 or later");
   Decoded mode = Send(SetupMessage(key, 1, 0, 11, wire::kKeyExchangeCipherServer));
-  EXPECT_EQ(mode.header.response_code, 503u);
-  EXPECT_EQ(mode.body.message,
-            "key exchange mode 2 is not supported; use 4 (Diffie-Hellman) with an X25519_PUB_KEY");
-  ByteWriter dh;
-  dh.WriteLengthPrefixed("DH_PUB_KEY");
-  dh.WriteU16(0);
-  dh.WriteLengthPrefixed("\x01\x02");
-  Decoded ffdh = Send(SetupMessage(dh.Release(), 1));
-  EXPECT_EQ(ffdh.header.response_code, 503u);
-  EXPECT_EQ(ffdh.body.message,
-            "finite-field DH_PUB_KEY exchange is not supported; use X25519_PUB_KEY");
-  Decoded anonymous = Send(SetupMessage(key, 1, 0, 11, wire::kKeyExchangeDh, ""));
-  EXPECT_EQ(anonymous.header.response_code, 501u);
-  // A low-order point: the agreement fails after the answer.
-  Decoded zero_challenge = Send(SetupMessage(wire::EncodeX25519Key(std::string(32, '\0')), 1));
-  ASSERT_EQ(zero_challenge.header.response_code, 402u);
-  Decoded zero = Send(AnswerMessage(zero_challenge, kSecret));
-  EXPECT_EQ(zero.header.response_code, 501u);
-  // Another identity's correct answer does not open 88.999/ADMIN's session.
-  Decoded challenge = Send(SetupMessage(key, 1));
-  ASSERT_EQ(challenge.header.response_code, 402u);
-  Decoded other = Send(AnswerMessage(challenge, "othersecret", "88.999/OTHER"));
-  EXPECT_EQ(other.header.response_code, 403u);
-  EXPECT_EQ(other.body.message,
-            "the answer is from 300:88.999/OTHER, not 300:88.999/ADMIN named by the session setup");
+  EXPECT_EQ(mode.header.response_code, 501u);
+  EXPECT_EQ(mode.body.message, "key exchange mode 2 is not supported; use 4 (Diffie-Hellman)");
+  // A group too small, and a public value that gives the secret away.
+  ByteWriter small;
+  small.WriteLengthPrefixed("DH_PUB_KEY");
+  small.WriteU16(0);
+  small.WriteLengthPrefixed("\x05");
+  small.WriteLengthPrefixed(std::string(64, '\xff'));
+  small.WriteLengthPrefixed("\x02");
+  Decoded tiny = Send(SetupMessage(small.Release(), 1));
+  EXPECT_EQ(tiny.header.response_code, 501u);
+  EXPECT_EQ(tiny.body.message, "session setup: DH group of 512 bits outside 1024..4096");
+  ByteWriter one;
+  one.WriteLengthPrefixed("DH_PUB_KEY");
+  one.WriteU16(0);
+  one.WriteLengthPrefixed("\x01");
+  one.WriteLengthPrefixed(Oakley2Prime());
+  one.WriteLengthPrefixed("\x02");
+  Decoded weak = Send(SetupMessage(one.Release(), 1));
+  EXPECT_EQ(weak.header.response_code, 501u);
+  EXPECT_EQ(weak.body.message, "session setup: DH y outside 2..p-2");
+  ByteWriter rsa;
+  rsa.WriteLengthPrefixed("RSA_PUB_KEY");
+  Decoded other_type = Send(SetupMessage(rsa.Release(), 1));
+  EXPECT_EQ(other_type.header.response_code, 501u);
+  EXPECT_EQ(other_type.body.message,
+            "session setup: key exchange key type 'RSA_PUB_KEY' is not supported (DH_PUB_KEY, "
+            "X25519_PUB_KEY)");
+  // A low-order X25519 point.
+  ByteWriter zero;
+  zero.WriteLengthPrefixed("X25519_PUB_KEY");
+  zero.WriteU16(0);
+  zero.WriteLengthPrefixed(std::string(32, '\0'));
+  Decoded low = Send(SetupMessage(zero.Release(), 1));
+  EXPECT_EQ(low.header.response_code, 501u);
+  EXPECT_EQ(low.body.message,
+            "session setup: key agreement failed: the peer's key is not usable");
+  // Trailing octets other than the 2 zero octets of padding.
+  wire::SessionSetup setup;
+  setup.identity_handle = "88.999/ADMIN";
+  setup.public_key = key;
+  setup.padded = false;
+  wire::RequestBody body = wire::EncodeSessionSetup(setup);
+  body.raw += std::string("\x00\x07", 2);
+  Decoded extra = Send(Message(OpCode::kSessionSetup, body, 1));
+  EXPECT_EQ(extra.header.response_code, 4u);
+  EXPECT_EQ(extra.body.message, "malformed session setup: 2 octets after the body");
   // A session message for a session that never existed.
-  ClientSession ghost{12345, std::string(32, 'k'), 0};
+  ClientSession ghost{12345, std::string(32, 'k')};
   EXPECT_EQ(Send(SessionMessage(OpCode::kCreateHandle, CreateBody("88.999/G"), 1, ghost, 1))
                 .header.response_code,
             500u);

@@ -147,36 +147,47 @@ struct Worker {
   std::string error;
 };
 
-// Sets up the session: 400, its 402, the answer; returns id and key.
-absl::Status OpenSession(const AuthLoadOptions& o, Connection* c, uint32_t* id, std::string* key) {
-  QL_ASSIGN_OR_RETURN(wire::X25519KeyPair pair, wire::GenerateX25519());
+// Sets up the session as the reference client does: 400 (Qilian's X25519
+// exchange), then the first write in it is challenged and answered, which
+// proves the session's identity. Returns id and key; the session counter
+// used so far is 1.
+absl::Status OpenSession(const AuthLoadOptions& o, const Worker& w, Connection* c, uint32_t* id,
+                         std::string* key) {
+  QL_ASSIGN_OR_RETURN(wire::ExchangeKey ours, wire::ExchangeKey::NewX25519());
   wire::SessionSetup setup;
   setup.mode = wire::kKeyExchangeDh;
   setup.identity_handle = o.identity_handle;
   setup.identity_index = o.identity_index;
-  setup.public_key = wire::EncodeX25519Key(pair.public_key);
+  setup.public_key = ours.Record();
   QL_ASSIGN_OR_RETURN(std::string bytes,
                       c->Call(Request(OpCode::kSessionSetup, wire::EncodeSessionSetup(setup), 1, 0,
                                       ident::op_flag::kReturnDigest)));
+  QL_ASSIGN_OR_RETURN(Reply done, Parse(std::move(bytes)));
+  if (done.raw.header.response_code != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session setup refused: ", done.raw.header.response_code, " ", done.body.message));
+  }
+  QL_ASSIGN_OR_RETURN(wire::SessionSetupReply reply, wire::DecodeSessionSetupReply(done.body.raw));
+  QL_ASSIGN_OR_RETURN(*key, ours.SessionKey(reply.key_record, /*we_are_client=*/true));
+  *id = done.raw.envelope.session_id;
+
+  wire::RequestBody first;
+  first.handle = absl::StrCat(o.prefix, "/", w.tag, "-", w.index, "-session");
+  QL_ASSIGN_OR_RETURN(bytes, c->Call(Request(OpCode::kCreateHandle, first, 2, *id, 0, *key, 1)));
   QL_ASSIGN_OR_RETURN(Reply challenge, Parse(std::move(bytes)));
   if (challenge.raw.header.response_code != 402) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "session setup: expected 402, got ", challenge.raw.header.response_code, " ",
+        "session's first write: expected 402, got ", challenge.raw.header.response_code, " ",
         challenge.body.message));
   }
-  QL_ASSIGN_OR_RETURN(std::string answer, AnswerFor(o, challenge, 2));
+  QL_ASSIGN_OR_RETURN(std::string answer, AnswerFor(o, challenge, 3));
   QL_ASSIGN_OR_RETURN(bytes, c->Call(answer));
-  QL_ASSIGN_OR_RETURN(Reply done, Parse(std::move(bytes)));
-  if (done.raw.header.response_code != 1) {
-    return absl::PermissionDeniedError(absl::StrCat("session setup refused: ",
-                                                    done.raw.header.response_code, " ",
-                                                    done.body.message));
+  QL_ASSIGN_OR_RETURN(Reply proven, Parse(std::move(bytes)));
+  if (proven.raw.header.response_code != 1) {
+    return absl::PermissionDeniedError(absl::StrCat("session not proven: ",
+                                                    proven.raw.header.response_code, " ",
+                                                    proven.body.message));
   }
-  ByteReader in(std::string_view(done.body.raw));
-  QL_ASSIGN_OR_RETURN(std::string server_public, wire::DecodeX25519Key(in.ReadLengthPrefixed()));
-  QL_ASSIGN_OR_RETURN(*key, wire::DeriveSessionKey(pair.private_key, server_public,
-                                                   pair.public_key, server_public));
-  *id = done.raw.envelope.session_id;
   return absl::OkStatus();
 }
 
@@ -190,13 +201,13 @@ void Run(Worker* w, uint64_t deadline) {
   uint32_t session_id = 0;
   std::string key;
   if (o.session) {
-    if (absl::Status s = OpenSession(o, &c, &session_id, &key); !s.ok()) {
+    if (absl::Status s = OpenSession(o, *w, &c, &session_id, &key); !s.ok()) {
       w->error = std::string(s.message());
       return;
     }
   }
   const uint64_t start = NowNanos();
-  uint32_t counter = 0;
+  uint32_t counter = o.session ? 1 : 0;  // 1: the session's first write
   uint32_t request_id = 10;
   for (uint64_t n = 0;; ++n) {
     const uint64_t now = NowNanos();

@@ -1,7 +1,8 @@
 // The authenticated-create load of qilian-perf (--create, docs/
 // benchmarks.md): N TCP connections, one thread each, each creating
 // handles one at a time as an administrator, either in one session per
-// connection (opcode 400 with an X25519 key, challenged once; every create
+// connection (opcode 400 with an X25519 key; its first create is challenged
+// and answered once, which proves the session; every create
 // carries an HS_MAC credential) or with a 402 challenge and an HMAC-SHA256
 // (0x13) answer for every create.
 #ifndef QILIAN_PERF_AUTH_LOAD_H_

@@ -125,6 +125,10 @@ int Main(int argc, char** argv) {
   bool recursive = false;
   app.add_flag("--rec", recursive,
                "set the REC flag: ask a recursive node to resolve handles homed elsewhere");
+  bool certify = false;
+  app.add_flag("--certify", certify,
+               "set the CT flag: ask for certified (signed) answers, as hdllib's certified "
+               "resolution does");
   app.footer(
       "Example:\n"
       "  qilian-perf -s 127.0.0.1 -p 2641 -d handles.txt -l 15 -q 200\n"
@@ -206,6 +210,7 @@ int Main(int argc, char** argv) {
     request.op = ident::OpCode::kResolution;
     request.handle = line;
     if (recursive) request.op_flags |= ident::op_flag::kRecursive;
+    if (certify) request.op_flags |= ident::op_flag::kCertified;
     options.requests.push_back(ident::wire::EncodeClientRequest(request));
     if (options.requests.back().size() > ident::wire::kMaxUdpPacket) {
       std::cerr << "qilian-perf: handle too long for one packet: " << line << "\n";

@@ -426,8 +426,20 @@ std::string SignedReplyBytes(const SignedReplyFields& f, std::string_view header
     }
     out.WriteU32(f.session_id);
     out.WriteU32(f.request_id);
-    out.WriteU32(f.signer_index);
+    out.WriteU32(f.session_counter);
   }
+  out.WriteBytes(header_and_body);
+  return out.Release();
+}
+
+std::string HandleNetV26SignedReplyBytes(const SignedReplyFields& f,
+                                         std::string_view header_and_body) {
+  ByteWriter out;
+  out.WriteU8(f.major);
+  out.WriteU8(f.minor);
+  out.WriteU16(static_cast<uint16_t>(f.session_id >> 16));
+  out.WriteU32(f.session_counter);
+  out.WriteBytes(std::string(6, '\0'));
   out.WriteBytes(header_and_body);
   return out.Release();
 }

@@ -108,8 +108,10 @@ class PrivateKey {
 // servers compute them from protocol 2.6 on (../shared/HANDLE-INTEROP.md,
 // recorded in resolve-udp-certified-v2.11): envelope major, minor, then
 // from 2.8 the suggested major and minor (1 octet each); SessionId,
-// RequestId and the credential's signer index (u32 each); then the reply's
-// header and body. Below 2.6 (RFC 3652) only the header and body.
+// RequestId and the credential's signer index, which carries the session
+// counter (u32 each); then the reply's header and body. Below 2.6 (RFC 3652)
+// only the header and body. At exactly 2.6 this is the form Handle.Net
+// meant; its code overwrites these fields (HandleNetV26SignedReplyBytes).
 struct SignedReplyFields {
   uint8_t major = 2;
   uint8_t minor = 11;
@@ -117,9 +119,17 @@ struct SignedReplyFields {
   uint8_t suggested_minor = 11;
   uint32_t session_id = 0;
   uint32_t request_id = 0;
-  uint32_t signer_index = 0;
+  uint32_t session_counter = 0;  // the credential's signer index
 };
 std::string SignedReplyBytes(const SignedReplyFields& fields, std::string_view header_and_body);
+
+// What Handle.Net's code signs and verifies at exactly 2.6, where each
+// envelope field overwrites the previous one: major, minor, the top 16 bits
+// of SessionId, the session counter, six zero octets; then header and body.
+// RequestId is not covered. Qilian never signs this form (HANDLE-INTEROP.md,
+// "Sloppiness not to copy"); it accepts it from other servers.
+std::string HandleNetV26SignedReplyBytes(const SignedReplyFields& fields,
+                                         std::string_view header_and_body);
 
 }  // namespace qilian::ident::auth
 

@@ -76,7 +76,7 @@ TEST(PublicKeyGoldenTest, CertifiedReplySignatureVerifies) {
   fields.suggested_minor = raw->envelope.suggested_minor();
   fields.session_id = raw->envelope.session_id;
   fields.request_id = raw->envelope.request_id;
-  fields.signer_index = credential->signer_index;
+  fields.session_counter = credential->signer_index;
   EXPECT_EQ(fields.suggested_major, 2);
   EXPECT_EQ(fields.suggested_minor, 11);
   std::string signed_bytes = SignedReplyBytes(fields, raw->header_and_body);

@@ -4,12 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -18,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/status.h"
+#include "ident/auth/key_file.h"
 #include "ident/response_code.h"
 
 namespace qilian::ident::auth {
@@ -145,62 +141,6 @@ namespace {
 constexpr std::string_view kNodeKeyCheckContext = "node-key-check";
 constexpr std::string_view kNodeKeyCheckText = "qilian node key";
 
-// The file's octets; NotFound when it does not exist.
-absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::NotFoundError(path);
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read node key file ", path, ": ", std::strerror(errno)));
-  }
-  std::string out;
-  char buffer[256];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && out.size() <= 2 * kNodeKeyBytes) {
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  int saved = errno;
-  ::close(fd);
-  if (n < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read node key file ", path, ": ", std::strerror(saved)));
-  }
-  return out;
-}
-
-// Creates `path` (mode 0600, never overwriting) holding `key`, synced with
-// its directory entry, so that the key exists before anything sealed with
-// it does.
-absl::Status WriteKeyFile(const std::string& path, const std::string& key) {
-  std::error_code ec;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create directory ", parent.string(), ": ", ec.message()));
-  }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create node key file ", path, ": ", std::strerror(errno)));
-  }
-  bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-            ::fsync(fd) == 0;
-  int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(path.c_str());
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write node key file ", path, ": ", std::strerror(saved)));
-  }
-  int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<NodeKey> OpenNodeKey(store::KvStore* store, const std::string& path) {
@@ -212,7 +152,7 @@ absl::StatusOr<NodeKey> OpenNodeKey(store::KvStore* store, const std::string& pa
         absl::StrCat("cannot read the node key check from the store: ", std::string(s.message())));
   }
   bool created = false;
-  absl::StatusOr<std::string> key = ReadKeyFile(path);
+  absl::StatusOr<std::string> key = ReadKeyFile(path, "node key", 2 * kNodeKeyBytes);
   if (absl::IsNotFound(key.status())) {
     if (has_check) {
       return absl::FailedPreconditionError(
@@ -221,7 +161,7 @@ absl::StatusOr<NodeKey> OpenNodeKey(store::KvStore* store, const std::string& pa
                        "restore it from a backup"));
     }
     QL_ASSIGN_OR_RETURN(key, SecretSealer::GenerateNodeKey());
-    QL_RETURN_IF_ERROR(WriteKeyFile(path, *key));
+    QL_RETURN_IF_ERROR(WriteKeyFile(path, "node key", *key));
     created = true;
   }
   if (!key.ok()) return key.status();

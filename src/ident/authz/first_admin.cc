@@ -1,12 +1,6 @@
 #include "ident/authz/first_admin.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
+#include "ident/auth/key_file.h"
 #include "ident/auth/nonce.h"
 #include "ident/handle_value.h"
 #include "ident/response_code.h"
@@ -47,28 +42,7 @@ namespace {
 // Creates `path` (mode 0600, refusing to overwrite) with `secret` and
 // syncs it, so that the secret exists before anything relies on it.
 absl::Status WriteSecret(const std::string& path, const std::string& secret) {
-  std::error_code ec;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    return absl::InternalError(
-        absl::StrCat("cannot create directory ", parent.string(), ": ", ec.message()));
-  }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("cannot create secret file ", path, ": ", std::strerror(errno)));
-  }
-  std::string line = secret + "\n";
-  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-            ::fsync(fd) == 0;
-  int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    return absl::InternalError(
-        absl::StrCat("cannot write secret file ", path, ": ", std::strerror(saved)));
-  }
-  return absl::OkStatus();
+  return auth::WriteKeyFile(path, "secret", secret + "\n");
 }
 
 HandleValue MakeValue(uint32_t index, std::string_view type, std::string data,
