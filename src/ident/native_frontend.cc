@@ -81,9 +81,6 @@ struct PendingChallenge {
   absl::Time deadline;
   // A wrong answer closes the challenge: one guess per nonce.
   bool closed = false;
-  // Answered correctly: a replay is refused before any MAC is recomputed
-  // (the ReplayCache stays the guard against two answers racing).
-  bool used = false;
   // Login: who must answer, and the session's idle timeout.
   AdminIdentity identity;
   absl::Duration idle;
@@ -92,6 +89,9 @@ struct PendingChallenge {
   // authenticates the session.
   uint32_t session = 0;
 };
+
+// Answered challenges remembered at once (about 40 octets each).
+constexpr size_t kMaxSpentChallenges = 1 << 18;
 
 // How far behind the highest counter seen a session message may be (and
 // be accepted once): pipelined clients send out of order.
@@ -163,14 +163,19 @@ struct NativeFrontend::Impl {
   std::array<Counter*, static_cast<size_t>(Reason::kCount)> errors{};
 
   // Pending challenges; `order` is insertion order, which with one fixed
-  // lifetime is also expiry order. Entries stay until they expire (answered
-  // ones too), so both are bounded by auth.max_pending.
+  // lifetime is also expiry order. Unanswered and wrongly answered ones stay
+  // until they expire, bounded by auth.max_pending; a correctly answered one
+  // moves to `spent` at once, which only remembers that its id was used (so
+  // that a replay is named as one) until its deadline, bounded by
+  // kMaxSpentChallenges (past it the oldest is forgotten: its replay then
+  // finds no pending challenge, refused all the same).
   absl::Mutex mu;
   absl::flat_hash_map<uint32_t, PendingChallenge> pending ABSL_GUARDED_BY(mu);
   std::deque<std::pair<absl::Time, uint32_t>> order ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<uint32_t, absl::Time> spent ABSL_GUARDED_BY(mu);
+  std::deque<std::pair<absl::Time, uint32_t>> spent_order ABSL_GUARDED_BY(mu);
   // Live sessions by session id (ids are unique across both tables).
   absl::flat_hash_map<uint32_t, Session> sessions ABSL_GUARDED_BY(mu);
-  std::unique_ptr<auth::ReplayCache> replay;
   bool challenges = false;
   std::optional<ReplyCertifier> certifier;  // with a signing key
 
@@ -180,11 +185,7 @@ struct NativeFrontend::Impl {
     // they are.
     challenges = auth.registry != nullptr;
     if (auth.signing_key != nullptr) certifier.emplace(auth.signing_key);
-    if (challenges) {
-      replay = std::make_unique<auth::ReplayCache>(clock, auth.challenge_lifetime,
-                                                   auth.max_pending == 0 ? 1 : auth.max_pending);
-      if (!auth.verify_answer) auth.verify_answer = RegistryVerifier(auth.registry);
-    }
+    if (challenges && !auth.verify_answer) auth.verify_answer = RegistryVerifier(auth.registry);
     for (size_t i = 0; i <= kOps.size(); ++i) {
       std::string op = i < kOps.size() ? std::string(OpCodeName(kOps[i])) : "unknown";
       requests[i] = &metrics->GetCounter("qilian_native_requests_total",
@@ -288,6 +289,14 @@ struct NativeFrontend::Impl {
   // Answers a request that needs authentication with a 402 challenge.
   NativeReply Challenge(const Envelope& env, const MessageHeader& header,
                         std::string_view header_and_body, PendingChallenge p);
+  // The session key of a 400 and the Data of its reply, by key exchange
+  // mode (4: DH or X25519; 1, 3: the node's key, RSA-encrypted to the
+  // client's key). Errors carry the response code to answer.
+  struct SessionKeyAgreement {
+    std::string key;
+    std::string reply_data;
+  };
+  absl::StatusOr<SessionKeyAgreement> AgreeSessionKey(const wire::SessionSetup& setup) const;
   // Opcode 400: agrees a session key with the client and opens an
   // unauthenticated session for the identity it claims.
   NativeReply SetupSession(const Envelope& env, const MessageHeader& header,
@@ -303,6 +312,8 @@ struct NativeFrontend::Impl {
   // After a correct answer to a login challenge: makes the session.
   NativeReply OpenLoginSession(const Envelope& env, PendingChallenge p, const AdminIdentity& who,
                                std::string method, const Peer& peer);
+  // Remembers that challenge `id` was answered, until `deadline`.
+  void Spend(uint32_t id, absl::Time deadline, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // A fresh random id, neither a pending challenge's nor a session's (ids
   // are unpredictable, unlike Handle.Net's counter); 0 if none was found.
   uint32_t NewId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
@@ -700,13 +711,13 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     absl::MutexLock lock(&mu);
     auto it = pending.find(env.session_id);
     if (it == pending.end() || it->second.deadline <= now) {
+      if (auto used = spent.find(env.session_id); used != spent.end() && used->second > now) {
+        return refuse(
+            HandleError(ResponseCode::kAuthenticationFailed, "challenge nonce already used"));
+      }
       return refuse(HandleError(
           ResponseCode::kAuthenticationTimeout,
           absl::StrCat("no pending challenge for session ", env.session_id)));
-    }
-    if (it->second.used) {
-      return refuse(
-          HandleError(ResponseCode::kAuthenticationFailed, "challenge nonce already used"));
     }
     if (it->second.closed) {
       return refuse(HandleError(
@@ -745,11 +756,16 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
     return refuse(s);
   }
   if (auth.throttle != nullptr) auth.throttle->Succeeded(identity, peer.address);
-  if (absl::Status s = replay->Use(env.session_id, p.nonce); !s.ok()) return refuse(s);
+  // Claim it: of two correct answers racing, only the first is performed.
   {
     absl::MutexLock lock(&mu);
     auto it = pending.find(env.session_id);
-    if (it != pending.end()) it->second.used = true;
+    if (it == pending.end() || it->second.nonce != p.nonce) {
+      return refuse(
+          HandleError(ResponseCode::kAuthenticationFailed, "challenge nonce already used"));
+    }
+    pending.erase(it);
+    Spend(env.session_id, p.deadline, now);
   }
   std::string method = body.auth_type == kTypeSecKey ? "seckey" : "pubkey";
   if (p.kind == ChallengeKind::kLogin) {
@@ -789,6 +805,17 @@ NativeReply NativeFrontend::Impl::Answer(const Envelope& env, const MessageHeade
                 std::move(response), seal);
 }
 
+void NativeFrontend::Impl::Spend(uint32_t id, absl::Time deadline, absl::Time now) {
+  while (!spent_order.empty() &&
+         (spent_order.front().first <= now || spent.size() >= kMaxSpentChallenges)) {
+    auto it = spent.find(spent_order.front().second);
+    if (it != spent.end() && it->second == spent_order.front().first) spent.erase(it);
+    spent_order.pop_front();
+  }
+  spent[id] = deadline;
+  spent_order.emplace_back(deadline, id);
+}
+
 uint32_t NativeFrontend::Impl::NewId() {
   for (int attempt = 0; attempt < 16; ++attempt) {
     uint32_t candidate = 0;
@@ -812,6 +839,57 @@ void NativeFrontend::Impl::ExpireSessions(absl::Time now) {
   });
 }
 
+absl::StatusOr<NativeFrontend::Impl::SessionKeyAgreement> NativeFrontend::Impl::AgreeSessionKey(
+    const wire::SessionSetup& setup) const {
+  auto failed = [](absl::string_view why) {
+    return HandleError(ResponseCode::kSessionFailed, absl::StrCat("session setup: ", why));
+  };
+  SessionKeyAgreement agreed;
+  if (setup.mode == wire::kKeyExchangeDh) {
+    absl::StatusOr<wire::ExchangeKey> ours = wire::ExchangeKey::NewLike(setup.public_key);
+    if (!ours.ok()) return failed(ours.status().message());
+    absl::StatusOr<std::string> key = ours->SessionKey(setup.public_key, /*we_are_client=*/false);
+    if (!key.ok()) return failed(key.status().message());
+    agreed.key = *std::move(key);
+    agreed.reply_data = wire::EncodeSessionKeyPayload(wire::kCipherAes, ours->Record());
+    return agreed;
+  }
+  // Modes 1 and 3: the node makes the key and sends it encrypted to the
+  // client's RSA key, given in the setup (1) or as an HS_PUBKEY value (3).
+  std::string record;
+  if (setup.mode == wire::kKeyExchangeCipherClient) {
+    record = setup.public_key;
+  } else if (setup.mode == wire::kKeyExchangeCipherHdl) {
+    absl::StatusOr<std::optional<std::string>> found =
+        auth.registry == nullptr
+            ? absl::StatusOr<std::optional<std::string>>(std::nullopt)
+            : auth::LookUpKeyValue(*auth.registry, setup.exchange_key_handle,
+                                   setup.exchange_key_index, kTypePubKey);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) {
+      return failed(absl::StrCat("no HS_PUBKEY at ", setup.exchange_key_index, ":",
+                                 setup.exchange_key_handle));
+    }
+    record = **found;
+  } else {
+    // Mode 2 cannot work with the reference client: it sends its exchange
+    // key (opcode 402) with session id 0, so no server can tell whose it is.
+    return HandleError(ResponseCode::kSessionFailed,
+                       absl::StrCat("key exchange mode ", setup.mode,
+                                    " is not supported; use 4 (Diffie-Hellman), 1 or 3 (RSA)"));
+  }
+  absl::StatusOr<auth::PublicKey> client_key = auth::DecodePublicKey(record);
+  if (!client_key.ok()) return failed(client_key.status().message());
+  absl::StatusOr<std::string> key = auth::GenerateNonce(wire::kSessionKeyBytes);
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> sealed =
+      auth::EncryptToKey(*client_key, wire::EncodeSessionKeyPayload(wire::kCipherAes, *key));
+  if (!sealed.ok()) return failed(sealed.status().message());
+  agreed.key = *std::move(key);
+  agreed.reply_data = *std::move(sealed);
+  return agreed;
+}
+
 NativeReply NativeFrontend::Impl::SetupSession(const Envelope& env, const MessageHeader& header,
                                                std::string_view header_and_body,
                                                const wire::RequestBody& body) {
@@ -828,26 +906,13 @@ NativeReply NativeFrontend::Impl::SetupSession(const Envelope& env, const Messag
   if (!setup.ok()) {
     return refuse(ResponseCode::kProtocolError, std::string(setup.status().message()));
   }
-  // The RSA modes are broken in the reference client itself
-  // (docs/authentication.md, "Sessions"); Diffie-Hellman is what it uses.
-  if (setup->mode != wire::kKeyExchangeDh) {
-    return refuse(ResponseCode::kSessionFailed,
-                  absl::StrCat("key exchange mode ", setup->mode,
-                               " is not supported; use 4 (Diffie-Hellman)"));
-  }
-  absl::StatusOr<wire::ExchangeKey> ours = wire::ExchangeKey::NewLike(setup->public_key);
-  if (!ours.ok()) {
-    return refuse(ResponseCode::kSessionFailed,
-                  absl::StrCat("session setup: ", ours.status().message()));
-  }
-  absl::StatusOr<std::string> key = ours->SessionKey(setup->public_key, /*we_are_client=*/false);
-  if (!key.ok()) {
-    return refuse(ResponseCode::kSessionFailed,
-                  absl::StrCat("session setup: ", key.status().message()));
+  absl::StatusOr<SessionKeyAgreement> agreed = AgreeSessionKey(*setup);
+  if (!agreed.ok()) {
+    return refuse(ResponseCodeOf(agreed.status()), std::string(agreed.status().message()));
   }
   Session session;
   session.claimed = AdminIdentity{setup->identity_handle, setup->identity_index};
-  session.key = *std::move(key);
+  session.key = std::move(agreed->key);
   session.requested_idle = auth.session_max_idle;
   if (setup->timeout > 0) {
     session.requested_idle = std::min(session.requested_idle, absl::Seconds(setup->timeout));
@@ -874,11 +939,8 @@ NativeReply NativeFrontend::Impl::SetupSession(const Envelope& env, const Messag
     out.digest.algorithm = wire::DigestAlgorithmForVersion(env.major_version, env.minor_version);
     out.digest.digest = wire::ComputeDigest(out.digest.algorithm, header_and_body);
   }
-  out.key_exchange_mode = wire::kKeyExchangeDh;
-  wire::SessionSetupReply answer;
-  answer.key_record = ours->Record();
-  answer.padded = setup->padded;  // mirror the client's form
-  out.raw = wire::EncodeSessionSetupReply(answer);
+  out.key_exchange_mode = setup->mode;
+  out.raw = wire::EncodeSetupReplyData(agreed->reply_data, setup->padded);  // mirror the client
   Envelope reply_env = ReplyEnvelope(env);
   reply_env.session_id = session_id;
   NativeReply reply;

@@ -44,8 +44,9 @@ struct NativeReply {
 // decides). Failed authentications go to the audit log.
 //
 // Sessions, as the reference client makes them (docs/authentication.md,
-// "Sessions"): a 400 (key exchange mode 4, finite-field DH or X25519) is
-// answered at once with the node's half of the exchange and a session id;
+// "Sessions"): a 400 (key exchange mode 4, finite-field DH or X25519; or
+// 1/3, the node's key RSA-encrypted to the client's) is answered at once
+// with the node's half of the exchange and a session id;
 // the session belongs to no one yet. Each message in it carries an HS_MAC
 // (HMAC-SHA256 with the session key over envelope fields, a per-message
 // counter and the header and body). The first one that needs

@@ -176,6 +176,28 @@ TEST_F(NativeAuthTest, CreateIsChallengedThenPerformedAfterTheRightAnswer) {
   EXPECT_EQ(replay.body.message, "challenge nonce already used");
 }
 
+// Answered challenges leave the pending table at once: far more than
+// max_pending (8 here) writes can be authenticated within one challenge
+// lifetime, and each answer still works once only.
+TEST_F(NativeAuthTest, AnsweredChallengesDoNotFillThePendingTable) {
+  for (int i = 0; i < 40; ++i) {
+    const std::string handle = absl::StrCat("88.999/MANY-", i);
+    Decoded challenge = Send(CreateRequest(handle));
+    ASSERT_EQ(challenge.header.response_code, 402u) << i << " " << challenge.body.message;
+    Decoded done = Send(AnswerMessage(challenge, kSecret));
+    ASSERT_EQ(done.header.response_code, 1u) << i << " " << done.body.message;
+    Decoded replay = Send(AnswerMessage(challenge, kSecret));
+    EXPECT_EQ(replay.body.message, "challenge nonce already used");
+  }
+  // Unanswered ones are still bounded.
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(Send(CreateRequest(absl::StrCat("88.999/OPEN-", i))).header.response_code, 402u);
+  }
+  Decoded busy = Send(CreateRequest("88.999/OPEN-9"));
+  EXPECT_EQ(busy.header.response_code, 3u);
+  EXPECT_EQ(busy.body.message, "too many pending challenges");
+}
+
 TEST_F(NativeAuthTest, AuthenticatedWriteFromAnotherHostPassesTheLoopbackRule) {
   Peer remote{"192.0.2.7", false, Transport::kTcp};
   Decoded challenge = Send(CreateRequest("88.999/REMOTE"), remote);
@@ -543,6 +565,52 @@ TEST_F(NativeSessionTest, DhAndX25519SetupsAgreeOnTheKeyWithOrWithoutTheTwoOctet
   }
 }
 
+// Modes 1 and 3: the node makes the key and sends it RSA-encrypted to the
+// client's key (in the setup, or an HS_PUBKEY value it names).
+TEST_F(NativeSessionTest, RsaModesSendTheNodesKeyEncryptedToTheClientsKey) {
+  static const auth::PrivateKey* client = [] {
+    auto k = auth::PrivateKey::Generate(auth::KeyType::kRsa, 2048);
+    EXPECT_TRUE(k.ok());
+    return new auth::PrivateKey(*std::move(k));
+  }();
+  ASSERT_TRUE(registry_
+                  .AddValues("88.999/ADMIN",
+                             {Value(301, "HS_PUBKEY", client->Public().Encode(), 0x0e)})
+                  .ok());
+  for (uint16_t mode : {wire::kKeyExchangeCipherClient, wire::kKeyExchangeCipherHdl}) {
+    SCOPED_TRACE(mode);
+    wire::SessionSetup setup;
+    setup.mode = mode;
+    setup.identity_handle = "88.999/ADMIN";
+    setup.identity_index = 300;
+    if (mode == wire::kKeyExchangeCipherClient) {
+      setup.public_key = client->Public().Encode();
+    } else {
+      setup.exchange_key_handle = "88.999/ADMIN";
+      setup.exchange_key_index = 301;
+    }
+    Decoded reply = Send(Message(OpCode::kSessionSetup, wire::EncodeSessionSetup(setup), 60));
+    ASSERT_EQ(reply.header.response_code, 1u) << reply.body.message;
+    EXPECT_EQ(reply.body.key_exchange_mode, mode);
+    bool padded = false;
+    absl::StatusOr<std::string> data = wire::DecodeSetupReplyData(reply.body.raw, &padded);
+    ASSERT_TRUE(data.ok()) << data.status();
+    EXPECT_TRUE(padded);
+    absl::StatusOr<std::string> payload = client->Decrypt(*data);
+    ASSERT_TRUE(payload.ok()) << payload.status();
+    uint32_t cipher = 0;
+    absl::StatusOr<std::string> key = wire::DecodeSessionKeyPayload(*payload, &cipher);
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(cipher, wire::kCipherAes);
+    ClientSession s{reply.env.session_id, *key};
+    ASSERT_EQ(s.key.size(), 32u);
+    Decoded challenge = Send(SessionMessage(
+        OpCode::kCreateHandle, CreateBody(absl::StrCat("88.999/RSA", mode)), 61, s, 1));
+    EXPECT_EQ(challenge.header.response_code, 402u) << challenge.body.message;
+    EXPECT_EQ(challenge.env.session_id, s.id);
+  }
+}
+
 TEST_F(NativeSessionTest, MessagesInAnAuthenticatedSessionArePerformedWithoutAChallenge) {
   ClientSession s = Open();
   std::string raw_reply;
@@ -752,7 +820,20 @@ TEST_F(NativeSessionTest, SetupRefusals) {
   EXPECT_EQ(old.body.message, "sessions need protocol 2.7 or later");
   Decoded mode = Send(SetupMessage(key, 1, 0, 11, wire::kKeyExchangeCipherServer));
   EXPECT_EQ(mode.header.response_code, 501u);
-  EXPECT_EQ(mode.body.message, "key exchange mode 2 is not supported; use 4 (Diffie-Hellman)");
+  EXPECT_EQ(mode.body.message,
+            "key exchange mode 2 is not supported; use 4 (Diffie-Hellman), 1 or 3 (RSA)");
+  // Mode 1 with a key that is not RSA; mode 3 naming no HS_PUBKEY.
+  Decoded not_rsa = Send(SetupMessage(key, 1, 0, 11, wire::kKeyExchangeCipherClient));
+  EXPECT_EQ(not_rsa.header.response_code, 501u);
+  EXPECT_EQ(not_rsa.body.message.rfind("session setup: ", 0), 0u) << not_rsa.body.message;
+  wire::SessionSetup by_handle;
+  by_handle.mode = wire::kKeyExchangeCipherHdl;
+  by_handle.identity_handle = "88.999/ADMIN";
+  by_handle.exchange_key_handle = "88.999/ADMIN";
+  by_handle.exchange_key_index = 399;
+  Decoded no_key = Send(Message(OpCode::kSessionSetup, wire::EncodeSessionSetup(by_handle), 1));
+  EXPECT_EQ(no_key.header.response_code, 501u);
+  EXPECT_EQ(no_key.body.message, "session setup: no HS_PUBKEY at 399:88.999/ADMIN");
   // A group too small, and a public value that gives the secret away.
   ByteWriter small;
   small.WriteLengthPrefixed("DH_PUB_KEY");

@@ -139,6 +139,16 @@ absl::StatusOr<std::string> AnswerFor(const AuthLoadOptions& o, const Reply& cha
   return Request(OpCode::kChallengeResponse, body, request_id, challenge.raw.envelope.session_id);
 }
 
+// The one value every created handle gets.
+ident::HandleValue BenchValue() {
+  ident::HandleValue value;
+  value.index = 1;
+  value.type = "URL";
+  value.data = "https://example.org/bench";
+  value.permissions = 0x0e;
+  return value;
+}
+
 struct Worker {
   const AuthLoadOptions* options = nullptr;
   uint32_t index = 0;
@@ -173,6 +183,7 @@ absl::Status OpenSession(const AuthLoadOptions& o, const Worker& w, Connection* 
 
   wire::RequestBody first;
   first.handle = absl::StrCat(o.prefix, "/", w.tag, "-", w.index, "-session");
+  first.values = {BenchValue()};
   QL_ASSIGN_OR_RETURN(bytes, c->Call(Request(OpCode::kCreateHandle, first, 2, *id, 0, *key, 1)));
   QL_ASSIGN_OR_RETURN(Reply challenge, Parse(std::move(bytes)));
   if (challenge.raw.header.response_code != 402) {
@@ -214,12 +225,7 @@ void Run(Worker* w, uint64_t deadline) {
     if (now >= deadline || (o.stop != nullptr && o.stop->load())) break;
     wire::RequestBody body;
     body.handle = absl::StrCat(o.prefix, "/", w->tag, "-", w->index, "-", n);
-    ident::HandleValue value;
-    value.index = 1;
-    value.type = "URL";
-    value.data = "https://example.org/bench";
-    value.permissions = 0x0e;
-    body.values = {value};
+    body.values = {BenchValue()};
     ++w->stats.sent;
     absl::StatusOr<std::string> bytes;
     if (o.session) {

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <vector>
 
@@ -410,6 +411,49 @@ absl::StatusOr<std::string> PrivateKey::Sign(SignatureDigest digest, std::string
                      data.size()) != 1) {
     ERR_clear_error();
     return absl::InternalError("OpenSSL sign failed");
+  }
+  out.resize(len);
+  return out;
+}
+
+absl::StatusOr<std::string> EncryptToKey(const PublicKey& key, std::string_view plaintext) {
+  if (key.type() != KeyType::kRsa) {
+    return absl::InvalidArgumentError("session keys are sent encrypted to RSA keys only");
+  }
+  PkeyCtx ctx(EVP_PKEY_CTX_new(key.pkey(), nullptr));
+  size_t len = 0;
+  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0 ||
+      EVP_PKEY_encrypt(ctx.get(), nullptr, &len, U(plaintext), plaintext.size()) <= 0) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("RSA encryption failed");
+  }
+  std::string out(len, '\0');
+  if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                       U(plaintext), plaintext.size()) <= 0) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("RSA encryption failed");
+  }
+  out.resize(len);
+  return out;
+}
+
+absl::StatusOr<std::string> PrivateKey::Decrypt(std::string_view ciphertext) const {
+  const absl::Status refused = absl::InvalidArgumentError("does not decrypt with the RSA key");
+  if (type_ != KeyType::kRsa) return refused;
+  PkeyCtx ctx(EVP_PKEY_CTX_new(pkey_.get(), nullptr));
+  size_t len = 0;
+  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0 ||
+      EVP_PKEY_decrypt(ctx.get(), nullptr, &len, U(ciphertext), ciphertext.size()) <= 0) {
+    ERR_clear_error();
+    return refused;
+  }
+  std::string out(len, '\0');
+  if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                       U(ciphertext), ciphertext.size()) <= 0) {
+    ERR_clear_error();
+    return refused;
   }
   out.resize(len);
   return out;

@@ -83,6 +83,11 @@ absl::StatusOr<PublicKey> DecodePublicKey(std::string_view record);
 absl::Status VerifySignature(const PublicKey& key, SignatureDigest digest, std::string_view data,
                              std::string_view signature);
 
+// RSA PKCS#1 v1.5 encryption of a short `plaintext` (a session key, in
+// key exchange modes 1 and 3) to `key`. InvalidArgument for a key that is
+// not RSA or a plaintext too long for it.
+absl::StatusOr<std::string> EncryptToKey(const PublicKey& key, std::string_view plaintext);
+
 // A private key of ours (the node's signing key, tests, the CLI).
 class PrivateKey {
  public:
@@ -97,6 +102,9 @@ class PrivateKey {
   KeyType type() const { return type_; }
   PublicKey Public() const;
   absl::StatusOr<std::string> Sign(SignatureDigest digest, std::string_view data) const;
+  // The inverse of EncryptToKey (RSA only); InvalidArgument when it does
+  // not decrypt.
+  absl::StatusOr<std::string> Decrypt(std::string_view ciphertext) const;
 
  private:
   PrivateKey(KeyType type, std::shared_ptr<EVP_PKEY> pkey) : type_(type), pkey_(std::move(pkey)) {}

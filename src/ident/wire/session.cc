@@ -275,25 +275,48 @@ RequestBody EncodeSessionSetup(const SessionSetup& s) {
   return b;
 }
 
-std::string EncodeSessionSetupReply(const SessionSetupReply& reply) {
-  ByteWriter data;
-  data.WriteU32(reply.cipher);
-  data.WriteBytes(reply.key_record);
+std::string EncodeSetupReplyData(std::string_view data, bool padded) {
   ByteWriter w;
-  w.WriteLengthPrefixed(data.Release());
-  if (reply.padded) w.WriteU16(0);
+  w.WriteLengthPrefixed(data);
+  if (padded) w.WriteU16(0);
   return w.Release();
 }
 
-absl::StatusOr<SessionSetupReply> DecodeSessionSetupReply(std::string_view raw) {
+absl::StatusOr<std::string> DecodeSetupReplyData(std::string_view raw, bool* padded) {
   ByteReader in(raw);
   std::string_view data = in.ReadLengthPrefixed(kMaxKeyRecordBytes + 4);
+  if (!in.ok()) return Malformed("reply key data");
+  if (!ReadPadding(&in, padded)) return Malformed("octets after the reply");
+  return std::string(data);
+}
+
+std::string EncodeSessionKeyPayload(uint32_t cipher, std::string_view key) {
+  ByteWriter w;
+  w.WriteU32(cipher);
+  w.WriteBytes(key);
+  return w.Release();
+}
+
+absl::StatusOr<std::string> DecodeSessionKeyPayload(std::string_view payload, uint32_t* cipher) {
+  if (payload.size() < 4 + kAesKeyBytes) return Malformed("session key payload");
+  ByteReader in(payload);
+  *cipher = in.ReadU32();
+  return std::string(payload.substr(4));
+}
+
+std::string EncodeSessionSetupReply(const SessionSetupReply& reply) {
+  return EncodeSetupReplyData(EncodeSessionKeyPayload(reply.cipher, reply.key_record),
+                              reply.padded);
+}
+
+absl::StatusOr<SessionSetupReply> DecodeSessionSetupReply(std::string_view raw) {
   SessionSetupReply reply;
-  if (!in.ok() || data.size() < 4) return Malformed("reply key data");
-  if (!ReadPadding(&in, &reply.padded)) return Malformed("octets after the reply");
-  ByteReader d(data);
+  absl::StatusOr<std::string> data = DecodeSetupReplyData(raw, &reply.padded);
+  if (!data.ok()) return data.status();
+  if (data->size() < 4) return Malformed("reply key data");
+  ByteReader d(*data);
   reply.cipher = d.ReadU32();
-  reply.key_record = std::string(data.substr(4));
+  reply.key_record = data->substr(4);
   return reply;
 }
 

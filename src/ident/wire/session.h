@@ -83,9 +83,18 @@ struct SessionSetup {
 absl::StatusOr<SessionSetup> DecodeSessionSetup(const RequestBody& body);
 RequestBody EncodeSessionSetup(const SessionSetup& setup);
 
-// The 400 reply's ModeData for mode 4 from protocol 2.4 (Handle.Net
-// HandleServer.doSessionSetup): Data:u32 length + (Cipher:u32 KeyRecord),
-// then the 2 octets of padding. ResponseBody::raw holds exactly this.
+// The 400 reply's ModeData (Handle.Net HandleServer.doSessionSetup):
+// Data:u32 length + octets, then the 2 octets of padding; ResponseBody::raw
+// holds exactly this. Data is, by mode (from protocol 2.4):
+//   4 (DH):         Cipher:u32 KeyRecord (the node's half)
+//   1, 3 (RSA):     RSA-PKCS1-v1.5(client's key, Cipher:u32 SessionKey)
+std::string EncodeSetupReplyData(std::string_view data, bool padded);
+absl::StatusOr<std::string> DecodeSetupReplyData(std::string_view raw, bool* padded);
+// Cipher:u32 SessionKey, the plaintext of the RSA modes, and back.
+std::string EncodeSessionKeyPayload(uint32_t cipher, std::string_view key);
+absl::StatusOr<std::string> DecodeSessionKeyPayload(std::string_view payload, uint32_t* cipher);
+
+// Mode 4's reply, decoded.
 struct SessionSetupReply {
   uint32_t cipher = kCipherAes;
   std::string key_record;  // the server's half, same type as the client's
