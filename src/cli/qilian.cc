@@ -32,6 +32,7 @@
 #include "cli/rest_client.h"
 #include "cli/value_args.h"
 #include "core/status.h"
+#include "ident/reply_certifier.h"
 #include "ident/value_codec.h"
 #include "ident/wire/client.h"
 
@@ -449,11 +450,14 @@ struct NativeArgs {
   std::vector<std::string> types;
   bool json = false;
   double timeout_seconds = 5;
+  bool certify = false;  // resolve: ask CT and check the signature
 };
 
 // A reply to one native request, decoded, or a local failure.
+// With `raw`, the reply's octets too (to check a certified answer).
 absl::StatusOr<ident::wire::ClientReply> NativeExchange(const NativeArgs& args,
-                                                        ident::wire::ClientRequest request) {
+                                                        ident::wire::ClientRequest request,
+                                                        std::string* raw = nullptr) {
   QL_ASSIGN_OR_RETURN(HandleServerAddress server, HandleServerAddress::Parse(args.server));
   if (!(args.timeout_seconds > 0 && args.timeout_seconds <= 86400)) {
     return absl::InvalidArgumentError("--timeout must be above 0 and at most 86400 seconds");
@@ -492,7 +496,24 @@ absl::StatusOr<ident::wire::ClientReply> NativeExchange(const NativeArgs& args,
     return absl::UnavailableError("reply from " + server.text + " answers another request (id " +
                                   std::to_string(reply->envelope.request_id) + ")");
   }
+  if (raw != nullptr) *raw = std::move(reply_bytes);
   return reply;
+}
+
+// --certify: the key the server's own HS_SITE publishes (get-site-info), as
+// Handle.Net's resolver takes the key of the server it asks.
+absl::StatusOr<std::string> SiteKeyOf(const NativeArgs& args) {
+  ident::wire::ClientRequest request;
+  request.op = ident::OpCode::kGetSiteInfo;
+  QL_ASSIGN_OR_RETURN(ident::wire::ClientReply site, NativeExchange(args, std::move(request)));
+  if (site.code == ident::ResponseCode::kSuccess) {
+    for (const ident::SiteServer& server : site.site.servers) {
+      if (!server.public_key.empty()) return server.public_key;
+    }
+  }
+  return absl::PermissionDeniedError(args.server +
+                                     " publishes no key in its HS_SITE: its answers cannot be "
+                                     "certified");
 }
 
 // Reports a reply whose code is not success, as FailReply does for REST.
@@ -520,8 +541,31 @@ int RunResolve(const NativeArgs& args) {
   // Public values only, as deployed anonymous clients ask: without PO a
   // node challenges a question that would hide values without public read.
   request.op_flags = ident::op_flag::kPublicOnly;
-  absl::StatusOr<ident::wire::ClientReply> reply = NativeExchange(args, std::move(request));
+  std::string site_key;
+  if (args.certify) {
+    absl::StatusOr<std::string> key = SiteKeyOf(args);
+    if (!key.ok()) {
+      if (!absl::IsPermissionDenied(key.status())) return FailLocal(key.status());
+      PrintError(std::string(key.status().message()));
+      return ToInt(ExitCode::kPermission);
+    }
+    site_key = *std::move(key);
+    request.op_flags |= ident::op_flag::kCertified;
+  }
+  std::string raw;
+  absl::StatusOr<ident::wire::ClientReply> reply = NativeExchange(args, std::move(request), &raw);
   if (!reply.ok()) return FailLocal(reply.status());
+  if (args.certify) {
+    // Every answer to a certified question is checked, errors too.
+    absl::StatusOr<ident::wire::RawMessage> message = ident::wire::DecodeMessage(raw);
+    absl::Status checked = message.ok() ? ident::VerifyCertifiedReply(*message, site_key)
+                                        : message.status();
+    if (!checked.ok()) {
+      PrintError("the answer from " + args.server + " is not certified by its site key: " +
+                 std::string(checked.message()));
+      return ToInt(ExitCode::kPermission);
+    }
+  }
   if (reply->code != ident::ResponseCode::kSuccess) return FailNative(*reply, args);
   json values = json::array();
   for (const ident::HandleValue& v : reply->values) values.push_back(api::ValueToJson(v));
@@ -529,6 +573,7 @@ int RunResolve(const NativeArgs& args) {
     json out = {{"responseCode", 1},
                 {"handle", reply->handle.empty() ? args.handle : reply->handle},
                 {"values", std::move(values)}};
+    if (args.certify) out["certified"] = true;
     std::cout << api::DumpJson(out) << "\n";
   } else {
     std::cout << FormatValuesTable(values);
@@ -752,6 +797,9 @@ int Main(int argc, char** argv) {
       ->type_name("TYPE")
       ->allow_extra_args(false);
   AddNativeOptions(resolve_cmd, &resolve);
+  resolve_cmd->add_flag("--certify", resolve.certify,
+                        "ask for a certified answer (CT) and check its signature with the key "
+                        "the server's HS_SITE publishes; exit 5 if it does not verify");
   resolve_cmd->footer(
       "Asks over UDP; a reply split into several datagrams is reassembled, and one\n"
       "the server marks truncated is asked again over TCP (unless --udp). Prints\n"
@@ -760,7 +808,8 @@ int Main(int argc, char** argv) {
       "Examples:\n"
       "  qilian resolve 88.999/pump-1\n"
       "  qilian resolve 88.999/pump-1 --server [::1]:2641 --type URL\n"
-      "  qilian resolve 88.999/pump-1 --tcp --index 1 --json\n\n"
+      "  qilian resolve 88.999/pump-1 --tcp --index 1 --json\n"
+      "  qilian resolve 88.999/pump-1 --certify\n\n"
       "Exit codes: 0 found, 1 handle or values not found, 2 usage, 4 bad input,\n"
       "5 permission, 6 server or network error (see qilian --help).\n");
 

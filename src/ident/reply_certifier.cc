@@ -1,5 +1,6 @@
 #include "ident/reply_certifier.h"
 
+#include "absl/strings/str_cat.h"
 #include "core/bytes.h"
 #include "core/status.h"
 #include "ident/operation.h"
@@ -55,6 +56,47 @@ absl::StatusOr<std::string> ReplyCertifier::Certify(std::string_view reply) cons
   ByteWriter w;
   wire::EncodeCredential(credential, &w);
   return wire::EncodeMessage(env, header, body, w.Release());
+}
+
+absl::Status VerifyCertifiedReply(const wire::RawMessage& raw, std::string_view key_record) {
+  if (raw.credential.empty()) return absl::InvalidArgumentError("reply is not signed");
+  absl::StatusOr<wire::Credential> credential = wire::DecodeCredential(raw.credential);
+  if (!credential.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "reply credential does not decode (", std::string(credential.status().message()), ")"));
+  }
+  if (credential->type != "HS_SIGNED") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reply credential is ", credential->type, ", not HS_SIGNED"));
+  }
+  absl::StatusOr<auth::PublicKey> key = auth::DecodePublicKey(key_record);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("the server's HS_SITE key is not usable (",
+                                                   std::string(key.status().message()), ")"));
+  }
+  absl::StatusOr<auth::SignatureDigest> digest = auth::ParseSignatureDigest(credential->digest_algorithm);
+  if (!digest.ok()) {
+    return absl::InvalidArgumentError(std::string(digest.status().message()));
+  }
+  auth::SignedReplyFields fields;
+  fields.major = raw.envelope.major_version;
+  fields.minor = raw.envelope.minor_version;
+  fields.suggested_major = raw.envelope.suggested_major();
+  fields.suggested_minor = raw.envelope.suggested_minor();
+  fields.session_id = raw.envelope.session_id;
+  fields.request_id = raw.envelope.request_id;
+  fields.session_counter = credential->signer_index;
+  const bool verified =
+      auth::VerifySignature(*key, *digest, auth::SignedReplyBytes(fields, raw.header_and_body),
+                      credential->signed_data)
+          .ok() ||
+      // A Handle.Net server at 2.6 signs its overwritten fields.
+      (fields.major == 2 && fields.minor == 6 &&
+       auth::VerifySignature(*key, *digest, auth::HandleNetV26SignedReplyBytes(fields, raw.header_and_body),
+                       credential->signed_data)
+           .ok());
+  if (!verified) return absl::InvalidArgumentError("reply signature does not verify");
+  return absl::OkStatus();
 }
 
 }  // namespace qilian::ident

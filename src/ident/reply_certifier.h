@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "ident/auth/public_key.h"
+#include "ident/wire/codec.h"
 
 namespace qilian::ident {
 
@@ -39,6 +40,14 @@ class ReplyCertifier {
  private:
   const auth::PrivateKey* key_;
 };
+
+// Checks a certified reply as deployed clients do (hdllib
+// verifyResponseWithServerPublicKey): an HS_SIGNED credential whose
+// signature over auth::SignedReplyBytes verifies with `key_record`, the key
+// of the server asked (its HS_SITE). At 2.6 Handle.Net's overwritten form
+// is accepted too. InvalidArgument naming what is wrong ("reply is not
+// signed", "reply signature does not verify", ...).
+absl::Status VerifyCertifiedReply(const wire::RawMessage& raw, std::string_view key_record);
 
 }  // namespace qilian::ident
 

@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -135,6 +136,59 @@ class ResolveTest(unittest.TestCase):
                               "retry with --tcp\n" % self.server)
 
     # --- failures --------------------------------------------------------------
+
+    # --- certified answers (--certify) ----------------------------------------
+
+    def test_certified_answer_is_checked_with_the_site_key(self):
+        code, out, err = self.resolve("88.999/res-1", "--certify", "--json")
+        self.assertEqual((code, err), (0, ""))
+        reply = json.loads(out)
+        self.assertEqual(reply["certified"], True)
+        self.assertEqual(reply["values"], json.loads(self.resolve("88.999/res-1", "--json")[1])["values"])
+        # Errors are certified and checked too.
+        code, out, err = self.resolve("88.999/no-such", "--certify", "--tcp")
+        self.assertEqual((code, out), (1, ""))
+        self.assertTrue(err.endswith("(responseCode 100)\n"), err)
+
+    def test_a_tampered_certified_answer_is_refused(self):
+        """A relay that flips the last octet of certified answers (the end of
+        the signature): qilian refuses the answer with exit code 5."""
+        relay = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        relay.bind(("127.0.0.1", 0))
+        relay.settimeout(0.2)
+        upstream = ("127.0.0.1", self.daemon.handle_port)
+        stop = threading.Event()
+
+        def run():
+            while not stop.is_set():
+                try:
+                    request, client = relay.recvfrom(65536)
+                except socket.timeout:
+                    continue
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as up:
+                    up.settimeout(5)
+                    up.sendto(request, upstream)
+                    reply = up.recvfrom(65536)[0]
+                certified = len(reply) > 32 and reply[28] & 0x40
+                if certified:
+                    reply = reply[:-1] + bytes([reply[-1] ^ 0x01])
+                relay.sendto(reply, client)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            server = "127.0.0.1:%d" % relay.getsockname()[1]
+            code, out, err = run_cli("resolve", "--server", server, "88.999/res-1", "--udp",
+                                     "--certify")
+            self.assertEqual((code, out), (5, ""))
+            self.assertEqual(err, "qilian: the answer from %s is not certified by its site key: "
+                                  "reply signature does not verify\n" % server)
+            # The same relay passes plain answers untouched.
+            self.assertEqual(run_cli("resolve", "--server", server, "88.999/res-1", "--udp")[0], 0)
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+            relay.close()
 
     def test_not_found(self):
         code, out, err = self.resolve("88.999/no-such")

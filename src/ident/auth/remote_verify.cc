@@ -22,6 +22,7 @@
 #include "ident/auth/seckey_lookup.h"
 #include "ident/handle_name.h"
 #include "ident/operation.h"
+#include "ident/reply_certifier.h"
 #include "ident/resolver/site_selection.h"
 #include "ident/resolver/upstream.h"
 #include "ident/response_code.h"
@@ -197,49 +198,6 @@ uint16_t TcpPortOf(const SiteServer& server) {
   return any;
 }
 
-// Checks a certified reply: an HS_SIGNED credential whose signature over the
-// reply (SignedReplyBytes) verifies with the server's key from its HS_SITE
-// record, as Handle.Net's resolver checks every certified answer.
-absl::Status CheckSignature(const wire::RawMessage& raw, std::string_view key_record) {
-  if (raw.credential.empty()) return absl::InvalidArgumentError("reply is not signed");
-  absl::StatusOr<wire::Credential> credential = wire::DecodeCredential(raw.credential);
-  if (!credential.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "reply credential does not decode (", std::string(credential.status().message()), ")"));
-  }
-  if (credential->type != "HS_SIGNED") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("reply credential is ", credential->type, ", not HS_SIGNED"));
-  }
-  absl::StatusOr<PublicKey> key = DecodePublicKey(key_record);
-  if (!key.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("the server's HS_SITE key is not usable (",
-                                                   std::string(key.status().message()), ")"));
-  }
-  absl::StatusOr<SignatureDigest> digest = ParseSignatureDigest(credential->digest_algorithm);
-  if (!digest.ok()) {
-    return absl::InvalidArgumentError(std::string(digest.status().message()));
-  }
-  SignedReplyFields fields;
-  fields.major = raw.envelope.major_version;
-  fields.minor = raw.envelope.minor_version;
-  fields.suggested_major = raw.envelope.suggested_major();
-  fields.suggested_minor = raw.envelope.suggested_minor();
-  fields.session_id = raw.envelope.session_id;
-  fields.request_id = raw.envelope.request_id;
-  fields.session_counter = credential->signer_index;
-  const bool verified =
-      VerifySignature(*key, *digest, SignedReplyBytes(fields, raw.header_and_body),
-                      credential->signed_data)
-          .ok() ||
-      // A Handle.Net server at 2.6 signs its overwritten fields.
-      (fields.major == 2 && fields.minor == 6 &&
-       VerifySignature(*key, *digest, HandleNetV26SignedReplyBytes(fields, raw.header_and_body),
-                       credential->signed_data)
-           .ok());
-  if (!verified) return absl::InvalidArgumentError("reply signature does not verify");
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -452,7 +410,7 @@ absl::Status RemoteVerifier::Verify(const AdminIdentity& who, std::string_view n
       continue;
     }
     if (certified) {
-      if (absl::Status s = CheckSignature(*raw, server->public_key); !s.ok()) {
+      if (absl::Status s = VerifyCertifiedReply(*raw, server->public_key); !s.ok()) {
         bad(std::string(s.message()));
         continue;
       }
