@@ -22,6 +22,7 @@
 #include "ident/auth/secret_key.h"
 #include "ident/handle_name.h"
 #include "ident/reply_certifier.h"
+#include "ident/session_key_exchange.h"
 #include "ident/wire/codec.h"
 #include "ident/wire/session.h"
 
@@ -289,14 +290,6 @@ struct NativeFrontend::Impl {
   // Answers a request that needs authentication with a 402 challenge.
   NativeReply Challenge(const Envelope& env, const MessageHeader& header,
                         std::string_view header_and_body, PendingChallenge p);
-  // The session key of a 400 and the Data of its reply, by key exchange
-  // mode (4: DH or X25519; 1, 3: the node's key, RSA-encrypted to the
-  // client's key). Errors carry the response code to answer.
-  struct SessionKeyAgreement {
-    std::string key;
-    std::string reply_data;
-  };
-  absl::StatusOr<SessionKeyAgreement> AgreeSessionKey(const wire::SessionSetup& setup) const;
   // Opcode 400: agrees a session key with the client and opens an
   // unauthenticated session for the identity it claims.
   NativeReply SetupSession(const Envelope& env, const MessageHeader& header,
@@ -355,21 +348,14 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
                    absl::StrCat("no session ", env.session_id,
                                 ": encrypted messages cannot be read"));
     }
-    const std::string_view payload(reinterpret_cast<const char*>(message.data()) +
-                                       wire::kEnvelopeSize,
-                                   message.size() - wire::kEnvelopeSize);
-    absl::StatusOr<std::string> plain = wire::DecryptSessionPayload(reply_key, payload);
+    absl::StatusOr<std::string> plain = wire::OpenEncryptedMessage(
+        std::string_view(reinterpret_cast<const char*>(message.data()), message.size()),
+        reply_key);
     if (!plain.ok()) {
       return Error(Reason::kEncrypted, env, 0, ResponseCode::kSessionFailed,
                    std::string(plain.status().message()));
     }
-    Envelope clear = env;
-    clear.flags &= static_cast<uint16_t>(~wire::kFlagEncrypted);
-    clear.message_length = static_cast<uint32_t>(plain->size());
-    ByteWriter w(&opened);
-    wire::EncodeEnvelope(clear, &w);
-    opened += *plain;
-    OPENSSL_cleanse(plain->data(), plain->size());
+    opened = *std::move(plain);
     message = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(opened.data()),
                                        opened.size());
   } else if (message.size() >= wire::kEnvelopeSize + 12 && env.session_id != 0 && challenges) {
@@ -390,22 +376,15 @@ std::optional<NativeReply> NativeFrontend::Impl::Handle(std::span<const uint8_t>
     }
   }
   if (!reply_key.empty()) {
-    const std::string_view payload = std::string_view(reply->message).substr(wire::kEnvelopeSize);
-    absl::StatusOr<std::string> sealed = wire::EncryptSessionPayload(reply_key, payload);
-    Envelope out;
-    if (sealed.ok() && wire::DecodeEnvelope(std::span<const uint8_t>(
-                           reinterpret_cast<const uint8_t*>(reply->message.data()),
-                           reply->message.size()),
-                       &out)) {
-      out.flags |= wire::kFlagEncrypted;
-      out.message_length = static_cast<uint32_t>(sealed->size());
-      std::string encrypted;
-      ByteWriter w(&encrypted);
-      wire::EncodeEnvelope(out, &w);
-      encrypted += *sealed;
-      reply->message = std::move(encrypted);
+    absl::StatusOr<std::string> sealed = wire::SealEncryptedMessage(reply->message, reply_key);
+    if (!sealed.ok()) {
+      // Never the plain answer to a client that asked for secrecy.
+      return Error(Reason::kEncrypted, env, 0, ResponseCode::kSessionFailed,
+                   "the reply cannot be encrypted");
     }
+    reply->message = *std::move(sealed);
   }
+  OPENSSL_cleanse(opened.data(), opened.size());
   OPENSSL_cleanse(reply_key.data(), reply_key.size());
   return reply;
 }
@@ -839,56 +818,6 @@ void NativeFrontend::Impl::ExpireSessions(absl::Time now) {
   });
 }
 
-absl::StatusOr<NativeFrontend::Impl::SessionKeyAgreement> NativeFrontend::Impl::AgreeSessionKey(
-    const wire::SessionSetup& setup) const {
-  auto failed = [](absl::string_view why) {
-    return HandleError(ResponseCode::kSessionFailed, absl::StrCat("session setup: ", why));
-  };
-  SessionKeyAgreement agreed;
-  if (setup.mode == wire::kKeyExchangeDh) {
-    absl::StatusOr<wire::ExchangeKey> ours = wire::ExchangeKey::NewLike(setup.public_key);
-    if (!ours.ok()) return failed(ours.status().message());
-    absl::StatusOr<std::string> key = ours->SessionKey(setup.public_key, /*we_are_client=*/false);
-    if (!key.ok()) return failed(key.status().message());
-    agreed.key = *std::move(key);
-    agreed.reply_data = wire::EncodeSessionKeyPayload(wire::kCipherAes, ours->Record());
-    return agreed;
-  }
-  // Modes 1 and 3: the node makes the key and sends it encrypted to the
-  // client's RSA key, given in the setup (1) or as an HS_PUBKEY value (3).
-  std::string record;
-  if (setup.mode == wire::kKeyExchangeCipherClient) {
-    record = setup.public_key;
-  } else if (setup.mode == wire::kKeyExchangeCipherHdl) {
-    absl::StatusOr<std::optional<std::string>> found =
-        auth.registry == nullptr
-            ? absl::StatusOr<std::optional<std::string>>(std::nullopt)
-            : auth::LookUpKeyValue(*auth.registry, setup.exchange_key_handle,
-                                   setup.exchange_key_index, kTypePubKey);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) {
-      return failed(absl::StrCat("no HS_PUBKEY at ", setup.exchange_key_index, ":",
-                                 setup.exchange_key_handle));
-    }
-    record = **found;
-  } else {
-    // Mode 2 cannot work with the reference client: it sends its exchange
-    // key (opcode 402) with session id 0, so no server can tell whose it is.
-    return HandleError(ResponseCode::kSessionFailed,
-                       absl::StrCat("key exchange mode ", setup.mode,
-                                    " is not supported; use 4 (Diffie-Hellman), 1 or 3 (RSA)"));
-  }
-  absl::StatusOr<auth::PublicKey> client_key = auth::DecodePublicKey(record);
-  if (!client_key.ok()) return failed(client_key.status().message());
-  absl::StatusOr<std::string> key = auth::GenerateNonce(wire::kSessionKeyBytes);
-  if (!key.ok()) return key.status();
-  absl::StatusOr<std::string> sealed =
-      auth::EncryptToKey(*client_key, wire::EncodeSessionKeyPayload(wire::kCipherAes, *key));
-  if (!sealed.ok()) return failed(sealed.status().message());
-  agreed.key = *std::move(key);
-  agreed.reply_data = *std::move(sealed);
-  return agreed;
-}
 
 NativeReply NativeFrontend::Impl::SetupSession(const Envelope& env, const MessageHeader& header,
                                                std::string_view header_and_body,
@@ -906,7 +835,7 @@ NativeReply NativeFrontend::Impl::SetupSession(const Envelope& env, const Messag
   if (!setup.ok()) {
     return refuse(ResponseCode::kProtocolError, std::string(setup.status().message()));
   }
-  absl::StatusOr<SessionKeyAgreement> agreed = AgreeSessionKey(*setup);
+  absl::StatusOr<SessionKeyAgreement> agreed = AgreeSessionKey(*setup, auth.registry);
   if (!agreed.ok()) {
     return refuse(ResponseCodeOf(agreed.status()), std::string(agreed.status().message()));
   }

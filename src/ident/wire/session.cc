@@ -533,4 +533,48 @@ absl::StatusOr<std::string> DecryptSessionPayload(std::string_view session_key,
   return out;
 }
 
+namespace {
+
+// `message` with its envelope's EC flag set or cleared and its payload
+// replaced by `payload`.
+std::string Reframe(std::string_view message, bool encrypted, std::string_view payload) {
+  Envelope env;
+  DecodeEnvelope(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(message.data()),
+                                          message.size()),
+                 &env);
+  if (encrypted) {
+    env.flags |= kFlagEncrypted;
+  } else {
+    env.flags &= static_cast<uint16_t>(~kFlagEncrypted);
+  }
+  env.message_length = static_cast<uint32_t>(payload.size());
+  std::string out;
+  ByteWriter w(&out);
+  EncodeEnvelope(env, &w);
+  out.append(payload);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> OpenEncryptedMessage(std::string_view message,
+                                                 std::string_view session_key) {
+  if (message.size() < kEnvelopeSize) return absl::InvalidArgumentError("message too short");
+  absl::StatusOr<std::string> plain =
+      DecryptSessionPayload(session_key, message.substr(kEnvelopeSize));
+  if (!plain.ok()) return plain.status();
+  std::string out = Reframe(message, /*encrypted=*/false, *plain);
+  OPENSSL_cleanse(plain->data(), plain->size());
+  return out;
+}
+
+absl::StatusOr<std::string> SealEncryptedMessage(std::string_view message,
+                                                 std::string_view session_key) {
+  if (message.size() < kEnvelopeSize) return absl::InvalidArgumentError("message too short");
+  absl::StatusOr<std::string> sealed =
+      EncryptSessionPayload(session_key, message.substr(kEnvelopeSize));
+  if (!sealed.ok()) return sealed.status();
+  return Reframe(message, /*encrypted=*/true, *sealed);
+}
+
 }  // namespace qilian::ident::wire

@@ -170,6 +170,13 @@ absl::StatusOr<std::string> EncryptSessionPayload(std::string_view session_key,
 // for a wrong key, a bad length or bad padding.
 absl::StatusOr<std::string> DecryptSessionPayload(std::string_view session_key,
                                                   std::string_view encrypted);
+// Whole messages: `message` (envelope with EC) opened — the same envelope
+// without EC, MessageLength counting the plain payload, then the payload —
+// and a plain message sealed the other way. Errors as DecryptSessionPayload.
+absl::StatusOr<std::string> OpenEncryptedMessage(std::string_view message,
+                                                 std::string_view session_key);
+absl::StatusOr<std::string> SealEncryptedMessage(std::string_view message,
+                                                 std::string_view session_key);
 // The most octets an encrypted message may hold (the protocol's limit).
 inline constexpr size_t kMaxEncryptedPayload = 4 * 1024 * 1024;
 
