@@ -19,8 +19,7 @@ class Comparer {
 
   void Types(const DataType& from, const DataType& to, const std::string& path) {
     if (from.kind != to.kind && !Widens(from.kind, to.kind)) {
-      Add(path, Cat("type changed from ", TypeKindName(from.kind), " to ",
-                             TypeKindName(to.kind)));
+      Add(path, Cat("type changed from ", TypeKindName(from.kind), " to ", TypeKindName(to.kind)));
       return;
     }
     switch (to.kind) {
@@ -40,8 +39,7 @@ class Comparer {
         break;
       case TypeKind::kText:
         if (to.max_length < from.max_length) {
-          Add(path, Cat("maximum length reduced from ", from.max_length, " to ",
-                                 to.max_length));
+          Add(path, Cat("maximum length reduced from ", from.max_length, " to ", to.max_length));
         }
         break;
       case TypeKind::kStruct:
@@ -75,8 +73,7 @@ class Comparer {
     }
     for (const Field& new_field : to) {
       if (Find(from, new_field.identifier) == nullptr) {
-        Add(Cat(path, ".", new_field.identifier),
-            "added (a value must carry every field)");
+        Add(Cat(path, ".", new_field.identifier), "added (a value must carry every field)");
       }
     }
   }
@@ -111,12 +108,12 @@ class Comparer {
     }
     if (to.min && (!from.min || *to.min > *from.min)) {
       Add(path, from.min ? Cat("minimum raised from ", Num(from.kind, *from.min), " to ",
-                                        Num(to.kind, *to.min))
+                               Num(to.kind, *to.min))
                          : Cat("minimum ", Num(to.kind, *to.min), " added"));
     }
     if (to.max && (!from.max || *to.max < *from.max)) {
       Add(path, from.max ? Cat("maximum lowered from ", Num(from.kind, *from.max), " to ",
-                                        Num(to.kind, *to.max))
+                               Num(to.kind, *to.max))
                          : Cat("maximum ", Num(to.kind, *to.max), " added"));
     }
     if (to.step) {
@@ -125,11 +122,11 @@ class Comparer {
       bool kept = from.step && Multiple(*from.step, *to.step) &&
                   Multiple(from.min.value_or(0) - to.min.value_or(0), *to.step);
       if (!integral_any && !kept) {
-        Add(path, from.step ? Cat("step changed from ", Num(from.kind, *from.step),
-                                           " from ", Num(from.kind, from.min.value_or(0)), " to ",
-                                           Num(to.kind, *to.step), " from ",
-                                           Num(to.kind, to.min.value_or(0)))
-                            : Cat("step ", Num(to.kind, *to.step), " added"));
+        Add(path, from.step
+                      ? Cat("step changed from ", Num(from.kind, *from.step), " from ",
+                            Num(from.kind, from.min.value_or(0)), " to ", Num(to.kind, *to.step),
+                            " from ", Num(to.kind, to.min.value_or(0)))
+                      : Cat("step ", Num(to.kind, *to.step), " added"));
       }
     }
   }
@@ -191,16 +188,15 @@ std::vector<BreakingChange> FindBreakingChanges(const ThingModel& from, const Th
 
 absl::Status CheckNewRevision(const ThingModel& current, const ThingModel& next) {
   if (next.version < current.version) {
-    return absl::InvalidArgumentError(Cat("version: ", next.version,
-                                                   " is older than the current version ",
-                                                   current.version));
+    return absl::InvalidArgumentError(
+        Cat("version: ", next.version, " is older than the current version ", current.version));
   }
   if (next.version > current.version) return absl::OkStatus();
   std::vector<BreakingChange> changes = FindBreakingChanges(current, next);
   if (changes.empty()) return absl::OkStatus();
-  std::string message = Cat("version: ", next.version,
-                                     " has breaking changes, it needs a version above ",
-                                     current.version, ": ");
+  std::string message =
+      Cat("version: ", next.version, " has breaking changes, it needs a version above ",
+          current.version, ": ");
   for (size_t i = 0; i < changes.size(); ++i) {
     Append(&message, i == 0 ? "" : "; ", changes[i].path, ": ", changes[i].reason);
   }

@@ -16,10 +16,10 @@ void PrintTo(const BreakingChange& c, std::ostream* os) { *os << c.path << ": " 
 namespace {
 
 using nlohmann::json;
-using testing::Message;
-using testing::ReadTestData;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using testing::Message;
+using testing::ReadTestData;
 
 json Golden() { return json::parse(ReadTestData("golden_model.json")); }
 
@@ -37,7 +37,9 @@ std::vector<BreakingChange> Changes(const std::function<void(json&)>& edit) {
   return FindBreakingChanges(Parse(Golden()), Parse(next));
 }
 
-json& Specs(json& model, int property) { return model["properties"][property]["dataType"]["specs"]; }
+json& Specs(json& model, int property) {
+  return model["properties"][property]["dataType"]["specs"];
+}
 
 TEST(Compatibility, IdenticalModelsAreCompatible) {
   EXPECT_THAT(Changes([](json&) {}), IsEmpty());
@@ -49,25 +51,27 @@ TEST(Compatibility, CompatibleChanges) {
                                            {"name", {{"zh", "压力"}}},
                                            {"access", "r"},
                                            {"dataType", {{"type", "double"}}}});
-                m["events"].push_back({{"identifier", "trip"}, {"name", {{"zh", "跳闸"}}},
-                                       {"type", "error"}, {"output", json::array()}});
-                m["services"].push_back({{"identifier", "reset"}, {"name", {{"zh", "复位"}}},
-                                         {"callType", "sync"}});
+                m["events"].push_back({{"identifier", "trip"},
+                                       {"name", {{"zh", "跳闸"}}},
+                                       {"type", "error"},
+                                       {"output", json::array()}});
+                m["services"].push_back(
+                    {{"identifier", "reset"}, {"name", {{"zh", "复位"}}}, {"callType", "sync"}});
                 m["properties"][0]["name"] = {{"zh", "主轴转速"}, {"en", "Spindle speed"}};
                 m["properties"][0]["description"] = "new text";
-                Specs(m, 0)["min"] = -100;           // widened
-                Specs(m, 0)["max"] = 5000;           // widened
-                Specs(m, 0)["step"] = 5;             // divides 10, same base
-                Specs(m, 2)["max"] = 200.0;          // widened
-                Specs(m, 3).erase("min");            // bound dropped
+                Specs(m, 0)["min"] = -100;   // widened
+                Specs(m, 0)["max"] = 5000;   // widened
+                Specs(m, 0)["step"] = 5;     // divides 10, same base
+                Specs(m, 2)["max"] = 200.0;  // widened
+                Specs(m, 3).erase("min");    // bound dropped
                 Specs(m, 5)["items"].push_back({{"value", 3}, {"name", {{"zh", "远程2"}}}});
                 Specs(m, 5)["items"][0]["name"]["zh"] = "就地";
-                Specs(m, 6)["maxLength"] = 64;       // longer texts allowed
+                Specs(m, 6)["maxLength"] = 64;  // longer texts allowed
                 Specs(m, 9)["size"] = 8;
-                m["properties"][1]["access"] = "rw";  // r -> rw
-                m["properties"][0]["dataType"]["type"] = "long";  // int -> long
+                m["properties"][1]["access"] = "rw";                // r -> rw
+                m["properties"][0]["dataType"]["type"] = "long";    // int -> long
                 m["properties"][2]["dataType"]["type"] = "double";  // float -> double
-                m["events"][0]["type"] = "error";     // level is display
+                m["events"][0]["type"] = "error";                   // level is display
                 m["events"][0]["name"]["en"] = "Overheat";
               }),
               IsEmpty());
@@ -88,20 +92,20 @@ TEST(Compatibility, BreakingChangesAreListedWithReasons) {
     m["properties"][10]["dataType"] = {{"type", "text"}};
     m["properties"].erase(4);  // running
   });
-  EXPECT_THAT(changes,
-              ElementsAre(BreakingChange{"properties.speed", "access narrowed from rw to r"},
-                          BreakingChange{"properties.speed", "minimum raised from 0 to 100"},
-                          BreakingChange{"properties.speed", "maximum lowered from 3000 to 2000"},
-                          BreakingChange{"properties.counter", "type changed from long to int"},
-                          BreakingChange{"properties.temperature", "unit changed from '°C' to 'K'"},
-                          BreakingChange{"properties.running", "removed"},
-                          BreakingChange{"properties.mode", "enum value 1 removed"},
-                          BreakingChange{"properties.note", "maximum length reduced from 16 to 8"},
-                          BreakingChange{"properties.position.x", "removed"},
-                          BreakingChange{"properties.temps", "maximum size reduced from 4 to 2"},
-                          BreakingChange{"properties.temps[]", "maximum lowered from 200 to 150"},
-                          BreakingChange{"properties.location",
-                                         "type changed from geoPoint to text"}));
+  EXPECT_THAT(
+      changes,
+      ElementsAre(BreakingChange{"properties.speed", "access narrowed from rw to r"},
+                  BreakingChange{"properties.speed", "minimum raised from 0 to 100"},
+                  BreakingChange{"properties.speed", "maximum lowered from 3000 to 2000"},
+                  BreakingChange{"properties.counter", "type changed from long to int"},
+                  BreakingChange{"properties.temperature", "unit changed from '°C' to 'K'"},
+                  BreakingChange{"properties.running", "removed"},
+                  BreakingChange{"properties.mode", "enum value 1 removed"},
+                  BreakingChange{"properties.note", "maximum length reduced from 16 to 8"},
+                  BreakingChange{"properties.position.x", "removed"},
+                  BreakingChange{"properties.temps", "maximum size reduced from 4 to 2"},
+                  BreakingChange{"properties.temps[]", "maximum lowered from 200 to 150"},
+                  BreakingChange{"properties.location", "type changed from geoPoint to text"}));
 }
 
 TEST(Compatibility, BoundsAndStepsAddedAreBreaking) {
@@ -114,27 +118,26 @@ TEST(Compatibility, BoundsAndStepsAddedAreBreaking) {
   // Step 1 on an integer type changes nothing.
   EXPECT_THAT(Changes([](json& m) { Specs(m, 1)["step"] = 1; }), IsEmpty());
   // A coarser step is breaking.
-  EXPECT_THAT(Changes([](json& m) { Specs(m, 0)["step"] = 20; }),
-              ElementsAre(BreakingChange{"properties.speed",
-                                         "step changed from 10 from 0 to 20 from 0"}));
+  EXPECT_THAT(
+      Changes([](json& m) { Specs(m, 0)["step"] = 20; }),
+      ElementsAre(BreakingChange{"properties.speed", "step changed from 10 from 0 to 20 from 0"}));
 }
 
 TEST(Compatibility, EventAndServiceChanges) {
   auto changes = Changes([](json& m) {
-    m["events"][0]["output"].push_back({{"identifier", "limit"},
-                                        {"name", {{"zh", "限值"}}},
-                                        {"dataType", {{"type", "double"}}}});
+    m["events"][0]["output"].push_back(
+        {{"identifier", "limit"}, {"name", {{"zh", "限值"}}}, {"dataType", {{"type", "double"}}}});
     m["services"][0]["callType"] = "async";
     m["services"][0]["input"][0]["dataType"]["specs"]["max"] = 2500;
     m["services"][0]["output"].clear();
   });
-  EXPECT_THAT(changes,
-              ElementsAre(BreakingChange{"events.overheat.output.limit",
-                                         "added (a value must carry every field)"},
-                          BreakingChange{"services.setSpeed", "call type changed from sync to async"},
-                          BreakingChange{"services.setSpeed.input.speed",
-                                         "maximum lowered from 3000 to 2500"},
-                          BreakingChange{"services.setSpeed.output.ok", "removed"}));
+  EXPECT_THAT(
+      changes,
+      ElementsAre(
+          BreakingChange{"events.overheat.output.limit", "added (a value must carry every field)"},
+          BreakingChange{"services.setSpeed", "call type changed from sync to async"},
+          BreakingChange{"services.setSpeed.input.speed", "maximum lowered from 3000 to 2500"},
+          BreakingChange{"services.setSpeed.output.ok", "removed"}));
   EXPECT_THAT(Changes([](json& m) {
                 m["events"].clear();
                 m["services"].clear();

@@ -7,10 +7,10 @@
 // are usually strings. The mapping table is in docs/thing-model.md.
 #include <string>
 
-#include "platform/thing_model/str_cat.h"
 #include "core/status.h"
 #include "platform/thing_model/import.h"
 #include "platform/thing_model/import_util.h"
+#include "platform/thing_model/str_cat.h"
 
 namespace qilian::platform {
 
@@ -38,7 +38,8 @@ class AlibabaImporter : public Importer {
       DropOthers(specs, specs_path, {"min", "max", "step", "unit", "unitName"});
       for (const char* key : {"min", "max", "step"}) {
         auto it = specs.find(key);
-        if (it == specs.end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty())) {
+        if (it == specs.end() || it->is_null() ||
+            (it->is_string() && it->get_ref<const std::string&>().empty())) {
           continue;
         }
         QL_ASSIGN_OR_RETURN(out_specs[key], Number(*it, Sub(specs_path, key), type == "int"));
@@ -55,9 +56,12 @@ class AlibabaImporter : public Importer {
         std::string where = Sub(specs_path, key);
         if (!text.is_string()) return Error(where, "must be a string");
         if (type == "bool") {
-          if (key == "0") out_specs["falseText"] = text;
-          else if (key == "1") out_specs["trueText"] = text;
-          else Warn(where, "not 0 or 1, dropped");
+          if (key == "0")
+            out_specs["falseText"] = text;
+          else if (key == "1")
+            out_specs["trueText"] = text;
+          else
+            Warn(where, "not 0 or 1, dropped");
           continue;
         }
         QL_ASSIGN_OR_RETURN(json value, Number(json(key), where, true));
@@ -87,7 +91,7 @@ class AlibabaImporter : public Importer {
     } else {
       return Error(Sub(path, "type"),
                    Cat("unsupported type '", type,
-                                "' (int, float, double, bool, enum, text, date, struct, array)"));
+                       "' (int, float, double, bool, enum, text, date, struct, array)"));
     }
     json out = {{"type", type}};
     if (!out_specs.empty()) out["specs"] = std::move(out_specs);
@@ -142,8 +146,7 @@ class AlibabaImporter : public Importer {
         name != "thing.service.property.get") {
       return false;
     }
-    Warn(path, Cat("system ", kind, " '", name,
-                            "' skipped (built into Qilian's property topics)"));
+    Warn(path, Cat("system ", kind, " '", name, "' skipped (built into Qilian's property topics)"));
     return true;
   }
 
@@ -193,8 +196,8 @@ class AlibabaImporter : public Importer {
       const json& entry = (*source_events)[i];
       if (entry.is_object() && SkipSystem(entry, path, "event")) continue;
       QL_ASSIGN_OR_RETURN(json event, Head(entry, path));
-      DropOthers(entry, path, {"identifier", "name", "desc", "required", "type", "method",
-                               "outputData"});
+      DropOthers(entry, path,
+                 {"identifier", "name", "desc", "required", "type", "method", "outputData"});
       WarnMethod(entry, path);
       QL_ASSIGN_OR_RETURN(std::string level, String(entry, "type", path));
       event["type"] = level.empty() ? "info" : level;
@@ -208,8 +211,9 @@ class AlibabaImporter : public Importer {
       const json& entry = (*source_services)[i];
       if (entry.is_object() && SkipSystem(entry, path, "service")) continue;
       QL_ASSIGN_OR_RETURN(json service, Head(entry, path));
-      DropOthers(entry, path, {"identifier", "name", "desc", "required", "callType", "method",
-                               "inputData", "outputData"});
+      DropOthers(entry, path,
+                 {"identifier", "name", "desc", "required", "callType", "method", "inputData",
+                  "outputData"});
       WarnMethod(entry, path);
       QL_ASSIGN_OR_RETURN(std::string call, String(entry, "callType", path));
       service["callType"] = call.empty() ? "async" : call;

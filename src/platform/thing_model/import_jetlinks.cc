@@ -7,10 +7,10 @@
 // docs/thing-model.md.
 #include <string>
 
-#include "platform/thing_model/str_cat.h"
 #include "core/status.h"
 #include "platform/thing_model/import.h"
 #include "platform/thing_model/import_util.h"
+#include "platform/thing_model/str_cat.h"
 
 namespace qilian::platform {
 
@@ -69,9 +69,9 @@ class JetLinksImporter : public Importer {
         if (value == element.end()) return Error(Sub(where, "value"), "missing");
         auto number = Number(*value, Sub(where, "value"), true);
         if (!number.ok()) {
-          return Error(Sub(where, "value"),
-                       Cat(value->dump(), " is not an integer (Qilian enum values are "
-                                                   "integers)"));
+          return Error(Sub(where, "value"), Cat(value->dump(),
+                                                " is not an integer (Qilian enum values are "
+                                                "integers)"));
         }
         QL_ASSIGN_OR_RETURN(std::string text, String(element, "text", where));
         items.push_back({{"value", *number}, {"name", {{"zh", text}}}});
@@ -83,8 +83,8 @@ class JetLinksImporter : public Importer {
       const json* length = nullptr;
       if (auto it = value_type.find("maxLength"); it != value_type.end()) length = &*it;
       auto expands = value_type.find("expands");
-      if (expands != value_type.end() && expands->is_object() && expands->contains("maxLength")) {
-        length = &(*expands)["maxLength"];
+      if (expands != value_type.end() && expands->is_object()) {
+        if (auto it = expands->find("maxLength"); it != expands->end()) length = &*it;
       }
       if (length != nullptr && !length->is_null()) {
         QL_ASSIGN_OR_RETURN(specs["maxLength"], Number(*length, Sub(path, "maxLength"), true));
@@ -106,8 +106,8 @@ class JetLinksImporter : public Importer {
     } else {
       return Error(Sub(path, "type"),
                    Cat("unsupported type '", type,
-                                "' (int, long, float, double, boolean, enum, string, date, "
-                                "object, array, geoPoint)"));
+                       "' (int, long, float, double, boolean, enum, string, date, "
+                       "object, array, geoPoint)"));
     }
     if (auto expands = value_type.find("expands"); expands != value_type.end()) {
       DropOthers(*expands, Sub(path, "expands"), {"maxLength"});
@@ -136,7 +136,8 @@ class JetLinksImporter : public Importer {
   // become parameters; any other type becomes the one parameter `name`.
   absl::StatusOr<json> Output(const json& value_type, const std::string& path,
                               std::string_view name) {
-    if (value_type.is_object() && value_type.value("type", "") == "object") {
+    auto kind = value_type.is_object() ? value_type.find("type") : value_type.end();
+    if (kind != value_type.end() && *kind == "object") {
       DropOthers(value_type, path, {"type", "properties"});
       QL_ASSIGN_OR_RETURN(const json* fields, ArrayMember(value_type, "properties", path));
       return Params(*fields, Sub(path, "properties"), 0);

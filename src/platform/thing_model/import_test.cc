@@ -12,9 +12,9 @@ namespace qilian::platform {
 namespace {
 
 using nlohmann::json;
+using ::testing::ElementsAre;
 using testing::Message;
 using testing::ReadTestData;
-using ::testing::ElementsAre;
 
 TEST(ImportAlibaba, RealisticTslMapsEveryType) {
   auto result = ImportAlibabaTsl(ReadTestData("alibaba_water_pump.tsl.json"), 2);
@@ -62,8 +62,7 @@ TEST(ImportAlibaba, RealisticTslMapsEveryType) {
 
   EXPECT_THAT(
       result->warnings,
-      ElementsAre("schema: no equivalent, dropped",
-                  "profile.productKey: no equivalent, dropped",
+      ElementsAre("schema: no equivalent, dropped", "profile.productKey: no equivalent, dropped",
                   "profile.version: no equivalent, dropped",
                   "properties[0].required: standard-feature flag, no equivalent, dropped",
                   "properties[0].dataType.specs.unitName: display name of the unit, dropped (the "
@@ -128,6 +127,12 @@ TEST(ImportAlibaba, Refusals) {
             "imported model: properties[0].identifier: '9m' is not an identifier (letters, "
             "digits, '_', '-', starting with a letter or '_', at most 64 characters)");
   EXPECT_EQ(refused("[]"), "model: must be an object");
+  EXPECT_EQ(refused(R"({"properties":[{"identifier":"s","name":"结构","accessMode":"r",
+                        "dataType":{"type":"struct","specs":{}}}]})"),
+            "properties[0].dataType.specs: must be an array of fields");
+  EXPECT_EQ(refused(R"({"properties":[{"identifier":"a","name":"数组","accessMode":"r",
+                        "dataType":{"type":"array","specs":{"size":"4"}}}]})"),
+            "properties[0].dataType.specs.item: missing");
   EXPECT_EQ(refused(R"({"properties":{}})"), "properties: must be an array");
 }
 
@@ -204,9 +209,10 @@ TEST(ImportJetLinks, Refusals) {
   EXPECT_EQ(refused(R"({"properties":[{"id":"photo","name":"照片","valueType":{"type":"file"}}]})"),
             "properties[0].valueType.type: unsupported type 'file' (int, long, float, double, "
             "boolean, enum, string, date, object, array, geoPoint)");
-  EXPECT_EQ(refused(R"({"properties":[{"id":"pw","name":"密码","valueType":{"type":"password"}}]})"),
-            "properties[0].valueType.type: unsupported type 'password' (int, long, float, double, "
-            "boolean, enum, string, date, object, array, geoPoint)");
+  EXPECT_EQ(
+      refused(R"({"properties":[{"id":"pw","name":"密码","valueType":{"type":"password"}}]})"),
+      "properties[0].valueType.type: unsupported type 'password' (int, long, float, double, "
+      "boolean, enum, string, date, object, array, geoPoint)");
   EXPECT_EQ(refused(R"({"properties":[{"id":"s","name":"状态","valueType":{"type":"enum",
                         "elements":[{"value":"on","text":"开"}]}}]})"),
             "properties[0].valueType.elements[0].value: \"on\" is not an integer (Qilian enum "
@@ -221,6 +227,14 @@ TEST(ImportJetLinks, Refusals) {
             "events[0].expands.level: unknown level 'fatal' (ordinary, warn, urgent)");
   EXPECT_EQ(refused(R"({"properties":[{"id":"t","name":"温度"}]})"),
             "properties[0].valueType: missing");
+  // Found by the fuzzer: a type that is not a string.
+  EXPECT_EQ(refused(R"({"events":[{"id":"e","name":"事件","valueType":{"type":5}}]})"),
+            "events[0].valueType.type: must be a string");
+  EXPECT_EQ(refused(R"({"functions":[{"id":"f","name":"功能","output":{"type":["object"]}}]})"),
+            "functions[0].output.type: must be a string");
+  EXPECT_EQ(refused(R"({"properties":[{"id":"s","name":"串","valueType":{"type":"string",
+                        "expands":{"maxLength":"long"}}}]})"),
+            "properties[0].valueType.maxLength: 'long' is not an integer");
 }
 
 TEST(ImportJetLinks, MissingNamesFallBackToTheIdentifier) {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "platform/thing_model/str_cat.h"
 #include "core/status.h"
+#include "platform/thing_model/str_cat.h"
 #include "platform/thing_model/thing_model_json.h"
 
 namespace qilian::platform::import_internal {
@@ -68,8 +68,8 @@ absl::StatusOr<std::string> Importer::String(const json& object, std::string_vie
   return it->get<std::string>();
 }
 
-absl::StatusOr<json> Importer::Name(const json& object, std::string_view key,
-                                    std::string_view path, const std::string& identifier) {
+absl::StatusOr<json> Importer::Name(const json& object, std::string_view key, std::string_view path,
+                                    const std::string& identifier) {
   QL_ASSIGN_OR_RETURN(std::string name, String(object, key, path));
   if (name.empty()) {
     Warn(Sub(path, key), "missing, the identifier is used as the name");
@@ -86,8 +86,7 @@ absl::StatusOr<ImportResult> Importer::Finish(uint32_t version, json properties,
                {"services", std::move(services)}};
   auto model = ThingModelFromJson(ours);
   if (!model.ok()) {
-    return absl::InvalidArgumentError(
-        Cat("imported model: ", model.status().message()));
+    return absl::InvalidArgumentError(Cat("imported model: ", model.status().message()));
   }
   return ImportResult{std::move(*model), std::move(warnings_)};
 }

@@ -11,10 +11,10 @@
 namespace qilian::platform {
 
 struct StarterProduct {
-  std::string_view id;        // "centrifugal_pump": the file name in library/
-  std::string_view name_zh;   // "离心泵"
-  std::string_view name_en;   // "Centrifugal pump"
-  std::string_view industry;  // "general", "cement", "aluminium", ...
+  std::string_view id;          // "centrifugal_pump": the file name in library/
+  std::string_view name_zh;     // "离心泵"
+  std::string_view name_en;     // "Centrifugal pump"
+  std::string_view industry;    // "general", "cement", "aluminium", ...
   std::string_view model_json;  // our format, canonical (EncodeThingModel)
 };
 

@@ -65,13 +65,13 @@ json SampleParams(const std::vector<Field>& fields) {
 TEST(StarterLibrary, HasTheSevenIndustrialProducts) {
   std::set<std::string> ids;
   for (const StarterProduct& product : StarterLibrary()) ids.insert(std::string(product.id));
-  EXPECT_EQ(ids, (std::set<std::string>{"centrifugal_pump", "motor", "air_compressor",
-                                        "rotary_kiln", "electrolytic_cell", "cnc_machine",
-                                        "reactor"}));
+  EXPECT_EQ(ids,
+            (std::set<std::string>{"centrifugal_pump", "motor", "air_compressor", "rotary_kiln",
+                                   "electrolytic_cell", "cnc_machine", "reactor"}));
   // Every file in library/ is in the table and the other way round.
   std::set<std::string> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::string(QILIAN_THING_MODEL_TESTDATA) + "/../library")) {
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(QILIAN_THING_MODEL_TESTDATA) + "/../library")) {
     files.insert(entry.path().stem().string());
   }
   EXPECT_EQ(files, ids);
@@ -115,8 +115,8 @@ TEST_P(StarterModel, ParsesIsCanonicalAndAcceptsPlausibleData) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, StarterModel, ::testing::ValuesIn(StarterLibrary().begin(),
-                                                                StarterLibrary().end()),
+INSTANTIATE_TEST_SUITE_P(All, StarterModel,
+                         ::testing::ValuesIn(StarterLibrary().begin(), StarterLibrary().end()),
                          [](const ::testing::TestParamInfo<StarterProduct>& info) {
                            return std::string(info.param.id);
                          });
@@ -133,9 +133,10 @@ TEST(StarterLibrary, IndustrialUnitsAndRanges) {
   EXPECT_TRUE(cells.CheckProperty("bathTemperature", json(955.0)).ok());
   EXPECT_EQ(std::string(cells.CheckProperty("bathTemperature", json(700)).message()),
             "bathTemperature: 700 is below the minimum 850.0");
-  EXPECT_TRUE(cells.CheckEvent("anodeEffect", json{{"peakVoltage", 32000.0},
-                                                   {"duration", 45},
-                                                   {"start", "2026-12-07T03:12:00Z"}})
+  EXPECT_TRUE(cells
+                  .CheckEvent("anodeEffect", json{{"peakVoltage", 32000.0},
+                                                  {"duration", 45},
+                                                  {"start", "2026-12-07T03:12:00Z"}})
                   .ok());
 
   auto pump = ParseThingModel(FindStarterProduct("centrifugal_pump")->model_json);
@@ -150,9 +151,9 @@ TEST(StarterLibrary, IndustrialUnitsAndRanges) {
   ASSERT_TRUE(kiln.ok());
   ModelIndex kilns(*kiln);
   EXPECT_TRUE(kilns.CheckProperty("kilnSpeed", json(3.8)).ok());
-  EXPECT_EQ(std::string(kilns.CheckProperty("shellTemperatures", json::array({250.0, 700.0}))
-                            .message()),
-            "shellTemperatures[1]: 700.0 is above the maximum 600.0");
+  EXPECT_EQ(
+      std::string(kilns.CheckProperty("shellTemperatures", json::array({250.0, 700.0})).message()),
+      "shellTemperatures[1]: 700.0 is above the maximum 600.0");
 }
 
 }  // namespace

@@ -23,30 +23,30 @@ namespace qilian::platform {
 
 // Limits of the format. A model beyond any of them is refused with the path
 // of the first offending element.
-inline constexpr size_t kMaxModelBytes = 1 << 20;     // JSON text of one model
-inline constexpr size_t kMaxJsonNesting = 32;         // brackets, before parsing
+inline constexpr size_t kMaxModelBytes = 1 << 20;  // JSON text of one model
+inline constexpr size_t kMaxJsonNesting = 32;      // brackets, before parsing
 inline constexpr size_t kMaxProperties = 1024;
 inline constexpr size_t kMaxEvents = 256;
 inline constexpr size_t kMaxServices = 256;
-inline constexpr size_t kMaxParameters = 64;          // per event/service list
+inline constexpr size_t kMaxParameters = 64;  // per event/service list
 inline constexpr size_t kMaxStructFields = 64;
-inline constexpr size_t kMaxTypeDepth = 4;            // struct/array nesting
+inline constexpr size_t kMaxTypeDepth = 4;  // struct/array nesting
 inline constexpr size_t kMaxEnumItems = 256;
-inline constexpr size_t kMaxIdentifierLength = 64;    // [A-Za-z_][A-Za-z0-9_-]*
-inline constexpr size_t kMaxNameLength = 128;         // bytes of UTF-8
+inline constexpr size_t kMaxIdentifierLength = 64;  // [A-Za-z_][A-Za-z0-9_-]*
+inline constexpr size_t kMaxNameLength = 128;       // bytes of UTF-8
 inline constexpr size_t kMaxDescriptionLength = 1024;
 inline constexpr size_t kMaxUnitLength = 32;
-inline constexpr uint32_t kMaxTextLength = 10240;     // characters of a text value
-inline constexpr uint32_t kMaxArraySize = 1024;       // elements of an array value
+inline constexpr uint32_t kMaxTextLength = 10240;  // characters of a text value
+inline constexpr uint32_t kMaxArraySize = 1024;    // elements of an array value
 // Bounds and steps of int/long types are stored as doubles; they must be
 // integers no larger than this in magnitude, so that they are exact.
 inline constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
 
 enum class TypeKind : uint8_t {
-  kInt,       // 32-bit signed integer
-  kLong,      // 64-bit signed integer
-  kFloat,     // IEEE single precision
-  kDouble,    // IEEE double precision
+  kInt,     // 32-bit signed integer
+  kLong,    // 64-bit signed integer
+  kFloat,   // IEEE single precision
+  kDouble,  // IEEE double precision
   kBool,
   kEnum,      // an integer from a closed list of items
   kText,      // UTF-8 string of bounded length

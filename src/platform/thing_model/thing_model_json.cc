@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "platform/thing_model/str_cat.h"
 #include "core/status.h"
+#include "platform/thing_model/str_cat.h"
 
 namespace qilian::platform {
 
@@ -92,9 +92,9 @@ absl::Status ReadIdentifier(const json& object, std::string_view path, std::stri
   const auto& id = it->get_ref<const std::string&>();
   if (!IsIdentifier(id)) {
     return Error(where, Cat("'", id.substr(0, kMaxIdentifierLength + 1),
-                                     "' is not an identifier (letters, digits, '_', '-', starting "
-                                     "with a letter or '_', at most ",
-                                     kMaxIdentifierLength, " characters)"));
+                            "' is not an identifier (letters, digits, '_', '-', starting "
+                            "with a letter or '_', at most ",
+                            kMaxIdentifierLength, " characters)"));
   }
   *out = id;
   return absl::OkStatus();
@@ -165,8 +165,8 @@ absl::Status ReadNumericSpecs(const json& specs, std::string_view path, DataType
   return absl::OkStatus();
 }
 
-absl::Status ReadSize(const json& specs, std::string_view key, std::string_view path,
-                      uint32_t max, uint32_t* out) {
+absl::Status ReadSize(const json& specs, std::string_view key, std::string_view path, uint32_t max,
+                      uint32_t* out) {
   auto it = specs.find(key);
   if (it == specs.end()) return absl::OkStatus();
   std::string where = Sub(path, key);
@@ -180,8 +180,8 @@ absl::Status ReadSize(const json& specs, std::string_view key, std::string_view 
 
 absl::StatusOr<DataType> ReadType(const json& value, std::string_view path, size_t depth);
 
-absl::StatusOr<std::vector<Field>> ReadFields(const json& value, std::string_view path,
-                                              size_t max, size_t depth) {
+absl::StatusOr<std::vector<Field>> ReadFields(const json& value, std::string_view path, size_t max,
+                                              size_t depth) {
   if (!value.is_array()) return Error(path, "must be an array");
   if (value.size() > max) return Error(path, Cat("more than ", max, " entries"));
   std::vector<Field> fields;
@@ -231,8 +231,8 @@ absl::Status ReadEnumItems(const json& specs, std::string_view path, DataType* t
     item.value = *number;
     auto [first, inserted] = seen.try_emplace(item.value, i);
     if (!inserted) {
-      return Error(Sub(item_path, "value"), Cat("duplicate ", item.value, " (also ",
-                                                         Index(where, first->second), ")"));
+      return Error(Sub(item_path, "value"),
+                   Cat("duplicate ", item.value, " (also ", Index(where, first->second), ")"));
     }
     QL_RETURN_IF_ERROR(ReadName(entry, item_path, &item.name));
     type->items.push_back(std::move(item));
@@ -255,8 +255,8 @@ absl::StatusOr<DataType> ReadType(const json& value, std::string_view path, size
   auto kind = TypeKindFromName(name->get_ref<const std::string&>());
   if (!kind) {
     return Error(type_path, Cat("unknown type '", name->get_ref<const std::string&>(),
-                                         "' (int, long, float, double, bool, enum, text, date, "
-                                         "struct, array, geoPoint)"));
+                                "' (int, long, float, double, bool, enum, text, date, "
+                                "struct, array, geoPoint)"));
   }
   DataType type;
   type.kind = *kind;
@@ -331,8 +331,8 @@ absl::Status ReadList(const json& model, std::string_view key, size_t max,
     QL_RETURN_IF_ERROR(ReadIdentifier((*it)[i], where, &entry.identifier));
     QL_RETURN_IF_ERROR(ids.Add(entry.identifier, key, i));
     QL_RETURN_IF_ERROR(ReadName((*it)[i], where, &entry.name));
-    QL_RETURN_IF_ERROR(OptionalString((*it)[i], "description", where, kMaxDescriptionLength,
-                                      &entry.description));
+    QL_RETURN_IF_ERROR(
+        OptionalString((*it)[i], "description", where, kMaxDescriptionLength, &entry.description));
     QL_RETURN_IF_ERROR(read((*it)[i], where, &entry));
     out->push_back(std::move(entry));
   }
@@ -377,15 +377,16 @@ absl::Status ReadParams(const json& entry, std::string_view key, const std::stri
 }
 
 absl::Status ReadEventRest(const json& entry, const std::string& path, Event* event) {
-  QL_RETURN_IF_ERROR(CheckKeys(entry, path, {"identifier", "name", "description", "type", "output"}));
+  QL_RETURN_IF_ERROR(
+      CheckKeys(entry, path, {"identifier", "name", "description", "type", "output"}));
   QL_ASSIGN_OR_RETURN(size_t level, ReadChoice(entry, "type", path, {"info", "alert", "error"}));
   event->level = static_cast<EventLevel>(level);
   return ReadParams(entry, "output", path, &event->output);
 }
 
 absl::Status ReadServiceRest(const json& entry, const std::string& path, Service* service) {
-  QL_RETURN_IF_ERROR(CheckKeys(entry, path,
-                               {"identifier", "name", "description", "callType", "input", "output"}));
+  QL_RETURN_IF_ERROR(
+      CheckKeys(entry, path, {"identifier", "name", "description", "callType", "input", "output"}));
   QL_ASSIGN_OR_RETURN(size_t call, ReadChoice(entry, "callType", path, {"sync", "async"}));
   service->call_type = static_cast<CallType>(call);
   QL_RETURN_IF_ERROR(ReadParams(entry, "input", path, &service->input));
@@ -450,8 +451,10 @@ absl::StatusOr<json> ParseJsonText(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {

@@ -165,7 +165,8 @@ const Corruption kCorruptions[] = {
      "properties[0].dataType.specs.max: must be an integer"},
     {"/properties/0/dataType/specs/max", 3000000000LL, false,
      "properties[0].dataType.specs.max: out of the range of int"},
-    {"/properties/0/dataType/specs/max", -1, false, "properties[0].dataType.specs.max: is below min"},
+    {"/properties/0/dataType/specs/max", -1, false,
+     "properties[0].dataType.specs.max: is below min"},
     {"/properties/0/dataType/specs/step", 0, false,
      "properties[0].dataType.specs.step: must be positive"},
     {"/properties/0/dataType/specs/unit", std::string(33, 'm'), false,
@@ -249,13 +250,15 @@ TEST(ThingModelJson, TypesNestedTooDeepAreRefused) {
   // struct > array > struct > array > int is five levels.
   json leaf = {{"type", "int"}};
   json level4 = {{"type", "array"}, {"specs", {{"item", leaf}}}};
-  json level3 = {{"type", "struct"},
-                 {"specs", {{"fields", {{{"identifier", "a"}, {"name", {{"zh", "甲"}}},
-                                         {"dataType", level4}}}}}}};
+  json level3 = {
+      {"type", "struct"},
+      {"specs",
+       {{"fields", {{{"identifier", "a"}, {"name", {{"zh", "甲"}}}, {"dataType", level4}}}}}}};
   json level2 = {{"type", "array"}, {"specs", {{"item", level3}}}};
-  json level1 = {{"type", "struct"},
-                 {"specs", {{"fields", {{{"identifier", "b"}, {"name", {{"zh", "乙"}}},
-                                         {"dataType", level2}}}}}}};
+  json level1 = {
+      {"type", "struct"},
+      {"specs",
+       {{"fields", {{{"identifier", "b"}, {"name", {{"zh", "乙"}}}, {"dataType", level2}}}}}}};
   auto type = DataTypeFromJson(level1, "t");
   ASSERT_FALSE(type.ok());
   EXPECT_EQ(Message(type.status()),

@@ -45,18 +45,42 @@ absl::Status Fail(const PathStep* at, std::string_view reason) {
 
 std::string_view Kind(const json& value) {
   switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "a string";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::number_float: return "a number with a fraction";
-    default: return "an integer";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::number_float:
+      return "a number with a fraction";
+    default:
+      return "an integer";
   }
 }
 
 absl::Status Expected(const PathStep* at, std::string_view what, const json& value) {
   return Fail(at, Cat("expected ", what, ", got ", Kind(value)));
+}
+
+// A value as JSON text for a message. Values parsed from text are valid
+// UTF-8; others (built in code) could hold anything, and dump() must not
+// throw.
+std::string Shown(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// The first `max` bytes or fewer of Shown(value), cut at a character
+// boundary so that the message stays valid UTF-8.
+std::string ShownShort(const json& value, size_t max) {
+  std::string text = Shown(value);
+  if (text.size() <= max) return text;
+  while (max > 0 && (static_cast<unsigned char>(text[max]) & 0xC0) == 0x80) --max;
+  text.resize(max);
+  return text;
 }
 
 std::string Number(TypeKind kind, double value) {
@@ -66,18 +90,17 @@ std::string Number(TypeKind kind, double value) {
 
 absl::Status CheckRange(const DataType& type, double value, const json& raw, const PathStep* at) {
   if (type.min && value < *type.min) {
-    return Fail(at, Cat(raw.dump(), " is below the minimum ", Number(type.kind, *type.min)));
+    return Fail(at, Cat(Shown(raw), " is below the minimum ", Number(type.kind, *type.min)));
   }
   if (type.max && value > *type.max) {
-    return Fail(at, Cat(raw.dump(), " is above the maximum ", Number(type.kind, *type.max)));
+    return Fail(at, Cat(Shown(raw), " is above the maximum ", Number(type.kind, *type.max)));
   }
   return absl::OkStatus();
 }
 
 absl::Status StepError(const DataType& type, const json& raw, const PathStep* at) {
-  return Fail(at, Cat(raw.dump(), " is not a multiple of the step ",
-                               Number(type.kind, *type.step), " from ",
-                               Number(type.kind, type.min.value_or(0))));
+  return Fail(at, Cat(Shown(raw), " is not a multiple of the step ", Number(type.kind, *type.step),
+                      " from ", Number(type.kind, type.min.value_or(0))));
 }
 
 absl::Status CheckInteger(const DataType& type, const json& value, const PathStep* at) {
@@ -96,7 +119,8 @@ absl::Status CheckInteger(const DataType& type, const json& value, const PathSte
       return Fail(at, Cat(v, " is out of the range of int"));
     }
   }
-  if (auto status = CheckRange(type, static_cast<double>(v), value, at); !status.ok()) return status;
+  if (auto status = CheckRange(type, static_cast<double>(v), value, at); !status.ok())
+    return status;
   if (type.step) {
     __int128 offset = static_cast<__int128>(v) - static_cast<int64_t>(type.min.value_or(0));
     if (offset % static_cast<int64_t>(*type.step) != 0) return StepError(type, value, at);
@@ -108,7 +132,7 @@ absl::Status CheckReal(const DataType& type, const json& value, const PathStep* 
   if (!value.is_number()) return Expected(at, "a number", value);
   double v = value.get<double>();
   if (type.kind == TypeKind::kFloat && std::fabs(v) > FLT_MAX) {
-    return Fail(at, Cat(value.dump(), " is out of the range of float"));
+    return Fail(at, Cat(Shown(value), " is out of the range of float"));
   }
   if (auto status = CheckRange(type, v, value, at); !status.ok()) return status;
   if (type.step) {
@@ -135,7 +159,7 @@ absl::Status CheckEnum(const DataType& type, const json& value, const PathStep* 
     Append(&list, i == 0 ? "" : ", ", type.items[i].value);
   }
   if (type.items.size() > 8) Append(&list, ", ...");
-  return Fail(at, Cat(value.dump(), " is not one of the enum values (", list, ")"));
+  return Fail(at, Cat(Shown(value), " is not one of the enum values (", list, ")"));
 }
 
 absl::Status CheckText(const DataType& type, const json& value, const PathStep* at) {
@@ -146,30 +170,40 @@ absl::Status CheckText(const DataType& type, const json& value, const PathStep* 
   if (text.size() > type.max_length) {  // cannot be too long otherwise
     for (unsigned char c : text) chars += (c & 0xC0) != 0x80;
     if (chars > type.max_length) {
-      return Fail(at, Cat("text of ", chars, " characters is longer than the maximum ",
-                                   type.max_length));
+      return Fail(
+          at, Cat("text of ", chars, " characters is longer than the maximum ", type.max_length));
     }
   }
   return absl::OkStatus();
 }
 
+absl::Status MillisOutOfRange(std::string_view shown, const PathStep* at) {
+  return Fail(at, Cat(shown, " is outside epoch milliseconds 0 to ", kMaxEpochMillis));
+}
+
+// Epoch milliseconds as a JSON integer, as a string of digits (the form
+// Alibaba devices send), or an ISO 8601 date-time string.
 absl::Status CheckDate(const json& value, const PathStep* at) {
   if (value.is_number_integer()) {
     bool ok = value.is_number_unsigned() ? value.get<uint64_t>() <= kMaxEpochMillis
                                          : value.get<int64_t>() >= 0;
-    if (!ok) {
-      return Fail(at, Cat(value.dump(), " is outside epoch milliseconds 0 to ",
-                                   kMaxEpochMillis));
+    return ok ? absl::OkStatus() : MillisOutOfRange(Shown(value), at);
+  }
+  if (!value.is_string()) return Expected(at, "epoch milliseconds or an ISO 8601 string", value);
+  const auto& text = value.get_ref<const std::string&>();
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    int64_t millis = 0;
+    for (char c : text) {
+      if (millis > kMaxEpochMillis) break;
+      millis = millis * 10 + (c - '0');
     }
-    return absl::OkStatus();
+    return millis <= kMaxEpochMillis ? absl::OkStatus()
+                                     : MillisOutOfRange(ShownShort(value, 40), at);
   }
-  if (value.is_string()) {
-    if (ParseIsoDateTime(value.get_ref<const std::string&>())) return absl::OkStatus();
-    return Fail(at, Cat(value.dump().substr(0, 80),
-                                 " is not an ISO 8601 date-time "
-                                 "(YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm))"));
-  }
-  return Expected(at, "epoch milliseconds or an ISO 8601 string", value);
+  if (ParseIsoDateTime(text)) return absl::OkStatus();
+  return Fail(at, Cat(ShownShort(value, 80),
+                      " is not an ISO 8601 date-time (YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm))"));
 }
 
 absl::Status CheckFields(const std::vector<Field>& fields, const json& value, const PathStep* at);
@@ -304,9 +338,8 @@ std::optional<int64_t> ParseIsoDateTime(std::string_view text) {
   }
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month < 1 || month > 12 || day < 1 ||
-      day > kDays[month - 1] + (month == 2 && leap ? 1 : 0) || hour > 23 || minute > 59 ||
-      second > 59) {
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap ? 1 : 0) ||
+      hour > 23 || minute > 59 || second > 59) {
     return std::nullopt;
   }
   size_t pos = 19;
@@ -396,8 +429,7 @@ absl::Status ModelIndex::CheckServiceInput(std::string_view identifier, const js
   return CheckFields(service->input, input, &root);
 }
 
-absl::Status ModelIndex::CheckServiceOutput(std::string_view identifier,
-                                            const json& output) const {
+absl::Status ModelIndex::CheckServiceOutput(std::string_view identifier, const json& output) const {
   const Service* service = FindService(identifier);
   if (service == nullptr) return NotFound(identifier, "service");
   PathStep root{nullptr, identifier, 0};

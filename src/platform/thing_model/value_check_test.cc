@@ -118,6 +118,21 @@ TEST_F(ValueCheckTest, Date) {
             "(YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm))");
   EXPECT_EQ(Check("installedAt", "-1"),
             "installedAt: -1 is outside epoch milliseconds 0 to 253402300799999");
+  EXPECT_EQ(Check("installedAt", "\"1700000000000\""), "");  // Alibaba's string form
+  EXPECT_EQ(Check("installedAt", "\"99999999999999999999999\""),
+            "installedAt: \"99999999999999999999999\" is outside epoch milliseconds 0 to "
+            "253402300799999");
+  EXPECT_EQ(Check("installedAt", "\"\""),
+            "installedAt: \"\" is not an ISO 8601 date-time (YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm))");
+  // Long texts are cut in the message, at a character boundary: 80 bytes
+  // hold the quote, 30 ASCII letters and 16 three-byte characters.
+  std::string hot;
+  for (int i = 0; i < 20; ++i) hot += "温";
+  std::string shown = "\"" + std::string(30, 'x');
+  for (int i = 0; i < 16; ++i) shown += "温";
+  EXPECT_EQ(Check("installedAt", "\"" + std::string(30, 'x') + hot + "\""),
+            "installedAt: " + shown +
+                " is not an ISO 8601 date-time (YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm))");
   EXPECT_EQ(Check("installedAt", "1.5"),
             "installedAt: expected epoch milliseconds or an ISO 8601 string, got a number with a "
             "fraction");
@@ -148,8 +163,7 @@ TEST_F(ValueCheckTest, Struct) {
 TEST_F(ValueCheckTest, Array) {
   EXPECT_EQ(Check("temps", "[]"), "");
   EXPECT_EQ(Check("temps", "[20, 21.5, 22, 23]"), "");
-  EXPECT_EQ(Check("temps", "[20, 21, 22, 23, 24]"),
-            "temps: 5 elements, more than the maximum 4");
+  EXPECT_EQ(Check("temps", "[20, 21, 22, 23, 24]"), "temps: 5 elements, more than the maximum 4");
   EXPECT_EQ(Check("temps", "[20, 250]"), "temps[1]: 250 is above the maximum 200.0");
   EXPECT_EQ(Check("temps", "{}"), "temps: expected an array, got an object");
 }
