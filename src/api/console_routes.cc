@@ -68,24 +68,7 @@ std::string TimeText(absl::Time t) {
 
 // ---- Bodies.
 
-absl::StatusOr<json> ObjectBody(Call* call) {
-  const std::string& body = call->request->body;
-  if (body.size() > kMaxConsoleBodyBytes) {
-    return call->Reject("bad_body", HandleError(ResponseCode::kProtocolError,
-                                                absl::StrCat("request body is longer than ",
-                                                             kMaxConsoleBodyBytes, " bytes")));
-  }
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    return call->Reject("malformed_json",
-                        HandleError(ResponseCode::kProtocolError, "request body is not valid JSON"));
-  }
-  if (!doc.is_object()) {
-    return call->Reject("malformed_json", HandleError(ResponseCode::kProtocolError,
-                                                      "request body must be a JSON object"));
-  }
-  return doc;
-}
+absl::StatusOr<json> ObjectBody(Call* call) { return ParseObjectBody(call, kMaxConsoleBodyBytes); }
 
 absl::Status OnlyKnownMembers(const json& object, std::string_view what,
                               std::initializer_list<std::string_view> known) {

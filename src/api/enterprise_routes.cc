@@ -81,16 +81,9 @@ absl::Status OnlyKnownMembers(const json& object, std::string_view parent,
   return absl::OkStatus();
 }
 
-absl::StatusOr<tenant::EnterpriseInput> InputFromBody(Call* call, std::string_view body) {
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    return call->Reject("malformed_json",
-                        HandleError(ResponseCode::kProtocolError, "request body is not valid JSON"));
-  }
-  if (!doc.is_object()) {
-    return call->Reject("malformed_json", HandleError(ResponseCode::kProtocolError,
-                                                      "request body must be a JSON object"));
-  }
+absl::StatusOr<tenant::EnterpriseInput> InputFromBody(Call* call) {
+  // The HTTP server bounds the body's size.
+  QL_ASSIGN_OR_RETURN(json doc, ParseObjectBody(call, SIZE_MAX));
   QL_RETURN_IF_ERROR(
       OnlyKnownMembers(doc, "", {"name", "creditCode", "industry", "region", "contact"}));
   tenant::EnterpriseInput in;
@@ -114,16 +107,6 @@ absl::StatusOr<tenant::EnterpriseInput> InputFromBody(Call* call, std::string_vi
   return in;
 }
 
-std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min, uint64_t max) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (v < min || v > max) return std::nullopt;
-  return v;
-}
 
 
 net::HttpResponse NotEnabled(Call* call) {
@@ -140,7 +123,7 @@ net::HttpResponse CreateEnterprise(const ApiContext& ctx, Call* call) {
   if (ctx.enterprises == nullptr) return NotEnabled(call);
   if (absl::Status s = RequireOperator(*call); !s.ok()) return EnterpriseError(call, s);
   if (absl::Status s = RequireNoQuery(call); !s.ok()) return EnterpriseError(call, s);
-  auto input = InputFromBody(call, call->request->body);
+  auto input = InputFromBody(call);
   if (!input.ok()) return EnterpriseError(call, input.status());
   auto enterprise = ctx.enterprises->Register(*input);
   if (!enterprise.ok()) return EnterpriseError(call, enterprise.status());

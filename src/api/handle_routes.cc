@@ -43,17 +43,6 @@ struct Params {
 };
 
 
-// A plain decimal in min..max: no sign, no spaces, no exponent.
-std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min, uint64_t max) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (v < min || v > max) return std::nullopt;
-  return v;
-}
 
 absl::StatusOr<Params> ParseParams(const ApiContext& ctx, Call* call,
                                    std::initializer_list<std::string_view> allowed) {

@@ -196,6 +196,108 @@ constexpr std::string_view kDocument = R"json({
         }
       }
     },
+    "/api/products": {
+      "post": {
+        "summary": "Create a product with thing model version 1: from our model format, an Alibaba TSL or JetLinks import (answer lists the import warnings), or the starter library (docs/products.md)",
+        "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"}],
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}
+        },
+        "responses": {
+          "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "get": {
+        "summary": "List products: enterprise staff their enterprise's; operators and auditors all, or one enterprise's with ?enterprise=",
+        "parameters": [
+          {"$ref": "#/components/parameters/ProductEnterprise"},
+          {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}},
+          {"name": "pageSize", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+        ],
+        "responses": {
+          "200": {"description": "One page, by enterprise then id", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/products/{id}/model": {
+      "parameters": [{"$ref": "#/components/parameters/ProductId"}, {"$ref": "#/components/parameters/ProductEnterprise"}],
+      "get": {
+        "summary": "One version of a product's thing model (default: the latest)",
+        "parameters": [{"name": "version", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {
+          "200": {"description": "The model", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Save a model: the latest version amended compatibly, or the next version; 409 lists the breaking changes of an amendment",
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"type": "object", "required": ["thingModel"], "additionalProperties": false, "properties": {"thingModel": {"type": "object"}}}}}
+        },
+        "responses": {
+          "200": {"description": "Saved", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"description": "Breaking changes without a new version", "content": {"application/json": {"schema": {"type": "object", "required": ["responseCode", "message", "breakingChanges"], "properties": {"responseCode": {"type": "integer"}, "message": {"type": "string"}, "breakingChanges": {"type": "array", "items": {"type": "object", "properties": {"path": {"type": "string"}, "reason": {"type": "string"}}}}}}}}},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/products/{id}": {
+      "parameters": [{"$ref": "#/components/parameters/ProductId"}, {"$ref": "#/components/parameters/ProductEnterprise"}],
+      "get": {
+        "summary": "A product and its latest thing model",
+        "responses": {
+          "200": {"description": "The product", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductResponse"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Delete a product and every model version (enterprise administrators and operators)",
+        "responses": {
+          "200": {"description": "Deleted", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/starter-products": {
+      "get": {
+        "summary": "The starter library: thing models of common industrial equipment to create products from",
+        "responses": {
+          "200": {"description": "Every starter product with its model", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/stats": {
       "get": {
         "summary": "Resolutions by front door and identifiers created/deleted of one prefix, per UTC day or hour (docs/statistics.md)",
@@ -424,6 +526,16 @@ constexpr std::string_view kDocument = R"json({
   },
   "components": {
     "parameters": {
+      "ProductId": {
+        "name": "id", "in": "path", "required": true,
+        "description": "The product id, unique within its enterprise: 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit.",
+        "schema": {"type": "string"}
+      },
+      "ProductEnterprise": {
+        "name": "enterprise", "in": "query", "required": false,
+        "description": "The enterprise id. Operators and auditors must name it (except when listing); enterprise staff may only name their own.",
+        "schema": {"type": "integer", "minimum": 1}
+      },
       "IndexFilter": {
         "name": "index", "in": "query", "required": false, "explode": true,
         "description": "Only these value indexes (repeatable, each at most once).",
@@ -575,6 +687,32 @@ constexpr std::string_view kDocument = R"json({
       "EnterpriseResponse": {
         "type": "object", "required": ["responseCode", "enterprise"],
         "properties": {"responseCode": {"type": "integer", "enum": [1]}, "enterprise": {"$ref": "#/components/schemas/Enterprise"}}
+      },
+      "ProductInput": {
+        "type": "object", "required": ["id"], "additionalProperties": false,
+        "description": "Exactly one of thingModel, import and fromStarter. name is required unless fromStarter gives it.",
+        "properties": {
+          "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},
+          "name": {"type": "object", "additionalProperties": false, "properties": {"zh": {"type": "string", "maxLength": 100}, "en": {"type": "string", "maxLength": 100}}},
+          "description": {"type": "string", "maxLength": 1000},
+          "thingModel": {"type": "object", "description": "docs/thing-model.md; version 1"},
+          "import": {"type": "object", "required": ["format", "source"], "additionalProperties": false,
+                     "properties": {"format": {"type": "string", "enum": ["alibaba", "jetlinks"]}, "source": {"type": "object"}}},
+          "fromStarter": {"type": "string", "description": "A starter product id (GET /api/starter-products)"}
+        }
+      },
+      "ProductResponse": {
+        "type": "object", "required": ["responseCode", "product", "thingModel"],
+        "properties": {
+          "responseCode": {"type": "integer", "enum": [1]},
+          "product": {"type": "object", "properties": {
+            "enterprise": {"type": "integer"}, "id": {"type": "string"},
+            "name": {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
+            "description": {"type": "string"}, "latestVersion": {"type": "integer"},
+            "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}},
+          "thingModel": {"type": "object"},
+          "importWarnings": {"type": "array", "items": {"type": "string"}}
+        }
       },
       "EnterpriseListResponse": {
         "type": "object", "required": ["responseCode", "page", "pageSize", "enterprises", "more"],

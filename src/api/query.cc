@@ -59,4 +59,15 @@ std::optional<std::vector<QueryParam>> ParseQuery(std::string_view query) {
   return params;
 }
 
+std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min, uint64_t max) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (v < min || v > max) return std::nullopt;
+  return v;
+}
+
 }  // namespace qilian::api

@@ -5,6 +5,7 @@
 #ifndef QILIAN_API_QUERY_H_
 #define QILIAN_API_QUERY_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ struct QueryParam {
 // "a=1&b=x+y&a=2" -> [{a,1},{b,"x y"},{a,2}]; empty segments ("a=1&&b=2")
 // are skipped. nullopt if any name or value has a bad escape.
 std::optional<std::vector<QueryParam>> ParseQuery(std::string_view query);
+
+// A plain decimal in min..max: no sign, no spaces, no exponent, at most 19
+// digits; nullopt otherwise.
+std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min, uint64_t max);
 
 }  // namespace qilian::api
 

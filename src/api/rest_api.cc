@@ -110,6 +110,58 @@ net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::str
   return response;
 }
 
+namespace {
+
+// The deepest bracket nesting of `text`, strings skipped.
+size_t Nesting(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+absl::StatusOr<nlohmann::json> ParseObjectBody(Call* call, size_t max_bytes, size_t max_nesting) {
+  const std::string& body = call->request->body;
+  if (body.size() > max_bytes) {
+    return call->Reject("bad_body", HandleError(ResponseCode::kProtocolError,
+                                                absl::StrCat("request body is longer than ",
+                                                             max_bytes, " bytes")));
+  }
+  if (max_nesting != 0 && Nesting(body) > max_nesting) {
+    return call->Reject("malformed_json",
+                        HandleError(ResponseCode::kProtocolError,
+                                    absl::StrCat("request body nests deeper than ", max_nesting,
+                                                 " levels")));
+  }
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return call->Reject("malformed_json",
+                        HandleError(ResponseCode::kProtocolError, "request body is not valid JSON"));
+  }
+  if (!doc.is_object()) {
+    return call->Reject("malformed_json", HandleError(ResponseCode::kProtocolError,
+                                                      "request body must be a JSON object"));
+  }
+  return doc;
+}
+
 absl::Status BadParam(Call* call, std::string_view message) {
   return call->Reject("bad_param", HandleError(ResponseCode::kProtocolError, message));
 }
@@ -288,6 +340,17 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kEnterprises:
       if (request.method == "POST") return CreateEnterprise(ctx, call);
       return ListEnterprises(ctx, call);
+    case RouteId::kProducts:
+      if (request.method == "POST") return CreateProduct(ctx, call);
+      return ListProducts(ctx, call);
+    case RouteId::kProduct:
+      if (request.method == "DELETE") return DeleteProduct(ctx, call, param);
+      return GetProduct(ctx, call, param);
+    case RouteId::kProductModel:
+      if (request.method == "PUT") return PutProductModel(ctx, call, param);
+      return GetProductModel(ctx, call, param);
+    case RouteId::kStarterProducts:
+      return ListStarterProducts(ctx, call);
     case RouteId::kStats:
       return GetStats(ctx, call);
     case RouteId::kStatsSummary:
@@ -335,6 +398,10 @@ RestApi::~RestApi() = default;
 
 void RestApi::SetEnterprises(tenant::EnterpriseRegistry* enterprises) {
   impl_->ctx.enterprises = enterprises;
+}
+
+void RestApi::SetProducts(platform::ProductRegistry* products) {
+  impl_->ctx.products = products;
 }
 
 void RestApi::SetAuth(RestAuthOptions auth) {

@@ -22,6 +22,9 @@
 namespace qilian::tenant {
 class EnterpriseRegistry;
 }  // namespace qilian::tenant
+namespace qilian::platform {
+class ProductRegistry;
+}  // namespace qilian::platform
 
 namespace qilian::api {
 
@@ -59,6 +62,11 @@ class RestApi {
   // Serves /api/enterprises from `enterprises` (which must outlive this
   // object). Without it those routes answer 501. Call before serving.
   void SetEnterprises(tenant::EnterpriseRegistry* enterprises);
+
+  // Serves /api/products... and /api/starter-products from `products`
+  // (which must outlive this object); tenancy needs SetEnterprises too.
+  // Without it those routes answer 501. Call before serving.
+  void SetProducts(platform::ProductRegistry* products);
 
   // Serves /api/stats... from `stats` (whose pointers must outlive this
   // object). Without it those routes answer 501. Call before serving.

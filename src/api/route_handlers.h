@@ -23,6 +23,7 @@ struct ApiContext {
   MetricsRegistry* metrics;  // may be null
   const RestOptions* options;
   tenant::EnterpriseRegistry* enterprises = nullptr;  // null: onboarding off
+  platform::ProductRegistry* products = nullptr;      // null: product routes answer 501
   const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
   const RestAuthOptions* auth = nullptr;  // null: every caller anonymous
 };
@@ -69,6 +70,16 @@ absl::StatusOr<std::map<std::string, std::string>> Params(
 net::HttpResponse ErrorResponse(Call* call, const absl::Status& status, std::string_view handle,
                                 int http_status = 0);
 
+// The request body as a JSON object, parsed without exceptions: refused
+// (code 4) when longer than `max_bytes` ("request body is longer than N
+// bytes", reason bad_body), nested deeper than `max_nesting` brackets when
+// that is not 0 (checked before parsing; "request body nests deeper than N
+// levels"), not JSON ("request body is not valid JSON") or not an object
+// ("request body must be a JSON object"), the last three with reason
+// malformed_json.
+absl::StatusOr<nlohmann::json> ParseObjectBody(Call* call, size_t max_bytes,
+                                               size_t max_nesting = 0);
+
 // The Peer of an HTTP request, for ident::Request.
 ident::Peer PeerOf(const net::HttpRequest& request);
 
@@ -108,6 +119,15 @@ net::HttpResponse ListHandles(const ApiContext& ctx, Call* call);
 net::HttpResponse CreateEnterprise(const ApiContext& ctx, Call* call);
 net::HttpResponse GetEnterprise(const ApiContext& ctx, Call* call, std::string_view raw_id);
 net::HttpResponse ListEnterprises(const ApiContext& ctx, Call* call);
+
+// /api/products... and /api/starter-products (product_routes.cc).
+net::HttpResponse CreateProduct(const ApiContext& ctx, Call* call);
+net::HttpResponse ListProducts(const ApiContext& ctx, Call* call);
+net::HttpResponse GetProduct(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse DeleteProduct(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse GetProductModel(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse PutProductModel(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse ListStarterProducts(const ApiContext& ctx, Call* call);
 
 // /api/stats... (stats_routes.cc).
 net::HttpResponse GetStats(const ApiContext& ctx, Call* call);

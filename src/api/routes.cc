@@ -11,6 +11,11 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kOpenApi, "/api/openapi.json", "openapi", {"GET"}},
       {RouteId::kEnterprise, "/api/enterprises/{id}", "enterprise", {"GET"}},
       {RouteId::kEnterprises, "/api/enterprises", "enterprises", {"GET", "POST"}},
+      {RouteId::kProducts, "/api/products", "products", {"GET", "POST"}},
+      // Before kProduct, whose trailing {id} would match it too.
+      {RouteId::kProductModel, "/api/products/{id}/model", "product_model", {"GET", "PUT"}},
+      {RouteId::kProduct, "/api/products/{id}", "product", {"GET", "DELETE"}},
+      {RouteId::kStarterProducts, "/api/starter-products", "starter_products", {"GET"}},
       {RouteId::kStats, "/api/stats", "stats", {"GET"}},
       {RouteId::kStatsSummary, "/api/stats/summary", "stats_summary", {"GET"}},
       {RouteId::kStatsReports, "/api/stats/reports", "stats_reports", {"POST"}},

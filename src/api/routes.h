@@ -14,7 +14,9 @@ enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterpris
                      // Console routes (console_routes.h).
                      kLogin, kLogout, kMe, kUsers, kUser, kUserPassword, kAudit,
                      // REST sessions (session_routes.h).
-                     kSessions, kSession };
+                     kSessions, kSession,
+                     // Products (product_routes.cc).
+                     kProducts, kProduct, kProductModel, kStarterProducts };
 
 struct RouteInfo {
   RouteId id;

@@ -47,6 +47,7 @@
 #include "net/http_server.h"
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
+#include "platform/product/product_registry.h"
 #include "tenant/enterprise_registry.h"
 
 #ifndef QILIAN_VERSION
@@ -236,7 +237,8 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) 
                                      std::string(tenant::EnterpriseRegistry::kSpace),
                                      std::string(ident::stats::kSpace),
                                      std::string(ident::authz::AuditLog::kSpace),
-                                     std::string(tenant::UserStore::kSpace)};
+                                     std::string(tenant::UserStore::kSpace),
+                                     std::string(platform::ProductRegistry::kSpace)};
   if (config.store.backend == "memory") {
     return store::NewMemoryStore(store::StoreOptions{spaces});
   }
@@ -500,6 +502,13 @@ int Run(int argc, char** argv) {
   auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
   rest->SetAuth(access->RestOptions());
   if (enterprises) rest->SetEnterprises(enterprises.get());
+  // Products belong to enterprises (docs/products.md): served where
+  // enterprises are.
+  std::unique_ptr<platform::ProductRegistry> products;
+  if (enterprises) {
+    products = std::make_unique<platform::ProductRegistry>(kv.get(), clock);
+    rest->SetProducts(products.get());
+  }
   rest->SetConsole(access->Console());
   auto node_reports = std::make_unique<ident::stats::NodeReportStore>(kv.get());
   ident::stats::StatsServiceOptions stats_service_options;
@@ -610,6 +619,7 @@ int Run(int argc, char** argv) {
   frontend.reset();
   processor.reset();
   access.reset();
+  products.reset();
   enterprises.reset();
   resolver.reset();
   upstream.reset();

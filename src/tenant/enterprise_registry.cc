@@ -50,29 +50,12 @@ absl::Status StorageError(std::string_view what, const absl::Status& s) {
                                   std::string(s.message())));
 }
 
-size_t CodePoints(std::string_view text) {
-  size_t n = 0;
-  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
-bool IsBlank(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
-}
-
 absl::Status CheckText(std::string_view field, std::string_view text, size_t max_chars) {
-  if (IsBlank(text)) return FieldError(field, "is required");
-  if (!ident::IsValidUtf8(text)) return FieldError(field, "is not valid UTF-8");
-  if (ident::HasControlCharacter(text)) return FieldError(field, "contains a control character");
-  if (CodePoints(text) > max_chars) {
-    return FieldError(field, absl::StrCat("is longer than ", max_chars, " characters"));
-  }
-  return absl::OkStatus();
+  return CheckDisplayText(field, text, max_chars);
 }
 
 absl::Status CheckPhone(std::string_view phone) {
-  if (IsBlank(phone)) return FieldError(field::kContactPhone, "is required");
+  if (IsBlankText(phone)) return FieldError(field::kContactPhone, "is required");
   size_t digits = 0;
   for (size_t i = 0; i < phone.size(); ++i) {
     char c = phone[i];

@@ -9,6 +9,7 @@
 #ifndef QILIAN_TENANT_FIELD_ERROR_H_
 #define QILIAN_TENANT_FIELD_ERROR_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,14 @@ absl::Status FieldError(std::string_view field, std::string_view problem,
 // error. Client bytes in a message are safe: they leave as an escaped JSON
 // string or as CLI output.
 std::string Excerpt(std::string_view text);
+
+// Whether `text` is empty or only spaces, tabs and line breaks.
+bool IsBlankText(std::string_view text);
+
+// Checks a display text (a name, a description): not blank ("is
+// required"), valid UTF-8, no control character, at most `max_chars`
+// characters (code points); each a FieldError on `field`.
+absl::Status CheckDisplayText(std::string_view field, std::string_view text, size_t max_chars);
 
 // The field a FieldError names; nullopt for any other Status.
 std::optional<std::string> FieldOf(const absl::Status& status);
