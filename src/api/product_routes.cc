@@ -14,7 +14,8 @@
 // Bodies are parsed without exceptions, bounded in size and nesting, and
 // every member is checked: unknown members are refused, each error names
 // its field, and each refusal counts in qilian_rest_errors_total{reason}.
-// Writes, allowed or refused, are appended to the audit log.
+// Writes that are done or refused by role, tenancy or the registry are
+// appended to the audit log (a body that does not parse is only counted).
 #include <cstdint>
 #include <optional>
 #include <string>

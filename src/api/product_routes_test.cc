@@ -273,6 +273,9 @@ TEST_F(ProductRoutesTest, MalformedBodiesAreRefusedWithExactMessages) {
     ExpectError(Send("POST", "/api/products", c.body), c.http, c.code, c.field, c.message);
   }
   EXPECT_EQ(Errors("malformed_json"), 3);
+  ExpectError(Send("POST", "/api/products", std::string(1114113, ' ')), 400, 4, "",
+              "request body is longer than 1114112 bytes");
+  EXPECT_EQ(Errors("bad_body"), 1);
   ExpectError(Send("PUT", "/api/products/a/model", R"({"model":{}})"), 400, 202, "model",
               "model: is not a known field");
   ExpectError(Send("GET", "/api/products?page=x"), 400, 4, "", "page must be an integer in "
