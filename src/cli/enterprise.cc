@@ -10,6 +10,7 @@
 
 #include "cli/exit_code.h"
 #include "cli/rest_client.h"
+#include "cli/rest_exchange.h"
 
 namespace qilian::cli {
 namespace {
@@ -21,45 +22,6 @@ std::string Text(const json& object, const char* key) {
   if (it == object.end()) return "";
   if (it->is_string()) return it->get<std::string>();
   return it->dump();
-}
-
-// Sends one request and, on success, hands the parsed body to `print`.
-// Failures print "qilian: MESSAGE (responseCode N)" and map to the exit
-// codes every other command uses.
-template <typename Print>
-int Exchange(RestClient& client, bool raw, std::string_view method, const std::string& target,
-             const std::string& body, Print print) {
-  absl::StatusOr<HttpReply> http = client.Send(method, target, body);
-  if (!http.ok()) {
-    std::cerr << "qilian: " << http.status().message() << "\n";
-    return ToInt(ExitCode::kServerError);
-  }
-  json reply = json::parse(http->body, nullptr, /*allow_exceptions=*/false);
-  std::optional<int> code;
-  if (reply.is_object() && reply.contains("responseCode") &&
-      reply["responseCode"].is_number_integer()) {
-    code = reply["responseCode"].get<int>();
-  }
-  bool ok = http->status >= 200 && http->status < 300 && reply.is_object() && code == 1;
-  if (raw && !reply.is_discarded()) {
-    std::cout << http->body;
-    if (http->body.empty() || http->body.back() != '\n') std::cout << "\n";
-  }
-  if (ok) {
-    if (!raw) print(reply);
-    return ToInt(ExitCode::kOk);
-  }
-  std::string message = "server answered HTTP " + std::to_string(http->status);
-  if (reply.is_object() && reply.contains("message") && reply["message"].is_string()) {
-    message = reply["message"].get<std::string>();
-  }
-  if (code) {
-    message += " (responseCode " + std::to_string(*code) + ")";
-  } else {
-    message += " (HTTP " + std::to_string(http->status) + ")";
-  }
-  std::cerr << "qilian: " << message << "\n";
-  return ToInt(ExitCodeForFailure(http->status, code));
 }
 
 void PrintEnterprise(const json& e) {

@@ -29,6 +29,7 @@
 #include "cli/exit_code.h"
 #include "cli/handle_client.h"
 #include "cli/native_write.h"
+#include "cli/product.h"
 #include "cli/rest_client.h"
 #include "cli/value_args.h"
 #include "core/status.h"
@@ -814,6 +815,7 @@ int Main(int argc, char** argv) {
       "5 permission, 6 server or network error (see qilian --help).\n");
 
   EnterpriseCommand enterprise(&app);
+  ProductCommand product(&app);
 
   NativeArgs siteinfo;
   CLI::App* siteinfo_cmd =
@@ -884,6 +886,7 @@ int Main(int argc, char** argv) {
   if (credentials.has_value()) client.set_authorization(BasicAuthorization(*credentials));
 
   if (enterprise.parsed()) return enterprise.Run(client, options.json);
+  if (product.parsed()) return product.Run(client, options.json);
   if (get_cmd->parsed()) return RunGet(client, options, get);
   if (put_cmd->parsed()) return RunPut(client, options, put);
   if (delete_cmd->parsed()) return RunDelete(client, options, del);
