@@ -71,29 +71,15 @@ class ProductRoutesTest : public ::testing::Test {
   }
 
   net::HttpResponse Send(const std::string& method, const std::string& target,
-                         const std::string& body = "",
-                         const std::string& bearer = "admin:88.999.1") {
-    net::HttpRequest request;
-    request.method = method;
-    request.target = target;
-    request.body = body;
-    request.remote_address = "192.0.2.1";
-    if (!bearer.empty()) request.headers.emplace_back("authorization", "Bearer " + bearer);
-    return api_.Handle(request);
+                         const std::string& body = "", const std::string& bearer = "admin:88.999.1") {
+    return SendAs(api_, method, target, body, bearer);
   }
 
-  static json Json(const net::HttpResponse& response) {
-    json j = json::parse(response.body, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << response.body;
-    return j;
-  }
+  static json Json(const net::HttpResponse& response) { return ResponseJson(response); }
 
   static void ExpectError(const net::HttpResponse& response, int http_status, int code,
                           const std::string& field, const std::string& message) {
-    EXPECT_EQ(response.status, http_status) << response.body;
-    json expected = {{"responseCode", code}, {"message", message}};
-    if (!field.empty()) expected["field"] = field;
-    EXPECT_EQ(Json(response), expected);
+    ExpectErrorResponse(response, http_status, code, field, message);
   }
 
   double Errors(const std::string& reason) {

@@ -51,13 +51,7 @@ class StatsRoutesTest : public ::testing::Test {
 
   net::HttpResponse Send(const std::string& method, const std::string& target,
                          const std::string& body = "", const std::string& bearer = "operator") {
-    net::HttpRequest request;
-    request.method = method;
-    request.target = target;
-    request.body = body;
-    request.remote_address = "192.0.2.1";
-    if (!bearer.empty()) request.headers.emplace_back("authorization", "Bearer " + bearer);
-    return api_.Handle(request);
+    return SendAs(api_, method, target, body, bearer);
   }
 
   static json Json(const net::HttpResponse& response) {

@@ -10,9 +10,11 @@
 #include <string_view>
 
 #include "api/rest_api.h"
+#include "gtest/gtest.h"
 #include "ident/processor.h"
 #include "ident/response_code.h"
 #include "net/http_message.h"
+#include "nlohmann/json.hpp"
 
 namespace qilian::api {
 
@@ -52,6 +54,38 @@ inline net::HttpResponse PutHandle(RestApi& api, const std::string& handle,
   request.remote_is_loopback = true;
   request.remote_address = "127.0.0.1";
   return api.Handle(request);
+}
+
+// `method` `target` with `body` through `api` as the caller a TestCallers
+// Bearer token names (none when `bearer` is empty), from a documentation
+// address (192.0.2.1).
+inline net::HttpResponse SendAs(RestApi& api, const std::string& method,
+                                const std::string& target, const std::string& body,
+                                const std::string& bearer) {
+  net::HttpRequest request;
+  request.method = method;
+  request.target = target;
+  request.body = body;
+  request.remote_address = "192.0.2.1";
+  if (!bearer.empty()) request.headers.emplace_back("authorization", "Bearer " + bearer);
+  return api.Handle(request);
+}
+
+// The response body as JSON (a test failure when it is not JSON).
+inline nlohmann::json ResponseJson(const net::HttpResponse& response) {
+  nlohmann::json j = nlohmann::json::parse(response.body, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << response.body;
+  return j;
+}
+
+// The exact error answer: `http_status` and the body {"responseCode",
+// "field" (when given), "message"}.
+inline void ExpectErrorResponse(const net::HttpResponse& response, int http_status, int code,
+                                const std::string& field, const std::string& message) {
+  EXPECT_EQ(response.status, http_status) << response.body;
+  nlohmann::json expected = {{"responseCode", code}, {"message", message}};
+  if (!field.empty()) expected["field"] = field;
+  EXPECT_EQ(ResponseJson(response), expected);
 }
 
 // Processor options whose access policy is `access`.
