@@ -8,8 +8,6 @@ namespace qilian::platform {
 
 namespace {
 
-              std::endian::native == std::endian::big);
-
 // A sticky-error reader over the payload, little-endian (the batch's byte
 // order; core/bytes.h reads network order). The first failure records where
 // and why; later reads return zeros and change nothing.
