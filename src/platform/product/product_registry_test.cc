@@ -5,8 +5,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "core/bytes.h"
 #include "gtest/gtest.h"
 #include "ident/response_code.h"
+#include "platform/product/random_text.h"
 #include "platform/thing_model/thing_model_json.h"
 #include "store/fault_store.h"
 #include "store/memory_store.h"
@@ -81,8 +83,9 @@ TEST_F(ProductRegistryTest, CreateStoresTheProductAndModelVersionOne) {
   EXPECT_EQ(*model, Pump(1, 500));
   // The key layout of docs/storage.md.
   auto keys = Dump(*base_);
-  ASSERT_EQ(keys.size(), 2u);
+  ASSERT_EQ(keys.size(), 3u);
   EXPECT_TRUE(keys.contains("prod/00000000000000000007/pump-1"));
+  EXPECT_EQ(keys["pkey/" + p->product_key], "00000000000000000007/pump-1");
   EXPECT_EQ(keys["model/00000000000000000007/pump-1/0000000001"], EncodeThingModel(Pump(1, 500)));
 }
 
@@ -182,7 +185,7 @@ TEST_F(ProductRegistryTest, DeleteRemovesEveryVersion) {
   ASSERT_TRUE(products_.SaveModel(7, "pump-1", Pump(2, 400), nullptr).ok());
   ASSERT_TRUE(products_.Delete(7, "pump-1").ok());
   auto keys = Dump(*base_);
-  EXPECT_EQ(keys.size(), 2u);  // pump-10's record and model are untouched
+  EXPECT_EQ(keys.size(), 3u);  // pump-10's record, key and model are untouched
   EXPECT_TRUE(keys.contains("prod/00000000000000000007/pump-10"));
   EXPECT_EQ(products_.Delete(7, "pump-1").message(), "product 'pump-1' not found in enterprise 7");
 }
@@ -238,7 +241,7 @@ TEST_F(ProductRegistryTest, CorruptRecordsAreReported) {
   std::string bytes = EncodeProduct(p);
   EXPECT_EQ(*DecodeProduct(bytes), p);
   EXPECT_EQ(DecodeProduct("").status().message(), "stored product is empty");
-  EXPECT_EQ(DecodeProduct("\x02").status().message(), "stored product has unknown format version 2");
+  EXPECT_EQ(DecodeProduct("\x03").status().message(), "stored product has unknown format version 3");
   EXPECT_EQ(DecodeProduct(bytes.substr(0, bytes.size() - 1)).status().message(),
             "stored product is truncated");
   EXPECT_EQ(DecodeProduct(bytes + "z").status().message(), "stored product has 1 trailing bytes");
@@ -247,6 +250,121 @@ TEST_F(ProductRegistryTest, CorruptRecordsAreReported) {
   ASSERT_TRUE(base_->Write(batch).ok());
   EXPECT_EQ(products_.Get(7, "x").status().message(),
             "stored product 'x' of enterprise 7 is corrupt: stored product is truncated");
+}
+
+TEST_F(ProductRegistryTest, KeysSecretsAndSelfProvisioning) {
+  ProductInput in = Input();
+  in.starter = "centrifugal_pump";
+  auto p = products_.Create(7, in, Pump(1, 500));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->product_key.size(), kProductKeyLength);
+  EXPECT_TRUE(IsAlnum(p->product_key));
+  EXPECT_EQ(p->product_secret.size(), kProductSecretLength);
+  EXPECT_TRUE(IsAlnum(p->product_secret));
+  EXPECT_FALSE(p->self_provisioning);
+  EXPECT_EQ(p->starter, "centrifugal_pump");
+  auto q = products_.Create(8, Input(), Pump(1, 500));
+  ASSERT_TRUE(q.ok());
+  EXPECT_NE(q->product_key, p->product_key);
+  EXPECT_NE(q->product_secret, p->product_secret);
+
+  EXPECT_EQ(*products_.FindByKey(p->product_key), *p);
+  EXPECT_EQ(products_.FindByKey("AAAAAAAAAAA").status().message(),
+            "no product has the key 'AAAAAAAAAAA'");
+  EXPECT_EQ(products_.FindByKey("a/b").status().message(), "no product has the key 'a/b'");
+
+  clock_.Advance(absl::Seconds(5));
+  auto on = products_.SetSelfProvisioning(7, "pump-1", true);
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_TRUE(on->self_provisioning);
+  EXPECT_EQ(on->updated_at, clock_.Now());
+  EXPECT_TRUE(products_.Get(7, "pump-1")->self_provisioning);
+  EXPECT_EQ(products_.SetSelfProvisioning(7, "nope", true).status().message(),
+            "product 'nope' not found in enterprise 7");
+
+  ASSERT_TRUE(products_.Delete(7, "pump-1").ok());
+  EXPECT_FALSE(Dump(*base_).contains("pkey/" + p->product_key));
+  EXPECT_EQ(ResponseCodeOf(products_.FindByKey(p->product_key).status()),
+            ResponseCode::kHandleNotFound);
+}
+
+TEST_F(ProductRegistryTest, FormatOneRecordsGetKeysAtStart) {
+  Product old;
+  old.enterprise = 7;
+  old.id = "old";
+  old.name.zh = "泵";
+  // Format 1: the record of before product keys.
+  ByteWriter out;
+  out.WriteU8(1);
+  out.WriteU64(7);
+  for (std::string_view s : {"old", "泵", "", ""}) out.WriteLengthPrefixed(s);
+  out.WriteU32(1);
+  out.WriteU64(0);
+  out.WriteU64(0);
+  ASSERT_TRUE(base_->Put(ProductRegistry::kSpace, "prod/00000000000000000007/old", out.Release()).ok());
+  auto before = products_.Get(7, "old");
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->product_key, "");
+  auto migrated = products_.MigrateProductKeys();
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  EXPECT_EQ(*migrated, 1u);
+  auto after = products_.Get(7, "old");
+  EXPECT_EQ(after->product_key.size(), kProductKeyLength);
+  EXPECT_EQ(after->product_secret.size(), kProductSecretLength);
+  EXPECT_EQ(*products_.FindByKey(after->product_key), *after);
+  EXPECT_EQ(*products_.MigrateProductKeys(), 0u);  // idempotent
+  EXPECT_EQ(products_.Get(7, "old")->product_key, after->product_key);
+}
+
+TEST_F(ProductRegistryTest, ProductsPerEnterpriseAreCapped) {
+  ProductRegistry capped(&faulty_, clock_, ProductRegistryOptions{2});
+  ASSERT_TRUE(capped.Create(7, Input("a"), Pump(1, 500)).ok());
+  ASSERT_TRUE(capped.Create(7, Input("b"), Pump(1, 500)).ok());
+  auto third = capped.Create(7, Input("c"), Pump(1, 500));
+  EXPECT_EQ(ResponseCodeOf(third.status()), ResponseCode::kIdisIdentifierLimit);
+  EXPECT_EQ(third.status().message(),
+            "enterprise 7 already has the maximum of 2 products ([platform] "
+            "max_products_per_enterprise)");
+  EXPECT_TRUE(capped.Create(8, Input("c"), Pump(1, 500)).ok());  // per enterprise
+  EXPECT_EQ(*capped.Count(7), 2u);
+}
+
+TEST_F(ProductRegistryTest, DeleteGuardDecides) {
+  struct Refuse : ProductDeleteGuard {
+    absl::Status GuardedDelete(uint64_t, std::string_view id,
+                               const std::function<absl::Status()>& remove) override {
+      if (id == "busy") return ProductInUseError("product 'busy' has 3 devices");
+      return remove();
+    }
+  } guard;
+  products_.SetDeleteGuard(&guard);
+  ASSERT_TRUE(products_.Create(7, Input("busy"), Pump(1, 500)).ok());
+  ASSERT_TRUE(products_.Create(7, Input("idle"), Pump(1, 500)).ok());
+  absl::Status s = products_.Delete(7, "busy");
+  EXPECT_TRUE(IsProductInUse(s));
+  EXPECT_EQ(s.message(), "product 'busy' has 3 devices");
+  EXPECT_TRUE(products_.Get(7, "busy").ok());
+  EXPECT_TRUE(products_.Delete(7, "idle").ok());
+  EXPECT_FALSE(IsProductInUse(products_.Delete(7, "idle")));
+}
+
+TEST_F(ProductRegistryTest, ListAfterACursor) {
+  for (const char* id : {"a", "b", "c"}) ASSERT_TRUE(products_.Create(7, Input(id), Pump(1, 500)).ok());
+  ASSERT_TRUE(products_.Create(9, Input("a"), Pump(1, 500)).ok());
+  auto first = products_.ListAfter(7, "", 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->products.size(), 2u);
+  EXPECT_EQ(first->products[1].id, "b");
+  EXPECT_TRUE(first->more);
+  auto second = products_.ListAfter(7, "b", 2);
+  ASSERT_EQ(second->products.size(), 1u);
+  EXPECT_EQ(second->products[0].id, "c");
+  EXPECT_FALSE(second->more);
+  auto all = products_.ListAfter(std::nullopt, "7/c", 10);
+  ASSERT_EQ(all->products.size(), 1u);
+  EXPECT_EQ(all->products[0].enterprise, 9u);
+  EXPECT_EQ(products_.ListAfter(std::nullopt, "c", 10).status().message(),
+            "after must be <enterprise>/<product id> when no enterprise is named, got 'c'");
 }
 
 }  // namespace
