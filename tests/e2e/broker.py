@@ -7,10 +7,16 @@ dynamic-security plugin managing clients, roles and ACLs. Each Mosquitto
 gets a private temporary directory and a free loopback port, so tests are
 hermetic and can run in parallel. The admin client (the one qiliand will
 use) is exposed as admin_user/admin_password; the helpers below manage
-device clients with it by publishing dynamic-security commands to
-$CONTROL/dynamic-security/v1, as qiliand will.
+dynamic-security clients with it by publishing dynamic-security commands
+to $CONTROL/dynamic-security/v1, and devices by publishing to Qilian's
+broker plugin's $CONTROL/qilian-devices/v1 (docs/broker.md), as qiliand
+does.
+
+The plugin is the one the build made (QILIAN_BUILD_DIR, which CTest sets,
+else build/): scripts/broker is given QILIAN_BROKER_PLUGIN.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -26,6 +32,7 @@ import mqtt_client
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "broker")
 CONTROL_TOPIC = "$CONTROL/dynamic-security/v1"
+DEVICES_CONTROL_TOPIC = "$CONTROL/qilian-devices/v1"
 START_TIMEOUT_S = 20
 START_ATTEMPTS = 3  # the free port scripts/broker picked may be taken before mosquitto binds it
 _BANNER = re.compile(rb"^broker 127\.0\.0\.1:(\d+) ")
@@ -33,6 +40,31 @@ _BANNER = re.compile(rb"^broker 127\.0\.0\.1:(\d+) ")
 
 class DynsecError(Exception):
     """A dynamic-security command answered with an error (its text)."""
+
+
+class DevicesError(Exception):
+    """A command of Qilian's plugin answered with an error: code and text."""
+
+    def __init__(self, command, code, error):
+        super().__init__("%s: %s (%s)" % (command, error, code))
+        self.command, self.code, self.error = command, code, error
+
+
+def plugin_path():
+    """The broker plugin scripts/broker is to load."""
+    if "QILIAN_BROKER_PLUGIN" in os.environ:
+        return os.environ["QILIAN_BROKER_PLUGIN"]
+    build = os.environ.get("QILIAN_BUILD_DIR",
+                           os.path.join(os.path.dirname(SCRIPT), "..", "build"))
+    return os.path.join(build, "src", "platform", "broker", "qilian_broker_plugin.so")
+
+
+def credential(username, secret, enabled=True, salt=None):
+    """A device as upsertDevices takes it: the secret's salted SHA-256,
+    computed here independently of the C++ code."""
+    salt = salt if salt is not None else os.urandom(16)
+    return {"username": username, "salt": salt.hex(),
+            "hash": hashlib.sha256(salt + secret.encode()).hexdigest(), "enabled": enabled}
 
 
 class Mosquitto:
@@ -81,8 +113,9 @@ class Mosquitto:
         """True once the broker accepts the admin; False if it exited."""
         self.output = []
         self.port = None
+        env = dict(os.environ, QILIAN_BROKER_PLUGIN=plugin_path())
         self.proc = subprocess.Popen([SCRIPT, self.data_dir, "auto"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=env)
         got_port = threading.Event()
 
         def pump():
@@ -181,27 +214,76 @@ class Mosquitto:
         """Sends dynamic-security commands (dicts) in one message and
         returns their responses, in order. A response carrying "error"
         raises DynsecError with its text."""
+        responses = self.send_control(CONTROL_TOPIC, json.dumps({"commands": commands}))
+        for r in responses:
+            if "error" in r:
+                raise DynsecError("%s: %s" % (r["command"], r["error"]))
+        return responses
+
+    def send_control(self, topic, payload, tag=None):
+        """Publishes `payload` ({"commands": [...]} as text) to a control
+        topic as the admin and returns the responses of its answer: the one
+        whose first correlationData is `tag`; tag=None: a fresh tag set on
+        every command first; tag=False: the payload as it is (malformed,
+        say), and the next answer on the topic's response topic."""
         if self._admin is None:
             admin = self.client("qilian-harness-admin", self.admin_user, self.admin_password)
             rc = admin.connect()
             if rc != mqtt_client.ACCEPTED:
                 raise RuntimeError("admin refused: CONNACK %d" % rc)
-            if admin.subscribe(CONTROL_TOPIC + "/response") != [1]:
+            if admin.subscribe(CONTROL_TOPIC + "/response",
+                               DEVICES_CONTROL_TOPIC + "/response") != [1, 1]:
                 raise RuntimeError("admin may not subscribe to the control responses")
             self._admin = admin
-        self._correlation += 1
-        tag = "harness-%d" % self._correlation
-        commands = [dict(c, correlationData=tag) for c in commands]
-        self._admin.publish(CONTROL_TOPIC, json.dumps({"commands": commands}), qos=1)
+        if tag is None:
+            self._correlation += 1
+            tag = "harness-%d" % self._correlation
+            message = json.loads(payload)
+            message["commands"] = [dict(c, correlationData=tag) for c in message["commands"]]
+            payload = json.dumps(message)
+        self._admin.publish(topic, payload, qos=1)
         while True:
-            msg = self._admin.recv_publish(timeout=10)
+            msg = self._admin.recv_publish(timeout=30)
             responses = json.loads(msg.payload)["responses"]
-            if responses and responses[0].get("correlationData") == tag:
-                break
+            if msg.topic == topic + "/response" and (
+                    tag is False or (responses and responses[0].get("correlationData") == tag)):
+                return responses
+
+    # --- Qilian's plugin: devices (as the admin) -------------------------
+
+    def devices_control(self, *commands):
+        """Sends commands of Qilian's plugin in one message and returns
+        their responses' data, in order; an error raises DevicesError."""
+        responses = self.send_control(DEVICES_CONTROL_TOPIC, json.dumps({"commands": commands}))
         for r in responses:
             if "error" in r:
-                raise DynsecError("%s: %s" % (r["command"], r["error"]))
-        return responses
+                raise DevicesError(r["command"], r["code"], r["error"])
+        return [r["data"] for r in responses]
+
+    def upsert_devices(self, *devices):
+        """Adds or replaces devices (dicts from credential())."""
+        return self.devices_control({"command": "upsertDevices", "devices": list(devices)})[0]
+
+    def remove_devices(self, *usernames):
+        return self.devices_control({"command": "removeDevices", "usernames": list(usernames)})[0]
+
+    def replace_all(self, devices, chunk=None):
+        """Makes the plugin's set exactly `devices`: in one command, or
+        with chunk=N in a begin/chunk.../commit transaction of N a chunk.
+        Returns the last response's data."""
+        if chunk is None:
+            return self.devices_control({"command": "replaceAll", "devices": list(devices)})[0]
+        self._correlation += 1
+        tx = "harness-tx-%d" % self._correlation
+        self.devices_control({"command": "replaceAll", "phase": "begin", "transaction": tx})
+        for i in range(0, len(devices), chunk):
+            self.devices_control({"command": "replaceAll", "phase": "chunk", "transaction": tx,
+                                  "devices": list(devices[i:i + chunk])})
+        return self.devices_control({"command": "replaceAll", "phase": "commit",
+                                     "transaction": tx})[0]
+
+    def device_stats(self):
+        return self.devices_control({"command": "getStats"})[0]
 
     def create_client(self, username, password, publish=(), subscribe=()):
         """A client `username`/`password` with its own role `role-<username>`
