@@ -1,0 +1,87 @@
+// qilian-devsim's command line (docs/devsim.md, "Options"): parsed and
+// checked here, apart from the engine, so that the checks are unit-tested.
+#ifndef QILIAN_PLATFORM_DEVSIM_OPTIONS_H_
+#define QILIAN_PLATFORM_DEVSIM_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "platform/devsim/signal.h"
+
+namespace qilian::platform::devsim {
+
+enum class Format : uint8_t { kJson, kBatch };
+
+inline constexpr double kMaxDurationSeconds = 7 * 86400;
+inline constexpr int kMaxThreads = 256;
+inline constexpr int kMaxSourceAddresses = 254;  // 127.0.0.2 .. 127.0.0.255
+// Connections per source address before another is used (the ephemeral
+// port range is about 28,000 ports per address).
+inline constexpr size_t kConnectionsPerSourceAddress = 20000;
+
+struct Options {
+  // The fleet: a file, or generated.
+  std::string fleet_file;
+  size_t generate = 0;
+  std::string starter;        // a starter id, resolved (see ResolveStarter)
+  std::string product_key;
+  std::string id_prefix = "sim-";
+  uint64_t secret_seed = 0;   // 0: random secrets
+  std::string fleet_out;      // write the generated fleet here and exit
+
+  // The broker (loopback only).
+  std::string host = "127.0.0.1";
+  uint16_t port = 1883;
+  std::string broker_env;     // scripts/broker's broker.env
+  int threads = 1;
+  double connect_rate = 2000;  // connections started per second, all threads
+  double connect_timeout = 0;  // s for the connect phase; 0: 30 + devices / rate
+  int source_addresses = 0;    // 0: one per kConnectionsPerSourceAddress
+  int keepalive = 60;
+
+  // Publishing.
+  double rate = 1;            // values per second per device
+  double message_rate = 0;    // messages per second overall (replaces --rate)
+  Format format = Format::kJson;
+  size_t batch_samples = 100;
+  int qos = 0;
+  double duration = 10;       // seconds of publishing
+  uint64_t messages = 0;      // stop after this many (0: no limit)
+  FaultFractions faults;
+  uint64_t seed = 1;
+  double time_scale = 1;      // simulated seconds per real second
+  bool refuse_writes = false;
+  double drain = 5;           // s to wait for PUBACKs and queued data at the end
+
+  // Reference mode: count what a subscription receives.
+  bool sink = false;
+  int connections = 1;
+  std::vector<std::string> topic_filters;
+  std::string username;
+  std::string password;
+  std::string password_file;
+  bool count_json_values = false;
+
+  bool quiet = false;  // no progress lines
+};
+
+// argv as the program got it. InvalidArgument with a message for the user;
+// Cancelled whose message is the help text for --help. Reads no file.
+absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv);
+
+// The starter library id for `name`: an exact id, or the one id that
+// contains `name` ("pump" -> "centrifugal_pump"). InvalidArgument listing
+// the ids otherwise.
+absl::StatusOr<std::string> ResolveStarter(std::string_view name);
+
+// Fills host, port and (for --sink, unless given) username and password
+// file from the text of scripts/broker's broker.env (KEY='value' lines).
+absl::Status ApplyBrokerEnv(std::string_view text, Options* options);
+
+}  // namespace qilian::platform::devsim
+
+#endif  // QILIAN_PLATFORM_DEVSIM_OPTIONS_H_
