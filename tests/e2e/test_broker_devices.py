@@ -60,6 +60,15 @@ class DevicesTest(unittest.TestCase):
         self.assertEqual(c.subscribe(*filters, qos=1), [1] * len(filters))
         return c
 
+    def presence(self, watcher, username):
+        """The next presence message about `username` (topic, body): other
+        devices' (an earlier test's connections closing) are skipped."""
+        while True:
+            msg = watcher.recv_publish(timeout=WAIT_S)
+            body = json.loads(msg.payload)
+            if body["username"] == username:
+                return msg, body
+
     def test_a_device_connects_with_its_secret_only(self):
         username = device_name("auth")
         self.assertEqual(self.broker.upsert_devices(credential(username, "right")),
@@ -150,22 +159,39 @@ class DevicesTest(unittest.TestCase):
         watcher = self.admin("presence-watcher", "$qilian/presence/#")
         username = device_name("present")
         self.broker.upsert_devices(credential(username, "s"))
-        # A refused CONNECT says nothing: the next message is the accepted one's.
+        # A refused CONNECT says nothing: the next message about the device
+        # is the accepted connection's.
         self.assertEqual(self.connect(username, "wrong", client_id="present-bad")[1],
                          NOT_AUTHORIZED)
         dev, rc = self.connect(username, "s", client_id="present-1")
         self.assertEqual(rc, ACCEPTED)
-        msg = watcher.recv_publish(timeout=WAIT_S)
-        body = json.loads(msg.payload)
+        msg, body = self.presence(watcher, username)
         self.assertEqual((msg.topic, msg.qos), ("$qilian/presence/connected", 1))
         self.assertIsInstance(body.pop("time"), int)
         self.assertEqual(body, {"username": username, "clientId": "present-1", "connections": 1})
         dev.disconnect()
-        msg = watcher.recv_publish(timeout=WAIT_S)
-        body = json.loads(msg.payload)
+        msg, body = self.presence(watcher, username)
         self.assertEqual(msg.topic, "$qilian/presence/disconnected")
         self.assertIsInstance(body.pop("time"), int)
         self.assertEqual(body, {"username": username, "clientId": "present-1", "connections": 0})
+
+    def test_a_session_taken_over_keeps_the_device_online(self):
+        watcher = self.admin("takeover-watcher", "$qilian/presence/#")
+        username = device_name("takeover")
+        self.broker.upsert_devices(credential(username, "s"))
+        first, rc = self.connect(username, "s", client_id="takeover")
+        self.assertEqual(rc, ACCEPTED)
+        second, rc = self.connect(username, "s", client_id="takeover")
+        self.assertEqual(rc, ACCEPTED)
+        first.wait_closed(WAIT_S)
+        # The new session's "connected" comes before the old one's
+        # "disconnected"; the count says the device is still online.
+        seen = []
+        for _ in range(3):
+            msg, body = self.presence(watcher, username)
+            seen.append((msg.topic.rsplit("/", 1)[1], body["clientId"], body["connections"]))
+        self.assertEqual(seen, [("connected", "takeover", 1), ("connected", "takeover", 2),
+                                ("disconnected", "takeover", 1)])
 
     def test_a_client_that_is_not_the_admin_changes_nothing(self):
         self.broker.create_client("intruder", "intruder-pw",
