@@ -220,7 +220,8 @@ constexpr std::string_view kDocument = R"json({
         "parameters": [
           {"$ref": "#/components/parameters/ProductEnterprise"},
           {"name": "page", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647, "default": 0}},
-          {"name": "pageSize", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+          {"name": "pageSize", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+          {"name": "after", "in": "query", "required": false, "description": "Cursor instead of page: the last id of the previous page (its `next`); <enterprise>/<id> when no enterprise is named", "schema": {"type": "string"}}
         ],
         "responses": {
           "200": {"description": "One page, by enterprise then id", "content": {"application/json": {"schema": {"type": "object"}}}},
@@ -275,10 +276,161 @@ constexpr std::string_view kDocument = R"json({
           "501": {"$ref": "#/components/responses/Error"}
         }
       },
+      "put": {
+        "summary": "Turn self-provisioning on or off",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["selfProvisioning"], "additionalProperties": false, "properties": {"selfProvisioning": {"type": "boolean"}}}}}},
+        "responses": {
+          "200": {"description": "{product}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
       "delete": {
-        "summary": "Delete a product and every model version (enterprise administrators and operators)",
+        "summary": "Delete a product and every model version (enterprise administrators and operators); a product with devices: 409",
         "responses": {
           "200": {"description": "Deleted", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/devices": {
+      "post": {
+        "summary": "Create a device of one of the enterprise's products, and its identifier <prefix>/<id>; the answer carries the device secret, shown this once (docs/devices.md)",
+        "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeviceInput"}}}},
+        "responses": {
+          "201": {"description": "Created: {device, secret}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "409": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "get": {
+        "summary": "List devices by enterprise then id, after a cursor; filter by product or gateway (gateway= empty: devices without one)",
+        "parameters": [
+          {"$ref": "#/components/parameters/ProductEnterprise"},
+          {"name": "product", "in": "query", "required": false, "schema": {"type": "string"}},
+          {"name": "gateway", "in": "query", "required": false, "schema": {"type": "string"}},
+          {"name": "after", "in": "query", "required": false, "description": "The last id of the previous page (its `next`); <enterprise>/<id> when no enterprise is named", "schema": {"type": "string"}},
+          {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+        ],
+        "responses": {
+          "200": {"description": "{devices, more, next, limit}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/devices/import": {
+      "post": {
+        "summary": "Create devices from a CSV (header id,product,name,serial,gateway,tags); each row is answered: created with its secret, or rejected with its line and reason",
+        "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"}],
+        "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        "responses": {
+          "200": {"description": "{created, rejected, rows}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "415": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/devices/register": {
+      "post": {
+        "summary": "Self-provisioning, no login: a device of a product with selfProvisioning registers itself with sign = hex HMAC-SHA256(productSecret, deviceId<id>productKey<key>random<random>)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["productKey", "deviceId", "random", "signMethod", "sign"], "properties": {"productKey": {"type": "string"}, "deviceId": {"type": "string"}, "random": {"type": "string"}, "signMethod": {"type": "string", "enum": ["hmacsha256"]}, "sign": {"type": "string"}}}}}},
+        "responses": {
+          "201": {"description": "{productKey, deviceId, deviceSecret}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "409": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/devices/{id}/secret": {
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"$ref": "#/components/parameters/ProductEnterprise"}],
+      "post": {
+        "summary": "A new device secret (the old one stops working); shown this once",
+        "responses": {
+          "200": {"description": "{device, secret}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/devices/{id}/shadow": {
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}],
+      "get": {"summary": "Reserved: the device shadow (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/devices/{id}/properties": {
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}],
+      "get": {"summary": "Reserved: read properties (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}},
+      "put": {"summary": "Reserved: write properties (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/devices/{id}/functions/{fn}": {
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"name": "fn", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "post": {"summary": "Reserved: invoke a function (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/devices/{id}": {
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"$ref": "#/components/parameters/ProductEnterprise"}],
+      "get": {
+        "summary": "A device (never its secret)",
+        "responses": {
+          "200": {"description": "{device}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Change a device: modelVersion (raised only), name, serial, gateway (\"\" detaches), tags, enabled; its identifier follows",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "{device}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Delete a device and its identifier (a gateway with sub-devices: 409)",
+        "responses": {
+          "200": {"description": "Deleted", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "409": {"$ref": "#/components/responses/Error"},
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
           "403": {"$ref": "#/components/responses/Error"},
@@ -531,6 +683,11 @@ constexpr std::string_view kDocument = R"json({
         "description": "The product id, unique within its enterprise: 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit.",
         "schema": {"type": "string"}
       },
+      "DeviceId": {
+        "name": "id", "in": "path", "required": true,
+        "description": "The device id, unique within its enterprise: 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit.",
+        "schema": {"type": "string"}
+      },
       "ProductEnterprise": {
         "name": "enterprise", "in": "query", "required": false,
         "description": "The enterprise id. Operators and auditors must name it (except when listing); enterprise staff may only name their own.",
@@ -549,6 +706,19 @@ constexpr std::string_view kDocument = R"json({
       }
     },
     "schemas": {
+      "DeviceInput": {
+        "type": "object", "required": ["id", "product"], "additionalProperties": false,
+        "properties": {
+          "id": {"type": "string"},
+          "product": {"type": "string"},
+          "modelVersion": {"type": "integer", "minimum": 1},
+          "name": {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
+          "serial": {"type": "string"},
+          "gateway": {"type": "string"},
+          "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+          "enabled": {"type": "boolean"}
+        }
+      },
       "Session": {
         "type": "object",
         "properties": {

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "api/query.h"
 #include "api/route_handlers.h"
+#include "api/tenant_scope.h"
 #include "core/status.h"
 #include "ident/authz/audit_log.h"
 #include "ident/response_code.h"
@@ -53,12 +54,6 @@ constexpr size_t kMaxBodyNesting = platform::kMaxJsonNesting + 2;
 constexpr uint64_t kMaxPage = 0x7fffffff;
 constexpr size_t kDefaultProductPageSize = 100;
 
-absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-absl::Status Forbidden(std::string_view message) {
-  return HandleError(ResponseCode::kInsufficientPermissions, message);
-}
-
 net::HttpResponse NotEnabled(Call* call) {
   call->SetReason("not_enabled");
   return ErrorResponse(call,
@@ -67,126 +62,10 @@ net::HttpResponse NotEnabled(Call* call) {
                        "", 501);
 }
 
-// ---- Who acts for which enterprise.
-
-enum class Access { kRead, kWrite, kDelete };
-
-// The enterprise of enterprise staff: the Principal's enterprise id, else
-// the owner of its first prefix.
-absl::StatusOr<uint64_t> OwnEnterprise(const ApiContext& ctx, const Call& call) {
-  const ident::Principal& p = *call.caller.principal;
-  if (auto id = ParseDecimal(p.enterprise, 1, UINT64_MAX / 10)) return *id;
-  if (!p.prefixes.empty() && ctx.enterprises != nullptr) {
-    QL_ASSIGN_OR_RETURN(std::optional<tenant::Enterprise> owner,
-                        ctx.enterprises->OwnerOf(p.prefixes.front()));
-    if (owner.has_value()) return owner->id;
-  }
-  return Forbidden(absl::StrCat(call.caller.actor, " belongs to no enterprise"));
-}
-
-// The enterprise a request acts on, from the caller and ?enterprise=
-// (`named`); nullopt means every enterprise (operators' and auditors'
-// listings). `must_name`: operators and auditors must name one.
-absl::StatusOr<std::optional<uint64_t>> TargetEnterprise(const ApiContext& ctx, Call* call,
-                                                         const std::optional<std::string>& named,
-                                                         Access access, bool must_name) {
-  const ident::Caller& caller = call->caller;
-  if (caller.anonymous()) {
-    return HandleError(ResponseCode::kAuthenticationNeeded, "authentication required");
-  }
-  const Role role = caller.principal ? caller.principal->role : Role::kAnonymous;
-  if (role == Role::kAnonymous) {
-    return Forbidden(absl::StrCat(caller.actor,
-                                  " is not an operator, an auditor or enterprise staff of this "
-                                  "node, so it has no products"));
-  }
-  if (role == Role::kAuditor && access != Access::kRead) {
-    return Forbidden(absl::StrCat(caller.actor, " is an auditor and may not change products"));
-  }
-  if (role == Role::kEnterpriseMember && access == Access::kDelete) {
-    return Forbidden(
-        absl::StrCat(caller.actor, " is an enterprise member and may not delete products"));
-  }
-  std::optional<uint64_t> given;
-  if (named.has_value()) {
-    given = ParseDecimal(*named, 1, UINT64_MAX / 10);
-    if (!given) {
-      return BadParam(call, absl::StrCat("enterprise must be a positive integer, got '",
-                                         tenant::Excerpt(*named), "'"));
-    }
-  }
-  if (role == Role::kOperator || role == Role::kAuditor) {
-    if (!given) {
-      if (!must_name) return std::optional<uint64_t>();
-      return BadParam(call, "enterprise is required: operators and auditors name the "
-                            "enterprise whose product this is (?enterprise=N)");
-    }
-    if (ctx.enterprises != nullptr) QL_RETURN_IF_ERROR(ctx.enterprises->Get(*given).status());
-    return given;
-  }
-  QL_ASSIGN_OR_RETURN(uint64_t own, OwnEnterprise(ctx, *call));
-  if (given && *given != own) {
-    // As for a missing enterprise: staff learn nothing of others.
-    return HandleError(ResponseCode::kHandleNotFound,
-                       absl::StrCat("enterprise ", *given, " not found"));
-  }
-  return std::optional<uint64_t>(own);
-}
-
-// Appends a product write by an authenticated caller to the audit log,
-// indexed under the enterprise's prefix when it is known.
-void AuditWrite(const ApiContext& ctx, const Call& call, std::string_view action,
-                std::optional<uint64_t> enterprise, std::string_view product,
-                const absl::Status& outcome) {
-  if (ctx.auth == nullptr || ctx.auth->audit == nullptr || call.caller.anonymous()) return;
-  ident::authz::AuditEvent event;
-  event.time = absl::Now();
-  event.actor = call.caller.actor;
-  event.action = std::string(action);
-  if (enterprise.has_value() && ctx.enterprises != nullptr) {
-    if (auto e = ctx.enterprises->Get(*enterprise); e.ok()) event.target = e->prefix;
-  }
-  event.peer = call.request->remote_address;
-  event.transport = call.request->tls ? "https" : "http";
-  event.result = static_cast<uint32_t>(outcome.ok() ? ResponseCode::kSuccess
-                                                    : ident::ResponseCodeOf(outcome));
-  event.detail = absl::StrCat("product '", tenant::Excerpt(product), "'",
-                              enterprise ? absl::StrCat(" of enterprise ", *enterprise) : "",
-                              outcome.ok() ? "" : ": ", outcome.message());
-  (void)ctx.auth->audit->Append(std::move(event));
-}
-
 // ---- Bodies.
 
 absl::StatusOr<json> ParseBody(Call* call) {
   return ParseObjectBody(call, kMaxProductBodyBytes, kMaxBodyNesting);
-}
-
-absl::Status BadField(Call* call, std::string_view field, std::string_view problem) {
-  return call->Reject("bad_field", tenant::FieldError(field, problem));
-}
-
-absl::Status KnownMembersOnly(Call* call, const json& object, std::string_view parent,
-                              std::initializer_list<std::string_view> known) {
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    bool found = false;
-    for (std::string_view k : known) found = found || it.key() == k;
-    if (!found) {
-      std::string field = parent.empty() ? it.key() : absl::StrCat(A(parent), ".", it.key());
-      return BadField(call, tenant::Excerpt(field), "is not a known field");
-    }
-  }
-  return absl::OkStatus();
-}
-
-// The string member `name` of `object` (absent: `*out` unchanged).
-absl::Status OptionalString(Call* call, const json& object, const char* name,
-                            std::string_view field, std::string* out) {
-  auto it = object.find(name);
-  if (it == object.end()) return absl::OkStatus();
-  if (!it->is_string()) return BadField(call, field, "must be a string");
-  *out = it->get<std::string>();
-  return absl::OkStatus();
 }
 
 absl::StatusOr<platform::ThingModel> ModelFromJson(Call* call, const json& value) {
@@ -211,7 +90,7 @@ absl::StatusOr<CreateRequest> CreateRequestFromBody(Call* call) {
   QL_ASSIGN_OR_RETURN(json doc, ParseBody(call));
   QL_RETURN_IF_ERROR(KnownMembersOnly(call, doc, "",
                                       {"id", "name", "description", "thingModel", "import",
-                                       "fromStarter"}));
+                                       "fromStarter", "selfProvisioning"}));
   CreateRequest req;
   auto id = doc.find("id");
   if (id == doc.end()) return BadField(call, "id", "is required");
@@ -273,30 +152,34 @@ absl::StatusOr<CreateRequest> CreateRequestFromBody(Call* call) {
     if (!model.ok()) return HandleError(ResponseCode::kError, std::string(model.status().message()));
     req.model = *std::move(model);
     if (!doc.contains("name")) req.input.name = {std::string(found->name_zh), std::string(found->name_en)};
+    req.input.starter = starter_id;
+  }
+  if (auto self = doc.find("selfProvisioning"); self != doc.end()) {
+    if (!self->is_boolean()) return BadField(call, "selfProvisioning", "must be true or false");
+    req.input.self_provisioning = self->get<bool>();
   }
   return req;
 }
 
 // ---- JSON answers.
 
-std::string Timestamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
-}
-
-json NameJson(const platform::LocalizedName& name) {
-  json out = {{"zh", name.zh}};
-  if (!name.en.empty()) out["en"] = name.en;
+// The product as answered; the product secret only to the product's
+// enterprise staff and operators (not auditors).
+json ProductJson(const platform::Product& p, const Call& call) {
+  json out = {{"enterprise", p.enterprise},
+              {"id", p.id},
+              {"name", NameJson(p.name)},
+              {"description", p.description},
+              {"latestVersion", p.latest_version},
+              {"productKey", p.product_key},
+              {"selfProvisioning", p.self_provisioning},
+              {"createdAt", Timestamp(p.created_at)},
+              {"updatedAt", Timestamp(p.updated_at)}};
+  if (!p.starter.empty()) out["starter"] = p.starter;
+  if (call.caller.principal && call.caller.principal->role != Role::kAuditor) {
+    out["productSecret"] = p.product_secret;
+  }
   return out;
-}
-
-json ProductJson(const platform::Product& p) {
-  return {{"enterprise", p.enterprise},
-          {"id", p.id},
-          {"name", NameJson(p.name)},
-          {"description", p.description},
-          {"latestVersion", p.latest_version},
-          {"createdAt", Timestamp(p.created_at)},
-          {"updatedAt", Timestamp(p.updated_at)}};
 }
 
 json Success() { return {{"responseCode", static_cast<int>(ResponseCode::kSuccess)}}; }
@@ -309,30 +192,24 @@ absl::StatusOr<std::string> ProductId(Call* call, std::string_view raw) {
   return *std::move(id);
 }
 
-std::optional<std::string> Named(const std::map<std::string, std::string>& params) {
-  auto it = params.find("enterprise");
-  if (it == params.end()) return std::nullopt;
-  return it->second;
-}
-
 }  // namespace
 
 net::HttpResponse CreateProduct(const ApiContext& ctx, Call* call) {
   if (ctx.products == nullptr) return NotEnabled(call);
   auto params = Params(call, {"enterprise"});
   if (!params.ok()) return ErrorResponse(call, params.status(), "");
-  auto enterprise = TargetEnterprise(ctx, call, Named(*params), Access::kWrite, true);
+  auto enterprise = TargetEnterprise(ctx, call, NamedEnterprise(*params), Access::kWrite, true, kProductNouns);
   if (!enterprise.ok()) {
-    AuditWrite(ctx, *call, "create product", std::nullopt, "", enterprise.status());
+    AuditWrite(ctx, *call, "create product", std::nullopt, "product", "", enterprise.status());
     return ErrorResponse(call, enterprise.status(), "");
   }
   auto req = CreateRequestFromBody(call);
   if (!req.ok()) return ErrorResponse(call, req.status(), "");
   auto product = ctx.products->Create(**enterprise, req->input, req->model);
-  AuditWrite(ctx, *call, "create product", *enterprise, req->input.id, product.status());
+  AuditWrite(ctx, *call, "create product", *enterprise, "product", req->input.id, product.status());
   if (!product.ok()) return ErrorResponse(call, product.status(), "");
   json out = Success();
-  out["product"] = ProductJson(*product);
+  out["product"] = ProductJson(*product, *call);
   out["thingModel"] = platform::ThingModelToJson(req->model);
   if (req->imported) out["importWarnings"] = req->import_warnings;
   return JsonResponse(201, out);
@@ -340,7 +217,7 @@ net::HttpResponse CreateProduct(const ApiContext& ctx, Call* call) {
 
 net::HttpResponse ListProducts(const ApiContext& ctx, Call* call) {
   if (ctx.products == nullptr) return NotEnabled(call);
-  auto params = Params(call, {"enterprise", "page", "pageSize"});
+  auto params = Params(call, {"enterprise", "page", "pageSize", "after"});
   if (!params.ok()) return ErrorResponse(call, params.status(), "");
   uint64_t page = 0;
   uint64_t page_size = kDefaultProductPageSize;
@@ -365,17 +242,27 @@ net::HttpResponse ListProducts(const ApiContext& ctx, Call* call) {
     }
     page_size = *v;
   }
-  auto enterprise = TargetEnterprise(ctx, call, Named(*params), Access::kRead, false);
+  auto enterprise = TargetEnterprise(ctx, call, NamedEnterprise(*params), Access::kRead, false, kProductNouns);
   if (!enterprise.ok()) return ErrorResponse(call, enterprise.status(), "");
-  auto result = ctx.products->List(*enterprise, page, page_size);
+  auto after = params->find("after");
+  if (after != params->end() && params->contains("page")) {
+    return ErrorResponse(call, BadParam(call, "after and page exclude each other"), "");
+  }
+  auto result = after != params->end()
+                    ? ctx.products->ListAfter(*enterprise, after->second, page_size)
+                    : ctx.products->List(*enterprise, page, page_size);
   if (!result.ok()) return ErrorResponse(call, result.status(), "");
   json list = json::array();
-  for (const platform::Product& p : result->products) list.push_back(ProductJson(p));
+  for (const platform::Product& p : result->products) list.push_back(ProductJson(p, *call));
   json out = Success();
-  out["page"] = page;
+  if (after == params->end()) out["page"] = page;
   out["pageSize"] = page_size;
   out["products"] = std::move(list);
   out["more"] = result->more;
+  if (result->more && !result->products.empty()) {
+    const platform::Product& last = result->products.back();
+    out["next"] = enterprise->has_value() ? last.id : absl::StrCat(last.enterprise, "/", last.id);
+  }
   return JsonResponse(200, out);
 }
 
@@ -383,7 +270,7 @@ net::HttpResponse GetProduct(const ApiContext& ctx, Call* call, std::string_view
   if (ctx.products == nullptr) return NotEnabled(call);
   auto params = Params(call, {"enterprise"});
   if (!params.ok()) return ErrorResponse(call, params.status(), "");
-  auto enterprise = TargetEnterprise(ctx, call, Named(*params), Access::kRead, true);
+  auto enterprise = TargetEnterprise(ctx, call, NamedEnterprise(*params), Access::kRead, true, kProductNouns);
   if (!enterprise.ok()) return ErrorResponse(call, enterprise.status(), "");
   auto id = ProductId(call, raw_id);
   if (!id.ok()) return ErrorResponse(call, id.status(), "");
@@ -392,7 +279,7 @@ net::HttpResponse GetProduct(const ApiContext& ctx, Call* call, std::string_view
   auto model = ctx.products->GetModel(**enterprise, *id, product->latest_version);
   if (!model.ok()) return ErrorResponse(call, model.status(), "");
   json out = Success();
-  out["product"] = ProductJson(*product);
+  out["product"] = ProductJson(*product, *call);
   out["thingModel"] = platform::ThingModelToJson(*model);
   return JsonResponse(200, out);
 }
@@ -401,17 +288,53 @@ net::HttpResponse DeleteProduct(const ApiContext& ctx, Call* call, std::string_v
   if (ctx.products == nullptr) return NotEnabled(call);
   auto params = Params(call, {"enterprise"});
   if (!params.ok()) return ErrorResponse(call, params.status(), "");
-  auto enterprise = TargetEnterprise(ctx, call, Named(*params), Access::kDelete, true);
+  auto enterprise = TargetEnterprise(ctx, call, NamedEnterprise(*params), Access::kDelete, true, kProductNouns);
   if (!enterprise.ok()) {
-    AuditWrite(ctx, *call, "delete product", std::nullopt, raw_id, enterprise.status());
+    AuditWrite(ctx, *call, "delete product", std::nullopt, "product", raw_id, enterprise.status());
     return ErrorResponse(call, enterprise.status(), "");
   }
   auto id = ProductId(call, raw_id);
   if (!id.ok()) return ErrorResponse(call, id.status(), "");
   absl::Status s = ctx.products->Delete(**enterprise, *id);
-  AuditWrite(ctx, *call, "delete product", *enterprise, *id, s);
+  AuditWrite(ctx, *call, "delete product", *enterprise, "product", *id, s);
+  if (platform::IsProductInUse(s)) {
+    call->SetReason("in_use");
+    return ErrorResponse(call, s, "", 409);
+  }
   if (!s.ok()) return ErrorResponse(call, s, "");
   return JsonResponse(200, Success());
+}
+
+net::HttpResponse UpdateProduct(const ApiContext& ctx, Call* call, std::string_view raw_id) {
+  if (ctx.products == nullptr) return NotEnabled(call);
+  auto params = Params(call, {"enterprise"});
+  if (!params.ok()) return ErrorResponse(call, params.status(), "");
+  auto enterprise =
+      TargetEnterprise(ctx, call, NamedEnterprise(*params), Access::kWrite, true, kProductNouns);
+  if (!enterprise.ok()) {
+    AuditWrite(ctx, *call, "update product", std::nullopt, "product", raw_id, enterprise.status());
+    return ErrorResponse(call, enterprise.status(), "");
+  }
+  auto id = ProductId(call, raw_id);
+  if (!id.ok()) return ErrorResponse(call, id.status(), "");
+  auto body = ParseObjectBody(call, 4096, 2);
+  if (!body.ok()) return ErrorResponse(call, body.status(), "");
+  if (absl::Status s = KnownMembersOnly(call, *body, "", {"selfProvisioning"}); !s.ok()) {
+    return ErrorResponse(call, s, "");
+  }
+  auto self = body->find("selfProvisioning");
+  if (self == body->end()) {
+    return ErrorResponse(call, BadField(call, "selfProvisioning", "is required"), "");
+  }
+  if (!self->is_boolean()) {
+    return ErrorResponse(call, BadField(call, "selfProvisioning", "must be true or false"), "");
+  }
+  auto product = ctx.products->SetSelfProvisioning(**enterprise, *id, self->get<bool>());
+  AuditWrite(ctx, *call, "update product", *enterprise, "product", *id, product.status());
+  if (!product.ok()) return ErrorResponse(call, product.status(), "");
+  json out = Success();
+  out["product"] = ProductJson(*product, *call);
+  return JsonResponse(200, out);
 }
 
 net::HttpResponse GetProductModel(const ApiContext& ctx, Call* call, std::string_view raw_id) {
@@ -429,7 +352,7 @@ net::HttpResponse GetProductModel(const ApiContext& ctx, Call* call, std::string
     }
     version = static_cast<uint32_t>(*v);
   }
-  auto enterprise = TargetEnterprise(ctx, call, Named(*params), Access::kRead, true);
+  auto enterprise = TargetEnterprise(ctx, call, NamedEnterprise(*params), Access::kRead, true, kProductNouns);
   if (!enterprise.ok()) return ErrorResponse(call, enterprise.status(), "");
   auto id = ProductId(call, raw_id);
   if (!id.ok()) return ErrorResponse(call, id.status(), "");
@@ -447,9 +370,9 @@ net::HttpResponse PutProductModel(const ApiContext& ctx, Call* call, std::string
   if (ctx.products == nullptr) return NotEnabled(call);
   auto params = Params(call, {"enterprise"});
   if (!params.ok()) return ErrorResponse(call, params.status(), "");
-  auto enterprise = TargetEnterprise(ctx, call, Named(*params), Access::kWrite, true);
+  auto enterprise = TargetEnterprise(ctx, call, NamedEnterprise(*params), Access::kWrite, true, kProductNouns);
   if (!enterprise.ok()) {
-    AuditWrite(ctx, *call, "save product model", std::nullopt, raw_id, enterprise.status());
+    AuditWrite(ctx, *call, "save product model", std::nullopt, "product", raw_id, enterprise.status());
     return ErrorResponse(call, enterprise.status(), "");
   }
   auto id = ProductId(call, raw_id);
@@ -465,7 +388,7 @@ net::HttpResponse PutProductModel(const ApiContext& ctx, Call* call, std::string
   if (!model.ok()) return ErrorResponse(call, model.status(), "");
   std::vector<platform::BreakingChange> breaking;
   auto product = ctx.products->SaveModel(**enterprise, *id, *model, &breaking);
-  AuditWrite(ctx, *call, "save product model", *enterprise, *id, product.status());
+  AuditWrite(ctx, *call, "save product model", *enterprise, "product", *id, product.status());
   if (!product.ok()) {
     if (breaking.empty()) return ErrorResponse(call, product.status(), "");
     call->SetReason("breaking_change");
@@ -479,7 +402,7 @@ net::HttpResponse PutProductModel(const ApiContext& ctx, Call* call, std::string
     return JsonResponse(409, out);
   }
   json out = Success();
-  out["product"] = ProductJson(*product);
+  out["product"] = ProductJson(*product, *call);
   out["version"] = model->version;
   return JsonResponse(200, out);
 }
@@ -487,7 +410,7 @@ net::HttpResponse PutProductModel(const ApiContext& ctx, Call* call, std::string
 net::HttpResponse ListStarterProducts(const ApiContext& ctx, Call* call) {
   if (ctx.products == nullptr) return NotEnabled(call);
   if (absl::Status s = RequireNoQuery(call); !s.ok()) return ErrorResponse(call, s, "");
-  auto allowed = TargetEnterprise(ctx, call, std::nullopt, Access::kRead, false);
+  auto allowed = TargetEnterprise(ctx, call, std::nullopt, Access::kRead, false, kProductNouns);
   if (!allowed.ok() && ident::ResponseCodeOf(allowed.status()) !=
                            ResponseCode::kInsufficientPermissions) {
     return ErrorResponse(call, allowed.status(), "");

@@ -100,12 +100,16 @@ TEST_F(ProductRoutesTest, CreateGetAndVersionAsEnterpriseStaff) {
   auto created = Send("POST", "/api/products", PumpBody().dump(), "member:88.999.1");
   ASSERT_EQ(created.status, 201) << created.body;
   json reply = Json(created);
+  const platform::Product stored = *products_.Get(1, "pump-1");
   EXPECT_EQ(reply["product"],
             json({{"enterprise", 1},
                   {"id", "pump-1"},
                   {"name", {{"zh", "给水泵"}, {"en", "Feed pump"}}},
                   {"description", "Line 2"},
                   {"latestVersion", 1},
+                  {"productKey", stored.product_key},
+                  {"productSecret", stored.product_secret},
+                  {"selfProvisioning", false},
                   {"createdAt", "2023-11-14T22:13:20Z"},
                   {"updatedAt", "2023-11-14T22:13:20Z"}}));
   EXPECT_EQ(reply["thingModel"]["properties"][0]["identifier"], "flow");

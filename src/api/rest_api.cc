@@ -245,8 +245,9 @@ struct RestApi::Impl {
 
 net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) {
   const net::HttpRequest& request = *call->request;
-  std::string_view param;
-  const RouteInfo* route = MatchRoute(call->path, &param);
+  RouteParams params;
+  const RouteInfo* route = MatchRoute(call->path, &params);
+  const std::string_view param = params[0];
   if (route == nullptr) {
     call->SetReason("no_route");
     return ErrorResponse(call,
@@ -345,7 +346,27 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
       return ListProducts(ctx, call);
     case RouteId::kProduct:
       if (request.method == "DELETE") return DeleteProduct(ctx, call, param);
+      if (request.method == "PUT") return UpdateProduct(ctx, call, param);
       return GetProduct(ctx, call, param);
+    case RouteId::kDevices:
+      if (request.method == "POST") return CreateDevice(ctx, call);
+      return ListDevices(ctx, call);
+    case RouteId::kDevice:
+      if (request.method == "DELETE") return DeleteDevice(ctx, call, param);
+      if (request.method == "PUT") return UpdateDevice(ctx, call, param);
+      return GetDevice(ctx, call, param);
+    case RouteId::kDeviceImport:
+      return ImportDevices(ctx, call);
+    case RouteId::kDeviceRegister:
+      return RegisterDevice(ctx, call);
+    case RouteId::kDeviceSecret:
+      return RotateDeviceSecret(ctx, call, param);
+    case RouteId::kDeviceShadow:
+      return ReservedDeviceRoute(ctx, call, "shadows");
+    case RouteId::kDeviceProperties:
+      return ReservedDeviceRoute(ctx, call, "properties");
+    case RouteId::kDeviceFunction:
+      return ReservedDeviceRoute(ctx, call, "functions");
     case RouteId::kProductModel:
       if (request.method == "PUT") return PutProductModel(ctx, call, param);
       return GetProductModel(ctx, call, param);
@@ -403,6 +424,8 @@ void RestApi::SetEnterprises(tenant::EnterpriseRegistry* enterprises) {
 void RestApi::SetProducts(platform::ProductRegistry* products) {
   impl_->ctx.products = products;
 }
+
+void RestApi::SetDevices(platform::DeviceRegistry* devices) { impl_->ctx.devices = devices; }
 
 void RestApi::SetAuth(RestAuthOptions auth) {
   impl_->auth = std::move(auth);

@@ -24,6 +24,7 @@ class EnterpriseRegistry;
 }  // namespace qilian::tenant
 namespace qilian::platform {
 class ProductRegistry;
+class DeviceRegistry;
 }  // namespace qilian::platform
 
 namespace qilian::api {
@@ -67,6 +68,11 @@ class RestApi {
   // (which must outlive this object); tenancy needs SetEnterprises too.
   // Without it those routes answer 501. Call before serving.
   void SetProducts(platform::ProductRegistry* products);
+
+  // Serves /api/devices... from `devices` (which must outlive this object);
+  // tenancy needs SetEnterprises too. Without it those routes answer 501.
+  // Call before serving.
+  void SetDevices(platform::DeviceRegistry* devices);
 
   // Serves /api/stats... from `stats` (whose pointers must outlive this
   // object). Without it those routes answer 501. Call before serving.

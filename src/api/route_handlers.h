@@ -24,6 +24,7 @@ struct ApiContext {
   const RestOptions* options;
   tenant::EnterpriseRegistry* enterprises = nullptr;  // null: onboarding off
   platform::ProductRegistry* products = nullptr;      // null: product routes answer 501
+  platform::DeviceRegistry* devices = nullptr;        // null: device routes answer 501
   const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
   const RestAuthOptions* auth = nullptr;  // null: every caller anonymous
 };
@@ -128,6 +129,19 @@ net::HttpResponse DeleteProduct(const ApiContext& ctx, Call* call, std::string_v
 net::HttpResponse GetProductModel(const ApiContext& ctx, Call* call, std::string_view raw_id);
 net::HttpResponse PutProductModel(const ApiContext& ctx, Call* call, std::string_view raw_id);
 net::HttpResponse ListStarterProducts(const ApiContext& ctx, Call* call);
+net::HttpResponse UpdateProduct(const ApiContext& ctx, Call* call, std::string_view raw_id);
+
+// /api/devices... (device_routes.cc).
+net::HttpResponse CreateDevice(const ApiContext& ctx, Call* call);
+net::HttpResponse ListDevices(const ApiContext& ctx, Call* call);
+net::HttpResponse GetDevice(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse UpdateDevice(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse DeleteDevice(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse RotateDeviceSecret(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse ImportDevices(const ApiContext& ctx, Call* call);
+net::HttpResponse RegisterDevice(const ApiContext& ctx, Call* call);
+// The reserved device routes (shadow, properties, functions): 501.
+net::HttpResponse ReservedDeviceRoute(const ApiContext& ctx, Call* call, std::string_view what);
 
 // /api/stats... (stats_routes.cc).
 net::HttpResponse GetStats(const ApiContext& ctx, Call* call);

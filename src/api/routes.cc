@@ -14,8 +14,19 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kProducts, "/api/products", "products", {"GET", "POST"}},
       // Before kProduct, whose trailing {id} would match it too.
       {RouteId::kProductModel, "/api/products/{id}/model", "product_model", {"GET", "PUT"}},
-      {RouteId::kProduct, "/api/products/{id}", "product", {"GET", "DELETE"}},
+      {RouteId::kProduct, "/api/products/{id}", "product", {"GET", "PUT", "DELETE"}},
       {RouteId::kStarterProducts, "/api/starter-products", "starter_products", {"GET"}},
+      {RouteId::kDevices, "/api/devices", "devices", {"GET", "POST"}},
+      // Before kDevice, whose trailing {id} would match them too ("import"
+      // and "register" are therefore not device ids).
+      {RouteId::kDeviceImport, "/api/devices/import", "device_import", {"POST"}},
+      {RouteId::kDeviceRegister, "/api/devices/register", "device_register", {"POST"}},
+      {RouteId::kDeviceSecret, "/api/devices/{id}/secret", "device_secret", {"POST"}},
+      {RouteId::kDeviceShadow, "/api/devices/{id}/shadow", "device_shadow", {"GET"}},
+      {RouteId::kDeviceProperties, "/api/devices/{id}/properties", "device_properties",
+       {"GET", "PUT"}},
+      {RouteId::kDeviceFunction, "/api/devices/{id}/functions/{fn}", "device_function", {"POST"}},
+      {RouteId::kDevice, "/api/devices/{id}", "device", {"GET", "PUT", "DELETE"}},
       {RouteId::kStats, "/api/stats", "stats", {"GET"}},
       {RouteId::kStatsSummary, "/api/stats/summary", "stats_summary", {"GET"}},
       {RouteId::kStatsReports, "/api/stats/reports", "stats_reports", {"POST"}},
@@ -35,33 +46,48 @@ const std::vector<RouteInfo>& Routes() {
   return routes;
 }
 
-const RouteInfo* MatchRoute(std::string_view path, std::string_view* param) {
-  for (const RouteInfo& route : Routes()) {
-    size_t brace = route.path.find('{');
-    if (brace == std::string_view::npos) {
-      if (path == route.path) return &route;
-      continue;
+namespace {
+
+// Whether `path` matches `tmpl`, collecting the parameters.
+bool MatchTemplate(std::string_view tmpl, std::string_view path, RouteParams* params) {
+  params->size = 0;
+  while (!tmpl.empty()) {
+    const size_t brace = tmpl.find('{');
+    const std::string_view literal = tmpl.substr(0, brace);
+    if (!path.starts_with(literal)) return false;
+    path.remove_prefix(literal.size());
+    if (brace == std::string_view::npos) return path.empty();
+    const size_t close = tmpl.find('}', brace);
+    if (close == std::string_view::npos || params->size == RouteParams::kMax) return false;
+    tmpl = tmpl.substr(close + 1);
+    if (tmpl.empty()) {  // trailing: the rest of the path
+      params->values[params->size++] = path;
+      return true;
     }
-    std::string_view fixed = route.path.substr(0, brace);
-    std::string_view tail = route.path.substr(route.path.find('}', brace) + 1);
-    if (!tail.empty()) {
-      if (path.size() > fixed.size() + tail.size() && path.substr(0, fixed.size()) == fixed &&
-          path.substr(path.size() - tail.size()) == tail) {
-        std::string_view middle =
-            path.substr(fixed.size(), path.size() - fixed.size() - tail.size());
-        if (middle.find('/') == std::string_view::npos) {
-          *param = middle;
-          return &route;
-        }
-      }
-      continue;
-    }
-    if (path.size() >= fixed.size() && path.substr(0, fixed.size()) == fixed) {
-      *param = path.substr(fixed.size());
-      return &route;
-    }
+    const size_t slash = path.find('/');
+    const std::string_view segment = path.substr(0, slash);
+    if (segment.empty() || slash == std::string_view::npos) return false;
+    params->values[params->size++] = segment;
+    path.remove_prefix(segment.size());
   }
+  return path.empty();
+}
+
+}  // namespace
+
+const RouteInfo* MatchRoute(std::string_view path, RouteParams* params) {
+  for (const RouteInfo& route : Routes()) {
+    if (MatchTemplate(route.path, path, params)) return &route;
+  }
+  params->size = 0;
   return nullptr;
+}
+
+const RouteInfo* MatchRoute(std::string_view path, std::string_view* param) {
+  RouteParams params;
+  const RouteInfo* route = MatchRoute(path, &params);
+  if (route != nullptr) *param = params[0];
+  return route;
 }
 
 }  // namespace qilian::api

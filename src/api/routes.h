@@ -16,14 +16,19 @@ enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterpris
                      // REST sessions (session_routes.h).
                      kSessions, kSession,
                      // Products (product_routes.cc).
-                     kProducts, kProduct, kProductModel, kStarterProducts };
+                     kProducts, kProduct, kProductModel, kStarterProducts,
+                     // Devices (device_routes.cc); shadow, properties and
+                     // functions are reserved (501) until the MQTT path serves them.
+                     kDevices, kDevice, kDeviceImport, kDeviceRegister, kDeviceSecret,
+                     kDeviceShadow, kDeviceProperties, kDeviceFunction };
 
 struct RouteInfo {
   RouteId id;
   // OpenAPI path template. A trailing "{param}" matches the rest of the
   // path (which may contain '/'), so "/api/handles/{handle}" matches
   // "/api/handles/88.999/a/b". A "{param}" followed by more text
-  // ("/api/users/{name}/password") matches one segment without '/'.
+  // ("/api/users/{name}/password") matches one non-empty segment without
+  // '/'. A template may hold several ("/api/devices/{id}/functions/{fn}").
   std::string_view path;
   // The `route` label of qilian_http_requests_total.
   std::string_view label;
@@ -32,9 +37,19 @@ struct RouteInfo {
 
 const std::vector<RouteInfo>& Routes();
 
-// The route whose template matches `path` (the raw path, before any
-// percent-decoding), or nullptr. `*param` receives the raw text matched by
-// a trailing "{param}".
+// The raw texts a template's "{param}"s matched, in order.
+struct RouteParams {
+  static constexpr size_t kMax = 4;
+  std::string_view values[kMax];
+  size_t size = 0;
+  std::string_view operator[](size_t i) const { return i < size ? values[i] : std::string_view(); }
+};
+
+// The first route (in table order) whose template matches `path` (the raw
+// path, before any percent-decoding), or nullptr; `*params` receives what
+// its "{param}"s matched.
+const RouteInfo* MatchRoute(std::string_view path, RouteParams* params);
+// The same, with only the first parameter.
 const RouteInfo* MatchRoute(std::string_view path, std::string_view* param);
 
 }  // namespace qilian::api

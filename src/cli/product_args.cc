@@ -16,13 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string Text(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  if (it == object.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  return it->dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string Text(const json& object, const char* key) { return MemberText(object, key); }
 
 size_t CountOf(const json& model, const char* key) {
   if (!model.is_object()) return 0;
@@ -30,24 +24,7 @@ size_t CountOf(const json& model, const char* key) {
   return it != model.end() && it->is_array() ? it->size() : 0;
 }
 
-// Columns padded to their widest cell (in bytes: every column but the last
-// is ASCII), the last one not padded, so a Chinese name goes last.
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()));
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) out += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    out += "\n";
-  }
-  return out;
-}
+std::string Table(const std::vector<std::vector<std::string>>& rows) { return TextTable(rows); }
 
 }  // namespace
 
@@ -104,10 +81,35 @@ absl::StatusOr<json> BuildCreateBody(const ProductCreateArgs& args) {
   return body;
 }
 
-std::string ProductTarget(std::string_view id, std::string_view suffix,
-                          std::optional<uint64_t> enterprise,
-                          std::vector<std::pair<std::string, std::string>> query) {
-  std::string target = "/api/products";
+std::string MemberText(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  if (it == object.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string TextTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string CollectionTarget(std::string_view base, std::string_view id, std::string_view suffix,
+                             std::optional<uint64_t> enterprise,
+                             std::vector<std::pair<std::string, std::string>> query) {
+  std::string target(base);
   if (!id.empty()) {
     target += '/';
     target += EncodeQueryComponent(id);
@@ -115,6 +117,12 @@ std::string ProductTarget(std::string_view id, std::string_view suffix,
   target += suffix;
   if (enterprise) query.insert(query.begin(), {"enterprise", std::to_string(*enterprise)});
   return target + BuildQuery(query);
+}
+
+std::string ProductTarget(std::string_view id, std::string_view suffix,
+                          std::optional<uint64_t> enterprise,
+                          std::vector<std::pair<std::string, std::string>> query) {
+  return CollectionTarget("/api/products", id, suffix, enterprise, std::move(query));
 }
 
 std::string ProductName(const json& name) {

@@ -36,6 +36,20 @@ struct ProductCreateArgs {
 // name is the default), or when a file is unreadable or not JSON.
 absl::StatusOr<nlohmann::json> BuildCreateBody(const ProductCreateArgs& args);
 
+// "BASE[/ID][SUFFIX]?enterprise=N&..." with the id percent-encoded (the
+// targets of /api/products and /api/devices).
+std::string CollectionTarget(std::string_view base, std::string_view id, std::string_view suffix,
+                             std::optional<uint64_t> enterprise,
+                             std::vector<std::pair<std::string, std::string>> query);
+
+// Rows as a table: columns padded to their widest cell (in bytes: every
+// column but the last is ASCII), the last one not padded.
+std::string TextTable(const std::vector<std::vector<std::string>>& rows);
+
+// Member `key` of `object` as text: a string as it is, anything else as
+// JSON; "" when absent.
+std::string MemberText(const nlohmann::json& object, const char* key);
+
 // "/api/products[/ID][SUFFIX]?enterprise=N&..." with the id percent-encoded.
 std::string ProductTarget(std::string_view id, std::string_view suffix,
                           std::optional<uint64_t> enterprise,

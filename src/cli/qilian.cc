@@ -29,6 +29,7 @@
 #include "cli/exit_code.h"
 #include "cli/handle_client.h"
 #include "cli/native_write.h"
+#include "cli/device.h"
 #include "cli/product.h"
 #include "cli/rest_client.h"
 #include "cli/value_args.h"
@@ -816,6 +817,7 @@ int Main(int argc, char** argv) {
 
   EnterpriseCommand enterprise(&app);
   ProductCommand product(&app);
+  DeviceCommand device(&app);
 
   NativeArgs siteinfo;
   CLI::App* siteinfo_cmd =
@@ -887,6 +889,7 @@ int Main(int argc, char** argv) {
 
   if (enterprise.parsed()) return enterprise.Run(client, options.json);
   if (product.parsed()) return product.Run(client, options.json);
+  if (device.parsed()) return device.Run(client, options.json);
   if (get_cmd->parsed()) return RunGet(client, options, get);
   if (put_cmd->parsed()) return RunPut(client, options, put);
   if (delete_cmd->parsed()) return RunDelete(client, options, del);

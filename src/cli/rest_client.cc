@@ -330,7 +330,7 @@ absl::StatusOr<HttpReply> RestClient::Send(std::string_view method, std::string_
   request.set(http::field::accept, "application/json");
   if (!authorization_.empty()) request.set(http::field::authorization, authorization_);
   if (!body.empty() || method == "PUT" || method == "POST") {
-    request.set(http::field::content_type, "application/json");
+    request.set(http::field::content_type, content_type_);
     request.body() = std::string(body);
   }
   request.keep_alive(true);

@@ -87,6 +87,10 @@ class RestClient {
   // values without public read.
   void set_authorization(std::string value) { authorization_ = std::move(value); }
 
+  // The Content-Type of later request bodies ("application/json" unless
+  // set; "text/csv" for a device import).
+  void set_content_type(std::string value) { content_type_ = std::move(value); }
+
  private:
   struct Impl;
   // Opens the connection (and for https:// completes a verified handshake).
@@ -94,6 +98,7 @@ class RestClient {
 
   ServerUrl server_;
   std::string authorization_;
+  std::string content_type_ = "application/json";
   TlsClientOptions tls_;
   std::unique_ptr<Impl> impl_;
 };

@@ -40,6 +40,7 @@ class ConfigParser {
     sections["log"] = LogSchema(&config.log);
     sections["stats"] = StatsSchema(&config.stats);
     sections["auth"] = AuthSchema(&config.auth);
+    sections["platform"] = PlatformSchema(&config.platform);
 
     for (const auto& [section_key, section_node] : root) {
       std::string section_name(section_key.str());
@@ -113,6 +114,21 @@ class ConfigParser {
   }
 
   // A non-empty string; if `allowed` is not empty the value must be one of it.
+  // Empty or an http:// or https:// URL; `trim_slashes` drops trailing '/'.
+  KeyReader HttpUrl(std::string* out, bool trim_slashes = false) {
+    return [this, out, trim_slashes](const toml::node& v, const std::string& key) -> absl::Status {
+      if (!v.is_string()) return TypeError(v, key, "a string");
+      std::string url = v.as_string()->get();
+      if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+        return Error(v, absl::StrCat("configuration key '", key,
+                                     "' must be empty or an http:// or https:// URL"));
+      }
+      while (trim_slashes && !url.empty() && url.back() == '/') url.pop_back();
+      *out = std::move(url);
+      return absl::OkStatus();
+    };
+  }
+
   KeyReader String(std::string* out, std::vector<std::string> allowed = {}) {
     return [this, out, allowed](const toml::node& v, const std::string& key) -> absl::Status {
       if (!v.is_string()) return TypeError(v, key, "a string");
@@ -328,21 +344,20 @@ class ConfigParser {
     SectionSchema s;
     s["flush_interval_s"] = Integer(&c->flush_interval_s, 1, 3600);
     s["max_prefixes"] = Integer(&c->max_prefixes, 1, 10'000'000);
-    s["parent_url"] = [this, c](const toml::node& v, const std::string& key) -> absl::Status {
-      if (!v.is_string()) return TypeError(v, key, "a string");
-      std::string url = v.as_string()->get();
-      if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-        return Error(v, absl::StrCat("configuration key '", key,
-                                     "' must be empty or an http:// or https:// URL"));
-      }
-      c->parent_url = std::move(url);
-      return absl::OkStatus();
-    };
+    s["parent_url"] = HttpUrl(&c->parent_url);
     s["report_interval_s"] = Integer(&c->report_interval_s, 1, 7 * 86400);
     s["node_id"] = String(&c->node_id);
     s["report_identity"] = String(&c->report_identity);
     s["report_secret_file"] = String(&c->report_secret_file);
     s["parent_cacert"] = String(&c->parent_cacert);
+    return s;
+  }
+
+  SectionSchema PlatformSchema(PlatformConfig* c) {
+    SectionSchema s;
+    s["max_devices_per_enterprise"] = Integer(&c->max_devices_per_enterprise, 1, 100'000'000);
+    s["max_products_per_enterprise"] = Integer(&c->max_products_per_enterprise, 1, 1'000'000);
+    s["public_base_url"] = HttpUrl(&c->public_base_url, /*trim_slashes=*/true);
     return s;
   }
 

@@ -185,6 +185,17 @@ struct AuthConfig {
   uint64_t identifiers_per_prefix = 0;
 };
 
+// The industrial platform (docs/products.md, docs/devices.md).
+struct PlatformConfig {
+  // Devices and products one enterprise may hold; beyond: 403, code 605.
+  uint64_t max_devices_per_enterprise = 100'000;
+  uint64_t max_products_per_enterprise = 1'000;
+  // The node's public REST address ("https://iot.example.cn"): the URL
+  // value of each device's identifier is <it>/api/devices/<id>/shadow.
+  // Empty: http://<http.listen>:<http.port>.
+  std::string public_base_url;
+};
+
 struct Config {
   NodeConfig node;
   HttpConfig http;
@@ -194,6 +205,7 @@ struct Config {
   LogConfig log;
   StatsConfig stats;
   AuthConfig auth;
+  PlatformConfig platform;
 };
 
 // Parses TOML text. Keys absent from the text keep their defaults.

@@ -47,6 +47,7 @@
 #include "net/http_server.h"
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
+#include "platform/device/device_registry.h"
 #include "platform/product/product_registry.h"
 #include "tenant/enterprise_registry.h"
 
@@ -505,9 +506,38 @@ int Run(int argc, char** argv) {
   // Products belong to enterprises (docs/products.md): served where
   // enterprises are.
   std::unique_ptr<platform::ProductRegistry> products;
+  // Devices belong to products (docs/devices.md): every device in memory,
+  // loaded here; each is an identifier under its enterprise's prefix.
+  std::unique_ptr<platform::DeviceRegistry> devices;
   if (enterprises) {
-    products = std::make_unique<platform::ProductRegistry>(kv.get(), clock);
+    platform::ProductRegistryOptions product_options;
+    product_options.max_products_per_enterprise = config.platform.max_products_per_enterprise;
+    products = std::make_unique<platform::ProductRegistry>(kv.get(), clock, product_options);
+    absl::StatusOr<size_t> migrated = products->MigrateProductKeys();
+    if (!migrated.ok()) {
+      LogError("platform.start_failed", {{"error", std::string(migrated.status().message())}});
+      std::cerr << "qiliand: " << migrated.status().message() << "\n";
+      return kExitStartupFailed;
+    }
+    if (*migrated > 0) LogInfo("product_keys_migrated", {{"count", *migrated}});
     rest->SetProducts(products.get());
+    platform::DeviceRegistryOptions device_options;
+    device_options.max_devices_per_enterprise = config.platform.max_devices_per_enterprise;
+    device_options.public_base_url =
+        !config.platform.public_base_url.empty()
+            ? config.platform.public_base_url
+            : absl::StrCat(config.http.tls_cert.empty() ? "http://" : "https://",
+                           config.http.listen, ":", config.http.port);
+    devices = std::make_unique<platform::DeviceRegistry>(kv.get(), products.get(),
+                                                         enterprises.get(), registry.get(), clock,
+                                                         std::move(device_options));
+    if (absl::Status s = devices->Load(); !s.ok()) {
+      LogError("platform.start_failed", {{"error", std::string(s.message())}});
+      std::cerr << "qiliand: " << s.message() << "\n";
+      return kExitStartupFailed;
+    }
+    LogInfo("devices_loaded", {{"count", devices->size()}});
+    rest->SetDevices(devices.get());
   }
   rest->SetConsole(access->Console());
   auto node_reports = std::make_unique<ident::stats::NodeReportStore>(kv.get());
@@ -619,6 +649,7 @@ int Run(int argc, char** argv) {
   frontend.reset();
   processor.reset();
   access.reset();
+  devices.reset();
   products.reset();
   enterprises.reset();
   resolver.reset();

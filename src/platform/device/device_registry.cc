@@ -374,6 +374,11 @@ absl::Status DeviceRegistry::Validate(const DeviceInput& input) {
                                   "' is not a device id (1 to 64 of A-Z a-z 0-9 _ -, starting "
                                   "with a letter or digit)"));
   }
+  if (input.id == "import" || input.id == "register") {
+    return tenant::FieldError(device_field::kId,
+                              Cat("'", input.id, "' is reserved (POST /api/devices/", input.id,
+                                  ")"));
+  }
   QL_RETURN_IF_ERROR(CheckText(device_field::kNameZh, input.name.zh, kMaxDeviceNameChars));
   QL_RETURN_IF_ERROR(CheckText(device_field::kNameEn, input.name.en, kMaxDeviceNameChars));
   QL_RETURN_IF_ERROR(CheckText(device_field::kSerial, input.serial, kMaxSerialChars));

@@ -202,6 +202,7 @@ TEST_F(DeviceRegistryTest, FieldsAndReferencesAreCheckedWithExactMessages) {
             "id: '-x' is not a device id (1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or "
             "digit)");
   EXPECT_EQ(err(Input(std::string(65, 'a'))), "id: is longer than 64 characters");
+  EXPECT_EQ(err(Input("import")), "id: 'import' is reserved (POST /api/devices/import)");
   EXPECT_EQ(err(Input("a", "")), "product: is required");
   EXPECT_EQ(err(Input("a", "nope")), "product: no product 'nope' in enterprise 1");
   EXPECT_EQ(err(Input("a", "x/y")), "product: 'x/y' is not a product id");
