@@ -3,6 +3,7 @@
 #include <mosquitto.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,7 +46,7 @@ int64_t EpochMs() {
 // Counters a worker writes and the main thread reads for progress lines.
 struct Counters {
   std::atomic<uint64_t> attempts{0}, connacks{0}, connect_failed{0}, lost{0}, reconnects{0},
-      dropouts{0}, subscribe_refused{0};
+      dropouts{0}, subscribe_refused{0}, wakeup_pairs_closed{0}, wakeup_pairs_kept{0};
   std::atomic<int64_t> up{0}, pending{0};
   std::atomic<uint64_t> sent{0}, values{0}, bytes{0}, pubacks{0}, publish_errors{0};
   std::atomic<uint64_t> slots_down{0}, slots_busy{0}, slots_late{0};
@@ -165,6 +166,45 @@ class Worker {
 
 Device* Of(void* obj) { return static_cast<Device*>(obj); }
 
+bool IsUnixStream(int fd) {
+  int domain = 0, type = 0;
+  socklen_t len = sizeof(int);
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) return false;
+  len = sizeof(int);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return false;
+  return domain == AF_UNIX && type == SOCK_STREAM;
+}
+
+// libmosquitto (1.4 to 2.0) opens a socket pair with every connection, to
+// wake the select() of its own mosquitto_loop, and writes one byte to it
+// for every packet it queues. In our epoll loop nothing reads it, so each
+// pair fills to its send buffer: about 210 KB of kernel memory per
+// connection (21 GB for 100,000), two descriptors and a system call per
+// publish. The library has no call to turn it off; its client struct
+// begins { int sock; int sockpairR, sockpairW; ... }
+// (lib/mosquitto_internal.h), so after each connect we close the pair and
+// mark it absent, which the library checks before every use. Only when
+// the layout checks out: the first field is the connection's socket and
+// the other two are distinct Unix stream sockets. Returns whether it did.
+bool DropWakeupPair(mosquitto* mosq) {
+  static const bool known_version = [] {
+    int major = 0, minor = 0, revision = 0;
+    mosquitto_lib_version(&major, &minor, &revision);
+    return (major == 1 && minor >= 4) || (major == 2 && minor == 0);
+  }();
+  if (!known_version) return false;
+  int* fields = reinterpret_cast<int*>(mosq);
+  const int sock = mosquitto_socket(mosq);
+  if (sock < 0 || fields[0] != sock) return false;
+  const int r = fields[1], w = fields[2];
+  if (r < 0 || w < 0 || r == w || r == sock || w == sock) return false;
+  if (!IsUnixStream(r) || !IsUnixStream(w)) return false;
+  close(r);
+  close(w);
+  fields[1] = fields[2] = -1;
+  return true;
+}
+
 void CbConnect(mosquitto*, void* obj, int rc) { Of(obj)->worker->OnConnect(Of(obj), rc); }
 void CbPublish(mosquitto*, void* obj, int mid) { Of(obj)->worker->OnPublish(Of(obj), mid); }
 void CbMessage(mosquitto*, void* obj, const mosquitto_message* m) {
@@ -213,6 +253,11 @@ void Worker::StartConnect(Device* d) {
     return;
   }
   d->fd = mosquitto_socket(d->mosq);
+  if (DropWakeupPair(d->mosq)) {
+    devsim::Add(counters.wakeup_pairs_closed);
+  } else {
+    devsim::Add(counters.wakeup_pairs_kept);
+  }
   d->state = Device::kConnecting;
   d->leaving = false;
   epoll_event ev{};
@@ -679,7 +724,7 @@ struct Totals {
            subscribe_refused = 0, sent = 0, values = 0, bytes = 0, pubacks = 0, publish_errors = 0,
            slots_down = 0, slots_busy = 0, slots_late = 0, replies_write = 0, replies_read = 0,
            replies_invoke = 0, replies_failed = 0, received = 0, received_bytes = 0,
-           received_values = 0;
+           received_values = 0, wakeup_pairs_closed = 0, wakeup_pairs_kept = 0;
   int64_t up = 0, pending = 0, first_ms = 0, last_ms = 0;
 };
 
@@ -709,6 +754,8 @@ Totals Sum(const std::vector<std::unique_ptr<Worker>>& workers) {
     t.received += Get(c.received);
     t.received_bytes += Get(c.received_bytes);
     t.received_values += Get(c.received_values);
+    t.wakeup_pairs_closed += Get(c.wakeup_pairs_closed);
+    t.wakeup_pairs_kept += Get(c.wakeup_pairs_kept);
     t.up += c.up.load();
     t.pending += c.pending.load();
     int64_t f = c.first_receive_ms.load(), l = c.last_receive_ms.load();
@@ -820,6 +867,8 @@ nlohmann::json Drive(Shared& shared, std::vector<std::unique_ptr<Worker>>& worke
   s["connections_lost"] = t.lost;
   s["reconnects"] = t.reconnects;
   s["duration_s"] = publish_seconds;
+  s["wakeup_pairs_closed"] = t.wakeup_pairs_closed;
+  s["wakeup_pairs_kept"] = t.wakeup_pairs_kept;
   if (o.sink) {
     s["messages_received"] = t.received;
     s["bytes_received"] = t.received_bytes;
