@@ -146,6 +146,11 @@ DeviceCommand::DeviceCommand(CLI::App* app) {
                       "write product_key,device_id,secret,model of each created device "
                       "(mode 0600; the device simulator's fleet file)")
       ->type_name("FILE");
+  import_->add_option("--piece-bytes", piece_bytes_,
+                      "bytes of CSV per request (default 524288; keep it under the server's "
+                      "[http] max_body_bytes)")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1024}, size_t{16} << 20).description(""));
   AddEnterprise(import_, &enterprise_);
   import_->footer(
       "Sends the file in pieces that fit the server's body limit; each row is created\n"
@@ -258,7 +263,7 @@ int DeviceCommand::RunImport(RestClient& client, bool raw) const {
       if (!created.empty()) {
         std::cerr << "qilian: " << created.size() << " devices were created before this\n";
       }
-      if (secrets) secrets << FleetFile(created, {});
+      if (!secrets_out_.empty()) secrets << FleetFile(created, {});
       return ToInt(ExitCodeForFailure(http->status, code));
     }
     for (json row : reply.value("rows", json::array())) {
@@ -277,7 +282,7 @@ int DeviceCommand::RunImport(RestClient& client, bool raw) const {
   }
   client.set_content_type("application/json");
 
-  if (secrets) {
+  if (!secrets_out_.empty()) {
     // The model column: each product's starter, if it was made from one.
     std::map<std::string, std::string> starters;
     std::set<std::string> products;
