@@ -17,9 +17,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import handle_client as hc  # noqa: E402
 from harness import start_native_node  # noqa: E402
-from test_enterprises import body as enterprise_body, credit_code  # noqa: E402
+from test_products import two_enterprises_with_staff  # noqa: E402
 
-PASSWORD = "correct horse battery"
 BASE_URL = "https://iot.example.cn"
 
 PUMP_MODEL = {"version": 1, "properties": [
@@ -38,26 +37,8 @@ class DeviceTest(unittest.TestCase):
         cls.node = start_native_node(
             "[handle]\nport = 0\n[platform]\npublic_base_url = \"%s/\"\n" % BASE_URL)
         cls.operator = cls.node.admin_header()["Authorization"]
-        cls.enterprise, cls.prefix = [], []
-        for org in ("71000301", "71000302"):
-            status, reply = cls.node.request("POST", "/api/enterprises",
-                                             enterprise_body(credit_code("91620100", org)))
-            assert status == 201, reply
-            cls.enterprise.append(reply["enterprise"]["id"])
-            cls.prefix.append(reply["enterprise"]["prefix"])
-        cls.token = {}
-        for name, role, enterprise in (("a-admin", "enterprise-admin", cls.enterprise[0]),
-                                       ("b-admin", "enterprise-admin", cls.enterprise[1]),
-                                       ("audit", "auditor", None)):
-            user = {"name": name, "role": role, "password": PASSWORD}
-            if enterprise is not None:
-                user["enterprise"] = enterprise
-            status, reply = cls.node.request("POST", "/api/users", user)
-            assert status == 201, reply
-            status, reply = cls.node.request("POST", "/api/login",
-                                             {"user": name, "password": PASSWORD}, auth=None)
-            assert status == 200, reply
-            cls.token[name] = "Bearer " + reply["token"]
+        cls.enterprise, cls.prefix, cls.token = two_enterprises_with_staff(
+            cls.node, ("71000301", "71000302"))
         status, reply = cls.call("a-admin", "POST", "/api/products",
                                  {"id": "pump", "name": {"zh": "给水泵"},
                                   "thingModel": PUMP_MODEL})

@@ -39,32 +39,40 @@ def pump_model(version, max_flow, with_head=False):
     return {"version": version, "properties": props}
 
 
+def two_enterprises_with_staff(node, orgs):
+    """Onboards two enterprises (organization codes `orgs`) and logs in an
+    administrator of each ("a-admin", "b-admin") and an auditor ("audit").
+    Returns ([enterprise ids], [prefixes], {user: "Bearer ..."})."""
+    enterprise, prefix = [], []
+    for org in orgs:
+        status, reply = node.request("POST", "/api/enterprises",
+                                     enterprise_body(credit_code("91620100", org)))
+        assert status == 201, reply
+        enterprise.append(reply["enterprise"]["id"])
+        prefix.append(reply["enterprise"]["prefix"])
+    token = {}
+    for name, role, owner in (("a-admin", "enterprise-admin", enterprise[0]),
+                              ("b-admin", "enterprise-admin", enterprise[1]),
+                              ("audit", "auditor", None)):
+        user = {"name": name, "role": role, "password": PASSWORD}
+        if owner is not None:
+            user["enterprise"] = owner
+        status, reply = node.request("POST", "/api/users", user)
+        assert status == 201, reply
+        status, reply = node.request("POST", "/api/login",
+                                     {"user": name, "password": PASSWORD}, auth=None)
+        assert status == 200, reply
+        token[name] = "Bearer " + reply["token"]
+    return enterprise, prefix, token
+
+
 class ProductTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.node = Qiliand().__enter__()
         cls.operator = cls.node.admin_header()["Authorization"]
-        cls.enterprise = []
-        cls.prefix = []
-        for head, org in (("91620100", "71000201"), ("91620100", "71000202")):
-            status, reply = cls.node.request("POST", "/api/enterprises",
-                                             enterprise_body(credit_code(head, org)))
-            assert status == 201, reply
-            cls.enterprise.append(reply["enterprise"]["id"])
-            cls.prefix.append(reply["enterprise"]["prefix"])
-        cls.token = {}
-        for name, role, enterprise in (("a-admin", "enterprise-admin", cls.enterprise[0]),
-                                       ("b-admin", "enterprise-admin", cls.enterprise[1]),
-                                       ("audit", "auditor", None)):
-            user = {"name": name, "role": role, "password": PASSWORD}
-            if enterprise is not None:
-                user["enterprise"] = enterprise
-            status, reply = cls.node.request("POST", "/api/users", user)
-            assert status == 201, reply
-            status, reply = cls.node.request("POST", "/api/login",
-                                             {"user": name, "password": PASSWORD}, auth=None)
-            assert status == 200, reply
-            cls.token[name] = "Bearer " + reply["token"]
+        cls.enterprise, cls.prefix, cls.token = two_enterprises_with_staff(
+            cls.node, ("71000201", "71000202"))
 
     @classmethod
     def tearDownClass(cls):
