@@ -245,7 +245,8 @@ class BrokerAdmin::Impl {
     std::lock_guard lock(self.mu_);
     self.connected_ = false;
     self.subscriptions_.clear();
-    if (rc != 0) self.last_error_ = "connection lost";
+    // A refusal (wrong password) is followed by a disconnect: keep its reason.
+    if (rc != 0 && self.last_error_.empty()) self.last_error_ = "connection lost";
     self.FailPendingLocked(absl::UnavailableError("broker: the connection was lost before the "
                                                   "answer came"));
     self.cv_.notify_all();

@@ -404,6 +404,28 @@ TEST_F(BrokerAdminTest, RefusalsCarryTheBrokersMessage) {
                                        "digits (in the command of devices 2..3)"));
 }
 
+TEST_F(BrokerAdminTest, AWrongPasswordIsReportedInEveryRefusal) {
+  BrokerAdminOptions options = broker_->Options();
+  options.password = "wrong";
+  options.client_id = "wrong-admin";
+  Recorder r;
+  auto admin = StartAdmin(options, r);
+  ASSERT_NE(admin, nullptr);
+  // Bounded wait for the broker's CONNACK to have come back.
+  std::string last;
+  auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (std::chrono::steady_clock::now() < deadline &&
+         last.find("refused") == std::string::npos) {
+    last = std::string(admin->GetStats().status().message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(last, "broker: not connected to 127.0.0.1:" + std::to_string(broker_->port()) +
+                      " (the broker refused the admin: Connection Refused: not authorised.)");
+  EXPECT_EQ(admin->GetStats().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(admin->connected());
+  EXPECT_EQ(r.connected(), 0);
+}
+
 TEST(BrokerAdminRestart, UnavailableWhileTheBrokerIsDownThenReconnectsAndAsksAgain) {
   Broker broker;
   ASSERT_TRUE(broker.Start());

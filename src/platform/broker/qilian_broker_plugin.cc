@@ -92,6 +92,10 @@ class StateWriter {
     report_.failed_since_last = false;
     return r;
   }
+  Report PeekReport() {
+    std::lock_guard lock(mu_);
+    return report_;
+  }
 
   // Writes on the calling thread (at cleanup, after Drain).
   bool WriteNow(std::string body, std::string& error) {
@@ -372,12 +376,11 @@ class Plugin {
                             {"aclDenied", acl_denied_},
                             {"stateFile", state_file_}};
     if (writer_) {
-      StateWriter::Report r = writer_->TakeReport();
-      if (r.failed_since_last) dirty_ = true;
+      StateWriter::Report r = writer_->PeekReport();  // the tick logs and retries failures
       stats["stateWrites"] = r.writes;
       stats["stateWriteFailures"] = r.failures;
       stats["stateLastError"] = r.last_error;
-      stats["stateUnsaved"] = dirty_ || writer_->Busy();
+      stats["stateUnsaved"] = dirty_ || r.failed_since_last || writer_->Busy();
     }
     return stats;
   }
