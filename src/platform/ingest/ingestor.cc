@@ -161,11 +161,14 @@ Ingestor::Ingestor(const DeviceDirectory& directory, ShadowStore& shadow, Publis
   }
   values_ = &metrics.GetCounter("qilian_mqtt_values_total",
                                 "Property values accepted from devices over MQTT");
+  received_ = &metrics.GetCounter("qilian_mqtt_received_total",
+                                  "Device MQTT messages received (accepted plus refused)");
 }
 
 Ingestor::~Ingestor() = default;
 
 IngestResult Ingestor::Process(std::string_view topic, std::string_view payload) {
+  received_->Inc();
   Context c;
   c.topic = topic;
   c.payload = payload;

@@ -91,8 +91,9 @@ struct IngestResult {
 class Ingestor {
  public:
   // All references must outlive the Ingestor. `metrics` gets
-  // qilian_mqtt_messages_total{kind}, qilian_mqtt_values_total and
-  // qilian_mqtt_refused_total{reason}.
+  // qilian_mqtt_received_total, qilian_mqtt_messages_total{kind} (accepted),
+  // qilian_mqtt_values_total and qilian_mqtt_refused_total{reason};
+  // received = the sum of messages and refused.
   Ingestor(const DeviceDirectory& directory, ShadowStore& shadow, Publisher& publisher,
            PointSink& sink, const Clock& clock, MetricsRegistry& metrics,
            IngestOptions options = {});
@@ -135,6 +136,7 @@ class Ingestor {
   std::array<Counter*, kTopicKinds> messages_;
   std::array<Counter*, kRefusalCount> refused_;
   Counter* values_;
+  Counter* received_;
 };
 
 }  // namespace qilian::platform
