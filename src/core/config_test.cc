@@ -304,6 +304,27 @@ TEST(ConfigTest, StatsParentUrlIsHttpOrHttps) {
               "or https:// URL");
 }
 
+TEST(ConfigTest, PlatformCapsAndPublicBaseUrl) {
+  absl::StatusOr<Config> d = ParseConfig("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->platform.max_devices_per_enterprise, 100'000u);
+  EXPECT_EQ(d->platform.max_products_per_enterprise, 1'000u);
+  EXPECT_EQ(d->platform.public_base_url, "");
+  absl::StatusOr<Config> c = ParseConfig(
+      "[platform]\nmax_devices_per_enterprise = 5\nmax_products_per_enterprise = 2\n"
+      "public_base_url = \"https://iot.example.cn//\"\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->platform.max_devices_per_enterprise, 5u);
+  EXPECT_EQ(c->platform.max_products_per_enterprise, 2u);
+  EXPECT_EQ(c->platform.public_base_url, "https://iot.example.cn");
+  ExpectError("[platform]\npublic_base_url = \"iot.example.cn\"\n",
+              "q.toml:2:19: configuration key 'platform.public_base_url' must be empty or an "
+              "http:// or https:// URL");
+  ExpectError("[platform]\nmax_devices_per_enterprise = 0\n",
+              "q.toml:2:30: configuration key 'platform.max_devices_per_enterprise' is out of "
+              "range: 0 (allowed 1..100000000)");
+}
+
 TEST(ConfigTest, WrongTypeNamesKeyAndType) {
   ExpectError("[http]\nport = \"80\"\n", "q.toml:2:8: configuration key 'http.port' must be an integer");
   ExpectError("[store]\nsync_writes = 1\n",
