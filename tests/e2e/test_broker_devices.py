@@ -129,6 +129,17 @@ class DevicesTest(unittest.TestCase):
         self.assertEqual(self.connect(device_name("removed"), "secret-removed",
                                       client_id="removed-2")[1], NOT_AUTHORIZED)
 
+    def test_removing_a_device_closes_every_connection_it_has(self):
+        username = device_name("twice")
+        self.broker.upsert_devices(credential(username, "s"))
+        a, rc_a = self.connect(username, "s", client_id="twice-a")
+        b, rc_b = self.connect(username, "s", client_id="twice-b")
+        self.assertEqual((rc_a, rc_b), (ACCEPTED, ACCEPTED))
+        self.assertEqual(self.broker.remove_devices(username),
+                         {"removed": 1, "absent": 0, "revoked": 1})
+        a.wait_closed(WAIT_S)
+        b.wait_closed(WAIT_S)
+
     def test_disabling_closes_and_enabling_lets_the_device_back(self):
         username = device_name("toggled")
         salt = os.urandom(16)

@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 #include "platform/broker/control.h"
@@ -257,8 +258,9 @@ class Plugin {
     Connection& c = self.connections_[ed->client];
     c.username = ed->username;
     c.client_id = client_id ? client_id : "";
-    int n = ++self.connection_counts_[c.username];
-    self.PublishPresence(kPresenceConnectedTopic, c, n);
+    auto& mine = self.by_username_[c.username];
+    mine.push_back(ed->client);
+    self.PublishPresence(kPresenceConnectedTopic, c, static_cast<int>(mine.size()));
     return MOSQ_ERR_SUCCESS;
   }
 
@@ -269,11 +271,12 @@ class Plugin {
     // in a disconnect, with the username it tried.
     auto it = self.connections_.find(ed->client);
     if (it == self.connections_.end()) return MOSQ_ERR_SUCCESS;
-    auto count = self.connection_counts_.find(it->second.username);
     int n = 0;
-    if (count != self.connection_counts_.end()) {
-      n = --count->second;
-      if (n <= 0) self.connection_counts_.erase(count);
+    auto mine = self.by_username_.find(it->second.username);
+    if (mine != self.by_username_.end()) {
+      std::erase(mine->second, ed->client);
+      n = static_cast<int>(mine->second.size());
+      if (n == 0) self.by_username_.erase(mine);
     }
     self.PublishPresence(kPresenceDisconnectedTopic, it->second, n);
     self.connections_.erase(it);
@@ -320,11 +323,7 @@ class Plugin {
     }
     std::string_view payload(static_cast<const char*>(ed->payload), ed->payloadlen);
     ControlOutcome out = self.control_.Handle(payload, authorised);
-    for (const std::string& u : out.disconnect) {
-      if (self.connection_counts_.count(u) > 0) {
-        mosquitto_kick_client_by_username(u.c_str(), false);
-      }
-    }
+    for (const std::string& u : out.disconnect) self.Kick(u);
     if (out.changed) self.dirty_ = true;
     if (client_id != nullptr) {
       mosquitto_broker_publish_copy(client_id, kResponseTopic, static_cast<int>(out.response.size()),
@@ -358,6 +357,23 @@ class Plugin {
     return MOSQ_ERR_SUCCESS;
   }
 
+  // Closes `username`'s connections, if it has any. By client id: a hash
+  // lookup in mosquitto, where kicking by username walks every connection
+  // (re-keying thousands of connected devices would stall the broker).
+  void Kick(const std::string& username) {
+    auto mine = by_username_.find(username);
+    if (mine == by_username_.end()) return;
+    std::vector<std::string> ids;  // copied: each kick runs OnDisconnect
+    bool without_id = false;
+    for (const mosquitto* client : mine->second) {
+      const std::string& id = connections_[client].client_id;
+      if (id.empty()) without_id = true;
+      else ids.push_back(id);
+    }
+    for (const std::string& id : ids) mosquitto_kick_client_by_clientid(id.c_str(), false);
+    if (without_id) mosquitto_kick_client_by_username(username.c_str(), false);
+  }
+
   void PublishPresence(const char* topic, const Connection& c, int connections) {
     std::string payload = nlohmann::json{{"username", c.username},
                                          {"clientId", c.client_id},
@@ -370,7 +386,7 @@ class Plugin {
 
   nlohmann::json RuntimeStats() {
     nlohmann::json stats = {{"connections", connections_.size()},
-                            {"connectedDevices", connection_counts_.size()},
+                            {"connectedDevices", by_username_.size()},
                             {"authAccepted", auth_accepted_},
                             {"authRefused", auth_refused_},
                             {"aclDenied", acl_denied_},
@@ -395,10 +411,10 @@ class Plugin {
   bool dirty_ = false;
   std::chrono::steady_clock::time_point last_save_{};
   std::string logged_error_;
-  // Connections this plugin accepted, by mosquitto's client, and how many
-  // each device has (a device may connect twice with two client ids).
+  // Connections this plugin accepted, by mosquitto's client, and each
+  // device's (a device may connect twice, with two client ids).
   std::unordered_map<const mosquitto*, Connection> connections_;
-  std::unordered_map<std::string, int> connection_counts_;
+  std::unordered_map<std::string, std::vector<const mosquitto*>> by_username_;
   uint64_t auth_accepted_ = 0, auth_refused_ = 0, acl_denied_ = 0;
 };
 
