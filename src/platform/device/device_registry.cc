@@ -790,7 +790,15 @@ absl::StatusOr<DeviceWithSecret> DeviceRegistry::SelfRegister(const SelfRegistra
   DeviceInput input;
   input.id = r.device_id;
   input.product = product->id;
-  return Create(product->enterprise, input);
+  absl::StatusOr<DeviceWithSecret> created = Create(product->enterprise, input);
+  if (!created.ok() && tenant::FieldOf(created.status()) == device_field::kId) {
+    // The request names the device "deviceId".
+    absl::string_view problem = created.status().message();
+    problem.remove_prefix(std::min(problem.size(), device_field::kId.size() + 2));
+    return tenant::FieldError("deviceId", std::string_view(problem.data(), problem.size()),
+                              ident::ResponseCodeOf(created.status()));
+  }
+  return created;
 }
 
 size_t DeviceRegistry::CountInEnterprise(uint64_t enterprise) const {

@@ -461,7 +461,14 @@ TEST_F(DeviceRegistryTest, SelfProvisioning) {
   EXPECT_EQ(created->secret.size(), 64u);
   auto again = devices_->SelfRegister(r);
   EXPECT_EQ(ResponseCodeOf(again.status()), ResponseCode::kHandleAlreadyExists);
-  EXPECT_EQ(again.status().message(), "id: device 'auto-1' already exists in enterprise 1");
+  EXPECT_EQ(again.status().message(), "deviceId: device 'auto-1' already exists in enterprise 1");
+  EXPECT_EQ(tenant::FieldOf(again.status()), "deviceId");
+  SelfRegistration bad_id = r;
+  bad_id.device_id = "a/b";
+  bad_id.sign = HmacSha256Hex(p.product_secret, SignContent(bad_id));
+  EXPECT_EQ(devices_->SelfRegister(bad_id).status().message(),
+            "deviceId: 'a/b' is not a device id (1 to 64 of A-Z a-z 0-9 _ -, starting with a "
+            "letter or digit)");
 }
 
 TEST_F(DeviceRegistryTest, BulkCreateKeepsGoodRowsAndBatchesWrites) {
