@@ -2,12 +2,13 @@
 // registry's field checks. Any input parses without throwing; every refusal
 // names its field; an accepted create body's checks give the same verdict
 // twice.
+#include "api/device_body.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
-#include "api/device_body.h"
 #include "nlohmann/json.hpp"
 #include "platform/device/device_registry.h"
 #include "tenant/field_error.h"

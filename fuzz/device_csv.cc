@@ -2,6 +2,8 @@
 // input is rows or one file error, never a crash; rows come in file order,
 // each refused row's message starts with its own line number, and every
 // accepted row passes or fails the registry's field checks with a field.
+#include "platform/device/device_csv.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,7 +12,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "platform/device/device_csv.h"
 #include "tenant/field_error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

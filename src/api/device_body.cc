@@ -24,10 +24,10 @@ absl::Status KnownOnly(const json& object, std::string_view parent,
     bool found = false;
     for (std::string_view k : known) found = found || it.key() == k;
     if (!found) {
-      std::string field = parent.empty()
-                              ? it.key()
-                              : absl::StrCat(absl::string_view(parent.data(), parent.size()), ".",
-                                             it.key());
+      std::string field =
+          parent.empty()
+              ? it.key()
+              : absl::StrCat(absl::string_view(parent.data(), parent.size()), ".", it.key());
       return Bad(tenant::Excerpt(field), "is not a known field");
     }
   }
@@ -83,8 +83,8 @@ absl::StatusOr<bool> Bool(const json& v, std::string_view field) {
 
 absl::StatusOr<platform::DeviceInput> DeviceInputFromJson(const json& doc) {
   if (!doc.is_object()) return Bad("body", "must be a JSON object");
-  QL_RETURN_IF_ERROR(KnownOnly(doc, "", {"id", "product", "modelVersion", "name", "serial",
-                                         "gateway", "tags", "enabled"}));
+  QL_RETURN_IF_ERROR(KnownOnly(
+      doc, "", {"id", "product", "modelVersion", "name", "serial", "gateway", "tags", "enabled"}));
   platform::DeviceInput in;
   auto id = doc.find("id");
   if (id == doc.end()) return Bad("id", "is required");

@@ -39,9 +39,9 @@ json PumpProduct(const std::string& id) {
 class DeviceRoutesTest : public ::testing::Test {
  protected:
   DeviceRoutesTest()
-      : store_(store::NewMemoryStore({{std::string(ident::Registry::kSpace),
-                                       std::string(tenant::EnterpriseRegistry::kSpace),
-                                       std::string(platform::ProductRegistry::kSpace)}})),
+      : store_(store::NewMemoryStore(
+            {{std::string(ident::Registry::kSpace), std::string(tenant::EnterpriseRegistry::kSpace),
+              std::string(platform::ProductRegistry::kSpace)}})),
         faulty_(store_.get()),
         registry_(&faulty_, clock_, ident::RegistryOptions{}),
         enterprises_(&faulty_, &registry_, clock_, Options()),
@@ -154,8 +154,8 @@ TEST_F(DeviceRoutesTest, CreateGetUpdateRotateDelete) {
   EXPECT_FALSE(Json(got).contains("secret"));
   EXPECT_EQ(got.body.find(secret), std::string::npos);
 
-  auto updated = Send("PUT", "/api/devices/pump-7",
-                      json({{"serial", "SN-8"}, {"enabled", false}}).dump());
+  auto updated =
+      Send("PUT", "/api/devices/pump-7", json({{"serial", "SN-8"}, {"enabled", false}}).dump());
   ASSERT_EQ(updated.status, 200) << updated.body;
   EXPECT_EQ(Json(updated)["device"]["serial"], "SN-8");
   EXPECT_EQ(Json(updated)["device"]["enabled"], false);
@@ -179,8 +179,8 @@ TEST_F(DeviceRoutesTest, BodiesAreStrict) {
   ExpectError(Send("POST", "/api/devices", "{"), 400, 4, "", "request body is not valid JSON");
   ExpectError(Send("POST", "/api/devices", json({{"product", "pump"}}).dump()), 400, 202, "id",
               "id: is required");
-  ExpectError(Send("POST", "/api/devices", json({{"id", 7}, {"product", "pump"}}).dump()), 400,
-              202, "id", "id: must be a string");
+  ExpectError(Send("POST", "/api/devices", json({{"id", 7}, {"product", "pump"}}).dump()), 400, 202,
+              "id", "id: must be a string");
   ExpectError(
       Send("POST", "/api/devices", json({{"id", "a"}, {"product", "pump"}, {"colour", 1}}).dump()),
       400, 202, "colour", "colour: is not a known field");
@@ -201,8 +201,8 @@ TEST_F(DeviceRoutesTest, BodiesAreStrict) {
               101, "id", "id: device 'a' already exists in enterprise 1");
   ExpectError(Send("PUT", "/api/devices/a", json({{"product", "x"}}).dump()), 400, 202, "product",
               "product: cannot be changed (delete the device and create it again)");
-  ExpectError(Send("PUT", "/api/devices/a", json({{"enabled", "yes"}}).dump()), 400, 202,
-              "enabled", "enabled: must be true or false");
+  ExpectError(Send("PUT", "/api/devices/a", json({{"enabled", "yes"}}).dump()), 400, 202, "enabled",
+              "enabled: must be true or false");
 }
 
 TEST_F(DeviceRoutesTest, TenancyAndRoles) {
@@ -278,18 +278,18 @@ TEST_F(DeviceRoutesTest, CsvImportAnswersEveryRow) {
   EXPECT_EQ(reply["rows"][0]["line"], 2);
   EXPECT_EQ(reply["rows"][0]["secret"].get<std::string>().size(), 64u);
   EXPECT_EQ(reply["rows"][1]["status"], "created");
-  EXPECT_EQ(reply["rows"][2], json({{"line", 4},
-                                    {"id", "s-2"},
-                                    {"status", "rejected"},
-                                    {"responseCode", 202},
-                                    {"field", "product"},
-                                    {"message", "line 4: product: no product 'nope' in enterprise 1"}}));
+  EXPECT_EQ(reply["rows"][2],
+            json({{"line", 4},
+                  {"id", "s-2"},
+                  {"status", "rejected"},
+                  {"responseCode", 202},
+                  {"field", "product"},
+                  {"message", "line 4: product: no product 'nope' in enterprise 1"}}));
   EXPECT_EQ(reply["rows"][3], json({{"line", 5},
                                     {"status", "rejected"},
                                     {"responseCode", 202},
                                     {"message", "line 5: has 2 fields, the header has 6"}}));
-  EXPECT_EQ(reply["rows"][4]["message"],
-            "line 6: id: device 's-1' already exists in enterprise 1");
+  EXPECT_EQ(reply["rows"][4]["message"], "line 6: id: device 's-1' already exists in enterprise 1");
   EXPECT_EQ(devices_.FindInEnterprise(1, "s-1")->gateway_id, "gw-1");
 
   ExpectError(SendCsv("/api/devices/import", "id,colour\n"), 400, 4, "",

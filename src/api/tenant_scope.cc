@@ -52,15 +52,16 @@ absl::StatusOr<std::optional<uint64_t>> TargetEnterprise(const ApiContext& ctx, 
   if (role == Role::kAnonymous) {
     return Forbidden(absl::StrCat(caller.actor,
                                   " is not an operator, an auditor or enterprise staff of this "
-                                  "node, so it has no ", A(nouns.many)));
+                                  "node, so it has no ",
+                                  A(nouns.many)));
   }
   if (role == Role::kAuditor && access != Access::kRead) {
-    return Forbidden(absl::StrCat(caller.actor, " is an auditor and may not change ", A(nouns.many)));
+    return Forbidden(
+        absl::StrCat(caller.actor, " is an auditor and may not change ", A(nouns.many)));
   }
   if (role == Role::kEnterpriseMember && access == Access::kDelete) {
     return Forbidden(
-        absl::StrCat(caller.actor, " is an enterprise member and may not delete ",
-                     A(nouns.many)));
+        absl::StrCat(caller.actor, " is an enterprise member and may not delete ", A(nouns.many)));
   }
   std::optional<uint64_t> given;
   if (named.has_value()) {
@@ -74,8 +75,8 @@ absl::StatusOr<std::optional<uint64_t>> TargetEnterprise(const ApiContext& ctx, 
     if (!given) {
       if (!must_name) return std::optional<uint64_t>();
       return BadParam(call, absl::StrCat("enterprise is required: operators and auditors name "
-                                         "the enterprise whose ", A(nouns.one),
-                                         " this is (?enterprise=N)"));
+                                         "the enterprise whose ",
+                                         A(nouns.one), " this is (?enterprise=N)"));
     }
     if (ctx.enterprises != nullptr) QL_RETURN_IF_ERROR(ctx.enterprises->Get(*given).status());
     return given;
@@ -102,8 +103,8 @@ void AuditWrite(const ApiContext& ctx, const Call& call, std::string_view action
   }
   event.peer = call.request->remote_address;
   event.transport = call.request->tls ? "https" : "http";
-  event.result = static_cast<uint32_t>(outcome.ok() ? ResponseCode::kSuccess
-                                                    : ident::ResponseCodeOf(outcome));
+  event.result =
+      static_cast<uint32_t>(outcome.ok() ? ResponseCode::kSuccess : ident::ResponseCodeOf(outcome));
   event.detail = absl::StrCat(A(noun), " '", tenant::Excerpt(id), "'",
                               enterprise ? absl::StrCat(" of enterprise ", *enterprise) : "",
                               outcome.ok() ? "" : ": ", outcome.message());

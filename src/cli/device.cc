@@ -2,19 +2,18 @@
 
 #include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "cli/exit_code.h"
 #include "cli/product_args.h"
@@ -44,8 +43,8 @@ void AddEnterprise(CLI::App* cmd, std::optional<uint64_t>* enterprise) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{UINT64_MAX}).description(""));
 }
 
-CLI::App* AddDeviceSubcommand(CLI::App* group, const char* name, const char* help,
-                              std::string* id, std::optional<uint64_t>* enterprise) {
+CLI::App* AddDeviceSubcommand(CLI::App* group, const char* name, const char* help, std::string* id,
+                              std::optional<uint64_t>* enterprise) {
   CLI::App* cmd = group->add_subcommand(name, help);
   cmd->add_option("id", *id, "the device id")->required();
   AddEnterprise(cmd, enterprise);
@@ -71,7 +70,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::InvalidArgumentError("cannot read '" + path + "': " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return absl::InvalidArgumentError("cannot read '" + path + "': " + std::strerror(errno));
+  if (in.bad())
+    return absl::InvalidArgumentError("cannot read '" + path + "': " + std::strerror(errno));
   return text;
 }
 
@@ -119,20 +119,22 @@ DeviceCommand::DeviceCommand(CLI::App* app) {
       "Exit codes: 0 listed, 1 enterprise not found, 4 bad paging, 5 permission,\n"
       "6 server or network error.\n");
 
-  get_ = AddDeviceSubcommand(group_, "get", "print a device (never its secret)", &id_,
-                             &enterprise_);
+  get_ =
+      AddDeviceSubcommand(group_, "get", "print a device (never its secret)", &id_, &enterprise_);
   get_->footer("Exit codes: 0 found, 1 not found, 5 permission, 6 server error.\n");
 
   update_ = AddDeviceSubcommand(group_, "update", "change a device's fields", &id_, &enterprise_);
   AddFieldOptions(update_, &fields_, &enable_, &disable_);
   update_->add_flag("--clear-tags", fields_.clear_tags, "remove every tag");
-  update_->footer("Exit codes: 0 updated, 1 not found, 2 usage, 4 refused, 5 permission,\n"
-                  "6 server or network error.\n");
+  update_->footer(
+      "Exit codes: 0 updated, 1 not found, 2 usage, 4 refused, 5 permission,\n"
+      "6 server or network error.\n");
 
   delete_ = AddDeviceSubcommand(group_, "delete", "delete a device and its identifier", &id_,
                                 &enterprise_);
-  delete_->footer("Exit codes: 0 deleted, 1 not found, 3 a gateway with sub-devices,\n"
-                  "5 permission, 6 server error.\n");
+  delete_->footer(
+      "Exit codes: 0 deleted, 1 not found, 3 a gateway with sub-devices,\n"
+      "5 permission, 6 server error.\n");
 
   rotate_ = AddDeviceSubcommand(group_, "rotate-secret",
                                 "give a device a new secret (the old one stops working)", &id_,
@@ -142,13 +144,15 @@ DeviceCommand::DeviceCommand(CLI::App* app) {
   import_ = group_->add_subcommand("import", "create devices from a CSV file");
   import_->add_option("file", file_, "the CSV: header id,product,name,serial,gateway,tags")
       ->required();
-  import_->add_option("--secrets-out", secrets_out_,
-                      "write product_key,device_id,secret,model of each created device "
-                      "(mode 0600; the device simulator's fleet file)")
+  import_
+      ->add_option("--secrets-out", secrets_out_,
+                   "write product_key,device_id,secret,model of each created device "
+                   "(mode 0600; the device simulator's fleet file)")
       ->type_name("FILE");
-  import_->add_option("--piece-bytes", piece_bytes_,
-                      "bytes of CSV per request (default 524288; keep it under the server's "
-                      "[http] max_body_bytes)")
+  import_
+      ->add_option("--piece-bytes", piece_bytes_,
+                   "bytes of CSV per request (default 524288; keep it under the server's "
+                   "[http] max_body_bytes)")
       ->type_name("N")
       ->check(CLI::Range(size_t{1024}, size_t{16} << 20).description(""));
   AddEnterprise(import_, &enterprise_);
@@ -174,8 +178,8 @@ int DeviceCommand::Run(RestClient& client, bool raw) const {
     return Exchange(client, raw, "POST", DeviceTarget("", "", enterprise_), Dump(*body),
                     [](const json& reply) {
                       const json device = reply.value("device", json::object());
-                      std::cout << "created device " << device.value("id", "")
-                                << " (identifier " << device.value("handle", "") << ")\n"
+                      std::cout << "created device " << device.value("id", "") << " (identifier "
+                                << device.value("handle", "") << ")\n"
                                 << "secret: " << reply.value("secret", "") << "\n";
                     });
   }
@@ -185,14 +189,13 @@ int DeviceCommand::Run(RestClient& client, bool raw) const {
     if (list_gateway_) query.emplace_back("gateway", *list_gateway_);
     if (after_) query.emplace_back("after", *after_);
     if (limit_) query.emplace_back("limit", std::to_string(*limit_));
-    return Exchange(client, raw, "GET", DeviceTarget("", "", enterprise_, query), "",
-                    [](const json& reply) {
-                      std::cout << FormatDevices(reply.value("devices", json::array()));
-                      if (reply.value("more", false)) {
-                        std::cerr << "qilian: more devices follow: --after "
-                                  << reply.value("next", "") << "\n";
-                      }
-                    });
+    return Exchange(
+        client, raw, "GET", DeviceTarget("", "", enterprise_, query), "", [](const json& reply) {
+          std::cout << FormatDevices(reply.value("devices", json::array()));
+          if (reply.value("more", false)) {
+            std::cerr << "qilian: more devices follow: --after " << reply.value("next", "") << "\n";
+          }
+        });
   }
   if (get_->parsed()) {
     return Exchange(client, raw, "GET", DeviceTarget(id_, "", enterprise_), "",

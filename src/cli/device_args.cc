@@ -69,8 +69,8 @@ std::string FormatDevices(const json& devices) {
     for (const json& d : devices) {
       std::string gateway = Text(d, "gateway");
       rows.push_back({Text(d, "enterprise"), Text(d, "id"), Text(d, "product"),
-                      Text(d, "modelVersion"), Text(d, "enabled"),
-                      gateway.empty() ? "-" : gateway, Text(d.value("name", json()), "zh")});
+                      Text(d, "modelVersion"), Text(d, "enabled"), gateway.empty() ? "-" : gateway,
+                      Text(d.value("name", json()), "zh")});
     }
   }
   return TextTable(rows);

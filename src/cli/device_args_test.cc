@@ -44,10 +44,10 @@ TEST(DeviceArgs, Targets) {
 }
 
 TEST(DeviceArgs, TablesAndLines) {
-  json d = {{"enterprise", 1},     {"id", "p-1"},          {"product", "pump"},
-            {"productKey", "K"},   {"modelVersion", 2},    {"serial", "S"},
-            {"gateway", ""},       {"enabled", true},      {"handle", "88.999.1/p-1"},
-            {"createdAt", "t0"},   {"updatedAt", "t1"},    {"name", {{"zh", "泵"}}},
+  json d = {{"enterprise", 1},     {"id", "p-1"},       {"product", "pump"},
+            {"productKey", "K"},   {"modelVersion", 2}, {"serial", "S"},
+            {"gateway", ""},       {"enabled", true},   {"handle", "88.999.1/p-1"},
+            {"createdAt", "t0"},   {"updatedAt", "t1"}, {"name", {{"zh", "泵"}}},
             {"tags", {{"a", "1"}}}};
   EXPECT_EQ(FormatDevices(json::array({d})),
             "ENTERPRISE  ID   PRODUCT  VERSION  ENABLED  GATEWAY  NAME\n"

@@ -41,8 +41,8 @@ absl::StatusOr<std::vector<Record>> Split(std::string_view text) {
   bool quoted_field = false;
   auto end_field = [&]() -> absl::Status {
     if (field.size() > kMaxCsvFieldBytes) {
-      return FileError(Cat("line ", current.line, ": a field is longer than ", kMaxCsvFieldBytes,
-                           " bytes"));
+      return FileError(
+          Cat("line ", current.line, ": a field is longer than ", kMaxCsvFieldBytes, " bytes"));
     }
     current.fields.push_back(std::move(field));
     field.clear();
@@ -82,8 +82,8 @@ absl::StatusOr<std::vector<Record>> Split(std::string_view text) {
         if (text[i] == '\n') ++line;
         field.push_back(text[i++]);
         if (field.size() > kMaxCsvFieldBytes) {
-          return FileError(Cat("line ", opened, ": a field is longer than ", kMaxCsvFieldBytes,
-                               " bytes"));
+          return FileError(
+              Cat("line ", opened, ": a field is longer than ", kMaxCsvFieldBytes, " bytes"));
         }
       }
       if (!closed) return FileError(Cat("line ", opened, ": a quoted field is not closed"));
@@ -116,10 +116,10 @@ enum class Column { kId, kProduct, kName, kNameEn, kSerial, kGateway, kTags, kMo
 
 std::optional<Column> ColumnOf(std::string_view name) {
   static const std::map<std::string_view, Column> kColumns = {
-      {"id", Column::kId},           {"product", Column::kProduct},
-      {"name", Column::kName},       {"name_en", Column::kNameEn},
-      {"serial", Column::kSerial},   {"gateway", Column::kGateway},
-      {"tags", Column::kTags},       {"model_version", Column::kModelVersion}};
+      {"id", Column::kId},         {"product", Column::kProduct},
+      {"name", Column::kName},     {"name_en", Column::kNameEn},
+      {"serial", Column::kSerial}, {"gateway", Column::kGateway},
+      {"tags", Column::kTags},     {"model_version", Column::kModelVersion}};
   auto it = kColumns.find(name);
   if (it == kColumns.end()) return std::nullopt;
   return it->second;
@@ -185,8 +185,8 @@ absl::StatusOr<std::vector<CsvDeviceRow>> ParseDeviceCsv(std::string_view text) 
     CsvDeviceRow row;
     row.line = rec.line;
     if (rec.fields.size() != columns.size()) {
-      row.input = RowError(rec.line, Cat("has ", rec.fields.size(), " fields, the header has ",
-                                         columns.size()));
+      row.input = RowError(
+          rec.line, Cat("has ", rec.fields.size(), " fields, the header has ", columns.size()));
       rows.push_back(std::move(row));
       continue;
     }
@@ -195,12 +195,24 @@ absl::StatusOr<std::vector<CsvDeviceRow>> ParseDeviceCsv(std::string_view text) 
     for (size_t i = 0; i < columns.size() && bad.ok(); ++i) {
       const std::string& cell = rec.fields[i];
       switch (columns[i]) {
-        case Column::kId: in.id = cell; break;
-        case Column::kProduct: in.product = cell; break;
-        case Column::kName: in.name.zh = cell; break;
-        case Column::kNameEn: in.name.en = cell; break;
-        case Column::kSerial: in.serial = cell; break;
-        case Column::kGateway: in.gateway = cell; break;
+        case Column::kId:
+          in.id = cell;
+          break;
+        case Column::kProduct:
+          in.product = cell;
+          break;
+        case Column::kName:
+          in.name.zh = cell;
+          break;
+        case Column::kNameEn:
+          in.name.en = cell;
+          break;
+        case Column::kSerial:
+          in.serial = cell;
+          break;
+        case Column::kGateway:
+          in.gateway = cell;
+          break;
         case Column::kTags: {
           absl::StatusOr<DeviceTags> tags = ParseTags(rec.line, cell);
           if (tags.ok()) {

@@ -50,8 +50,8 @@ absl::Status StorageError(std::string_view what, const absl::Status& s) {
 }
 
 absl::Status NotFound(uint64_t enterprise, std::string_view id) {
-  return HandleError(ResponseCode::kHandleNotFound,
-                     Cat("device '", tenant::Excerpt(id), "' not found in enterprise ", enterprise));
+  return HandleError(ResponseCode::kHandleNotFound, Cat("device '", tenant::Excerpt(id),
+                                                        "' not found in enterprise ", enterprise));
 }
 
 absl::Status CheckText(std::string_view field, std::string_view text, size_t max_chars) {
@@ -211,7 +211,7 @@ absl::StatusOr<Device> DecodeDevice(std::string_view bytes) {
 struct DeviceRegistry::Prepared {
   Device device;
   std::string secret;
-  std::string handle_key;                // the identifier's storage key
+  std::string handle_key;                  // the identifier's storage key
   std::vector<ident::HandleValue> values;  // the identifier's values
 };
 
@@ -243,19 +243,18 @@ absl::Status DeviceRegistry::Load() {
   std::lock_guard write(write_mu_);
   std::vector<Device> loaded;
   absl::Status decode_error;
-  absl::Status s = store_->Scan(kSpace, kDeviceKeyPrefix, "",
-                                [&](std::string_view key, std::string_view value) {
-                                  absl::StatusOr<Device> d = DecodeDevice(value);
-                                  if (!d.ok()) {
-                                    decode_error = HandleError(
-                                        ResponseCode::kError,
-                                        Cat("stored device '", key, "' is corrupt: ",
-                                            d.status().message()));
-                                    return false;
-                                  }
-                                  loaded.push_back(*std::move(d));
-                                  return true;
-                                });
+  absl::Status s =
+      store_->Scan(kSpace, kDeviceKeyPrefix, "", [&](std::string_view key, std::string_view value) {
+        absl::StatusOr<Device> d = DecodeDevice(value);
+        if (!d.ok()) {
+          decode_error =
+              HandleError(ResponseCode::kError,
+                          Cat("stored device '", key, "' is corrupt: ", d.status().message()));
+          return false;
+        }
+        loaded.push_back(*std::move(d));
+        return true;
+      });
   if (!s.ok()) return StorageError("read", s);
   QL_RETURN_IF_ERROR(decode_error);
   std::unique_lock lock(mu_);
@@ -350,9 +349,9 @@ absl::Status DeviceRegistry::ValidateTags(const DeviceTags& tags) {
     bool ok = !k.empty() && k.size() <= kMaxTagKeyLength;
     for (char c : k) ok = ok && IsTagKeyChar(c);
     if (!ok) {
-      return tenant::FieldError(device_field::kTags,
-                                Cat("'", tenant::Excerpt(k),
-                                    "' is not a tag name (1 to 64 of A-Z a-z 0-9 _ - .)"));
+      return tenant::FieldError(
+          device_field::kTags,
+          Cat("'", tenant::Excerpt(k), "' is not a tag name (1 to 64 of A-Z a-z 0-9 _ - .)"));
     }
     if (!v.empty()) {
       QL_RETURN_IF_ERROR(
@@ -375,9 +374,8 @@ absl::Status DeviceRegistry::Validate(const DeviceInput& input) {
                                   "with a letter or digit)"));
   }
   if (input.id == "import" || input.id == "register") {
-    return tenant::FieldError(device_field::kId,
-                              Cat("'", input.id, "' is reserved (POST /api/devices/", input.id,
-                                  ")"));
+    return tenant::FieldError(
+        device_field::kId, Cat("'", input.id, "' is reserved (POST /api/devices/", input.id, ")"));
   }
   QL_RETURN_IF_ERROR(CheckText(device_field::kNameZh, input.name.zh, kMaxDeviceNameChars));
   QL_RETURN_IF_ERROR(CheckText(device_field::kNameEn, input.name.en, kMaxDeviceNameChars));
@@ -389,20 +387,20 @@ absl::Status DeviceRegistry::Validate(const DeviceInput& input) {
 // product and model version, the gateway (an existing device or one
 // created earlier in the same bulk, `pending`), the cap, the identifier.
 absl::StatusOr<DeviceRegistry::Prepared> DeviceRegistry::Prepare(
-    uint64_t enterprise, const DeviceInput& input,
-    const std::set<EntKey>& pending) const {
+    uint64_t enterprise, const DeviceInput& input, const std::set<EntKey>& pending) const {
   QL_RETURN_IF_ERROR(Validate(input));
   const EntKey key{enterprise, input.id};
   {
     std::shared_lock lock(mu_);
     if (devices_.contains(key) || pending.contains(key)) {
-      return tenant::FieldError(device_field::kId,
-                                Cat("device '", input.id, "' already exists in enterprise ",
-                                    enterprise),
-                                ResponseCode::kHandleAlreadyExists);
+      return tenant::FieldError(
+          device_field::kId,
+          Cat("device '", input.id, "' already exists in enterprise ", enterprise),
+          ResponseCode::kHandleAlreadyExists);
     }
     size_t count = pending.size();
-    if (auto it = per_enterprise_.find(enterprise); it != per_enterprise_.end()) count += it->second;
+    if (auto it = per_enterprise_.find(enterprise); it != per_enterprise_.end())
+      count += it->second;
     if (count >= options_.max_devices_per_enterprise) {
       return HandleError(ResponseCode::kIdisIdentifierLimit,
                          Cat("enterprise ", enterprise, " already has the maximum of ",
@@ -415,9 +413,9 @@ absl::StatusOr<DeviceRegistry::Prepared> DeviceRegistry::Prepare(
       }
       const EntKey gw{enterprise, input.gateway};
       if (!devices_.contains(gw) && !pending.contains(gw)) {
-        return tenant::FieldError(device_field::kGateway,
-                                  Cat("no device '", tenant::Excerpt(input.gateway),
-                                      "' in enterprise ", enterprise));
+        return tenant::FieldError(
+            device_field::kGateway,
+            Cat("no device '", tenant::Excerpt(input.gateway), "' in enterprise ", enterprise));
       }
     }
   }
@@ -435,10 +433,10 @@ absl::StatusOr<DeviceRegistry::Prepared> DeviceRegistry::Prepare(
     return product.status();
   }
   if (input.model_version > product->latest_version) {
-    return tenant::FieldError(device_field::kModelVersion,
-                              Cat("product '", input.product, "' has no model version ",
-                                  input.model_version, "; its latest is ",
-                                  product->latest_version));
+    return tenant::FieldError(
+        device_field::kModelVersion,
+        Cat("product '", input.product, "' has no model version ", input.model_version,
+            "; its latest is ", product->latest_version));
   }
   QL_ASSIGN_OR_RETURN(std::string prefix, EnterprisePrefix(enterprise));
 
@@ -489,22 +487,24 @@ std::vector<ident::HandleValue> HandleValues(const Device& d, std::string_view b
                                              uint32_t now) {
   namespace h = device_handle;
   std::vector<ident::HandleValue> values;
-  values.push_back(TextValue(h::kUrlIndex, "URL",
-                             Cat(base_url, "/api/devices/", d.id, "/shadow"), now));
+  values.push_back(
+      TextValue(h::kUrlIndex, "URL", Cat(base_url, "/api/devices/", d.id, "/shadow"), now));
   values.push_back(TextValue(h::kProductIndex, h::kTypeProduct, d.product, now));
   values.push_back(TextValue(h::kProductKeyIndex, h::kTypeProductKey, d.product_key, now));
   values.push_back(
       TextValue(h::kModelVersionIndex, h::kTypeModelVersion, std::to_string(d.model_version), now));
-  if (!d.serial.empty()) values.push_back(TextValue(h::kSerialIndex, h::kTypeSerial, d.serial, now));
+  if (!d.serial.empty())
+    values.push_back(TextValue(h::kSerialIndex, h::kTypeSerial, d.serial, now));
   if (!d.gateway.empty()) {
-    values.push_back(TextValue(h::kGatewayIndex, h::kTypeGateway, Cat(prefix, "/", d.gateway), now));
+    values.push_back(
+        TextValue(h::kGatewayIndex, h::kTypeGateway, Cat(prefix, "/", d.gateway), now));
   }
   ident::HandleValue admin;
   admin.index = h::kAdminIndex;
   admin.type = std::string(ident::kTypeAdmin);
   const tenant::EnterpriseRegistryOptions& o = enterprises->options();
-  admin.data =
-      ident::EncodeAdminData(ident::AdminRecord{ident::admin_perm::kAll, o.admin_handle, o.admin_index});
+  admin.data = ident::EncodeAdminData(
+      ident::AdminRecord{ident::admin_perm::kAll, o.admin_handle, o.admin_index});
   admin.timestamp = now;
   values.push_back(std::move(admin));
   return values;
@@ -631,14 +631,13 @@ absl::StatusOr<Device> DeviceRegistry::Update(uint64_t enterprise, std::string_v
       for (size_t hops = 0; !at.empty(); ++hops) {
         auto it = devices_.find({enterprise, at});
         if (it == devices_.end()) {
-          return tenant::FieldError(device_field::kGateway,
-                                    Cat("no device '", tenant::Excerpt(at), "' in enterprise ",
-                                        enterprise));
+          return tenant::FieldError(device_field::kGateway, Cat("no device '", tenant::Excerpt(at),
+                                                                "' in enterprise ", enterprise));
         }
         if (at == d.id || hops > devices_.size()) {
-          return tenant::FieldError(device_field::kGateway,
-                                    Cat("'", gw, "' speaks through '", d.id,
-                                        "' already; gateways may not form a cycle"));
+          return tenant::FieldError(
+              device_field::kGateway,
+              Cat("'", gw, "' speaks through '", d.id, "' already; gateways may not form a cycle"));
         }
         at = it->second.device.gateway;
       }
@@ -723,8 +722,8 @@ absl::StatusOr<DeviceWithSecret> DeviceRegistry::RotateSecret(uint64_t enterpris
 }
 
 absl::StatusOr<DevicePage> DeviceRegistry::List(std::optional<uint64_t> enterprise,
-                                                const DeviceFilter& filter,
-                                                std::string_view after, size_t limit) const {
+                                                const DeviceFilter& filter, std::string_view after,
+                                                size_t limit) const {
   if (limit == 0 || limit > kMaxDevicePageSize) {
     return HandleError(ResponseCode::kProtocolError,
                        Cat("limit must be in 1..", kMaxDevicePageSize));
@@ -739,7 +738,8 @@ absl::StatusOr<DevicePage> DeviceRegistry::List(std::optional<uint64_t> enterpri
       if (slash == std::string_view::npos || !absl::SimpleAtoi(AV(after.substr(0, slash)), &e)) {
         return HandleError(ResponseCode::kProtocolError,
                            Cat("after must be <enterprise>/<device id> when no enterprise is "
-                               "named, got '", tenant::Excerpt(after), "'"));
+                               "named, got '",
+                               tenant::Excerpt(after), "'"));
       }
       from = {e, std::string(after.substr(slash + 1))};
     }

@@ -299,8 +299,8 @@ class DeviceRegistry final : public DeviceDirectory, public ProductDeleteGuard {
   DeviceRegistryOptions options_;
   DeviceAccess* access_ = nullptr;
 
-  std::mutex write_mu_;            // one change at a time
-  mutable std::shared_mutex mu_;   // guards the maps below
+  std::mutex write_mu_;           // one change at a time
+  mutable std::shared_mutex mu_;  // guards the maps below
   std::map<EntKey, Entry> devices_;
   absl::flat_hash_map<std::pair<std::string, std::string>, std::shared_ptr<const DeviceRef>>
       by_key_;

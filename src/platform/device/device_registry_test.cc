@@ -59,9 +59,9 @@ DeviceInput Input(std::string id, std::string product = "pump") {
 class DeviceRegistryTest : public ::testing::Test {
  protected:
   DeviceRegistryTest()
-      : base_(store::NewMemoryStore({{std::string(ident::Registry::kSpace),
-                                      std::string(tenant::EnterpriseRegistry::kSpace),
-                                      std::string(ProductRegistry::kSpace)}})),
+      : base_(store::NewMemoryStore(
+            {{std::string(ident::Registry::kSpace), std::string(tenant::EnterpriseRegistry::kSpace),
+              std::string(ProductRegistry::kSpace)}})),
         faulty_(base_.get()),
         identifiers_(&faulty_, clock_, ident::RegistryOptions{}),
         enterprises_(&faulty_, &identifiers_, clock_, EnterpriseOptions()),
@@ -96,8 +96,8 @@ class DeviceRegistryTest : public ::testing::Test {
 
   void Reset(DeviceRegistryOptions options = Options()) {
     devices_.reset();
-    devices_ = std::make_unique<DeviceRegistry>(&faulty_, &products_, &enterprises_,
-                                                &identifiers_, clock_, options);
+    devices_ = std::make_unique<DeviceRegistry>(&faulty_, &products_, &enterprises_, &identifiers_,
+                                                clock_, options);
     ASSERT_TRUE(devices_->Load().ok());
     devices_->SetDeviceAccess(&access_);
   }
@@ -162,8 +162,8 @@ TEST_F(DeviceRegistryTest, CreateStoresDeviceCredentialAndIdentifier) {
   auto admin = identifiers_.Get("88.999.1/pump-7", ident::ValueFilter{{100}, {}});
   ASSERT_TRUE(admin.ok());
   EXPECT_EQ(admin->values[0].type, "HS_ADMIN");
-  EXPECT_EQ(admin->values[0].data,
-            ident::EncodeAdminData(ident::AdminRecord{ident::admin_perm::kAll, "0.NA/88.999", 200}));
+  EXPECT_EQ(admin->values[0].data, ident::EncodeAdminData(ident::AdminRecord{
+                                       ident::admin_perm::kAll, "0.NA/88.999", 200}));
 
   // Directory lookups and the broker.
   auto ref = devices_->Find(key, "pump-7");
@@ -289,11 +289,14 @@ TEST_F(DeviceRegistryTest, GatewaysAndCycles) {
 }
 
 TEST_F(DeviceRegistryTest, UpdateKeepsTheIdentifierInStep) {
-  ASSERT_TRUE(devices_->Create(1, [] {
-    DeviceInput in = Input("d");
-    in.model_version = 1;
-    return in;
-  }()).ok());
+  ASSERT_TRUE(devices_
+                  ->Create(1,
+                           [] {
+                             DeviceInput in = Input("d");
+                             in.model_version = 1;
+                             return in;
+                           }())
+                  .ok());
   clock_.Advance(absl::Seconds(10));
   DeviceUpdate up;
   up.model_version = 2;
@@ -315,8 +318,9 @@ TEST_F(DeviceRegistryTest, UpdateKeepsTheIdentifierInStep) {
 
   DeviceUpdate down;
   down.model_version = 1;
-  EXPECT_EQ(devices_->Update(1, "d", down).status().message(),
-            "modelVersion: 1 is below the bound version 2; a device's model version is only raised");
+  EXPECT_EQ(
+      devices_->Update(1, "d", down).status().message(),
+      "modelVersion: 1 is below the bound version 2; a device's model version is only raised");
   down.model_version = 5;
   EXPECT_EQ(devices_->Update(1, "d", down).status().message(),
             "modelVersion: product 'pump' has no model version 5; its latest is 2");
@@ -330,10 +334,10 @@ TEST_F(DeviceRegistryTest, DeleteAndRotate) {
   auto rotated = devices_->RotateSecret(1, "d");
   ASSERT_TRUE(rotated.ok()) << rotated.status();
   EXPECT_NE(rotated->secret, created->secret);
-  EXPECT_TRUE(CredentialMatches(rotated->device.salt_hex, rotated->device.hash_hex,
-                                rotated->secret));
-  EXPECT_FALSE(CredentialMatches(rotated->device.salt_hex, rotated->device.hash_hex,
-                                 created->secret));
+  EXPECT_TRUE(
+      CredentialMatches(rotated->device.salt_hex, rotated->device.hash_hex, rotated->secret));
+  EXPECT_FALSE(
+      CredentialMatches(rotated->device.salt_hex, rotated->device.hash_hex, created->secret));
   ASSERT_EQ(access_.upserted.size(), 2u);
   EXPECT_EQ(access_.upserted[1].hash_hex, rotated->device.hash_hex);
 
@@ -444,8 +448,7 @@ TEST_F(DeviceRegistryTest, SelfProvisioning) {
             "sign does not verify for this productKey, deviceId and random");
   wrong = r;
   wrong.sign_method = "hmacsha1";
-  EXPECT_EQ(devices_->SelfRegister(wrong).status().message(),
-            "signMethod: must be \"hmacsha256\"");
+  EXPECT_EQ(devices_->SelfRegister(wrong).status().message(), "signMethod: must be \"hmacsha256\"");
   wrong = r;
   wrong.random = "";
   EXPECT_EQ(devices_->SelfRegister(wrong).status().message(),

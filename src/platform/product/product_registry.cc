@@ -465,7 +465,7 @@ absl::StatusOr<ProductPage> ProductRegistry::Page(std::string_view prefix, std::
   size_t seen = 0;
   ProductPage result;
   absl::Status decode_error;
-  absl::Status s = store_->Scan(kSpace, prefix, start, [&](std::string_view key, std::string_view value) {
+  auto visit = [&](std::string_view key, std::string_view value) {
     if (!skip_key.empty() && key == skip_key) return true;
     if (seen++ < skip) return true;
     if (result.products.size() == page_size) {
@@ -481,7 +481,8 @@ absl::StatusOr<ProductPage> ProductRegistry::Page(std::string_view prefix, std::
     }
     result.products.push_back(*std::move(p));
     return true;
-  });
+  };
+  absl::Status s = store_->Scan(kSpace, prefix, start, visit);
   if (!s.ok()) return StorageError("read", s);
   QL_RETURN_IF_ERROR(decode_error);
   return result;
