@@ -284,6 +284,12 @@ std::vector<DeviceCredential> DeviceRegistry::AllCredentials() const {
   return out;
 }
 
+absl::Status DeviceRegistry::ReplaceAllInBroker() {
+  std::lock_guard write(write_mu_);
+  if (access_ == nullptr) return absl::OkStatus();
+  return access_->ReplaceAll(AllCredentials());
+}
+
 absl::Status DeviceRegistry::Install(const Device& d) {
   Entry entry{d, RefOf(d)};
   by_key_[{d.product_key, d.id}] = entry.ref;

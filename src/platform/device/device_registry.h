@@ -225,6 +225,12 @@ class DeviceRegistry final : public DeviceDirectory, public ProductDeleteGuard {
   // broker or qiliand restarted.
   std::vector<DeviceCredential> AllCredentials() const;
 
+  // DeviceAccess::ReplaceAll(AllCredentials()) on the access set by
+  // SetDeviceAccess (OK and nothing when none), with changes held off
+  // meanwhile, so that no Upsert or Remove of a change can be overtaken by
+  // an older full set.
+  absl::Status ReplaceAllInBroker();
+
   absl::StatusOr<DeviceWithSecret> Create(uint64_t enterprise, const DeviceInput& input);
 
   // Creates each input that passes its checks (in order, so a row may name

@@ -42,9 +42,11 @@ class FakeAccess : public DeviceAccess {
     for (const auto& u : usernames) removed.push_back(u);
     return absl::OkStatus();
   }
-  absl::Status ReplaceAll(const std::vector<DeviceCredential>&) override {
+  absl::Status ReplaceAll(const std::vector<DeviceCredential>& devices) override {
+    replaced = devices;
     return absl::OkStatus();
   }
+  std::vector<DeviceCredential> replaced;
   std::vector<DeviceCredential> upserted;
   std::vector<std::string> removed;
 };
@@ -179,6 +181,9 @@ TEST_F(DeviceRegistryTest, CreateStoresDeviceCredentialAndIdentifier) {
   EXPECT_TRUE(access_.upserted[0].enabled);
   ASSERT_EQ(devices_->AllCredentials().size(), 1u);
   EXPECT_EQ(devices_->AllCredentials()[0].salt_hex, d.salt_hex);
+  ASSERT_TRUE(devices_->ReplaceAllInBroker().ok());
+  ASSERT_EQ(access_.replaced.size(), 1u);
+  EXPECT_EQ(access_.replaced[0].username, key + "/pump-7");
 
   auto model = devices_->Model(1, "pump", 2);
   ASSERT_NE(model, nullptr);
