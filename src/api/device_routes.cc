@@ -1,9 +1,8 @@
 // /api/devices (POST create, GET list), /api/devices/{id} (GET, PUT,
 // DELETE), /api/devices/{id}/secret (POST: rotate), /api/devices/import
-// (POST a CSV), /api/devices/register (POST: self-provisioning, no login)
-// and the reserved /api/devices/{id}/shadow, /properties and
-// /functions/{fn} (501 until the MQTT path serves them): devices
-// (platform/device/device_registry.h, docs/devices.md).
+// (POST a CSV), /api/devices/register (POST: self-provisioning, no login):
+// devices (platform/device/device_registry.h, docs/devices.md). The shadow,
+// property and function routes are device_shadow_routes.cc's.
 //
 // Tenancy exactly as products (api/tenant_scope.h): staff see and change
 // their own enterprise's devices only (another's answers 404 as a missing
@@ -354,14 +353,5 @@ net::HttpResponse RegisterDevice(const ApiContext& ctx, Call* call) {
   return JsonResponse(201, out);
 }
 
-net::HttpResponse ReservedDeviceRoute(const ApiContext& ctx, Call* call, std::string_view what) {
-  (void)ctx;
-  call->SetReason("not_enabled");
-  return ErrorResponse(call,
-                       HandleError(ResponseCode::kOperationNotSupported,
-                                   absl::StrCat("device ", absl::string_view(what.data(), what.size()),
-                                                " are not served on this node yet")),
-                       "", 501);
-}
 
 }  // namespace qilian::api

@@ -387,17 +387,84 @@ constexpr std::string_view kDocument = R"json({
       }
     },
     "/api/devices/{id}/shadow": {
-      "parameters": [{"$ref": "#/components/parameters/DeviceId"}],
-      "get": {"summary": "Reserved: the device shadow (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}}
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"$ref": "#/components/parameters/ProductEnterprise"}],
+      "get": {
+        "summary": "The device shadow: online, lastSeen, reported {property: {value, time}}, desired, desiredVersion, delta (docs/shadow.md)",
+        "responses": {
+          "200": {"description": "{shadow}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Merge {desired: {property: value|null}, version?}: durable, then pushed to the device as properties/write; the delta stays until it reports",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "{shadow}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "409": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
     },
     "/api/devices/{id}/properties": {
-      "parameters": [{"$ref": "#/components/parameters/DeviceId"}],
-      "get": {"summary": "Reserved: read properties (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}},
-      "put": {"summary": "Reserved: write properties (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}}
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"$ref": "#/components/parameters/ProductEnterprise"}],
+      "get": {
+        "summary": "The latest reported values, from memory: {online, properties: {property: {value, time}}}",
+        "responses": {
+          "200": {"description": "{online, properties}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Write {properties, timeout?} to the device and wait for its reply: 200 success, 422 the device refused, 504 no reply in time",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "{success: true, properties}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "422": {"description": "{success: false, code, message}: the device's refusal", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "502": {"$ref": "#/components/responses/Error"},
+          "504": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
     },
     "/api/devices/{id}/functions/{fn}": {
-      "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"name": "fn", "in": "path", "required": true, "schema": {"type": "string"}}],
-      "post": {"summary": "Reserved: invoke a function (501 until served)", "responses": {"501": {"$ref": "#/components/responses/Error"}}}
+      "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"name": "fn", "in": "path", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/ProductEnterprise"}],
+      "post": {
+        "summary": "Invoke the service {inputs?, timeout?} on the device and wait for its reply: 200 with output, 422 the device refused, 504 no reply in time",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "{success: true, output}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "422": {"description": "{success: false, code, message}: the device's refusal", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "502": {"$ref": "#/components/responses/Error"},
+          "504": {"$ref": "#/components/responses/Error"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
     },
     "/api/devices/{id}": {
       "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"$ref": "#/components/parameters/ProductEnterprise"}],

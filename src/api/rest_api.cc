@@ -362,11 +362,13 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kDeviceSecret:
       return RotateDeviceSecret(ctx, call, param);
     case RouteId::kDeviceShadow:
-      return ReservedDeviceRoute(ctx, call, "shadows");
+      if (request.method == "PUT") return UpdateDeviceShadow(ctx, call, param);
+      return GetDeviceShadow(ctx, call, param);
     case RouteId::kDeviceProperties:
-      return ReservedDeviceRoute(ctx, call, "properties");
+      if (request.method == "PUT") return WriteDeviceProperties(ctx, call, param);
+      return GetDeviceProperties(ctx, call, param);
     case RouteId::kDeviceFunction:
-      return ReservedDeviceRoute(ctx, call, "functions");
+      return InvokeDeviceFunction(ctx, call, param, params[1]);
     case RouteId::kProductModel:
       if (request.method == "PUT") return PutProductModel(ctx, call, param);
       return GetProductModel(ctx, call, param);
@@ -426,6 +428,8 @@ void RestApi::SetProducts(platform::ProductRegistry* products) {
 }
 
 void RestApi::SetDevices(platform::DeviceRegistry* devices) { impl_->ctx.devices = devices; }
+
+void RestApi::SetDeviceShadow(platform::ShadowStore* shadow) { impl_->ctx.shadow = shadow; }
 
 void RestApi::SetAuth(RestAuthOptions auth) {
   impl_->auth = std::move(auth);

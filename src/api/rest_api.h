@@ -25,6 +25,7 @@ class EnterpriseRegistry;
 namespace qilian::platform {
 class ProductRegistry;
 class DeviceRegistry;
+class ShadowStore;
 }  // namespace qilian::platform
 
 namespace qilian::api {
@@ -73,6 +74,12 @@ class RestApi {
   // tenancy needs SetEnterprises too. Without it those routes answer 501.
   // Call before serving.
   void SetDevices(platform::DeviceRegistry* devices);
+
+  // Serves /api/devices/{id}/shadow, /properties and /functions/{fn} from
+  // `shadow` (which must outlive this object); needs SetDevices too.
+  // Without it those routes answer 501 (a node without the MQTT broker).
+  // Call before serving.
+  void SetDeviceShadow(platform::ShadowStore* shadow);
 
   // Serves /api/stats... from `stats` (whose pointers must outlive this
   // object). Without it those routes answer 501. Call before serving.

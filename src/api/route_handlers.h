@@ -25,6 +25,7 @@ struct ApiContext {
   tenant::EnterpriseRegistry* enterprises = nullptr;  // null: onboarding off
   platform::ProductRegistry* products = nullptr;      // null: product routes answer 501
   platform::DeviceRegistry* devices = nullptr;        // null: device routes answer 501
+  platform::ShadowStore* shadow = nullptr;  // null: shadow, property and function routes answer 501
   const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
   const RestAuthOptions* auth = nullptr;  // null: every caller anonymous
 };
@@ -140,8 +141,15 @@ net::HttpResponse DeleteDevice(const ApiContext& ctx, Call* call, std::string_vi
 net::HttpResponse RotateDeviceSecret(const ApiContext& ctx, Call* call, std::string_view raw_id);
 net::HttpResponse ImportDevices(const ApiContext& ctx, Call* call);
 net::HttpResponse RegisterDevice(const ApiContext& ctx, Call* call);
-// The reserved device routes (shadow, properties, functions): 501.
-net::HttpResponse ReservedDeviceRoute(const ApiContext& ctx, Call* call, std::string_view what);
+// /api/devices/{id}/shadow, /properties, /functions/{fn}
+// (device_shadow_routes.cc).
+net::HttpResponse GetDeviceShadow(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse UpdateDeviceShadow(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse GetDeviceProperties(const ApiContext& ctx, Call* call, std::string_view raw_id);
+net::HttpResponse WriteDeviceProperties(const ApiContext& ctx, Call* call,
+                                        std::string_view raw_id);
+net::HttpResponse InvokeDeviceFunction(const ApiContext& ctx, Call* call, std::string_view raw_id,
+                                       std::string_view raw_function);
 
 // /api/stats... (stats_routes.cc).
 net::HttpResponse GetStats(const ApiContext& ctx, Call* call);

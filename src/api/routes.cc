@@ -22,7 +22,7 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kDeviceImport, "/api/devices/import", "device_import", {"POST"}},
       {RouteId::kDeviceRegister, "/api/devices/register", "device_register", {"POST"}},
       {RouteId::kDeviceSecret, "/api/devices/{id}/secret", "device_secret", {"POST"}},
-      {RouteId::kDeviceShadow, "/api/devices/{id}/shadow", "device_shadow", {"GET"}},
+      {RouteId::kDeviceShadow, "/api/devices/{id}/shadow", "device_shadow", {"GET", "PUT"}},
       {RouteId::kDeviceProperties, "/api/devices/{id}/properties", "device_properties",
        {"GET", "PUT"}},
       {RouteId::kDeviceFunction, "/api/devices/{id}/functions/{fn}", "device_function", {"POST"}},

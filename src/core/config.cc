@@ -41,6 +41,7 @@ class ConfigParser {
     sections["stats"] = StatsSchema(&config.stats);
     sections["auth"] = AuthSchema(&config.auth);
     sections["platform"] = PlatformSchema(&config.platform);
+    sections["mqtt"] = MqttSchema(&config.mqtt);
 
     for (const auto& [section_key, section_node] : root) {
       std::string section_name(section_key.str());
@@ -358,6 +359,17 @@ class ConfigParser {
     s["max_devices_per_enterprise"] = Integer(&c->max_devices_per_enterprise, 1, 100'000'000);
     s["max_products_per_enterprise"] = Integer(&c->max_products_per_enterprise, 1, 1'000'000);
     s["public_base_url"] = HttpUrl(&c->public_base_url, /*trim_slashes=*/true);
+    return s;
+  }
+
+  SectionSchema MqttSchema(MqttConfig* c) {
+    SectionSchema s;
+    s["broker_env"] = String(&c->broker_env);
+    s["ingest_connections"] = Integer(&c->ingest_connections, 1, 64);
+    s["max_payload_bytes"] = Integer(&c->max_payload_bytes, 1024, 16 * 1024 * 1024);
+    s["max_clock_skew_seconds"] = Integer(&c->max_clock_skew_seconds, 0, 86'400);
+    s["device_messages_per_second"] = Integer(&c->device_messages_per_second, 0, 1'000'000);
+    s["device_burst"] = Integer(&c->device_burst, 1, 10'000'000);
     return s;
   }
 

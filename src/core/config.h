@@ -196,6 +196,22 @@ struct PlatformConfig {
   std::string public_base_url;
 };
 
+// [mqtt]: devices over the MQTT broker (docs/mqtt.md, docs/config.md).
+struct MqttConfig {
+  // scripts/broker's broker.env: the broker's address and its admin
+  // client. Empty: no broker; the shadow, property and function routes
+  // answer 501 and devices cannot connect.
+  std::string broker_env;
+  // Ingestion connections, each with its own thread (shared subscription).
+  uint64_t ingest_connections = 2;
+  uint64_t max_payload_bytes = 256 * 1024;
+  // A timestamp further than this in the future is refused (bad_timestamp).
+  uint64_t max_clock_skew_seconds = 300;
+  // Per-device token bucket; 0: no limit.
+  uint64_t device_messages_per_second = 100;
+  uint64_t device_burst = 200;
+};
+
 struct Config {
   NodeConfig node;
   HttpConfig http;
@@ -206,6 +222,7 @@ struct Config {
   StatsConfig stats;
   AuthConfig auth;
   PlatformConfig platform;
+  MqttConfig mqtt;
 };
 
 // Parses TOML text. Keys absent from the text keep their defaults.

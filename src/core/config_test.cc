@@ -325,6 +325,33 @@ TEST(ConfigTest, PlatformCapsAndPublicBaseUrl) {
               "range: 0 (allowed 1..100000000)");
 }
 
+TEST(ConfigTest, MqttSection) {
+  absl::StatusOr<Config> d = ParseConfig("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->mqtt.broker_env, "");
+  EXPECT_EQ(d->mqtt.ingest_connections, 2u);
+  EXPECT_EQ(d->mqtt.max_payload_bytes, 262'144u);
+  EXPECT_EQ(d->mqtt.max_clock_skew_seconds, 300u);
+  EXPECT_EQ(d->mqtt.device_messages_per_second, 100u);
+  EXPECT_EQ(d->mqtt.device_burst, 200u);
+  absl::StatusOr<Config> c = ParseConfig(
+      "[mqtt]\nbroker_env = \"var/b/broker.env\"\ningest_connections = 4\n"
+      "max_payload_bytes = 65536\nmax_clock_skew_seconds = 60\n"
+      "device_messages_per_second = 0\ndevice_burst = 10\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->mqtt.broker_env, "var/b/broker.env");
+  EXPECT_EQ(c->mqtt.ingest_connections, 4u);
+  EXPECT_EQ(c->mqtt.max_payload_bytes, 65'536u);
+  EXPECT_EQ(c->mqtt.max_clock_skew_seconds, 60u);
+  EXPECT_EQ(c->mqtt.device_messages_per_second, 0u);
+  EXPECT_EQ(c->mqtt.device_burst, 10u);
+  ExpectError("[mqtt]\ningest_connections = 0\n",
+              "q.toml:2:22: configuration key 'mqtt.ingest_connections' is out of range: 0 "
+              "(allowed 1..64)");
+  ExpectError("[mqtt]\nbrokerenv = \"x\"\n",
+              "q.toml:2:13: unknown configuration key 'mqtt.brokerenv'");
+}
+
 TEST(ConfigTest, WrongTypeNamesKeyAndType) {
   ExpectError("[http]\nport = \"80\"\n", "q.toml:2:8: configuration key 'http.port' must be an integer");
   ExpectError("[store]\nsync_writes = 1\n",

@@ -48,6 +48,7 @@
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
 #include "platform/device/device_registry.h"
+#include "platform/runtime/platform_runtime.h"
 #include "platform/product/product_registry.h"
 #include "tenant/enterprise_registry.h"
 
@@ -67,6 +68,7 @@ struct Flags {
   std::optional<int> http_port;
   std::optional<int> handle_port;
   std::optional<std::string> listen;
+  std::optional<std::string> broker_env;
   bool memory_store = false;
   bool test_clock = false;
   std::optional<std::string> rotate_signing_key;
@@ -264,6 +266,8 @@ int Run(int argc, char** argv) {
                  "override handle.port, UDP and TCP (0: pick a free port)")
       ->check(CLI::Range(0, 65535));
   app.add_option("--listen", flags.listen, "override http.listen (an IP address)");
+  app.add_option("--broker-env", flags.broker_env,
+                 "override mqtt.broker_env (scripts/broker's broker.env)");
   app.add_flag("--memory-store", flags.memory_store,
                "keep everything in memory (store.backend = \"memory\"); nothing survives exit");
   app.add_flag("--test-clock", flags.test_clock,
@@ -297,6 +301,7 @@ int Run(int argc, char** argv) {
   if (flags.http_port) config.http.port = static_cast<uint16_t>(*flags.http_port);
   if (flags.handle_port) config.handle.port = static_cast<uint16_t>(*flags.handle_port);
   if (flags.listen) config.http.listen = *flags.listen;
+  if (flags.broker_env) config.mqtt.broker_env = *flags.broker_env;
   if (flags.memory_store) config.store.backend = "memory";
 
   if (absl::Status s = InitLogging(config.log.level, config.log.format); !s.ok()) {
@@ -509,6 +514,9 @@ int Run(int argc, char** argv) {
   // Devices belong to products (docs/devices.md): every device in memory,
   // loaded here; each is an identifier under its enterprise's prefix.
   std::unique_ptr<platform::DeviceRegistry> devices;
+  // Devices over MQTT (docs/mqtt.md): the broker's admin connection, the
+  // ingestion connections and the shadow, when a broker is configured.
+  std::unique_ptr<platform::PlatformRuntime> platform_runtime;
   if (enterprises) {
     platform::ProductRegistryOptions product_options;
     product_options.max_products_per_enterprise = config.platform.max_products_per_enterprise;
@@ -538,6 +546,27 @@ int Run(int argc, char** argv) {
     }
     LogInfo("devices_loaded", {{"count", devices->size()}});
     rest->SetDevices(devices.get());
+    if (!config.mqtt.broker_env.empty()) {
+      platform::PlatformRuntimeOptions runtime_options;
+      runtime_options.broker_env_file = config.mqtt.broker_env;
+      runtime_options.ingest_connections = config.mqtt.ingest_connections;
+      runtime_options.ingest.max_payload_bytes = config.mqtt.max_payload_bytes;
+      runtime_options.ingest.max_clock_skew =
+          absl::Seconds(static_cast<int64_t>(config.mqtt.max_clock_skew_seconds));
+      runtime_options.ingest.device_messages_per_second =
+          static_cast<double>(config.mqtt.device_messages_per_second);
+      runtime_options.ingest.device_burst = static_cast<double>(config.mqtt.device_burst);
+      absl::StatusOr<std::unique_ptr<platform::PlatformRuntime>> started =
+          platform::PlatformRuntime::Start(std::move(runtime_options), devices.get(), kv.get(),
+                                           clock, metrics);
+      if (!started.ok()) {
+        LogError("platform.start_failed", {{"error", std::string(started.status().message())}});
+        std::cerr << "qiliand: mqtt.broker_env: " << started.status().message() << "\n";
+        return kExitStartupFailed;
+      }
+      platform_runtime = *std::move(started);
+      rest->SetDeviceShadow(&platform_runtime->shadow());
+    }
   }
   rest->SetConsole(access->Console());
   auto node_reports = std::make_unique<ident::stats::NodeReportStore>(kv.get());
@@ -646,6 +675,7 @@ int Run(int argc, char** argv) {
   }
   stats_service.reset();
   rest.reset();
+  platform_runtime.reset();  // ingestion stops before the registry and store go
   frontend.reset();
   processor.reset();
   access.reset();
