@@ -18,6 +18,7 @@
 #include "store/fault_store.h"
 #include "store/memory_store.h"
 #include "tenant/enterprise_registry.h"
+#include "tenant/test_enterprises.h"
 
 namespace qilian::api {
 namespace {
@@ -44,7 +45,7 @@ class DeviceRoutesTest : public ::testing::Test {
               std::string(platform::ProductRegistry::kSpace)}})),
         faulty_(store_.get()),
         registry_(&faulty_, clock_, ident::RegistryOptions{}),
-        enterprises_(&faulty_, &registry_, clock_, Options()),
+        enterprises_(&faulty_, &registry_, clock_, tenant::TestEnterpriseOptions()),
         products_(&faulty_, clock_),
         devices_(&faulty_, &products_, &enterprises_, &registry_, clock_, DeviceOptions()),
         api_(&registry_, &metrics_, RestOptions{}) {
@@ -53,26 +54,12 @@ class DeviceRoutesTest : public ::testing::Test {
     api_.SetDevices(&devices_);
     api_.SetAuth(TestCallers());
     EXPECT_TRUE(devices_.Load().ok());
-    for (const char* code : {"916201007100000135", "91620102712345672E"}) {
-      tenant::EnterpriseInput in;
-      in.name = "兰州泵业有限公司";
-      in.credit_code = code;
-      in.industry = "C3441";
-      in.region = "620100";
-      in.contact = {"张工", "+86 931 1234567", ""};
-      EXPECT_TRUE(enterprises_.Register(in).ok());
-    }
+    tenant::RegisterTwoTestEnterprises(enterprises_);
     EXPECT_EQ(Send("POST", "/api/products", PumpProduct("pump").dump()).status, 201);
     EXPECT_EQ(Send("POST", "/api/products", PumpProduct("pump").dump(), "admin:88.999.2").status,
               201);
   }
 
-  static tenant::EnterpriseRegistryOptions Options() {
-    tenant::EnterpriseRegistryOptions o;
-    o.parent_prefix = "88.999";
-    o.site = ident::BuildSiteInfo(ident::SiteOptions{});
-    return o;
-  }
 
   static platform::DeviceRegistryOptions DeviceOptions() {
     platform::DeviceRegistryOptions o;

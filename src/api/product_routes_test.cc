@@ -16,6 +16,7 @@
 #include "store/fault_store.h"
 #include "store/memory_store.h"
 #include "tenant/enterprise_registry.h"
+#include "tenant/test_enterprises.h"
 
 namespace qilian::api {
 namespace {
@@ -46,29 +47,15 @@ class ProductRoutesTest : public ::testing::Test {
                                        std::string(platform::ProductRegistry::kSpace)}})),
         faulty_(store_.get()),
         registry_(&faulty_, clock_, ident::RegistryOptions{}),
-        enterprises_(&faulty_, &registry_, clock_, Options()),
+        enterprises_(&faulty_, &registry_, clock_, tenant::TestEnterpriseOptions()),
         products_(&faulty_, clock_),
         api_(&registry_, &metrics_, RestOptions{}) {
     api_.SetEnterprises(&enterprises_);
     api_.SetProducts(&products_);
     api_.SetAuth(TestCallers());
-    for (const char* code : {"916201007100000135", "91620102712345672E"}) {
-      tenant::EnterpriseInput in;
-      in.name = "兰州泵业有限公司";
-      in.credit_code = code;
-      in.industry = "C3441";
-      in.region = "620100";
-      in.contact = {"张工", "+86 931 1234567", ""};
-      EXPECT_TRUE(enterprises_.Register(in).ok());
-    }
+    tenant::RegisterTwoTestEnterprises(enterprises_);
   }
 
-  static tenant::EnterpriseRegistryOptions Options() {
-    tenant::EnterpriseRegistryOptions o;
-    o.parent_prefix = "88.999";
-    o.site = ident::BuildSiteInfo(ident::SiteOptions{});
-    return o;
-  }
 
   net::HttpResponse Send(const std::string& method, const std::string& target,
                          const std::string& body = "", const std::string& bearer = "admin:88.999.1") {

@@ -16,6 +16,7 @@
 #include "ident/registry.h"
 #include "ident/response_code.h"
 #include "ident/value_codec.h"
+#include "platform/product/key_parts.h"
 #include "platform/product/random_text.h"
 #include "platform/thing_model/str_cat.h"
 #include "platform/thing_model/value_check.h"
@@ -32,22 +33,13 @@ constexpr uint8_t kDeviceFormatVersion = 1;
 constexpr size_t kMaxStoredStringBytes = 8192;
 constexpr std::string_view kDeviceKeyPrefix = "dev/";
 
-std::string Padded(uint64_t n, size_t width) {
-  std::string digits = std::to_string(n);
-  return std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
-}
-
-std::string EnterprisePart(uint64_t enterprise) { return Cat(Padded(enterprise, 20), "/"); }
+std::string EnterprisePart(uint64_t enterprise) { return EnterpriseKeyPart(enterprise); }
 
 std::string DeviceKey(uint64_t enterprise, std::string_view id) {
   return Cat(kDeviceKeyPrefix, EnterprisePart(enterprise), id);
 }
 
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-absl::Status StorageError(std::string_view what, const absl::Status& s) {
-  return HandleError(ResponseCode::kError, Cat("storage ", what, " failed: ", s.message()));
-}
 
 absl::Status NotFound(uint64_t enterprise, std::string_view id) {
   return HandleError(ResponseCode::kHandleNotFound, Cat("device '", tenant::Excerpt(id),
@@ -255,7 +247,7 @@ absl::Status DeviceRegistry::Load() {
         loaded.push_back(*std::move(d));
         return true;
       });
-  if (!s.ok()) return StorageError("read", s);
+  if (!s.ok()) return StorageFailure("read", s);
   QL_RETURN_IF_ERROR(decode_error);
   std::unique_lock lock(mu_);
   devices_.clear();
@@ -479,7 +471,7 @@ absl::StatusOr<DeviceRegistry::Prepared> DeviceRegistry::Prepare(
                                     "identifier the enterprise registered, so choose another id"),
                                 ResponseCode::kHandleAlreadyExists);
     }
-    if (!absl::IsNotFound(s)) return StorageError("read", s);
+    if (!absl::IsNotFound(s)) return StorageFailure("read", s);
   }
   return p;
 }
@@ -562,7 +554,7 @@ std::vector<BulkResult> DeviceRegistry::CreateMany(uint64_t enterprise,
     }
     absl::Status s = store_->Write(batch);
     if (!s.ok()) {
-      for (auto& [row, p] : chunk) results[row].outcome = StorageError("write", s);
+      for (auto& [row, p] : chunk) results[row].outcome = StorageFailure("write", s);
       continue;
     }
     std::vector<DeviceCredential> told;
@@ -662,7 +654,7 @@ absl::StatusOr<Device> DeviceRegistry::Update(uint64_t enterprise, std::string_v
         /*overwrite=*/true, &batch);
     QL_RETURN_IF_ERROR(written.status());
   } else if (absl::Status s = store_->Write(batch); !s.ok()) {
-    return StorageError("write", s);
+    return StorageFailure("write", s);
   }
   {
     std::unique_lock lock(mu_);
@@ -693,12 +685,12 @@ absl::Status DeviceRegistry::Delete(uint64_t enterprise, std::string_view id) {
     // An identifier removed by hand: the device record still goes.
     if (ident::ResponseCodeOf(s) == ResponseCode::kHandleNotFound) {
       s = store_->Write(batch);
-      if (!s.ok()) return StorageError("write", s);
+      if (!s.ok()) return StorageFailure("write", s);
     }
     QL_RETURN_IF_ERROR(s);
   } else {
     s = store_->Write(batch);
-    if (!s.ok()) return StorageError("write", s);
+    if (!s.ok()) return StorageFailure("write", s);
   }
   {
     std::unique_lock lock(mu_);
@@ -716,7 +708,7 @@ absl::StatusOr<DeviceWithSecret> DeviceRegistry::RotateSecret(uint64_t enterpris
   QL_RETURN_IF_ERROR(NewCredential(&out.secret, &d.salt_hex, &d.hash_hex));
   d.updated_at = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now()));
   absl::Status s = store_->Put(kSpace, DeviceKey(enterprise, d.id), EncodeDevice(d));
-  if (!s.ok()) return StorageError("write", s);
+  if (!s.ok()) return StorageFailure("write", s);
   {
     std::unique_lock lock(mu_);
     Uninstall(enterprise, d.id);

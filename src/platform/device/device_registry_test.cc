@@ -15,6 +15,7 @@
 #include "store/fault_store.h"
 #include "store/memory_store.h"
 #include "tenant/enterprise_registry.h"
+#include "tenant/test_enterprises.h"
 #include "tenant/field_error.h"
 
 namespace qilian::platform {
@@ -66,17 +67,9 @@ class DeviceRegistryTest : public ::testing::Test {
               std::string(ProductRegistry::kSpace)}})),
         faulty_(base_.get()),
         identifiers_(&faulty_, clock_, ident::RegistryOptions{}),
-        enterprises_(&faulty_, &identifiers_, clock_, EnterpriseOptions()),
+        enterprises_(&faulty_, &identifiers_, clock_, tenant::TestEnterpriseOptions()),
         products_(&faulty_, clock_) {
-    for (const char* code : {"916201007100000135", "91620102712345672E"}) {
-      tenant::EnterpriseInput in;
-      in.name = "兰州泵业有限公司";
-      in.credit_code = code;
-      in.industry = "C3441";
-      in.region = "620100";
-      in.contact = {"张工", "+86 931 1234567", ""};
-      EXPECT_TRUE(enterprises_.Register(in).ok());
-    }
+    tenant::RegisterTwoTestEnterprises(enterprises_);
     ProductInput p;
     p.id = "pump";
     p.name.zh = "泵";
@@ -89,12 +82,6 @@ class DeviceRegistryTest : public ::testing::Test {
     Reset();
   }
 
-  static tenant::EnterpriseRegistryOptions EnterpriseOptions() {
-    tenant::EnterpriseRegistryOptions o;
-    o.parent_prefix = "88.999";
-    o.site = ident::BuildSiteInfo(ident::SiteOptions{});
-    return o;
-  }
 
   void Reset(DeviceRegistryOptions options = Options()) {
     devices_.reset();

@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "ident/handle_name.h"
 #include "ident/response_code.h"
+#include "platform/product/key_parts.h"
 #include "platform/product/random_text.h"
 #include "platform/thing_model/thing_model_json.h"
 #include "tenant/field_error.h"
@@ -33,12 +34,12 @@ constexpr std::string_view kProductKeyPrefix = "prod/";
 constexpr std::string_view kModelKeyPrefix = "model/";
 constexpr std::string_view kIndexKeyPrefix = "pkey/";
 
+std::string EnterprisePart(uint64_t enterprise) { return EnterpriseKeyPart(enterprise); }
+
 std::string Padded(uint64_t n, size_t width) {
   std::string digits = std::to_string(n);
   return std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
 }
-
-std::string EnterprisePart(uint64_t enterprise) { return Cat(Padded(enterprise, 20), "/"); }
 
 std::string ProductKey(uint64_t enterprise, std::string_view id) {
   return Cat(kProductKeyPrefix, EnterprisePart(enterprise), id);
@@ -56,11 +57,6 @@ std::string ModelKeyPrefix(uint64_t enterprise, std::string_view id) {
 
 std::string ModelKey(uint64_t enterprise, std::string_view id, uint32_t version) {
   return Cat(ModelKeyPrefix(enterprise, id), Padded(version, 10));
-}
-
-absl::Status StorageError(std::string_view what, const absl::Status& s) {
-  return HandleError(ResponseCode::kError,
-                     Cat("storage ", what, " failed: ", s.message()));
 }
 
 absl::Status NotFound(uint64_t enterprise, std::string_view id) {
@@ -154,7 +150,7 @@ absl::StatusOr<std::string> ProductRegistry::NewProductKey() const {
     std::string ignored;
     absl::Status s = store_->Get(kSpace, IndexKey(key), &ignored);
     if (absl::IsNotFound(s)) return key;
-    if (!s.ok()) return StorageError("read", s);
+    if (!s.ok()) return StorageFailure("read", s);
   }
   return HandleError(ResponseCode::kError, "no free product key found");
 }
@@ -176,7 +172,7 @@ absl::StatusOr<size_t> ProductRegistry::MigrateProductKeys() {
                                   if (p->product_key.empty()) pending.push_back(*std::move(p));
                                   return true;
                                 });
-  if (!s.ok()) return StorageError("read", s);
+  if (!s.ok()) return StorageFailure("read", s);
   QL_RETURN_IF_ERROR(decode_error);
   for (Product& p : pending) {
     QL_ASSIGN_OR_RETURN(p.product_key, NewProductKey());
@@ -185,7 +181,7 @@ absl::StatusOr<size_t> ProductRegistry::MigrateProductKeys() {
     batch.Put(kSpace, ProductKey(p.enterprise, p.id), EncodeProduct(p));
     batch.Put(kSpace, IndexKey(p.product_key), IndexValue(p.enterprise, p.id));
     s = store_->Write(batch);
-    if (!s.ok()) return StorageError("write", s);
+    if (!s.ok()) return StorageFailure("write", s);
   }
   return pending.size();
 }
@@ -197,7 +193,7 @@ absl::StatusOr<size_t> ProductRegistry::Count(uint64_t enterprise) const {
                                   ++n;
                                   return true;
                                 });
-  if (!s.ok()) return StorageError("read", s);
+  if (!s.ok()) return StorageFailure("read", s);
   return n;
 }
 
@@ -210,7 +206,7 @@ absl::StatusOr<Product> ProductRegistry::FindByKey(std::string_view product_key)
   std::string where;
   absl::Status s = store_->Get(kSpace, IndexKey(product_key), &where);
   if (absl::IsNotFound(s)) return not_found();
-  if (!s.ok()) return StorageError("read", s);
+  if (!s.ok()) return StorageFailure("read", s);
   const size_t slash = where.find('/');
   uint64_t enterprise = 0;
   if (slash != 20 || !absl::SimpleAtoi(AV(std::string_view(where).substr(0, slash)), &enterprise)) {
@@ -229,7 +225,7 @@ absl::StatusOr<Product> ProductRegistry::SetSelfProvisioning(uint64_t enterprise
   p.self_provisioning = enabled;
   p.updated_at = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now()));
   absl::Status s = store_->Put(kSpace, ProductKey(enterprise, p.id), EncodeProduct(p));
-  if (!s.ok()) return StorageError("write", s);
+  if (!s.ok()) return StorageFailure("write", s);
   return p;
 }
 
@@ -264,7 +260,7 @@ absl::StatusOr<Product> ProductRegistry::Load(uint64_t enterprise, std::string_v
   std::string bytes;
   absl::Status s = store_->Get(kSpace, ProductKey(enterprise, id), &bytes);
   if (absl::IsNotFound(s)) return NotFound(enterprise, id);
-  if (!s.ok()) return StorageError("read", s);
+  if (!s.ok()) return StorageFailure("read", s);
   absl::StatusOr<Product> p = DecodeProduct(bytes);
   if (!p.ok()) {
     return HandleError(ResponseCode::kError,
@@ -302,7 +298,7 @@ absl::StatusOr<Product> ProductRegistry::Create(uint64_t enterprise, const Produ
                                            "' already exists in enterprise ", enterprise),
                               ResponseCode::kHandleAlreadyExists);
   }
-  if (!absl::IsNotFound(s)) return StorageError("read", s);
+  if (!absl::IsNotFound(s)) return StorageFailure("read", s);
   QL_ASSIGN_OR_RETURN(size_t count, Count(enterprise));
   if (count >= options_.max_products_per_enterprise) {
     return HandleError(ResponseCode::kIdisIdentifierLimit,
@@ -317,7 +313,7 @@ absl::StatusOr<Product> ProductRegistry::Create(uint64_t enterprise, const Produ
   batch.Put(kSpace, IndexKey(p.product_key), IndexValue(enterprise, p.id));
   batch.Put(kSpace, ModelKey(enterprise, p.id, 1), EncodeThingModel(model));
   s = store_->Write(batch);
-  if (!s.ok()) return StorageError("write", s);
+  if (!s.ok()) return StorageFailure("write", s);
   return p;
 }
 
@@ -342,7 +338,7 @@ absl::StatusOr<ThingModel> ProductRegistry::GetModel(uint64_t enterprise, std::s
                        Cat("stored model version ", version, " of product '", id,
                                     "' is missing"));
   }
-  if (!s.ok()) return StorageError("read", s);
+  if (!s.ok()) return StorageFailure("read", s);
   absl::StatusOr<ThingModel> model = ParseThingModel(text);
   if (!model.ok()) {
     return HandleError(ResponseCode::kError,
@@ -393,7 +389,7 @@ absl::StatusOr<Product> ProductRegistry::SaveModel(uint64_t enterprise, std::str
   batch.Put(kSpace, ProductKey(enterprise, p.id), EncodeProduct(p));
   batch.Put(kSpace, ModelKey(enterprise, p.id, model.version), EncodeThingModel(model));
   absl::Status s = store_->Write(batch);
-  if (!s.ok()) return StorageError("write", s);
+  if (!s.ok()) return StorageFailure("write", s);
   if (model_saved_) model_saved_(enterprise, p.id);
   return p;
 }
@@ -412,10 +408,10 @@ absl::Status ProductRegistry::Delete(uint64_t enterprise, std::string_view id) {
                                     model_keys.emplace_back(key);
                                     return model_keys.size() <= kMaxModelVersions;
                                   });
-    if (!s.ok()) return StorageError("read", s);
+    if (!s.ok()) return StorageFailure("read", s);
     for (const std::string& key : model_keys) batch.Delete(kSpace, key);
     s = store_->Write(batch);
-    if (!s.ok()) return StorageError("write", s);
+    if (!s.ok()) return StorageFailure("write", s);
     return absl::OkStatus();
   };
   if (delete_guard_ != nullptr) return delete_guard_->GuardedDelete(enterprise, p.id, remove);
@@ -483,7 +479,7 @@ absl::StatusOr<ProductPage> ProductRegistry::Page(std::string_view prefix, std::
     return true;
   };
   absl::Status s = store_->Scan(kSpace, prefix, start, visit);
-  if (!s.ok()) return StorageError("read", s);
+  if (!s.ok()) return StorageFailure("read", s);
   QL_RETURN_IF_ERROR(decode_error);
   return result;
 }
