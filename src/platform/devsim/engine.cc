@@ -68,6 +68,7 @@ struct Shared {
   std::atomic<int64_t> budget{0};    // messages left with --messages
   std::string bind_prefix;           // "127.0.0." or "" (no binding)
   int source_addresses = 1;
+  int source_offset = 0;             // 127.0.0.(2 + offset) is the first
 };
 
 class Worker;
@@ -184,8 +185,9 @@ bool IsUnixStream(int fd) {
 // begins { int sock; int sockpairR, sockpairW; ... }
 // (lib/mosquitto_internal.h), so after each connect we close the pair and
 // mark it absent, which the library checks before every use. Only when
-// the layout checks out: the first field is the connection's socket and
-// the other two are distinct Unix stream sockets. Returns whether it did.
+// the layout checks out: the first field is the connection's socket (-1
+// after a failed connect) and the other two are distinct Unix stream
+// sockets. Returns whether it did.
 bool DropWakeupPair(mosquitto* mosq) {
   static const bool known_version = [] {
     int major = 0, minor = 0, revision = 0;
@@ -194,8 +196,8 @@ bool DropWakeupPair(mosquitto* mosq) {
   }();
   if (!known_version) return false;
   int* fields = reinterpret_cast<int*>(mosq);
-  const int sock = mosquitto_socket(mosq);
-  if (sock < 0 || fields[0] != sock) return false;
+  const int sock = mosquitto_socket(mosq);  // -1 after a failed connect
+  if (fields[0] != sock) return false;
   const int r = fields[1], w = fields[2];
   if (r < 0 || w < 0 || r == w || r == sock || w == sock) return false;
   if (!IsUnixStream(r) || !IsUnixStream(w)) return false;
@@ -239,14 +241,17 @@ void Worker::StartConnect(Device* d) {
   }
   std::string bind;
   if (!shared_->bind_prefix.empty()) {
-    bind = Cat(shared_->bind_prefix, 2 + d->index % shared_->source_addresses);
+    bind = Cat(shared_->bind_prefix,
+               2 + (shared_->source_offset + d->index % shared_->source_addresses) % 254);
   }
   devsim::Add(counters.attempts);
   errno = 0;
   int rc = mosquitto_connect_bind_async(d->mosq, o.host.c_str(), o.port, o.keepalive,
                                         bind.empty() ? nullptr : bind.c_str());
   if (rc != MOSQ_ERR_SUCCESS) {
-    Fail(rc == MOSQ_ERR_ERRNO ? Cat("connect: ", std::strerror(errno))
+    const int error = errno;
+    DropWakeupPair(d->mosq);  // made before the connect failed
+    Fail(rc == MOSQ_ERR_ERRNO ? Cat("connect: ", std::strerror(error))
                               : Cat("connect: ", mosquitto_strerror(rc)));
     d->state = Device::kFailed;
     Resolve(d);
@@ -459,9 +464,15 @@ void Worker::HandleRequest(Device* d, std::string_view kind, std::string_view to
   const Options& o = *shared_->options;
   auto now = Clock::now();
   int64_t now_ms = EpochMs();
-  const Timeline& tl = shared_->timeline;
-  double t = shared_->phase.load() == Phase::kConnect ? 0 : tl.SimSeconds(now_ms);
-  uint64_t row = static_cast<uint64_t>(std::max(0.0, PublishSeconds(now)) / tl.row_seconds);
+  // Before publishing starts the timeline is not set yet: values at t = 0.
+  Timeline tl;
+  double t = 0;
+  uint64_t row = 0;
+  if (shared_->phase.load(std::memory_order_acquire) != Phase::kConnect) {
+    tl = shared_->timeline;
+    t = tl.SimSeconds(now_ms);
+    row = static_cast<uint64_t>(std::max(0.0, PublishSeconds(now)) / tl.row_seconds);
+  }
   if (kind == "/properties/write") {
     devsim::Add(counters.replies_write);
     const auto& props = request.contains("properties") ? request["properties"] : nlohmann::json();
@@ -857,6 +868,9 @@ nlohmann::json Drive(Shared& shared, std::vector<std::unique_ptr<Worker>>& worke
   s["fd_limit"] = fd_limit;
   s["fd_limit_too_low"] = fd_limit_low;
   s["source_addresses"] = shared.bind_prefix.empty() ? 0 : shared.source_addresses;
+  if (!shared.bind_prefix.empty()) {
+    s["first_source_address"] = Cat(shared.bind_prefix, 2 + shared.source_offset);
+  }
   s["connect_seconds"] = Seconds(start, connect_end);
   s["connected"] = at_connect.up;
   s["connected_at_end"] = at_end.up;
@@ -959,6 +973,10 @@ nlohmann::json RunPublisher(const Options& o, const std::vector<SimDeviceSpec>& 
   const bool ipv4 = o.host.find(':') == std::string::npos;
   if (ipv4) {
     shared.bind_prefix = "127.0.0.";
+    // A run's closed connections stay in TIME_WAIT for a minute, holding
+    // their ports on their source address: a run right after another
+    // starts at another address (by process id), or --source-offset.
+    shared.source_offset = o.source_offset >= 0 ? o.source_offset : getpid() % 254;
     shared.source_addresses =
         o.source_addresses > 0
             ? o.source_addresses

@@ -44,6 +44,9 @@ absl::Status Check(const Options& o, bool rate_given) {
     return Invalid(Cat("--source-addresses: must be 0 (automatic) to ",
                                 kMaxSourceAddresses));
   }
+  if (o.source_offset < -1 || o.source_offset > 253) {
+    return Invalid("--source-offset: must be 0 to 253");
+  }
   if (o.keepalive < 5 || o.keepalive > 65535) return Invalid("--keepalive: must be 5 to 65535 s");
   if (o.qos != 0 && o.qos != 1) return Invalid("--qos: must be 0 or 1");
   if (!(o.drain >= 0 && o.drain <= 600)) return Invalid("--drain: must be 0 to 600 seconds");
@@ -136,7 +139,9 @@ absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv) {
   app.add_option("--connect-timeout", o.connect_timeout,
                  "seconds for all devices to connect before publishing starts anyway");
   app.add_option("--source-addresses", o.source_addresses,
-                 "bind to 127.0.0.2..: how many addresses (default: one per 20000 connections)");
+                 "bind to 127.0.0.2..: how many addresses (default: one per 10000 connections)");
+  app.add_option("--source-offset", o.source_offset,
+                 "the first source address is 127.0.0.(2 + N), 0..253 (default: by process id)");
   app.add_option("--keepalive", o.keepalive, "MQTT keepalive seconds (default 60)");
   auto* rate = app.add_option("--rate", o.rate, "values per second per device (default 1)");
   app.add_option("--message-rate", o.message_rate, "messages per second overall, instead of --rate");
