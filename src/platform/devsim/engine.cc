@@ -780,11 +780,13 @@ Totals Sum(const std::vector<std::unique_ptr<Worker>>& workers) {
 nlohmann::json Drive(Shared& shared, std::vector<std::unique_ptr<Worker>>& workers,
                      size_t connections, double per_device_message_rate) {
   const Options& o = *shared.options;
-  const long fd_limit = RaiseFileLimit(static_cast<long>(connections * 3 + 1024));
-  const bool fd_limit_low = static_cast<size_t>(fd_limit) < connections * 3 + 64;
+  // One descriptor per connection (the wake-up pairs are closed, see
+  // DropWakeupPair), and a margin.
+  const long fd_limit = RaiseFileLimit(static_cast<long>(connections + 1024));
+  const bool fd_limit_low = static_cast<size_t>(fd_limit) < connections + 64;
   if (fd_limit_low) {
-    std::printf("warning: open-file limit %ld is too low for %zu connections (libmosquitto uses "
-                "up to 3 descriptors per connection); raise it with ulimit -n\n",
+    std::printf("warning: open-file limit %ld is too low for %zu connections (one descriptor "
+                "each, and a few more); raise it with ulimit -n (-Hn as root)\n",
                 fd_limit, connections);
   }
   mosquitto_lib_init();
