@@ -10,8 +10,9 @@ A property write and a service call reach a device and its reply comes
 back to the REST caller; a desired change is pushed and its delta clears
 when the device reports it; a call to a silent device times out (504).
 A device's bad messages are refused on its reply topic with the exact
-code and message and counted; a deleted device is cut off at once; the
+code and counted; a deleted device is cut off at once; the
 device's identifier resolves over the Handle protocol to its shadow URL;
+a device created again under a deleted one's id starts with an empty shadow;
 and the desired state survives kill -9 of qiliand."""
 
 import json
@@ -241,7 +242,10 @@ class PlatformTourTest(unittest.TestCase):
         types = {v.type: v.data.decode() for v in reply.values if v.type != "HS_ADMIN"}
         self.assertEqual(types["QILIAN.DEVICE.PRODUCT_KEY"], self.product_key)
 
-    def test_5_deleted_device_is_cut_off(self):
+    def test_5_deleted_device_is_cut_off_and_forgotten(self):
+        status, reply = self.api("PUT", "/api/devices/pump-1/shadow",
+                                 {"desired": {"speedSetpoint": 700}})
+        self.assertEqual(status, 200, reply)
         client = self.device_client("pump-1", "pump-1-test")
         status, reply = self.api("DELETE", "/api/devices/pump-1")
         self.assertEqual(status, 200, reply)
@@ -252,6 +256,12 @@ class PlatformTourTest(unittest.TestCase):
                                    self.secrets["pump-1"])
         self.assertEqual(again.connect(), mqtt_client.NOT_AUTHORIZED)
         again.close()
+        # A device created again under the id starts with an empty shadow.
+        status, reply = self.api("POST", "/api/devices", {"id": "pump-1", "product": "pump"})
+        self.assertEqual(status, 201, reply)
+        self.assertEqual(self.shadow("pump-1"),
+                         {"online": False, "lastSeen": None, "reported": {}, "desired": {},
+                          "desiredVersion": 0, "delta": {}})
 
     def test_6_desired_state_survives_kill(self):
         status, reply = self.api("PUT", "/api/devices/pump-2/shadow",

@@ -263,6 +263,11 @@ absl::Status DeviceRegistry::Load() {
   return absl::OkStatus();
 }
 
+void DeviceRegistry::SetRemovalObserver(RemovalObserver observer) {
+  std::lock_guard write(write_mu_);
+  on_removed_ = std::move(observer);
+}
+
 void DeviceRegistry::SetDeviceAccess(DeviceAccess* access) {
   std::lock_guard write(write_mu_);
   access_ = access;
@@ -692,11 +697,14 @@ absl::Status DeviceRegistry::Delete(uint64_t enterprise, std::string_view id) {
     s = store_->Write(batch);
     if (!s.ok()) return StorageFailure("write", s);
   }
+  std::shared_ptr<const DeviceRef> removed;
   {
     std::unique_lock lock(mu_);
+    if (auto it = devices_.find({enterprise, d.id}); it != devices_.end()) removed = it->second.ref;
     Uninstall(enterprise, d.id);
   }
   Tell({}, {CredentialOf(d).username});
+  if (on_removed_ && removed != nullptr) on_removed_(*removed);
   return absl::OkStatus();
 }
 

@@ -221,6 +221,12 @@ class DeviceRegistry final : public DeviceDirectory, public ProductDeleteGuard {
   // The broker's view of credentials: told on every change once set.
   void SetDeviceAccess(DeviceAccess* access);
 
+  // Called after a device is deleted, with its last snapshot, so that what
+  // others keep of it (the shadow) goes too and a device created later
+  // under the same id starts clean. Set once, before serving.
+  using RemovalObserver = std::function<void(const DeviceRef&)>;
+  void SetRemovalObserver(RemovalObserver observer);
+
   // Every device's credential, for DeviceAccess::ReplaceAll after the
   // broker or qiliand restarted.
   std::vector<DeviceCredential> AllCredentials() const;
@@ -304,6 +310,7 @@ class DeviceRegistry final : public DeviceDirectory, public ProductDeleteGuard {
   const Clock& clock_;
   DeviceRegistryOptions options_;
   DeviceAccess* access_ = nullptr;
+  RemovalObserver on_removed_;
 
   std::mutex write_mu_;           // one change at a time
   mutable std::shared_mutex mu_;  // guards the maps below

@@ -333,11 +333,17 @@ TEST_F(DeviceRegistryTest, DeleteAndRotate) {
   ASSERT_EQ(access_.upserted.size(), 2u);
   EXPECT_EQ(access_.upserted[1].hash_hex, rotated->device.hash_hex);
 
+  std::vector<std::string> observed;
+  devices_->SetRemovalObserver([&](const DeviceRef& gone) {
+    observed.push_back(absl::StrCat(gone.enterprise, "/", gone.product_key, "/", gone.device_id));
+  });
   ASSERT_TRUE(devices_->Delete(1, "d").ok());
+  EXPECT_EQ(observed, std::vector<std::string>{"1/" + created->device.product_key + "/d"});
   EXPECT_EQ(Text("88.999.1/d", 1), "handle '88.999.1/d' not found");
   EXPECT_EQ(devices_->Find(created->device.product_key, "d"), nullptr);
   EXPECT_EQ(access_.removed, std::vector<std::string>{created->device.product_key + "/d"});
   EXPECT_EQ(devices_->Delete(1, "d").message(), "device 'd' not found in enterprise 1");
+  EXPECT_EQ(observed.size(), 1u);  // a refused delete tells no one
   std::string ignored;
   EXPECT_TRUE(absl::IsNotFound(base_->Get("platform", "dev/00000000000000000001/d", &ignored)));
 }

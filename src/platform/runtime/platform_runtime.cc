@@ -51,6 +51,12 @@ absl::StatusOr<std::unique_ptr<PlatformRuntime>> PlatformRuntime::Start(
   if (!admin.ok()) return admin.status();
   runtime->admin_ = *std::move(admin);
   devices->SetDeviceAccess(runtime->admin_.get());
+  devices->SetRemovalObserver([self](const DeviceRef& device) {
+    if (absl::Status s = self->shadow_->Remove(device); !s.ok()) {
+      LogWarn("platform.shadow.remove_failed",
+              {{"device", device.device_id}, {"error", std::string(s.message())}});
+    }
+  });
 
   if (absl::Status started = runtime->mqtt_->Start(runtime->ingestor_.get(),
                                                    runtime->shadow_.get());
@@ -63,14 +69,13 @@ absl::StatusOr<std::unique_ptr<PlatformRuntime>> PlatformRuntime::Start(
 }
 
 void PlatformRuntime::ResyncBroker() {
-  // On BrokerAdmin's callback thread, which may call its requests. A
-  // change the registry makes meanwhile is sent by the registry itself
-  // after this (requests are serialised), so nothing is lost either way.
-  std::vector<DeviceCredential> all = devices_->AllCredentials();
-  absl::Status replaced = admin_->ReplaceAll(all);
+  // On BrokerAdmin's callback thread, which may call its requests. The
+  // registry holds its changes off meanwhile, so no newer Upsert or Remove
+  // is overtaken by this older full set.
+  absl::Status replaced = devices_->ReplaceAllInBroker();
   if (replaced.ok()) {
     broker_resyncs_.Inc();
-    LogInfo("platform.broker.resync", {{"devices", static_cast<int64_t>(all.size())}});
+    LogInfo("platform.broker.resync", {{"devices", static_cast<int64_t>(devices_->size())}});
   } else {
     broker_resync_failures_.Inc();
     LogWarn("platform.broker.resync_failed", {{"error", replaced.ToString()}});
@@ -79,7 +84,10 @@ void PlatformRuntime::ResyncBroker() {
 
 PlatformRuntime::~PlatformRuntime() {
   if (mqtt_) mqtt_->Stop();
-  if (devices_ != nullptr) devices_->SetDeviceAccess(nullptr);
+  if (devices_ != nullptr) {
+    devices_->SetRemovalObserver(nullptr);
+    devices_->SetDeviceAccess(nullptr);
+  }
   admin_.reset();
 }
 
