@@ -194,6 +194,21 @@ class DevsimTest(unittest.TestCase):
         self.assertEqual(len(self.receive(sub, summary["messages_sent"])),
                          summary["messages_sent"])
 
+    def test_overheating_goes_past_the_maximum(self):
+        # 600 simulated seconds a second: past the 300 s ramp after 0.5 s.
+        sub = self.platform()
+        summary = self.run_devsim("--qos", "1", "--rate", "64", "--duration", "2",
+                                  "--fault", "overheating=1", "--time-scale", "600", "--quiet")
+        self.assertEqual(summary["faults"]["overheating"], len(DEVICES))
+        reports = [json.loads(m.payload)["properties"]
+                   for m in self.receive(sub, summary["messages_sent"])]
+        hot = [r for r in reports if r["bearingTempDE"] > 150 and r["fluidTemperature"] > 200]
+        self.assertTrue(hot)
+        # The run state shows "Fault" (2) once the ramp is over (values pass
+        # the maximum a little before).
+        self.assertIn(2, [r["runState"] for r in hot])
+        self.assertTrue(all(0 <= r["vibrationVelocity"] <= 50 for r in reports))
+
     def test_devices_answer_writes_reads_and_invocations(self):
         sub = self.platform()
         proc = subprocess.Popen(self.devsim("--format", "json", "--qos", "1", "--rate", "32",
