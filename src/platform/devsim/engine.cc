@@ -64,7 +64,7 @@ struct Shared {
   std::atomic<Phase> phase{Phase::kConnect};
   Timeline timeline;                 // valid once phase >= kPublish
   Clock::time_point publish_start;   // likewise
-  double publish_slot_rate = 0;      // messages/s per worker, all devices
+  double per_device_rate = 0;        // messages/s of each device
   std::atomic<int64_t> budget{0};    // messages left with --messages
   std::string bind_prefix;           // "127.0.0." or "" (no binding)
   int source_addresses = 1;
@@ -131,6 +131,8 @@ class Worker {
 
  private:
   bool Sink() const { return shared_->options->sink; }
+  // Messages per second of this worker: each of its devices in turn.
+  double SlotRate() const { return shared_->per_device_rate * double(devices_.size()); }
   double PublishSeconds(Clock::time_point now) const {
     return Seconds(shared_->publish_start, now);
   }
@@ -550,7 +552,7 @@ void Worker::HandleRequest(Device* d, std::string_view kind, std::string_view to
 void Worker::PublishDue(Clock::time_point now) {
   const Options& o = *shared_->options;
   const double elapsed = PublishSeconds(now);
-  const double rate = shared_->publish_slot_rate;
+  const double rate = SlotRate();
   uint64_t due = static_cast<uint64_t>(elapsed * rate);
   if (due > slots_done_ + static_cast<uint64_t>(rate) + 1) {
     // More than a second behind: those slots are lost, not sent in a burst.
@@ -655,7 +657,7 @@ void Worker::Run() {
       slots_done_ = 0;
       publish_cursor_ = 0;
     }
-    if (phase == Phase::kPublish && !Sink()) {
+    if (phase == Phase::kPublish && !Sink() && !devices_.empty()) {
       double t = PublishSeconds(now);
       Dropouts(t);
       for (Device* d : devices_) {
@@ -701,8 +703,8 @@ void Worker::Run() {
       }
     }
     int timeout = 5;
-    if (phase == Phase::kPublish && !Sink()) {
-      double next = (slots_done_ + 1) / shared_->publish_slot_rate - PublishSeconds(Clock::now());
+    if (phase == Phase::kPublish && !Sink() && !devices_.empty()) {
+      double next = (slots_done_ + 1) / SlotRate() - PublishSeconds(Clock::now());
       timeout = next <= 0 ? 0 : std::min(5, static_cast<int>(std::ceil(next * 1000)));
     }
     int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout);
@@ -964,8 +966,7 @@ nlohmann::json RunPublisher(const Options& o, const std::vector<SimDeviceSpec>& 
                                                : o.rate / values_per_message;
   // Rows as often as the values go out: P values per row.
   shared.timeline.row_seconds = mean_channels / (per_device * values_per_message);
-  const size_t per_worker = (specs.size() + o.threads - 1) / o.threads;
-  shared.publish_slot_rate = per_device * double(per_worker);
+  shared.per_device_rate = per_device;
   // Dropouts: once per run, somewhere in its first half, for a quarter of it.
   for (Device& d : devices) {
     if (!(d.signals.faults & kDropout)) continue;
@@ -1009,7 +1010,6 @@ nlohmann::json RunSink(const Options& o, const std::string& password) {
     devices[i].index = static_cast<uint32_t>(i / o.threads);
     w.AddSink(&devices[i], Cat("qilian-devsim-sink-", pid, "-", i));
   }
-  shared.publish_slot_rate = 1;
   shared.timeline.row_seconds = 1;
   return Drive(shared, workers, devices.size(), 0);
 }
