@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -162,6 +163,62 @@ DeviceCommand::DeviceCommand(CLI::App* app) {
       "goes to stderr as \"qilian: line L: reason\".\n\n"
       "Exit codes: 0 every row created, 2 usage (unreadable file, --secrets-out not\n"
       "writable), 4 some rows refused or a bad file, 5 permission, 6 server error.\n");
+
+  shadow_ = AddDeviceSubcommand(group_, "shadow",
+                                "print a device's shadow: presence, reported and desired values, "
+                                "delta",
+                                &id_, &enterprise_);
+  shadow_->footer(
+      "Prints online, lastSeen, desired version and delta lines, then a table PROPERTY,\n"
+      "VALUE, TIME, DESIRED of every property reported or desired.\n"
+      "Exit codes: 0 printed, 1 not found, 5 permission, 6 server error (501: no broker).\n");
+
+  properties_ = AddDeviceSubcommand(group_, "properties",
+                                    "print a device's latest reported values", &id_, &enterprise_);
+  properties_->footer(
+      "Prints \"online: B\" and a table PROPERTY, VALUE, TIME.\n"
+      "Exit codes: 0 printed, 1 not found, 5 permission, 6 server error.\n");
+
+  desired_ = AddDeviceSubcommand(group_, "desired",
+                                 "change a device's desired state (sent to it, kept until it "
+                                 "reports the values)",
+                                 &id_, &enterprise_);
+  desired_->add_option("assignments", assignments_, "PROPERTY=VALUE (VALUE null removes)")
+      ->type_name("PROPERTY=VALUE");
+  desired_->add_option("--version", version_,
+                       "apply only if the desired version is still N (else exit 3)")
+      ->type_name("N");
+  desired_->footer(
+      "A VALUE is JSON when it parses as JSON (55, true, \"text\", {...}), else a string;\n"
+      "PROPERTY=null removes the property from the desired state. Prints \"device ID\n"
+      "desired version N: ...\" and \"delta: ...\".\n"
+      "Exit codes: 0 changed, 1 not found, 2 usage, 3 --version is not the current one,\n"
+      "4 refused (read-only property, bad value), 5 permission, 6 server error.\n");
+
+  write_ = AddDeviceSubcommand(group_, "write",
+                               "write properties to a device and wait for its reply", &id_,
+                               &enterprise_);
+  write_->add_option("assignments", assignments_, "PROPERTY=VALUE")
+      ->type_name("PROPERTY=VALUE");
+
+  invoke_ = group_->add_subcommand("invoke", "call a service of a device and wait for its output");
+  invoke_->add_option("id", id_, "the device id")->required();
+  invoke_->add_option("function", function_, "the service's identifier")->required();
+  invoke_->add_option("assignments", assignments_, "its inputs")->type_name("NAME=VALUE");
+  AddEnterprise(invoke_, &enterprise_);
+  for (CLI::App* cmd : {write_, invoke_}) {
+    cmd->add_option("--timeout", call_timeout_ms_,
+                    "milliseconds to wait for the device (default 10000, at most 60000)")
+        ->type_name("MS")
+        ->check(CLI::Range(int64_t{1}, int64_t{60000}).description(""));
+    cmd->footer(
+        "A VALUE is JSON when it parses as JSON (55, true, \"text\", {...}), else a string.\n"
+        "Prints the device's answer: \"device ID accepted: ...\" (write) or \"device ID\n"
+        "answered FUNCTION: ...\" (invoke, with the output).\n"
+        "Exit codes: 0 done, 1 not found, 2 usage, 4 refused by the model, 5 permission,\n"
+        "6 server error, 7 the device refused (its code and message on stderr), 8 the\n"
+        "device did not reply in time.\n");
+  }
 }
 
 bool DeviceCommand::parsed() const { return group_->parsed(); }
@@ -217,6 +274,37 @@ int DeviceCommand::Run(RestClient& client, bool raw) const {
                     });
   }
   if (import_->parsed()) return RunImport(client, raw);
+  if (shadow_->parsed()) {
+    return Exchange(client, raw, "GET", DeviceTarget(id_, "/shadow", enterprise_), "",
+                    [](const json& reply) {
+                      std::cout << FormatShadow(reply.value("shadow", json::object()));
+                    });
+  }
+  if (properties_->parsed()) {
+    return Exchange(client, raw, "GET", DeviceTarget(id_, "/properties", enterprise_), "",
+                    [](const json& reply) { std::cout << FormatProperties(reply); });
+  }
+  if (desired_->parsed()) {
+    auto body = BuildDesiredBody(assignments_, version_);
+    if (!body.ok()) return Usage(std::string(body.status().message()));
+    return Exchange(
+        client, raw, "PUT", DeviceTarget(id_, "/shadow", enterprise_), Dump(*body),
+        [this](const json& reply) {
+          const json shadow = reply.value("shadow", json::object());
+          std::cout << "device " << id_ << " desired version "
+                    << MemberText(shadow, "desiredVersion") << ": "
+                    << FormatAssignments(shadow.value("desired", json::object())) << "\n"
+                    << "delta: " << FormatAssignments(shadow.value("delta", json::object()))
+                    << "\n";
+        },
+        [](int http_status, const json& reply) -> std::optional<int> {
+          if (http_status != 409) return std::nullopt;
+          // Someone changed the desired state since the version given.
+          std::cerr << "qilian: " << reply.value("message", "") << "\n";
+          return ToInt(ExitCode::kConflict);
+        });
+  }
+  if (write_->parsed() || invoke_->parsed()) return RunDeviceCall(client, raw);
   return Exchange(
       client, raw, "DELETE", DeviceTarget(id_, "", enterprise_), "",
       [this](const json&) { std::cout << "deleted device " << id_ << "\n"; },
@@ -225,6 +313,41 @@ int DeviceCommand::Run(RestClient& client, bool raw) const {
         // A gateway with sub-devices: a conflict with other records.
         std::cerr << "qilian: " << reply.value("message", "") << "\n";
         return ToInt(ExitCode::kConflict);
+      });
+}
+
+int DeviceCommand::RunDeviceCall(RestClient& client, bool raw) const {
+  const bool write = write_->parsed();
+  auto body = write ? BuildWriteBody(assignments_, call_timeout_ms_)
+                    : BuildInvokeBody(assignments_, call_timeout_ms_);
+  if (!body.ok()) return Usage(std::string(body.status().message()));
+  // The server answers within the device's time-out and its sweep (2 s);
+  // wait for that at least, whatever the global --timeout.
+  const auto wait = std::chrono::milliseconds(call_timeout_ms_.value_or(10000)) +
+                    std::chrono::seconds(5);
+  if (client.timeout() < wait) client.set_timeout(wait);
+  const std::string target =
+      write ? DeviceTarget(id_, "/properties", enterprise_)
+            : DeviceTarget(id_, "/functions/" + EncodeQueryComponent(function_), enterprise_);
+  return Exchange(
+      client, raw, write ? "PUT" : "POST", target, Dump(*body),
+      [this, write](const json& reply) {
+        const json data = reply.value(write ? "properties" : "output", json::object());
+        std::cout << "device " << id_ << (write ? " accepted" : " answered " + function_);
+        if (data.is_object() && !data.empty()) std::cout << ": " << FormatAssignments(data);
+        std::cout << "\n";
+      },
+      [this](int http_status, const json& reply) -> std::optional<int> {
+        if (http_status == 422) {
+          std::cerr << "qilian: device " << id_ << " refused: " << MemberText(reply, "message")
+                    << " (code " << MemberText(reply, "code") << ")\n";
+          return ToInt(ExitCode::kDeviceRefused);
+        }
+        if (http_status == 504) {
+          std::cerr << "qilian: " << MemberText(reply, "message") << "\n";
+          return ToInt(ExitCode::kDeviceTimeout);
+        }
+        return std::nullopt;
       });
 }
 

@@ -1,6 +1,7 @@
-// `qilian device create|list|get|update|delete|rotate-secret|import`:
-// devices through qiliand's /api/devices (docs/devices.md), in the manner
-// of `qilian product`. Bodies, tables, CSV pieces and the fleet file are
+// `qilian device create|list|get|update|delete|rotate-secret|import` and
+// `shadow|properties|desired|write|invoke`: devices through qiliand's
+// /api/devices (docs/devices.md, docs/shadow.md), in the manner of
+// `qilian product`. Bodies, tables, CSV pieces and the fleet file are
 // in device_args; this file holds the flags, the requests and the exit
 // codes.
 #ifndef QILIAN_CLI_DEVICE_H_
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/device_args.h"
 
@@ -33,6 +35,9 @@ class DeviceCommand {
 
  private:
   int RunImport(RestClient& client, bool raw) const;
+  // write and invoke: wait for the device, with exits 7 (refused) and 8
+  // (no reply in time).
+  int RunDeviceCall(RestClient& client, bool raw) const;
 
   CLI::App* group_ = nullptr;
   CLI::App* create_ = nullptr;
@@ -42,6 +47,11 @@ class DeviceCommand {
   CLI::App* delete_ = nullptr;
   CLI::App* rotate_ = nullptr;
   CLI::App* import_ = nullptr;
+  CLI::App* shadow_ = nullptr;
+  CLI::App* properties_ = nullptr;
+  CLI::App* desired_ = nullptr;
+  CLI::App* write_ = nullptr;
+  CLI::App* invoke_ = nullptr;
 
   std::string id_, product_, file_, secrets_out_;
   std::optional<std::string> list_product_, list_gateway_, after_;
@@ -49,6 +59,11 @@ class DeviceCommand {
   bool enable_ = false, disable_ = false;
   std::optional<uint64_t> enterprise_, limit_;
   size_t piece_bytes_ = 512 * 1024;
+  // desired, write, invoke.
+  std::string function_;
+  std::vector<std::string> assignments_;  // NAME=VALUE, each
+  std::optional<uint64_t> version_;
+  std::optional<int64_t> call_timeout_ms_;
 };
 
 }  // namespace qilian::cli

@@ -1,6 +1,10 @@
 #include "cli/device_args.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <set>
 
 #include "cli/product_args.h"
 
@@ -38,6 +42,16 @@ absl::Status AddFields(const DeviceFieldArgs& args, json* body) {
     (*body)["tags"] = std::move(tags);
   }
   return absl::OkStatus();
+}
+
+std::string Upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Compact(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -138,6 +152,150 @@ absl::StatusOr<std::vector<CsvPiece>> SplitCsv(std::string_view csv, size_t max_
   }
   if (!piece.text.empty()) pieces.push_back(std::move(piece));
   return pieces;
+}
+
+json ParseLooseValue(std::string_view text) {
+  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return json(std::string(text));
+  return value;
+}
+
+absl::StatusOr<json> ParseAssignments(const std::vector<std::string>& args,
+                                      std::string_view noun) {
+  json out = json::object();
+  for (const std::string& arg : args) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos) {
+      return absl::InvalidArgumentError("malformed '" + arg + "': expected " + Upper(noun) +
+                                        "=VALUE");
+    }
+    if (eq == 0) {
+      return absl::InvalidArgumentError("malformed '" + arg + "': the " + std::string(noun) +
+                                        " name is empty");
+    }
+    const std::string name = arg.substr(0, eq);
+    if (out.contains(name)) {
+      return absl::InvalidArgumentError(std::string(noun) + " '" + name + "' is given twice");
+    }
+    out[name] = ParseLooseValue(std::string_view(arg).substr(eq + 1));
+  }
+  return out;
+}
+
+namespace {
+
+// {"<member>": {assignments}}; `need_one` refuses none.
+absl::StatusOr<json> AssignmentBody(const std::vector<std::string>& args, std::string_view noun,
+                                    const char* member, bool need_one) {
+  absl::StatusOr<json> values = ParseAssignments(args, noun);
+  if (!values.ok()) return values.status();
+  if (need_one && values->empty()) {
+    return absl::InvalidArgumentError("give at least one PROPERTY=VALUE");
+  }
+  return json{{member, *std::move(values)}};
+}
+
+}  // namespace
+
+absl::StatusOr<json> BuildDesiredBody(const std::vector<std::string>& args,
+                                      std::optional<uint64_t> version) {
+  absl::StatusOr<json> body = AssignmentBody(args, "property", "desired", true);
+  if (body.ok() && version) (*body)["version"] = *version;
+  return body;
+}
+
+absl::StatusOr<json> BuildWriteBody(const std::vector<std::string>& args,
+                                    std::optional<int64_t> timeout_ms) {
+  absl::StatusOr<json> body = AssignmentBody(args, "property", "properties", true);
+  if (body.ok() && timeout_ms) (*body)["timeout"] = *timeout_ms;
+  return body;
+}
+
+absl::StatusOr<json> BuildInvokeBody(const std::vector<std::string>& args,
+                                     std::optional<int64_t> timeout_ms) {
+  absl::StatusOr<json> body = AssignmentBody(args, "input", "inputs", false);
+  if (body.ok() && timeout_ms) (*body)["timeout"] = *timeout_ms;
+  return body;
+}
+
+std::string FormatEpochMs(int64_t ms) {
+  int64_t seconds = ms / 1000;
+  int64_t millis = ms % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    seconds -= 1;
+  }
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(ms);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
+  return text;
+}
+
+std::string FormatAssignments(const json& object) {
+  if (!object.is_object() || object.empty()) return "none";
+  std::string out;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (!out.empty()) out += " ";
+    out += it.key() + "=" + Compact(*it);
+  }
+  return out;
+}
+
+namespace {
+
+// A reported {"value", "time"} as its two cells.
+std::pair<std::string, std::string> ReportedCells(const json& point) {
+  if (!point.is_object()) return {"-", "-"};
+  std::string value = point.contains("value") ? Compact(point["value"]) : "-";
+  std::string time = point.contains("time") && point["time"].is_number_integer()
+                         ? FormatEpochMs(point["time"].get<int64_t>())
+                         : "-";
+  return {value, time};
+}
+
+}  // namespace
+
+std::string FormatShadow(const json& shadow) {
+  const json reported = shadow.value("reported", json::object());
+  const json desired = shadow.value("desired", json::object());
+  std::string last_seen = Text(shadow, "lastSeen");
+  std::string out = "online: " + Text(shadow, "online") + "\n";
+  out += "lastSeen: " + (last_seen.empty() || last_seen == "null" ? "-" : last_seen) + "\n";
+  out += "desired version: " + Text(shadow, "desiredVersion") + "\n";
+  out += "delta: " + FormatAssignments(shadow.value("delta", json::object())) + "\n";
+  std::set<std::string> names;
+  if (reported.is_object()) {
+    for (auto it = reported.begin(); it != reported.end(); ++it) names.insert(it.key());
+  }
+  if (desired.is_object()) {
+    for (auto it = desired.begin(); it != desired.end(); ++it) names.insert(it.key());
+  }
+  std::vector<std::vector<std::string>> rows = {{"PROPERTY", "VALUE", "TIME", "DESIRED"}};
+  for (const std::string& name : names) {
+    auto [value, time] = reported.is_object() && reported.contains(name)
+                             ? ReportedCells(reported[name])
+                             : std::pair<std::string, std::string>{"-", "-"};
+    rows.push_back({name, value, time,
+                    desired.is_object() && desired.contains(name) ? Compact(desired[name]) : "-"});
+  }
+  return out + TextTable(rows);
+}
+
+std::string FormatProperties(const json& reply) {
+  std::string out = "online: " + Text(reply, "online") + "\n";
+  std::vector<std::vector<std::string>> rows = {{"PROPERTY", "VALUE", "TIME"}};
+  const json properties = reply.value("properties", json::object());
+  if (properties.is_object()) {
+    for (auto it = properties.begin(); it != properties.end(); ++it) {
+      auto [value, time] = ReportedCells(*it);
+      rows.push_back({it.key(), value, time});
+    }
+  }
+  return out + TextTable(rows);
 }
 
 std::string FleetFile(const std::vector<json>& created_rows,

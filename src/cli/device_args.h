@@ -1,7 +1,8 @@
 // The local half of `qilian device` (docs/cli.md): request bodies and
-// targets, the text forms of the /api/devices replies, splitting a large
-// CSV into requests that fit the server's body limit, and the fleet file
-// of `import --secrets-out`. No I/O, so it is unit-tested apart from the
+// targets, the text forms of the /api/devices replies (the shadow too),
+// the NAME=VALUE arguments of desired/write/invoke, splitting a large CSV
+// into requests that fit the server's body limit, and the fleet file of
+// `import --secrets-out`. No I/O, so it is unit-tested apart from the
 // server.
 #ifndef QILIAN_CLI_DEVICE_ARGS_H_
 #define QILIAN_CLI_DEVICE_ARGS_H_
@@ -65,6 +66,51 @@ absl::StatusOr<std::vector<CsvPiece>> SplitCsv(std::string_view csv, size_t max_
 // product id to its starter id (the model column; empty when none).
 std::string FleetFile(const std::vector<nlohmann::json>& created_rows,
                       const std::map<std::string, std::string>& starters);
+
+// --- The shadow, property writes and service calls ---
+
+// A VALUE of NAME=VALUE: JSON when it parses as JSON (55, true, null,
+// "text", {...}), else the text itself as a string.
+nlohmann::json ParseLooseValue(std::string_view text);
+
+// NAME=VALUE arguments as a JSON object. `noun` names them in messages
+// ("property", "input"). InvalidArgument, exactly:
+//   "malformed 'speed': expected PROPERTY=VALUE" (no '='; the noun in capitals)
+//   "malformed '=5': the property name is empty"
+//   "property 'speed' is given twice"
+absl::StatusOr<nlohmann::json> ParseAssignments(const std::vector<std::string>& args,
+                                                std::string_view noun);
+
+// The bodies of PUT /api/devices/ID/shadow, PUT .../properties and POST
+// .../functions/FN. desired and write need at least one assignment
+// ("give at least one PROPERTY=VALUE"); `timeout_ms` is sent when set.
+absl::StatusOr<nlohmann::json> BuildDesiredBody(const std::vector<std::string>& args,
+                                                std::optional<uint64_t> version);
+absl::StatusOr<nlohmann::json> BuildWriteBody(const std::vector<std::string>& args,
+                                              std::optional<int64_t> timeout_ms);
+absl::StatusOr<nlohmann::json> BuildInvokeBody(const std::vector<std::string>& args,
+                                               std::optional<int64_t> timeout_ms);
+
+// Epoch milliseconds as UTC "2026-12-07T16:40:01.250Z".
+std::string FormatEpochMs(int64_t ms);
+
+// An object's members as "a=1 b=\"x\"" (values as compact JSON, in key
+// order); "none" for an empty object.
+std::string FormatAssignments(const nlohmann::json& object);
+
+// The shadow of GET /api/devices/ID/shadow:
+//   online: true
+//   lastSeen: 2026-12-07T16:40:01Z        ("-" when never seen)
+//   desired version: 1
+//   delta: valveOpening=55                ("none")
+//   PROPERTY      VALUE  TIME                      DESIRED
+//   flowRate      212.4  2026-12-07T16:40:01.250Z  -
+// one row per property reported or desired; "-" where there is none.
+std::string FormatShadow(const nlohmann::json& shadow);
+
+// The reply of GET /api/devices/ID/properties: "online: B" and a table
+// PROPERTY, VALUE, TIME.
+std::string FormatProperties(const nlohmann::json& reply);
 
 }  // namespace qilian::cli
 

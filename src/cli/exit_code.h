@@ -16,6 +16,9 @@ enum class ExitCode : int {
   kRejected = 4,     // bad input per the server: 102/202/301/4, other 4xx
   kPermission = 5,   // authentication or permission: 400-406, HTTP 401/403
   kServerError = 6,  // server or network failure, HTTP 5xx, unparsable reply
+  // `qilian device write|invoke` only (HTTP status decides, device.cc):
+  kDeviceRefused = 7,  // HTTP 422: the device answered with a refusal
+  kDeviceTimeout = 8,  // HTTP 504: the device did not answer in time
 };
 
 // The exit code for a reply that was not a success. `response_code` is the

@@ -54,7 +54,9 @@ constexpr char kExitCodesHelp[] =
     "  3  conflict: handle or value already exists (responseCode 101, 201)\n"
     "  4  rejected by the server as bad input (responseCode 102, 202, 301, 4; other HTTP 4xx)\n"
     "  5  permission or authentication refused (responseCode 400-406; HTTP 401, 403)\n"
-    "  6  server or network error: cannot connect, timeout, HTTP 5xx, unparsable reply\n";
+    "  6  server or network error: cannot connect, timeout, HTTP 5xx, unparsable reply\n"
+    "  7  device write/invoke: the device refused (HTTP 422)\n"
+    "  8  device write/invoke: the device did not reply in time (HTTP 504)\n";
 
 struct GlobalOptions {
   std::string server = kDefaultServer;

@@ -261,6 +261,10 @@ RestClient::RestClient(ServerUrl server, std::chrono::milliseconds timeout,
 
 RestClient::~RestClient() { impl_->Close(); }
 
+std::chrono::milliseconds RestClient::timeout() const { return impl_->timeout; }
+
+void RestClient::set_timeout(std::chrono::milliseconds timeout) { impl_->timeout = timeout; }
+
 absl::Status RestClient::Connect() {
   Impl& s = *impl_;
   beast::error_code ec;

@@ -82,6 +82,11 @@ class RestClient {
 
   const ServerUrl& server() const { return server_; }
 
+  // How long each step (connect, send, the reply) may take; later
+  // requests use a new value (a device call waits longer than a read).
+  std::chrono::milliseconds timeout() const;
+  void set_timeout(std::chrono::milliseconds timeout);
+
   // An Authorization header value sent with every later request (""
   // sends none): writes and listings need one, and reads with one may see
   // values without public read.
