@@ -172,10 +172,13 @@ class CallSlot {
 };
 
 // Starts a call with `start` (which gets the completion callback) and waits
-// for the device: the answer as REST gives it.
+// for the device: the answer as REST gives it. On success `data_member`
+// holds `accepted` when given (a write: the values the device accepted;
+// its reply carries none), else what the device answered.
 template <typename Start>
 net::HttpResponse CallDevice(Call* call, const platform::DeviceRef& device,
-                             absl::Duration timeout, const char* data_member, Start start) {
+                             absl::Duration timeout, const char* data_member,
+                             const json* accepted, Start start) {
   CallSlot slot;
   if (!slot.held()) {
     call->SetReason("too_many_calls");
@@ -221,7 +224,7 @@ net::HttpResponse CallDevice(Call* call, const platform::DeviceRef& device,
   json out = {{"responseCode", static_cast<int>(ResponseCode::kSuccess)},
               {"success", answer->success}};
   if (answer->success) {
-    out[data_member] = answer->data;
+    out[data_member] = accepted != nullptr ? *accepted : answer->data;
     return JsonResponse(200, out);
   }
   call->SetReason("device_refused");
@@ -252,9 +255,11 @@ net::HttpResponse UpdateDeviceShadow(const ApiContext& ctx, Call* call, std::str
     return ErrorResponse(call, known, "");
   }
   auto desired = body->find("desired");
-  if (desired == body->end() || !desired->is_object()) {
-    return ErrorResponse(call, BadField(call, "desired", "must be an object of property values"),
-                         "");
+  // An empty object would change nothing but still move the version on
+  // and send the delta again.
+  if (desired == body->end() || !desired->is_object() || desired->empty()) {
+    return ErrorResponse(
+        call, BadField(call, "desired", "must be a non-empty object of property values"), "");
   }
   std::optional<uint64_t> expected;
   if (auto version = body->find("version"); version != body->end()) {
@@ -300,9 +305,11 @@ net::HttpResponse WriteDeviceProperties(const ApiContext& ctx, Call* call,
   }
   AuditWrite(ctx, *call, "write device properties", device->enterprise, "device",
              device->device_id, absl::OkStatus());
-  return CallDevice(call, *device, timeout, "properties", [&](platform::CallCallback done) {
-    return ctx.shadow->WriteProperties(*device, *properties, timeout, std::move(done));
-  });
+  return CallDevice(call, *device, timeout, "properties", &*properties,
+                    [&](platform::CallCallback done) {
+                      return ctx.shadow->WriteProperties(*device, *properties, timeout,
+                                                         std::move(done));
+                    });
 }
 
 net::HttpResponse InvokeDeviceFunction(const ApiContext& ctx, Call* call, std::string_view raw_id,
@@ -324,9 +331,11 @@ net::HttpResponse InvokeDeviceFunction(const ApiContext& ctx, Call* call, std::s
   }
   AuditWrite(ctx, *call, absl::StrCat("invoke device function '", *function, "'"),
              device->enterprise, "device", device->device_id, absl::OkStatus());
-  return CallDevice(call, *device, timeout, "output", [&](platform::CallCallback done) {
-    return ctx.shadow->InvokeFunction(*device, *function, inputs, timeout, std::move(done));
-  });
+  return CallDevice(call, *device, timeout, "output", nullptr,
+                    [&](platform::CallCallback done) {
+                      return ctx.shadow->InvokeFunction(*device, *function, inputs, timeout,
+                                                        std::move(done));
+                    });
 }
 
 }  // namespace qilian::api
