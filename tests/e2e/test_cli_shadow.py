@@ -71,14 +71,13 @@ class CliShadowTest(unittest.TestCase):
             cls.sims.append(subprocess.Popen(
                 [DEVSIM, "--fleet", path, "--port", str(cls.broker.port), "--qos", "1",
                  "--rate", "2", "--duration", "300", "-q"] + extra,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
     @classmethod
     def tearDownClass(cls):
         for sim in cls.sims:
-            if sim.poll() is None:
-                sim.kill()
-            sim.communicate()
+            sim.kill()  # they run for 300 s; a finished one is not signalled
+            sim.wait()
         cls.node.__exit__(None, None, None)
         cls.broker.__exit__(None, None, None)
         shutil.rmtree(cls.dir, ignore_errors=True)
