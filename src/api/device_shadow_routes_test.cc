@@ -191,6 +191,9 @@ TEST_F(DeviceShadowRoutesTest, DesiredStateIsVersioned) {
       Send("PUT", "/api/devices/p-1/shadow", json({{"desired", {{"flow", 1}}}}).dump()), 400,
       202, "", "flow: property is read-only");
   ExpectErrorResponse(
+      Send("PUT", "/api/devices/p-1/shadow", json({{"desired", {{"nope", 1}}}}).dump()), 400,
+      202, "", "nope: no such property");
+  ExpectErrorResponse(
       Send("PUT", "/api/devices/p-1/shadow", json({{"desired", {{"speed", 5000}}}}).dump()),
       400, 202, "", "speed: 5000 is above the maximum 3000");
   ExpectErrorResponse(Send("PUT", "/api/devices/p-1/shadow",
@@ -285,7 +288,7 @@ TEST_F(DeviceShadowRoutesTest, InvokeAnsweredByTheDevice) {
   EXPECT_TRUE(publisher_.Take().empty());
 }
 
-TEST_F(DeviceShadowRoutesTest, AnotherEnterprisesStaffFindNothing) {
+TEST_F(DeviceShadowRoutesTest, Tenancy) {
   for (const auto& [method, target, body] :
        std::vector<std::tuple<std::string, std::string, json>>{
            {"GET", "/api/devices/p-1/shadow", nullptr},
@@ -299,6 +302,20 @@ TEST_F(DeviceShadowRoutesTest, AnotherEnterprisesStaffFindNothing) {
   }
   EXPECT_TRUE(publisher_.Take().empty());
   EXPECT_EQ(shadow_.Get(*device_).desired_version, 0u);
+
+  // Operators name the enterprise; auditors read but do not write.
+  EXPECT_EQ(Send("GET", "/api/devices/p-1/shadow?enterprise=1", "", "operator").status, 200);
+  EXPECT_EQ(Send("GET", "/api/devices/p-1/properties?enterprise=1", "", "auditor").status, 200);
+  ExpectErrorResponse(Send("PUT", "/api/devices/p-1/shadow?enterprise=1",
+                           json({{"desired", {{"speed", 10}}}}).dump(), "auditor"),
+                      403, 401, "", "user:auditor is an auditor and may not change devices");
+  auto changed = Send("PUT", "/api/devices/p-1/shadow?enterprise=1",
+                      json({{"desired", {{"speed", 10}}}}).dump(), "operator");
+  EXPECT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(ResponseJson(changed)["shadow"]["desiredVersion"], 1);
+  ExpectErrorResponse(Send("GET", "/api/devices/p-1/shadow", "", "operator"), 400, 4, "",
+                      "enterprise is required: operators and auditors name the enterprise whose "
+                      "device this is (?enterprise=N)");
 }
 
 TEST_F(DeviceShadowRoutesTest, BadTimeouts) {

@@ -91,7 +91,8 @@ std::string FileLineMessage(const json& row, size_t first_line) {
 }  // namespace
 
 DeviceCommand::DeviceCommand(CLI::App* app) {
-  group_ = app->add_subcommand("device", "devices: credentials, identifiers, CSV import");
+  group_ = app->add_subcommand(
+      "device", "devices: credentials, identifiers, CSV import, the shadow, writes and calls");
   group_->require_subcommand(1);
 
   create_ = group_->add_subcommand("create", "create a device; prints its secret (shown once)");
