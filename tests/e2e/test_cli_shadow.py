@@ -42,9 +42,12 @@ class CliShadowTest(unittest.TestCase):
                 raise RuntimeError("not built: " + binary)
         cls.dir = tempfile.mkdtemp(prefix="cli-shadow-")
         cls.sims = []
+        cls.addClassCleanup(shutil.rmtree, cls.dir, ignore_errors=True)
         cls.broker = Mosquitto().__enter__()
+        cls.addClassCleanup(cls.broker.__exit__, None, None, None)
         cls.node = Qiliand(
             extra_args=["--broker-env", os.path.join(cls.broker.data_dir, "broker.env")]).start()
+        cls.addClassCleanup(cls.node.__exit__, None, None, None)
         status, reply = cls.node.request("POST", "/api/enterprises",
                                          enterprise_body(credit_code("91620100", "71000501")))
         assert status == 201, reply
@@ -78,9 +81,7 @@ class CliShadowTest(unittest.TestCase):
         for sim in cls.sims:
             sim.kill()  # they run for 300 s; a finished one is not signalled
             sim.wait()
-        cls.node.__exit__(None, None, None)
-        cls.broker.__exit__(None, None, None)
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        # Then the class cleanups: qiliand, the broker, the directory.
 
     @classmethod
     def cli_as_admin(cls, *args):

@@ -62,11 +62,13 @@ def metric(node, name, **labels):
 class PlatformTourTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.sims = []
         cls.broker = Mosquitto().__enter__()
+        cls.addClassCleanup(cls.broker.__exit__, None, None, None)
         cls.node = Qiliand(
             config_text="[handle]\nport = 0\n",
             extra_args=["--broker-env", os.path.join(cls.broker.data_dir, "broker.env")]).start()
-        cls.sims = []
+        cls.addClassCleanup(cls.node.__exit__, None, None, None)
         status, reply = cls.node.request("POST", "/api/enterprises",
                                          enterprise_body(credit_code("91620100", "71000301")))
         assert status == 201, reply
@@ -101,8 +103,6 @@ class PlatformTourTest(unittest.TestCase):
             if sim.poll() is None:
                 sim.kill()
             sim.communicate()
-        cls.node.__exit__(None, None, None)
-        cls.broker.__exit__(None, None, None)
 
     def start_sim(self, *args, duration=60):
         sim = subprocess.Popen(

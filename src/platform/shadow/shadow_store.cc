@@ -69,6 +69,11 @@ struct DeviceShadow {
   std::unique_ptr<Slot[]> reported;
   uint32_t property_count = 0;
   bool online = false;
+  // Send the delta with the device's next report: set when it comes online
+  // and after a restart. Not at once on presence: a device that has just
+  // connected may not have subscribed to its write topic yet, and the
+  // broker would drop the write.
+  bool push_delta = false;
   int64_t last_seen_ms = kNoTime;
   std::unique_ptr<Desired> desired;
 };
@@ -232,8 +237,9 @@ struct ShadowStore::Impl {
 
   void PublishDelta(const DeviceRef& device, json delta) {
     if (delta.empty()) return;
-    // Best effort: the delta stays and goes again when the device comes
-    // online; a caller that needs the outcome uses WriteProperties.
+    // Best effort: the delta stays and goes again with the device's first
+    // report after it next comes online; a caller that needs the outcome
+    // uses WriteProperties.
     (void)Call(device, CallKind::kWrite, "", nullptr, json{{"properties", std::move(delta)}},
                options.desired_write_timeout, nullptr);
   }
@@ -277,7 +283,9 @@ absl::Status ShadowStore::Load() {
         Key k{enterprise, std::string(rest.substr(21))};
         Shard& shard = impl_->ShardOf(k.view());
         std::lock_guard lock(shard.mu);
-        shard.devices[std::move(k)].desired = std::move(desired);
+        DeviceShadow& loaded = shard.devices[std::move(k)];
+        loaded.desired = std::move(desired);
+        loaded.push_delta = true;
         return true;
       });
   return scan.ok() ? bad : scan;
@@ -289,22 +297,30 @@ void ShadowStore::ApplyReported(const DeviceRef& device,
   const int64_t now = impl_->NowMs();
   KeyView key = KeyOf(device);
   Shard& shard = impl_->ShardOf(key);
-  std::lock_guard lock(shard.mu);
-  auto it = shard.devices.find(key);
-  if (it == shard.devices.end()) {
-    it = shard.devices.try_emplace(Key{device.enterprise, device.device_id}).first;
-  }
-  DeviceShadow& shadow = it->second;
-  if (shadow.model != model) Relayout(&shadow, model);
-  for (const ReportedPoint& p : points) {
-    if (p.property >= shadow.property_count) continue;
-    Slot& slot = shadow.reported[p.property];
-    if (p.time_ms >= slot.time_ms) {
-      slot.time_ms = p.time_ms;
-      slot.value.Set(p.value);
+  json delta;
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.devices.find(key);
+    if (it == shard.devices.end()) {
+      it = shard.devices.try_emplace(Key{device.enterprise, device.device_id}).first;
+    }
+    DeviceShadow& shadow = it->second;
+    if (shadow.model != model) Relayout(&shadow, model);
+    for (const ReportedPoint& p : points) {
+      if (p.property >= shadow.property_count) continue;
+      Slot& slot = shadow.reported[p.property];
+      if (p.time_ms >= slot.time_ms) {
+        slot.time_ms = p.time_ms;
+        slot.value.Set(p.value);
+      }
+    }
+    shadow.last_seen_ms = std::max(shadow.last_seen_ms, now);
+    if (shadow.push_delta) {
+      shadow.push_delta = false;
+      delta = Delta(shadow);
     }
   }
-  shadow.last_seen_ms = std::max(shadow.last_seen_ms, now);
+  if (!delta.is_null()) impl_->PublishDelta(device, std::move(delta));
 }
 
 bool ShadowStore::SetPresence(std::string_view username, bool online, absl::Time time) {
@@ -312,20 +328,16 @@ bool ShadowStore::SetPresence(std::string_view username, bool online, absl::Time
   if (slash == std::string_view::npos) return false;
   auto device = impl_->directory.Find(username.substr(0, slash), username.substr(slash + 1));
   if (device == nullptr) return false;
-  json delta;
-  {
-    KeyView key = KeyOf(*device);
-    Shard& shard = impl_->ShardOf(key);
-    std::lock_guard lock(shard.mu);
-    auto it = shard.devices.find(key);
-    if (it == shard.devices.end()) {
-      it = shard.devices.try_emplace(Key{device->enterprise, device->device_id}).first;
-    }
-    it->second.online = online;
-    it->second.last_seen_ms = std::max(it->second.last_seen_ms, absl::ToUnixMillis(time));
-    if (online) delta = Delta(it->second);
+  KeyView key = KeyOf(*device);
+  Shard& shard = impl_->ShardOf(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.devices.find(key);
+  if (it == shard.devices.end()) {
+    it = shard.devices.try_emplace(Key{device->enterprise, device->device_id}).first;
   }
-  if (online) impl_->PublishDelta(*device, std::move(delta));
+  it->second.online = online;
+  it->second.last_seen_ms = std::max(it->second.last_seen_ms, absl::ToUnixMillis(time));
+  if (online) it->second.push_delta = true;
   return true;
 }
 
