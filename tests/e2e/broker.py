@@ -96,11 +96,13 @@ class Mosquitto:
                 text += "\n--- mosquitto.log ---\n" + f.read()
         return text
 
-    def start(self):
+    def start(self, port="auto"):
+        """Starts the broker on a free port, or on `port` (a restart on the
+        port the clients know)."""
         for attempt in range(START_ATTEMPTS):
             log_path = os.path.join(self.data_dir, "mosquitto.log")
             before = os.path.getsize(log_path) if os.path.exists(log_path) else 0
-            if self._start_once():
+            if self._start_once(str(port)):
                 return self
             with open(log_path, "rb") as f:
                 f.seek(before)
@@ -109,12 +111,12 @@ class Mosquitto:
                 raise RuntimeError("mosquitto did not start:\n" + self.log())
         return self
 
-    def _start_once(self):
+    def _start_once(self, port):
         """True once the broker accepts the admin; False if it exited."""
         self.output = []
         self.port = None
         env = dict(os.environ, QILIAN_BROKER_PLUGIN=plugin_path())
-        self.proc = subprocess.Popen([SCRIPT, self.data_dir, "auto"], stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([SCRIPT, self.data_dir, port], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, env=env)
         got_port = threading.Event()
 

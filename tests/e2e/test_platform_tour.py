@@ -13,6 +13,8 @@ A device's bad messages are refused on its reply topic with the exact
 code and counted; a deleted device is cut off at once; the
 device's identifier resolves over the Handle protocol to its shadow URL;
 a device created again under a deleted one's id starts with an empty shadow;
+after the broker restarts, a device registered while it was down gets in
+and ingestion resumes;
 and the desired state survives kill -9 of qiliand."""
 
 import json
@@ -273,6 +275,39 @@ class PlatformTourTest(unittest.TestCase):
         shadow = self.shadow("pump-2")
         self.assertEqual(shadow["desired"], {"speedSetpoint": 990})
         self.assertEqual(shadow["desiredVersion"], version)
+
+    def test_7_broker_restart(self):
+        # The broker goes down; a device registered meanwhile still gets in
+        # once it is back (qiliand gives the broker its whole set again on
+        # reconnecting), and ingestion resumes on its own.
+        port = self.broker.port
+        self.broker.stop()
+        status, reply = self.api("POST", "/api/devices", {"id": "pump-4", "product": "pump"})
+        self.assertEqual(status, 201, reply)
+        self.secrets["pump-4"] = reply["secret"]
+        self.broker.start(port=port)
+        client = wait_for(lambda: self.try_device_client("pump-4"), timeout=60,
+                          what="pump-4 let in after the broker restarted")
+        try:
+            root = "/%s/pump-4" % self.product_key
+            wait_for(lambda: (client.publish(root + "/properties/report",
+                                             json.dumps({"properties": {"speed": 1234}}).encode(),
+                                             qos=1),
+                              self.shadow("pump-4")["reported"].get("speed", {}).get("value")
+                              == 1234)[1], timeout=60, what="a report applied after the restart")
+        finally:
+            client.close()
+
+    def try_device_client(self, device):
+        username = "%s/%s" % (self.product_key, device)
+        client = mqtt_client.Client(self.broker.port, username, username, self.secrets[device])
+        try:
+            if client.connect() == mqtt_client.ACCEPTED:
+                return client
+        except (OSError, mqtt_client.ConnectionClosed):
+            pass
+        client.close()
+        return None
 
 
 if __name__ == "__main__":
