@@ -10,10 +10,12 @@
 namespace qilian::platform::lp {
 namespace {
 
-constexpr size_t kMaxQuotedBytes = 64;
+constexpr size_t kMaxQuotedBytes = 64;  // QuoteForMessage shows at most this much
+// InfluxDB refuses a tag or field named "time" (the timestamp's column).
+constexpr std::string_view kReservedKey = "time";
 
 // Debian's Abseil has its own string_view (docs/dependencies.md).
-absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }  // QuoteForMessage shows at most this much
+absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 // Character classes, one bit each, looked up per byte.
 enum : uint8_t {
@@ -61,7 +63,9 @@ inline const char* ScanEscaped(const char* p, const char* end, bool (*escapable)
   return p;
 }
 
-bool MeasurementEscapable(char c) { return c == ',' || c == ' '; }
+// '=' needs no escape in a measurement, but InfluxDB 1.x reads "\=" there
+// as "=", and clients that share one escaper for names and tags send it.
+bool MeasurementEscapable(char c) { return c == ',' || c == ' ' || c == '='; }
 bool KeyEscapable(char c) { return c == ',' || c == '=' || c == ' '; }
 
 void Unescape(std::string_view raw, bool (*escapable)(char), std::string* out) {
@@ -139,6 +143,18 @@ bool ParseBool(std::string_view s, bool* out) {
   }
 }
 
+// Epoch nanoseconds as floor milliseconds and the nanoseconds past them,
+// without overflow at the ends of the range.
+void SplitNanos(int64_t ns, int64_t* ms, int32_t* sub) {
+  int64_t q = ns / 1'000'000, r = ns % 1'000'000;
+  if (r < 0) {
+    q -= 1;
+    r += 1'000'000;
+  }
+  *ms = q;
+  *sub = static_cast<int32_t>(r);
+}
+
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
@@ -155,8 +171,7 @@ class Parser {
     int64_t now_ns = 0;
     if (__builtin_mul_overflow(options.now_ms, int64_t{1'000'000}, &now_ns)) now_ns = 0;
     now_ns = FloorDiv(now_ns, unit) * unit;
-    now_ms_ = FloorDiv(now_ns, 1'000'000);
-    now_sub_ = static_cast<int32_t>(now_ns - now_ms_ * 1'000'000);
+    SplitNanos(now_ns, &now_ms_, &now_sub_);
   }
 
   ParseSummary Run(LineSink& sink);
@@ -175,7 +190,10 @@ class Parser {
   // "field ", `index` the element's 1-based place for messages.
   const char* ScanKey(const char* p, std::string_view what, size_t index, std::string_view* key, bool* ok,
                       Failure* failure);
-  std::string_view Keep(std::string_view raw, bool escaped, bool (*escapable)(char));
+  std::string_view Keep(std::string_view raw, bool escaped, bool (*escapable)(char)) {
+    return escaped ? KeepEscaped(raw, escapable) : raw;
+  }
+  std::string_view KeepEscaped(std::string_view raw, bool (*escapable)(char));
   std::string_view KeepString(std::string_view raw);
 
   std::string_view body_;
@@ -189,8 +207,7 @@ class Parser {
   int32_t now_sub_ = 0;
 };
 
-std::string_view Parser::Keep(std::string_view raw, bool escaped, bool (*escapable)(char)) {
-  if (!escaped) return raw;
+std::string_view Parser::KeepEscaped(std::string_view raw, bool (*escapable)(char)) {
   Unescape(raw, escapable, &arena_->emplace_back());
   return arena_->back();
 }
@@ -256,6 +273,7 @@ const char* Parser::ParseEntry(const char* p, bool* ok, Failure* failure) {
       QL_LP_FAIL(v, "tag ", QuoteForMessage(key), ": value of ", p - v, " bytes, limit ",
                  lim.max_tag_value_bytes);
     if (p < end && *p == '=') QL_LP_FAIL(p, "tag ", QuoteForMessage(key), ": unescaped \"=\" in value");
+    if (key == kReservedKey) QL_LP_FAIL(k, "tag \"time\": reserved key");
     for (const Tag& t : point_.tags)
       if (t.key == key) QL_LP_FAIL(k, "tag ", QuoteForMessage(key), ": duplicate key");
     point_.tags.push_back(Tag{key, Keep(std::string_view(v, p - v), escaped, KeyEscapable)});
@@ -266,12 +284,14 @@ const char* Parser::ParseEntry(const char* p, bool* ok, Failure* failure) {
   if (AtEol(p, end)) QL_LP_FAIL(p, "missing fields");
 
   // Fields.
+  uint64_t seen_keys = 0;
   for (;;) {
     const size_t index = point_.fields.size() + 1;
     const char* k = p;
     std::string_view key;
     p = ScanKey(p, "field ", index, &key, ok, failure);
     if (!*ok) return p;
+    if (key == kReservedKey) QL_LP_FAIL(k, "field \"time\": reserved key");
     const char* v = p;
     Field field;
     field.key = key;
@@ -341,15 +361,21 @@ const char* Parser::ParseEntry(const char* p, bool* ok, Failure* failure) {
         QL_LP_FAIL(v, "field ", QuoteForMessage(key), ": invalid value ", QuoteForMessage(tok));
       }
     }
-    // Last write wins for a repeated key, as InfluxDB's field map does.
+    // Last write wins for a repeated key, as InfluxDB's field map does. A
+    // 64-bit signature of the keys seen skips the search for most new keys.
+    const uint64_t bit = uint64_t{1} << ((key.size() * 7 + static_cast<unsigned char>(key.back()) * 31 +
+                                           static_cast<unsigned char>(key.front())) & 63);
     bool replaced = false;
-    for (Field& f : point_.fields) {
-      if (f.key == key) {
-        f.value = value;
-        replaced = true;
-        break;
+    if (seen_keys & bit) {
+      for (Field& f : point_.fields) {
+        if (f.key == key) {
+          f.value = value;
+          replaced = true;
+          break;
+        }
       }
     }
+    seen_keys |= bit;
     if (!replaced) {
       if (point_.fields.size() == lim.max_fields) QL_LP_FAIL(k, "more than ", lim.max_fields, " fields");
       point_.fields.push_back(field);
@@ -384,8 +410,7 @@ const char* Parser::ParseEntry(const char* p, bool* ok, Failure* failure) {
       QL_LP_FAIL(t, "timestamp ", QuoteForMessage(tok), " out of range for precision ",
                  ToAbsl(PrecisionName(opt_.precision)));
     point_.time_given = true;
-    point_.time_ms = FloorDiv(ns, 1'000'000);
-    point_.time_sub_ms_ns = static_cast<int32_t>(ns - point_.time_ms * 1'000'000);
+    SplitNanos(ns, &point_.time_ms, &point_.time_sub_ms_ns);
     while (p < end && *p == ' ') ++p;
     if (!AtEol(p, end)) {
       const char* x = p;

@@ -87,7 +87,7 @@ TEST(LineProtocolGolden, MeasurementEscapedComma) {
 
 TEST(LineProtocolGolden, MeasurementEqualsAndOtherBackslashesAreLiteral) {
   EXPECT_EQ(One("a=b v=1").measurement, "a=b");
-  EXPECT_EQ(One("a\\=b v=1").measurement, "a\\=b");
+  EXPECT_EQ(One("a\\=b v=1").measurement, "a=b");  // InfluxDB 1.x unescapes it too
   EXPECT_EQ(One("a\\b v=1").measurement, "a\\b");
   // "\\," is a literal backslash, then an escaped comma.
   EXPECT_EQ(One("a\\\\,b v=1").measurement, "a\\,b");
@@ -279,6 +279,10 @@ TEST(LineProtocolTime, AbsentTimestampIsNowTruncatedToPrecision) {
 }
 
 TEST(LineProtocolTime, Extremes) {
+  // Found by fuzzing: the floor division overflowed at the low end.
+  Point low = One("m v=1 -9223372036854775806");
+  EXPECT_EQ(low.time_ms, -9223372036855);
+  EXPECT_EQ(low.time_sub_ms_ns, 224194);
   EXPECT_EQ(One("m v=1 9223372036854775806").time_ms, 9223372036854);
   EXPECT_EQ(One("m v=1 9223372036854", Options(Precision::kMilliseconds)).time_ms, 9223372036854);
 }
@@ -306,6 +310,15 @@ TEST(LineProtocolError, TagDuplicateKey) {
   ASSERT_EQ(b.errors.size(), 1u);
   EXPECT_EQ(b.errors[0].Format(), "line 1: tag \"host\": duplicate key");
   EXPECT_EQ(b.errors[0].column, 19u);
+}
+TEST(LineProtocolError, TagReservedKey) { EXPECT_EQ(Err("m,time=x v=1"), "line 1: tag \"time\": reserved key"); }
+TEST(LineProtocolError, FieldReservedKey) { EXPECT_EQ(Err("m time=1"), "line 1: field \"time\": reserved key"); }
+TEST(LineProtocolGolden, ManyDistinctFieldKeys) {
+  std::string line = "m ";
+  for (int i = 0; i < 200; ++i) line += (i ? ",k" : "k") + std::to_string(i) + "=" + std::to_string(i) + "i";
+  Point p = One(line);
+  ASSERT_EQ(p.fields.size(), 200u);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(p.fields[i].value.i, i);
 }
 TEST(LineProtocolError, TagKeyTooLong) {
   EXPECT_EQ(Err("cpu," + std::string(257, 'k') + "=v v=1"), "line 1: tag 1: key of 257 bytes, limit 256");
