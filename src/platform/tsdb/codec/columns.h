@@ -52,12 +52,13 @@ constexpr int kTextEncodingCount = 1;
 // five '1' bits; then the value in that many bits, two's complement (width
 // 0: the value is 0). The encoder picks the table; its id leads the section.
 constexpr int kBucketCount = 6;
-constexpr int kBucketTableCount = 4;
+constexpr int kBucketTableCount = 5;
 constexpr uint8_t kBucketTables[kBucketTableCount][kBucketCount] = {
     {0, 4, 7, 12, 32, 64},    // 0: mostly exact (regular stamps, counters)
     {3, 6, 9, 16, 32, 64},    // 1: small noise around 0 (jittered stamps)
     {0, 8, 14, 20, 32, 64},   // 2: Gorilla/Prometheus-like
     {6, 10, 14, 20, 32, 64},  // 3: wider noise
+    {2, 3, 4, 8, 32, 64},     // 4: a few ms of jitter on 1 s stamps
 };
 
 // Largest exponent e tried for kDecimal (10^e is exact as a double up to 22;

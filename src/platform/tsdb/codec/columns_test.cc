@@ -73,10 +73,10 @@ TEST(IntColumnTest, GoldenBytes) {
   EncodeIntsAs(IntEncoding::kRunLength, std::vector<int64_t>{5, 5, 5, 7}, &s);
   EXPECT_EQ(s, std::string("\x0A\x03\x04\x01", 4));
   s.clear();
-  // Table 0; first 1000 and first delta 1000 as zigzag varints (D0 0F);
-  // delta-of-deltas 0 ('0') and 1 ('10' 0001), padded: 0100 0010.
+  // Table 4; first 1000 and first delta 1000 as zigzag varints (D0 0F);
+  // delta-of-deltas 0 ('0' 00) and 1 ('0' 01), padded: 0000 0100.
   EncodeIntsAs(IntEncoding::kDodBuckets, std::vector<int64_t>{1000, 2000, 3000, 4001}, &s);
-  EXPECT_EQ(s, std::string("\x00\xD0\x0F\xD0\x0F\x42", 6));
+  EXPECT_EQ(s, std::string("\x04\xD0\x0F\xD0\x0F\x04", 6));
   s.clear();
   // Base delta 1000, then delta-base 0, 0, 1 in table 0: 0 0 10 0001 -> 0010 0001.
   EncodeIntsAs(IntEncoding::kDeltaBuckets, std::vector<int64_t>{0, 1000, 2000, 3001}, &s);
@@ -102,8 +102,8 @@ TEST(IntColumnTest, CorruptSections) {
   EXPECT_EQ(DecodeInts(IntEncoding::kDeltaVarint, std::string(10, '\xFF') + '\x01', 1, &out)
                 .message(),
             "delta varints: truncated");  // an 11-byte varint
-  EXPECT_EQ(DecodeInts(IntEncoding::kDodBuckets, std::string("\x04\x00", 2), 1, &out).message(),
-            "delta-of-delta buckets: bucket table 4 unknown (0..3)");
+  EXPECT_EQ(DecodeInts(IntEncoding::kDodBuckets, std::string("\x05\x00", 2), 1, &out).message(),
+            "delta-of-delta buckets: bucket table 5 unknown (0..4)");
   EXPECT_EQ(DecodeInts(IntEncoding::kDodBuckets, std::string("\x00\xD0\x0F\xD0\x0F", 5), 4, &out)
                 .message(),
             "delta-of-delta buckets: bit stream truncated");
@@ -268,10 +268,11 @@ TEST(TextColumnTest, RoundTripAndGoldenBytes) {
   std::vector<std::string> states = {"Idle", "Run", "Run", "Run", "", "Idle"};
   std::string s;
   ASSERT_EQ(EncodeText(states, &s).value(), TextEncoding::kDictionary);
-  // 3 entries: "Idle", "Run", ""; codes 0 1 1 1 2 0 as delta-of-delta
-  // buckets, table 1: first 0, first delta 1, then -1 0 1 -3 as '0' and
-  // three bits each: 0111 0000 0001 0101.
-  EXPECT_EQ(s, std::string("\x03\x04Idle\x03Run\x00\x02\x01\x00\x02\x70\x15", 17));
+  // 3 entries: "Idle", "Run", ""; codes 0 1 1 1 2 0 as delta buckets,
+  // table 4: first 0, base delta 0, then deltas 1 0 0 1 -2 as '0' and two
+  // bits each: 001 000 000 001 010 -> 0010 0000 0010 1000... (5 bytes, as
+  // many as delta-of-delta buckets: the lower id wins).
+  EXPECT_EQ(s, std::string("\x03\x04Idle\x03Run\x00\x01\x04\x00\x00\x20\x14", 17));
   std::vector<std::string> back;
   ASSERT_TRUE(DecodeText(TextEncoding::kDictionary, s, states.size(), &back).ok());
   EXPECT_EQ(back, states);
