@@ -4,7 +4,8 @@
 // daily cycle, a slow drift, operator steps and noise, sent with 2
 // decimals), the same values as Gorilla XOR only, a full-precision float, a
 // running-seconds counter, a running flag and a state enum (as text and as
-// integer codes). Reports bytes per point (timestamps included, headers and
+// integer codes), and two of them again stamped exactly on the second.
+// Reports bytes per point (timestamps included, headers and
 // checksums included) and encode/decode points per second.
 //   build/bench/tsdb_codec_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -27,6 +28,7 @@ constexpr double kPi = 3.14159265358979323846;
 
 struct Day {
   std::vector<int64_t> ts;
+  std::vector<int64_t> exact_ts;  // the same day stamped exactly on the second
   std::vector<double> pressure;    // bar, 2 decimals
   std::vector<double> vibration;   // mm/s, full precision (a computed RMS)
   std::vector<int64_t> run_seconds;
@@ -45,6 +47,7 @@ struct Day {
     const char* names[] = {"Running", "Idle", "Fault", "Maintenance"};
     for (int i = 0; i < kPoints; ++i) {
       ts.push_back(kStartMs + int64_t{i} * 1000 + jitter(rng));
+      exact_ts.push_back(kStartMs + int64_t{i} * 1000);
       if (i % 5400 == 0) setpoint = 3.5 + (rng() % 11) / 10.0;  // operator step every 1.5 h
       drift += noise(rng) * 0.0005;
       const double day = std::sin(2 * kPi * i / 86'400.0);
@@ -77,12 +80,12 @@ const Day& TheDay() {
 
 template <typename T>
 std::vector<std::string> EncodeDay(ValueKind kind, const std::vector<T>& values,
-                                   const EncodeOptions& options) {
-  const Day& d = TheDay();
+                                   const EncodeOptions& options, bool exact) {
+  const std::vector<int64_t>& stamps = exact ? TheDay().exact_ts : TheDay().ts;
   std::vector<std::string> blocks;
-  for (size_t at = 0; at < d.ts.size(); at += kMaxPointsPerBlock) {
-    const size_t n = std::min(kMaxPointsPerBlock, d.ts.size() - at);
-    const std::span<const int64_t> ts(d.ts.data() + at, n);
+  for (size_t at = 0; at < stamps.size(); at += kMaxPointsPerBlock) {
+    const size_t n = std::min(kMaxPointsPerBlock, stamps.size() - at);
+    const std::span<const int64_t> ts(stamps.data() + at, n);
     absl::StatusOr<std::string> b;
     if constexpr (std::is_same_v<T, bool>) {
       const std::vector<bool> part(values.begin() + at, values.begin() + at + n);  // no span
@@ -107,10 +110,10 @@ size_t TotalBytes(const std::vector<std::string>& blocks) {
 
 template <typename T>
 void Encode(benchmark::State& state, ValueKind kind, const std::vector<T>* values,
-            EncodeOptions options) {
+            EncodeOptions options, bool exact) {
   size_t bytes = 0;
   for (auto _ : state) {
-    auto blocks = EncodeDay(kind, *values, options);
+    auto blocks = EncodeDay(kind, *values, options, exact);
     bytes = TotalBytes(blocks);
     benchmark::DoNotOptimize(blocks);
   }
@@ -120,8 +123,8 @@ void Encode(benchmark::State& state, ValueKind kind, const std::vector<T>* value
 
 template <typename T>
 void Decode(benchmark::State& state, ValueKind kind, const std::vector<T>* values,
-            EncodeOptions options) {
-  const auto blocks = EncodeDay(kind, *values, options);
+            EncodeOptions options, bool exact) {
+  const auto blocks = EncodeDay(kind, *values, options, exact);
   for (auto _ : state) {
     for (const auto& b : blocks) {
       auto block = DecodeBlock(b);
@@ -142,12 +145,13 @@ EncodeOptions Options(bool decimal, bool zstd) {
 
 void Register() {
   const Day& d = TheDay();
-  auto add = [](const std::string& name, auto* values, ValueKind kind, EncodeOptions o) {
+  auto add = [](const std::string& name, auto* values, ValueKind kind, EncodeOptions o,
+                bool exact = false) {
     benchmark::RegisterBenchmark(("encode/" + name).c_str(),
-                                 [=](benchmark::State& s) { Encode(s, kind, values, o); })
+                                 [=](benchmark::State& s) { Encode(s, kind, values, o, exact); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("decode/" + name).c_str(),
-                                 [=](benchmark::State& s) { Decode(s, kind, values, o); })
+                                 [=](benchmark::State& s) { Decode(s, kind, values, o, exact); })
         ->Unit(benchmark::kMillisecond);
   };
   for (bool zstd : {false, true}) {
@@ -159,6 +163,9 @@ void Register() {
     add("running_bool" + z, &d.running, ValueKind::kBool, Options(true, zstd));
     add("state_enum_text" + z, &d.state, ValueKind::kText, Options(true, zstd));
     add("state_enum_codes" + z, &d.state_code, ValueKind::kInt, Options(true, zstd));
+    add("running_bool_exact_stamps" + z, &d.running, ValueKind::kBool, Options(true, zstd), true);
+    add("pump_pressure_2dp_exact_stamps" + z, &d.pressure, ValueKind::kFloat, Options(true, zstd),
+        true);
   }
 }
 

@@ -74,12 +74,18 @@ inline void WriteBucketed(BitWriter& w, int table, int64_t v) {
 }
 
 inline int64_t ReadBucketed(BitReader& r, int table) {
-  const int b = r.ReadOnes(kBucketCount - 1);
+  // One peek serves the prefix and, mostly, the value.
+  const uint64_t w = r.Peek57();
+  int b = std::countl_one(w);
+  if (b > kBucketCount - 1) b = kBucketCount - 1;
+  const int prefix = PrefixBits(b);
   const int width = kBucketTables[table][b];
-  if (width == 0) return 0;
-  const uint64_t raw = r.Read(width);
-  if (width == 64) return static_cast<int64_t>(raw);
-  return static_cast<int64_t>(raw << (64 - width)) >> (64 - width);
+  if (prefix + width > 57) {
+    r.Skip(prefix);
+    return static_cast<int64_t>(r.Read(width));  // the 64-bit bucket
+  }
+  if (!r.Skip(prefix + width) || width == 0) return 0;
+  return static_cast<int64_t>(w << prefix) >> (64 - width);
 }
 
 // Wrapping arithmetic: any int64 sequence round-trips, whatever its jumps.
