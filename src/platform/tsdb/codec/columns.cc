@@ -384,14 +384,60 @@ constexpr auto kPow10 = MakePow10();
 
 inline uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 
+constexpr std::array<int64_t, kMaxDecimalExponent + 1> MakePow10Int() {
+  std::array<int64_t, kMaxDecimalExponent + 1> p{};
+  int64_t x = 1;
+  for (int i = 0; i <= kMaxDecimalExponent; ++i) {
+    p[i] = x;
+    x *= 10;
+  }
+  return p;
+}
+constexpr auto kPow10Int = MakePow10Int();
+
+// Rounds to the nearest integer (ties to even) without a libm call for
+// |x| < 2^51: adding and subtracting 1.5 * 2^52 leaves no fraction bits.
+inline int64_t RoundToInt(double x) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  if (std::fabs(x) < 2251799813685248.0) return static_cast<int64_t>((x + kMagic) - kMagic);
+  return std::llround(x);
+}
+
 // m with m / 10^e == v bit for bit, if there is one within the limits.
 inline bool ScaleExact(double v, int e, int64_t* m) {
   const double scaled = v * kPow10[e];
   if (!(std::fabs(scaled) <= static_cast<double>(kMaxDecimalMantissa))) return false;  // NaN too
-  const int64_t r = std::llround(scaled);
+  const int64_t r = RoundToInt(scaled);
   if (Bits(static_cast<double>(r) / kPow10[e]) != Bits(v)) return false;
   *m = r;
   return true;
+}
+
+// The smallest common exponent and the mantissas, in one pass. When a value
+// needs a larger exponent f, the earlier mantissas are multiplied by
+// 10^(f-e): m * 10^(f-e) / 10^f is the same real number as m / 10^e, both
+// operands are exact doubles (|m| <= 2^53, 10^f for f <= 22), and IEEE
+// division is correctly rounded, so each still decodes to its value.
+std::optional<int> ToDecimal(std::span<const double> values, std::vector<int64_t>* m) {
+  m->resize(values.size());
+  int e = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t x;
+    if (!ScaleExact(values[i], e, &x)) {
+      int f = e + 1;
+      while (f <= kMaxDecimalExponent && !ScaleExact(values[i], f, &x)) ++f;
+      if (f > kMaxDecimalExponent) return std::nullopt;
+      const int64_t k = kPow10Int[f - e];
+      const int64_t limit = kMaxDecimalMantissa / k;
+      for (size_t j = 0; j < i; ++j) {
+        if ((*m)[j] > limit || (*m)[j] < -limit) return std::nullopt;
+        (*m)[j] *= k;
+      }
+      e = f;
+    }
+    (*m)[i] = x;
+  }
+  return e;
 }
 
 void EncodeGorilla(std::span<const double> values, std::string* out) {
@@ -457,28 +503,17 @@ absl::Status DecodeGorilla(std::string_view section, size_t count, std::vector<d
 }  // namespace
 
 std::optional<int> DecimalExponent(std::span<const double> values) {
-  int e = 0;
-  int64_t m;
-  for (double v : values) {
-    if (ScaleExact(v, e, &m)) continue;
-    int f = e + 1;
-    while (f <= kMaxDecimalExponent && !ScaleExact(v, f, &m)) ++f;
-    if (f > kMaxDecimalExponent) return std::nullopt;
-    e = f;
-  }
-  return e;
+  std::vector<int64_t> m;
+  return ToDecimal(values, &m);
 }
 
 FloatEncoding EncodeFloats(std::span<const double> values, std::string* out, bool allow_decimal) {
   const size_t start = out->size();
   EncodeGorilla(values, out);
   if (!allow_decimal || values.empty()) return FloatEncoding::kGorillaXor;
-  std::optional<int> e = DecimalExponent(values);
+  std::vector<int64_t> m;
+  std::optional<int> e = ToDecimal(values, &m);
   if (!e) return FloatEncoding::kGorillaXor;
-  std::vector<int64_t> m(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (!ScaleExact(values[i], *e, &m[i])) return FloatEncoding::kGorillaXor;
-  }
   std::string decimal;
   decimal.push_back(static_cast<char>(*e));
   decimal.push_back(0);

@@ -184,6 +184,16 @@ TEST(FloatColumnTest, DecimalIsChosenForSensorValuesAndIsSmaller) {
   EXPECT_EQ(DecimalExponent(std::vector<double>{-0.0}), std::nullopt);
   EXPECT_EQ(DecimalExponent(std::vector<double>{0.1, 0.25, 3}), 2);
   EXPECT_EQ(DecimalExponent(std::vector<double>{1e20}), std::nullopt);  // over 2^53
+  // The exponent grows along the block; earlier mantissas are rescaled.
+  const std::vector<double> growing = {1, 0.5, 0.25, 0.125, -7.0625};
+  EXPECT_EQ(DecimalExponent(growing), 4);
+  std::string s;
+  EXPECT_EQ(EncodeFloats(growing, &s), FloatEncoding::kDecimal);
+  std::vector<double> back;
+  ASSERT_TRUE(DecodeFloats(FloatEncoding::kDecimal, s, growing.size(), &back).ok());
+  EXPECT_EQ(back, growing);
+  // 9e15 fits 2^53 at e = 0 but not rescaled to e = 1.
+  EXPECT_EQ(DecimalExponent(std::vector<double>{9e15, 0.5}), std::nullopt);
 }
 
 TEST(FloatColumnTest, GoldenBytes) {
