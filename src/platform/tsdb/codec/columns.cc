@@ -371,29 +371,22 @@ absl::Status DecodeInts(IntEncoding encoding, std::string_view section, size_t c
 
 namespace {
 
-constexpr std::array<double, kMaxDecimalExponent + 1> MakePow10() {
-  std::array<double, kMaxDecimalExponent + 1> p{};
-  double x = 1;
+// 10^0 .. 10^kMaxDecimalExponent, as doubles (all exact) and as integers.
+template <typename T>
+constexpr std::array<T, kMaxDecimalExponent + 1> MakePow10() {
+  std::array<T, kMaxDecimalExponent + 1> p{};
+  T x = 1;
   for (int i = 0; i <= kMaxDecimalExponent; ++i) {
     p[i] = x;
     x *= 10;
   }
   return p;
 }
-constexpr auto kPow10 = MakePow10();
+constexpr auto kPow10 = MakePow10<double>();
+constexpr auto kPow10Int = MakePow10<int64_t>();
 
 inline uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 
-constexpr std::array<int64_t, kMaxDecimalExponent + 1> MakePow10Int() {
-  std::array<int64_t, kMaxDecimalExponent + 1> p{};
-  int64_t x = 1;
-  for (int i = 0; i <= kMaxDecimalExponent; ++i) {
-    p[i] = x;
-    x *= 10;
-  }
-  return p;
-}
-constexpr auto kPow10Int = MakePow10Int();
 
 // Rounds to the nearest integer (ties to even) without a libm call for
 // |x| < 2^51: adding and subtracting 1.5 * 2^52 leaves no fraction bits.
