@@ -1,0 +1,769 @@
+#include "platform/tsdb/engine/engine.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/bytes.h"
+
+namespace qilian::platform::tsdb {
+namespace {
+
+constexpr std::string_view kSidPrefix = "sid/";
+constexpr std::string_view kSeriesPrefix = "series/";
+constexpr std::string_view kSealPrefix = "seal/";
+constexpr std::string_view kBlockPrefix = "blk/";
+constexpr std::string_view kWalPrefix = "wal/";
+constexpr std::string_view kCheckpointKey = "ckpt";
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
+
+std::string Be64(uint64_t v) {
+  std::string out;
+  ByteWriter(&out).WriteU64(v);
+  return out;
+}
+// Timestamps in keys: the sign bit flipped, so byte order is time order.
+uint64_t BiasTime(int64_t t) { return static_cast<uint64_t>(t) ^ kSignBit; }
+int64_t UnbiasTime(uint64_t v) { return static_cast<int64_t>(v ^ kSignBit); }
+
+std::string SeriesLookupKey(uint64_t enterprise, std::string_view device,
+                            std::string_view property) {
+  std::string out;
+  ByteWriter w(&out);
+  w.WriteU64(enterprise);
+  w.WriteLengthPrefixed(device);
+  w.WriteBytes(property);
+  return out;
+}
+std::string SeriesMetaKey(SeriesId id) { return std::string(kSeriesPrefix) + Be64(id); }
+std::string SealKey(SeriesId id) { return std::string(kSealPrefix) + Be64(id); }
+std::string BlockPrefix(SeriesId id) { return std::string(kBlockPrefix) + Be64(id) + "/"; }
+std::string BlockKey(SeriesId id, int64_t first) {
+  return absl::StrCat(BlockPrefix(id), Be64(BiasTime(first)));
+}
+std::string WalKey(uint64_t seq) { return std::string(kWalPrefix) + Be64(seq); }
+
+std::string SeriesName(SeriesId id, uint64_t enterprise, std::string_view device,
+                       std::string_view property) {
+  return absl::StrFormat("series %d (enterprise %d, device \"%s\", property \"%s\")", id,
+                         enterprise, device, property);
+}
+
+void PutValue(ByteWriter& w, const PointValue& v) {
+  w.WriteU8(static_cast<uint8_t>(KindOf(v)));
+  switch (KindOf(v)) {
+    case ValueKind::kFloat: w.WriteU64(std::bit_cast<uint64_t>(std::get<double>(v))); break;
+    case ValueKind::kInt: w.WriteU64(static_cast<uint64_t>(std::get<int64_t>(v))); break;
+    case ValueKind::kBool: w.WriteU8(std::get<bool>(v) ? 1 : 0); break;
+    case ValueKind::kText: w.WriteLengthPrefixed(std::get<std::string>(v)); break;
+  }
+}
+
+bool ReadValue(ByteReader& r, PointValue* v) {
+  switch (r.ReadU8()) {
+    case 1: *v = std::bit_cast<double>(r.ReadU64()); break;
+    case 2: *v = static_cast<int64_t>(r.ReadU64()); break;
+    case 3: *v = r.ReadU8() != 0; break;
+    case 4: *v = std::string(r.ReadLengthPrefixed(kMaxTextValueBytes)); break;
+    default: r.Fail();
+  }
+  return r.ok();
+}
+
+// The value column as points and back.
+void AppendValue(Values& values, const PointValue& v) {
+  std::visit(
+      [&](auto& column) {
+        using T = typename std::decay_t<decltype(column)>::value_type;
+        column.push_back(std::get<T>(v));
+      },
+      values);
+}
+PointValue ValueAt(const Values& values, size_t i) {
+  return std::visit([&](const auto& column) -> PointValue { return column[i]; }, values);
+}
+Values EmptyValues(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kFloat: return std::vector<double>();
+    case ValueKind::kInt: return std::vector<int64_t>();
+    case ValueKind::kBool: return std::vector<bool>();
+    case ValueKind::kText: return std::vector<std::string>();
+  }
+  return std::vector<double>();
+}
+ValuesView ViewOf(const Values& values) {
+  return std::visit(
+      [](const auto& column) -> ValuesView {
+        using V = std::decay_t<decltype(column)>;
+        if constexpr (std::is_same_v<V, std::vector<bool>>) {
+          return std::cref(column);
+        } else {
+          return std::span(column);
+        }
+      },
+      values);
+}
+std::vector<Point> ToPoints(const std::vector<int64_t>& ts, const Values& values) {
+  std::vector<Point> out;
+  out.reserve(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out.push_back({ts[i], ValueAt(values, i)});
+  return out;
+}
+
+// Both ascending with unique timestamps; `newer` wins a tie.
+std::vector<Point> MergePoints(std::vector<Point> older, std::vector<Point> newer) {
+  std::vector<Point> out;
+  out.reserve(older.size() + newer.size());
+  size_t i = 0, j = 0;
+  while (i < older.size() || j < newer.size()) {
+    if (j == newer.size() || (i < older.size() && older[i].time_ms < newer[j].time_ms)) {
+      out.push_back(std::move(older[i++]));
+    } else {
+      if (i < older.size() && older[i].time_ms == newer[j].time_ms) ++i;
+      out.push_back(std::move(newer[j++]));
+    }
+  }
+  return out;
+}
+
+// (time, index into the call's points), sorted by time; of equal times the
+// last index stays (last write wins within a call).
+void SortDedupe(std::vector<std::pair<int64_t, uint32_t>>& v) {
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t out = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (out > 0 && v[out - 1].first == v[i].first) {
+      v[out - 1] = v[i];
+    } else {
+      v[out++] = v[i];
+    }
+  }
+  v.resize(out);
+}
+
+size_t TextBytes(const PointValue& v) {
+  const auto* s = std::get_if<std::string>(&v);
+  return s == nullptr ? 0 : s->size();
+}
+
+}  // namespace
+
+ValueKind KindOf(const PointValue& value) { return static_cast<ValueKind>(value.index() + 1); }
+
+struct Engine::Series {
+  SeriesInfo info;
+  std::string lookup_key;
+  // Guarded by the series' shard mutex (written only by the writer).
+  std::vector<int64_t> head_ts;  // ascending, unique
+  Values head_values;
+  uint64_t head_min_seq = 0;  // oldest WAL record with a point in the head
+  bool has_blocks = false;
+  int64_t sealed_last = 0;       // every point at or before it is in a block
+  int64_t last_block_first = 0;  // key time of the newest block
+};
+
+// What one Write does to one series once the store has taken the batch.
+struct Engine::Pending {
+  Series* s = nullptr;
+  std::vector<std::pair<int64_t, uint32_t>> late;
+  std::vector<std::pair<int64_t, uint32_t>> fresh;
+  std::vector<Point> fresh_points;
+  bool sealed = false;
+  bool blocks_changed = false;
+  int64_t sealed_last = 0;
+  int64_t last_block_first = 0;
+};
+
+Engine::Engine(store::KvStore* store, const EngineOptions& options)
+    : store_(store), options_(options) {
+  options_.max_points_per_block =
+      std::clamp<size_t>(options_.max_points_per_block, 1, kMaxPointsPerBlock);
+}
+
+Engine::~Engine() = default;
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(store::KvStore* store,
+                                                     const EngineOptions& options) {
+  std::unique_ptr<Engine> engine(new Engine(store, options));
+  if (absl::Status st = engine->Load(); !st.ok()) return st;
+  return engine;
+}
+
+void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
+  if (fresh.empty()) return;
+  if (s->head_ts.empty()) {
+    s->head_min_seq = seq;
+    s->head_values = EmptyValues(s->info.kind);
+  }
+  if (s->head_ts.empty() || fresh.front().time_ms > s->head_ts.back()) {
+    for (Point& p : fresh) {
+      s->head_ts.push_back(p.time_ms);
+      AppendValue(s->head_values, p.value);
+    }
+    return;
+  }
+  std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), std::move(fresh));
+  s->head_ts.clear();
+  s->head_values = EmptyValues(s->info.kind);
+  for (Point& p : merged) {
+    s->head_ts.push_back(p.time_ms);
+    AppendValue(s->head_values, p.value);
+  }
+}
+
+absl::Status Engine::Load() {
+  absl::Status decode_error;
+  absl::Status st = store_->Scan(
+      kTsdbSpace, kSeriesPrefix, "", [&](std::string_view key, std::string_view value) {
+        ByteReader k(key.substr(kSeriesPrefix.size()));
+        SeriesId id = k.ReadU64();
+        ByteReader r(value);
+        auto s = std::make_unique<Series>();
+        uint8_t kind = r.ReadU8();
+        s->info.id = id;
+        s->info.enterprise = r.ReadU64();
+        s->info.device = std::string(r.ReadLengthPrefixed(kMaxNameBytes));
+        s->info.property = std::string(r.ReadLengthPrefixed(kMaxNameBytes));
+        if (!k.ok() || !r.ok() || !r.at_end() || kind < 1 || kind > 4 ||
+            id != series_.size() + 1) {
+          decode_error = absl::DataLossError(absl::StrCat("tsdb: bad series record ", id));
+          return false;
+        }
+        s->info.kind = static_cast<ValueKind>(kind);
+        s->head_values = EmptyValues(s->info.kind);
+        s->lookup_key = SeriesLookupKey(s->info.enterprise, s->info.device, s->info.property);
+        by_key_[s->lookup_key] = id;
+        ++per_enterprise_[s->info.enterprise];
+        series_.push_back(std::move(s));
+        return true;
+      });
+  if (!st.ok()) return st;
+  if (!decode_error.ok()) return decode_error;
+  next_id_ = series_.size() + 1;
+
+  st = store_->Scan(kTsdbSpace, kSealPrefix, "", [&](std::string_view key, std::string_view value) {
+    ByteReader k(key.substr(kSealPrefix.size()));
+    Series* s = Lookup(k.ReadU64());
+    ByteReader r(value);
+    int64_t last = UnbiasTime(r.ReadU64());
+    int64_t first = UnbiasTime(r.ReadU64());
+    if (s == nullptr || !k.ok() || !r.ok()) {
+      decode_error = absl::DataLossError("tsdb: bad seal record");
+      return false;
+    }
+    s->has_blocks = true;
+    s->sealed_last = last;
+    s->last_block_first = first;
+    return true;
+  });
+  if (!st.ok()) return st;
+  if (!decode_error.ok()) return decode_error;
+
+  std::string ckpt;
+  st = store_->Get(kTsdbSpace, kCheckpointKey, &ckpt);
+  if (st.ok()) {
+    ByteReader r(ckpt);
+    checkpoint_ = r.ReadU64();
+    if (!r.ok()) return absl::DataLossError("tsdb: bad checkpoint");
+  } else if (!absl::IsNotFound(st)) {
+    return st;
+  }
+  next_seq_ = checkpoint_;
+
+  // Replay: a point at or before its series' sealed_last is already in a
+  // block (it was merged there, or its head was sealed since).
+  st = store_->Scan(
+      kTsdbSpace, kWalPrefix, WalKey(checkpoint_),
+      [&](std::string_view key, std::string_view value) {
+        ByteReader k(key.substr(kWalPrefix.size()));
+        uint64_t seq = k.ReadU64();
+        ByteReader r(value);
+        uint32_t n = r.ReadU32();
+        absl::flat_hash_map<Series*, std::vector<Point>> fresh;
+        for (uint32_t i = 0; i < n && r.ok(); ++i) {
+          Series* s = Lookup(r.ReadU64());
+          int64_t t = static_cast<int64_t>(r.ReadU64());
+          PointValue v;
+          if (!ReadValue(r, &v) || s == nullptr || KindOf(v) != s->info.kind) {
+            r.Fail();
+            break;
+          }
+          if (s->has_blocks && t <= s->sealed_last) continue;
+          fresh[s].push_back({t, std::move(v)});
+        }
+        if (!k.ok() || !r.ok() || !r.at_end()) {
+          decode_error = absl::DataLossError(absl::StrCat("tsdb: bad WAL record ", seq));
+          return false;
+        }
+        for (auto& [s, pts] : fresh) {
+          // Sort, last of equal times wins (stable).
+          std::stable_sort(pts.begin(), pts.end(),
+                           [](const Point& a, const Point& b) { return a.time_ms < b.time_ms; });
+          std::vector<Point> unique;
+          for (Point& p : pts) {
+            if (!unique.empty() && unique.back().time_ms == p.time_ms) {
+              unique.back() = std::move(p);
+            } else {
+              unique.push_back(std::move(p));
+            }
+          }
+          MergeIntoHead(s, std::move(unique), seq);
+        }
+        next_seq_ = seq + 1;
+        return true;
+      });
+  if (!st.ok()) return st;
+  return decode_error;
+}
+
+Engine::Series* Engine::Lookup(SeriesId id) const {
+  std::shared_lock lock(catalog_mu_);
+  if (id == 0 || id > series_.size()) return nullptr;
+  return series_[id - 1].get();
+}
+
+absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const Point> points,
+                                  store::WriteBatch* batch, int64_t* last_chunk_first) {
+  size_t i = 0;
+  while (i < points.size()) {
+    std::vector<int64_t> ts;
+    Values values = EmptyValues(kind);
+    size_t text = 0;
+    while (i < points.size() && ts.size() < options_.max_points_per_block) {
+      size_t bytes = TextBytes(points[i].value);
+      if (!ts.empty() && text + bytes > kMaxTextBytesPerBlock / 2) break;
+      text += bytes;
+      ts.push_back(points[i].time_ms);
+      AppendValue(values, points[i].value);
+      ++i;
+    }
+    absl::StatusOr<std::string> block = EncodeBlock(kind, ts, ViewOf(values), options_.encode);
+    if (!block.ok()) return block.status();
+    batch->Put(kTsdbSpace, BlockKey(id, ts.front()), *block);
+    *last_chunk_first = ts.front();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_t>>& late,
+                               std::span<const PointInput> points, store::WriteBatch* batch,
+                               Pending* pending) {
+  // The series' blocks, ascending by first timestamp (they do not overlap).
+  struct Stored {
+    int64_t first;
+    std::string bytes;
+  };
+  std::vector<Stored> blocks;
+  std::string prefix = BlockPrefix(s->info.id);
+  absl::Status st =
+      store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view value) {
+        ByteReader k(key.substr(prefix.size()));
+        blocks.push_back({UnbiasTime(k.ReadU64()), std::string(value)});
+        return true;
+      });
+  if (!st.ok()) return st;
+  if (blocks.empty()) return absl::DataLossError(absl::StrCat("tsdb: series ", s->info.id,
+                                                              " has a seal record but no blocks"));
+  // Each late point goes to the block with the largest first time <= it, or
+  // the first block when it is older than all of them.
+  absl::flat_hash_map<size_t, std::vector<Point>> by_block;
+  for (const auto& [t, index] : late) {
+    auto it = std::upper_bound(blocks.begin(), blocks.end(), t,
+                               [](int64_t v, const Stored& b) { return v < b.first; });
+    size_t b = it == blocks.begin() ? 0 : static_cast<size_t>(it - blocks.begin()) - 1;
+    by_block[b].push_back({t, points[index].value});
+  }
+  int64_t last_first = s->last_block_first;
+  for (auto& [b, newer] : by_block) {
+    absl::StatusOr<Block> old = DecodeBlock(blocks[b].bytes);
+    if (!old.ok()) return old.status();
+    std::vector<Point> merged = MergePoints(ToPoints(old->timestamps, old->values), newer);
+    batch->Delete(kTsdbSpace, BlockKey(s->info.id, blocks[b].first));
+    int64_t chunk_first = 0;
+    if (absl::Status e = EncodeChunks(s->info.id, s->info.kind, merged, batch, &chunk_first);
+        !e.ok()) {
+      return e;
+    }
+    if (b + 1 == blocks.size()) last_first = chunk_first;
+  }
+  pending->blocks_changed = true;
+  pending->sealed_last = s->sealed_last;
+  pending->last_block_first = last_first;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Write(std::span<const PointInput> points) {
+  if (points.empty()) return absl::OkStatus();
+  if (points.size() > std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError("tsdb: too many points in one write");
+  }
+  std::lock_guard write_lock(write_mu_);
+  store::WriteBatch batch;
+  const uint64_t seq = next_seq_;
+
+  // Series: existing, or new ones (registered only once the batch is stored).
+  std::vector<std::unique_ptr<Series>> created;
+  absl::flat_hash_map<std::string, Series*> created_by_key;
+  absl::flat_hash_map<uint64_t, uint64_t> created_per_enterprise;
+  std::vector<Series*> of(points.size());
+  std::string key;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const PointInput& p = points[i];
+    if (p.device.empty() || p.device.size() > kMaxNameBytes || p.property.empty() ||
+        p.property.size() > kMaxNameBytes) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "point %d: device and property must be 1 to %d bytes", i, kMaxNameBytes));
+    }
+    if (TextBytes(p.value) > kMaxTextValueBytes) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "point %d: a text value is %d bytes, over %d", i, TextBytes(p.value),
+          kMaxTextValueBytes));
+    }
+    key = SeriesLookupKey(p.enterprise, p.device, p.property);
+    Series* s = nullptr;
+    {
+      std::shared_lock lock(catalog_mu_);
+      auto it = by_key_.find(key);
+      if (it != by_key_.end()) s = series_[it->second - 1].get();
+    }
+    if (s == nullptr) {
+      auto it = created_by_key.find(key);
+      if (it != created_by_key.end()) {
+        s = it->second;
+      } else {
+        uint64_t have;
+        {
+          std::shared_lock lock(catalog_mu_);
+          auto e = per_enterprise_.find(p.enterprise);
+          have = e == per_enterprise_.end() ? 0 : e->second;
+        }
+        uint64_t& more = created_per_enterprise[p.enterprise];
+        if (have + more >= options_.max_series_per_enterprise) {
+          return absl::ResourceExhaustedError(absl::StrFormat(
+              "enterprise %d has %d series, the limit ([tsdb] max_series_per_enterprise)",
+              p.enterprise, have + more));
+        }
+        ++more;
+        auto fresh = std::make_unique<Series>();
+        fresh->info = {next_id_ + created.size(), p.enterprise, std::string(p.device),
+                       std::string(p.property), KindOf(p.value)};
+        fresh->head_values = EmptyValues(fresh->info.kind);
+        fresh->lookup_key = key;
+        s = fresh.get();
+        created_by_key[key] = s;
+        created.push_back(std::move(fresh));
+      }
+    }
+    if (KindOf(p.value) != s->info.kind) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s holds %s values; point %d is %s",
+          SeriesName(s->info.id, s->info.enterprise, s->info.device, s->info.property),
+          ValueKindName(s->info.kind), i, ValueKindName(KindOf(p.value))));
+    }
+    of[i] = s;
+  }
+
+  // The WAL record and the new series.
+  {
+    std::string record;
+    ByteWriter w(&record);
+    w.WriteU32(static_cast<uint32_t>(points.size()));
+    for (size_t i = 0; i < points.size(); ++i) {
+      w.WriteU64(of[i]->info.id);
+      w.WriteU64(static_cast<uint64_t>(points[i].time_ms));
+      PutValue(w, points[i].value);
+    }
+    batch.Put(kTsdbSpace, WalKey(seq), record);
+  }
+  for (const auto& s : created) {
+    std::string meta;
+    ByteWriter w(&meta);
+    w.WriteU8(static_cast<uint8_t>(s->info.kind));
+    w.WriteU64(s->info.enterprise);
+    w.WriteLengthPrefixed(s->info.device);
+    w.WriteLengthPrefixed(s->info.property);
+    batch.Put(kTsdbSpace, std::string(kSidPrefix) + s->lookup_key, Be64(s->info.id));
+    batch.Put(kTsdbSpace, SeriesMetaKey(s->info.id), meta);
+  }
+
+  // Per series: late points into blocks, the rest into the head, sealed
+  // when full or too long.
+  absl::flat_hash_map<Series*, size_t> slot;
+  std::vector<Pending> pending;
+  for (size_t i = 0; i < points.size(); ++i) {
+    Series* s = of[i];
+    auto [it, inserted] = slot.try_emplace(s, pending.size());
+    if (inserted) {
+      Pending fresh_pending;
+      fresh_pending.s = s;
+      pending.push_back(std::move(fresh_pending));
+    }
+    Pending& pd = pending[it->second];
+    auto entry = std::make_pair(points[i].time_ms, static_cast<uint32_t>(i));
+    if (s->has_blocks && points[i].time_ms <= s->sealed_last) {
+      pd.late.push_back(entry);
+    } else {
+      pd.fresh.push_back(entry);
+    }
+  }
+  bool any_sealed = false;
+  uint64_t late_count = 0;
+  for (Pending& pd : pending) {
+    Series* s = pd.s;
+    if (!pd.late.empty()) {
+      SortDedupe(pd.late);
+      late_count += pd.late.size();
+      if (absl::Status st = MergeLate(s, pd.late, points, &batch, &pd); !st.ok()) return st;
+    }
+    if (pd.fresh.empty()) continue;
+    SortDedupe(pd.fresh);
+    pd.fresh_points.reserve(pd.fresh.size());
+    for (const auto& [t, index] : pd.fresh) pd.fresh_points.push_back({t, points[index].value});
+    int64_t first = pd.fresh.front().first;
+    int64_t last = pd.fresh.back().first;
+    if (!s->head_ts.empty()) {
+      first = std::min(first, s->head_ts.front());
+      last = std::max(last, s->head_ts.back());
+    }
+    bool full = s->head_ts.size() + pd.fresh.size() >= options_.max_points_per_block;
+    bool long_span = static_cast<uint64_t>(last) - static_cast<uint64_t>(first) >=
+                     static_cast<uint64_t>(options_.max_head_span_ms);
+    if (!full && !long_span) continue;
+    std::vector<Point> merged =
+        MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
+    if (merged.size() < options_.max_points_per_block && !long_span) continue;
+    int64_t last_first = 0;
+    if (absl::Status st = EncodeChunks(s->info.id, s->info.kind, merged, &batch, &last_first);
+        !st.ok()) {
+      return st;
+    }
+    pd.sealed = true;
+    pd.blocks_changed = true;
+    pd.sealed_last = merged.back().time_ms;
+    pd.last_block_first = last_first;
+    any_sealed = true;
+  }
+  for (const Pending& pd : pending) {
+    if (!pd.blocks_changed) continue;
+    std::string seal;
+    ByteWriter w(&seal);
+    w.WriteU64(BiasTime(pd.sealed_last));
+    w.WriteU64(BiasTime(pd.last_block_first));
+    batch.Put(kTsdbSpace, SealKey(pd.s->info.id), seal);
+  }
+
+  // Checkpoint: the oldest WAL record some head still needs after this call.
+  uint64_t checkpoint = checkpoint_;
+  if (any_sealed) {
+    uint64_t need = seq + 1;
+    {
+      std::shared_lock lock(catalog_mu_);
+      for (const auto& s : series_) {
+        if (s->head_ts.empty()) continue;
+        auto it = slot.find(s.get());
+        if (it != slot.end() && pending[it->second].sealed) continue;
+        need = std::min(need, s->head_min_seq);
+      }
+    }
+    for (const Pending& pd : pending) {
+      if (!pd.sealed && !pd.fresh.empty()) need = std::min(need, seq);
+    }
+    if (need > checkpoint_) {
+      for (uint64_t q = checkpoint_; q < need; ++q) batch.Delete(kTsdbSpace, WalKey(q));
+      batch.Put(kTsdbSpace, kCheckpointKey, Be64(need));
+      checkpoint = need;
+    }
+  }
+
+  if (absl::Status st = store_->Write(batch); !st.ok()) return st;
+
+  // Stored: apply in memory.
+  if (!created.empty()) {
+    std::unique_lock lock(catalog_mu_);
+    for (auto& s : created) {
+      by_key_[s->lookup_key] = s->info.id;
+      ++per_enterprise_[s->info.enterprise];
+      series_.push_back(std::move(s));
+    }
+    next_id_ = series_.size() + 1;
+  }
+  uint64_t blocks = 0;
+  for (const store::WriteBatch::Op& op : batch.ops()) {
+    if (op.kind == store::WriteBatch::OpKind::kPut && op.key.starts_with(kBlockPrefix)) ++blocks;
+  }
+  for (Pending& pd : pending) {
+    Series* s = pd.s;
+    std::lock_guard lock(ShardOf(s->info.id));
+    if (pd.sealed) {
+      s->head_ts.clear();
+      s->head_values = EmptyValues(s->info.kind);
+      s->head_min_seq = 0;
+    } else {
+      MergeIntoHead(s, std::move(pd.fresh_points), seq);
+    }
+    if (pd.blocks_changed) {
+      s->has_blocks = true;
+      s->sealed_last = pd.sealed_last;
+      s->last_block_first = pd.last_block_first;
+    }
+  }
+  next_seq_ = seq + 1;
+  checkpoint_ = checkpoint;
+  blocks_written_ += blocks;
+  late_points_ += late_count;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SeriesId> Engine::Find(uint64_t enterprise, std::string_view device,
+                                      std::string_view property) const {
+  std::shared_lock lock(catalog_mu_);
+  auto it = by_key_.find(SeriesLookupKey(enterprise, device, property));
+  if (it == by_key_.end()) {
+    return absl::NotFoundError(absl::StrFormat(
+        "no series for enterprise %d, device \"%s\", property \"%s\"", enterprise, device,
+        property));
+  }
+  return it->second;
+}
+
+absl::StatusOr<SeriesInfo> Engine::Info(SeriesId id) const {
+  const Series* s = Lookup(id);
+  if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
+  return s->info;
+}
+
+absl::StatusOr<std::vector<Point>> Engine::ReadRange(SeriesId id, int64_t from_ms, int64_t to_ms,
+                                                     size_t limit) const {
+  const size_t max = options_.max_points_per_query;
+  if (limit > max) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "a limit of %d points is over %d, the limit ([tsdb] max_points_per_query)", limit, max));
+  }
+  const Series* s = Lookup(id);
+  if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
+  const size_t cap = limit == 0 ? max : limit;
+  auto too_many = [&] {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "the query reads more than %d points, the limit ([tsdb] max_points_per_query)", max));
+  };
+  if (from_ms >= to_ms) return std::vector<Point>();
+
+  // The head first, then the store: a seal in between shows its points
+  // twice (the block's copy wins a tie), never not at all.
+  std::vector<Point> head;
+  {
+    std::lock_guard lock(ShardOf(id));
+    auto lo = std::lower_bound(s->head_ts.begin(), s->head_ts.end(), from_ms);
+    auto hi = std::lower_bound(s->head_ts.begin(), s->head_ts.end(), to_ms);
+    for (auto it = lo; it != hi; ++it) {
+      size_t i = static_cast<size_t>(it - s->head_ts.begin());
+      head.push_back({*it, ValueAt(s->head_values, i)});
+    }
+  }
+  std::vector<Point> sealed;
+  absl::Status error;
+  std::string prefix = BlockPrefix(id);
+  bool over = false;
+  absl::Status st =
+      store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view value) {
+        ByteReader k(key.substr(prefix.size()));
+        int64_t first = UnbiasTime(k.ReadU64());
+        if (first >= to_ms) return false;
+        absl::StatusOr<BlockHeader> header = DecodeBlockHeader(value);
+        if (!header.ok()) {
+          error = header.status();
+          return false;
+        }
+        if (header->last_timestamp < from_ms) return true;
+        absl::StatusOr<Block> block = DecodeBlock(value);
+        if (!block.ok()) {
+          error = block.status();
+          return false;
+        }
+        for (size_t i = 0; i < block->timestamps.size(); ++i) {
+          int64_t t = block->timestamps[i];
+          if (t < from_ms || t >= to_ms) continue;
+          sealed.push_back({t, ValueAt(block->values, i)});
+        }
+        if (sealed.size() > cap) {
+          over = true;
+          return false;
+        }
+        return true;
+      });
+  if (!st.ok()) return st;
+  if (!error.ok()) return error;
+  if (over && limit == 0) return too_many();
+  std::vector<Point> out = MergePoints(std::move(head), std::move(sealed));
+  if (out.size() > cap) {
+    if (limit == 0) return too_many();
+    out.resize(cap);
+  }
+  return out;
+}
+
+absl::StatusOr<Point> Engine::Latest(SeriesId id) const {
+  const Series* s = Lookup(id);
+  if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
+  int64_t from;
+  {
+    std::lock_guard lock(ShardOf(id));
+    if (!s->head_ts.empty()) {
+      return Point{s->head_ts.back(), ValueAt(s->head_values, s->head_ts.size() - 1)};
+    }
+    if (!s->has_blocks) return absl::NotFoundError(absl::StrCat("series ", id, " has no points"));
+    from = s->last_block_first;
+  }
+  std::string prefix = BlockPrefix(id);
+  for (const std::string& start : {BlockKey(id, from), std::string()}) {
+    std::string newest;
+    absl::Status st = store_->Scan(kTsdbSpace, prefix, start,
+                                   [&](std::string_view, std::string_view value) {
+                                     newest = value;
+                                     return true;
+                                   });
+    if (!st.ok()) return st;
+    if (newest.empty()) continue;
+    absl::StatusOr<Block> block = DecodeBlock(newest);
+    if (!block.ok()) return block.status();
+    size_t n = block->timestamps.size();
+    return Point{block->timestamps[n - 1], ValueAt(block->values, n - 1)};
+  }
+  return absl::NotFoundError(absl::StrCat("series ", id, " has no points"));
+}
+
+std::vector<SeriesInfo> Engine::ListSeries(uint64_t enterprise,
+                                           std::optional<std::string_view> device) const {
+  std::vector<SeriesInfo> out;
+  std::shared_lock lock(catalog_mu_);
+  for (const auto& s : series_) {
+    if (s->info.enterprise != enterprise) continue;
+    if (device.has_value() && s->info.device != *device) continue;
+    out.push_back(s->info);
+  }
+  return out;
+}
+
+Engine::Stats Engine::GetStats() const {
+  Stats stats;
+  {
+    std::lock_guard lock(write_mu_);
+    stats.wal_seq = next_seq_;
+    stats.checkpoint = checkpoint_;
+  }
+  stats.blocks_written = blocks_written_.load();
+  stats.late_points = late_points_.load();
+  std::shared_lock lock(catalog_mu_);
+  for (const auto& s : series_) {
+    std::lock_guard shard(ShardOf(s->info.id));
+    stats.head_points += s->head_ts.size();
+  }
+  return stats;
+}
+
+}  // namespace qilian::platform::tsdb

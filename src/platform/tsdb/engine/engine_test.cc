@@ -1,0 +1,378 @@
+#include "platform/tsdb/engine/engine.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "store/fault_store.h"
+#include "store/memory_store.h"
+
+namespace qilian::platform::tsdb {
+namespace {
+
+PointInput P(std::string_view device, std::string_view property, int64_t t, PointValue v,
+             uint64_t enterprise = 7) {
+  return PointInput{enterprise, device, property, t, std::move(v)};
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() : base_(store::NewMemoryStore({.spaces = {std::string(kTsdbSpace)}})),
+                 faulty_(base_.get()) {
+    options_.max_points_per_block = 100;
+    options_.max_head_span_ms = 1000 * 1000;
+  }
+
+  std::unique_ptr<Engine> OpenEngine() {
+    auto engine = Engine::Open(&faulty_, options_);
+    EXPECT_TRUE(engine.ok()) << engine.status();
+    return std::move(engine).value();
+  }
+
+  // Every key and value of the engine's space, for "nothing changed".
+  std::vector<std::pair<std::string, std::string>> Dump() {
+    std::vector<std::pair<std::string, std::string>> out;
+    EXPECT_TRUE(base_
+                    ->Scan(kTsdbSpace, "", "",
+                           [&](std::string_view k, std::string_view v) {
+                             out.emplace_back(k, v);
+                             return true;
+                           })
+                    .ok());
+    return out;
+  }
+  size_t CountPrefix(std::string_view prefix) {
+    size_t n = 0;
+    EXPECT_TRUE(base_->Scan(kTsdbSpace, prefix, "", [&](auto, auto) { return ++n, true; }).ok());
+    return n;
+  }
+
+  static std::vector<Point> All(const Engine& e, SeriesId id) {
+    auto r = e.ReadRange(id, std::numeric_limits<int64_t>::min(),
+                         std::numeric_limits<int64_t>::max());
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : std::vector<Point>();
+  }
+
+  SeriesId Id(const Engine& e, std::string_view device, std::string_view property,
+              uint64_t enterprise = 7) {
+    auto id = e.Find(enterprise, device, property);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.value_or(0);
+  }
+
+  EngineOptions options_;
+  std::unique_ptr<store::KvStore> base_;
+  store::FaultInjectingStore faulty_;
+};
+
+TEST_F(EngineTest, RoundTripAcrossSealsAndRestart) {
+  auto e = OpenEngine();
+  std::vector<Point> want_a, want_b;
+  // 1,000 points each for two series, 37 per call, so heads seal at 100
+  // points mid-call and the WAL is trimmed behind them.
+  for (int64_t start = 0; start < 1000; start += 37) {
+    std::vector<PointInput> batch;
+    for (int64_t t = start; t < std::min<int64_t>(start + 37, 1000); ++t) {
+      batch.push_back(P("d1", "temp", t * 1000, 20.0 + 0.5 * static_cast<double>(t % 7)));
+      batch.push_back(P("d1", "count", t * 1000, int64_t{t * 3}));
+      want_a.push_back({t * 1000, 20.0 + 0.5 * static_cast<double>(t % 7)});
+      want_b.push_back({t * 1000, int64_t{t * 3}});
+    }
+    ASSERT_TRUE(e->Write(batch).ok());
+  }
+  SeriesId a = Id(*e, "d1", "temp"), b = Id(*e, "d1", "count");
+  EXPECT_EQ(a, 1u);
+  EXPECT_EQ(b, 2u);
+  EXPECT_EQ(All(*e, a), want_a);
+  EXPECT_EQ(All(*e, b), want_b);
+  Engine::Stats stats = e->GetStats();
+  // Each head seals at 111 points (three calls), 9 times: one point is left.
+  EXPECT_EQ(stats.head_points, 2u);
+  EXPECT_GE(CountPrefix("blk/"), 20u);
+  // Records whose points are all sealed are gone.
+  EXPECT_EQ(CountPrefix("wal/"), stats.wal_seq - stats.checkpoint);
+
+  // A range inside, across block boundaries, half-open.
+  auto part = e->ReadRange(a, 150 * 1000, 250 * 1000);
+  ASSERT_TRUE(part.ok());
+  ASSERT_EQ(part->size(), 100u);
+  EXPECT_EQ(part->front().time_ms, 150 * 1000);
+  EXPECT_EQ(part->back().time_ms, 249 * 1000);
+  auto limited = e->ReadRange(a, 0, 1000 * 1000, 5);
+  ASSERT_TRUE(limited.ok());
+  EXPECT_EQ(*limited, std::vector<Point>(want_a.begin(), want_a.begin() + 5));
+
+  // Three more points stay in the head (with the one left of each); a new engine replays them.
+  ASSERT_TRUE(e->Write(std::vector{P("d1", "temp", 1000000, 1.5), P("d1", "temp", 1001000, 2.5),
+                                   P("d1", "temp", 1002000, 3.5)})
+                  .ok());
+  EXPECT_EQ(e->GetStats().head_points, 5u);
+  want_a.push_back({1000000, 1.5});
+  want_a.push_back({1001000, 2.5});
+  want_a.push_back({1002000, 3.5});
+  e.reset();
+  auto again = OpenEngine();
+  EXPECT_EQ(again->GetStats().head_points, 5u);
+  EXPECT_EQ(All(*again, a), want_a);
+  EXPECT_EQ(All(*again, b), want_b);
+  EXPECT_EQ(again->Latest(a).value(), (Point{1002000, 3.5}));
+  EXPECT_EQ(again->Latest(b).value(), (Point{999000, int64_t{2997}}));
+  // And keeps writing after the replayed records.
+  ASSERT_TRUE(again->Write(std::vector{P("d1", "temp", 1003000, 4.5)}).ok());
+  want_a.push_back({1003000, 4.5});
+  auto third = OpenEngine();
+  EXPECT_EQ(All(*third, a), want_a);
+}
+
+TEST_F(EngineTest, EveryKindRoundTrips) {
+  auto e = OpenEngine();
+  std::vector<PointInput> batch;
+  for (int64_t t = 0; t < 150; ++t) {
+    batch.push_back(P("d", "on", t, t % 3 == 0));
+    batch.push_back(P("d", "mode", t, std::string(t % 2 ? "run" : "idle")));
+    batch.push_back(P("d", "n", t, int64_t{-t}));
+  }
+  ASSERT_TRUE(e->Write(batch).ok());
+  auto reopened = OpenEngine();
+  for (auto* engine : {e.get(), reopened.get()}) {
+    auto on = All(*engine, Id(*engine, "d", "on"));
+    auto mode = All(*engine, Id(*engine, "d", "mode"));
+    auto n = All(*engine, Id(*engine, "d", "n"));
+    ASSERT_EQ(on.size(), 150u);
+    ASSERT_EQ(mode.size(), 150u);
+    ASSERT_EQ(n.size(), 150u);
+    EXPECT_EQ(on[3], (Point{3, true}));
+    EXPECT_EQ(on[4], (Point{4, false}));
+    EXPECT_EQ(mode[101], (Point{101, std::string("run")}));
+    EXPECT_EQ(n[149], (Point{149, int64_t{-149}}));
+  }
+  EXPECT_EQ(e->Info(Id(*e, "d", "mode"))->kind, ValueKind::kText);
+}
+
+TEST_F(EngineTest, OutOfOrderInTheHeadIsKeptSorted) {
+  auto e = OpenEngine();
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 30, 3.0), P("d", "x", 10, 1.0)}).ok());
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 20, 2.0), P("d", "x", 5, 0.5)}).ok());
+  std::vector<Point> want = {{5, 0.5}, {10, 1.0}, {20, 2.0}, {30, 3.0}};
+  EXPECT_EQ(All(*e, 1), want);
+  EXPECT_EQ(e->Latest(1).value(), (Point{30, 3.0}));
+  EXPECT_EQ(All(*OpenEngine(), 1), want);
+}
+
+TEST_F(EngineTest, DuplicatesLastWriteWins) {
+  auto e = OpenEngine();
+  // Within one call, across calls in the head, and after a restart.
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 10, 1.0), P("d", "x", 10, 2.0)}).ok());
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 20, 5.0)}).ok());
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 20, 6.0), P("d", "x", 10, 3.0)}).ok());
+  std::vector<Point> want = {{10, 3.0}, {20, 6.0}};
+  EXPECT_EQ(All(*e, 1), want);
+  e.reset();
+  e = OpenEngine();
+  EXPECT_EQ(All(*e, 1), want);
+  // Into a sealed block: fill it, then overwrite a sealed timestamp.
+  std::vector<PointInput> fill;
+  for (int64_t t = 100; t < 198; ++t) fill.push_back(P("d", "x", t, 0.0));
+  ASSERT_TRUE(e->Write(fill).ok());
+  ASSERT_EQ(e->GetStats().head_points, 0u);
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 150, 9.0), P("d", "x", 20, 7.0)}).ok());
+  auto all = All(*e, 1);
+  ASSERT_EQ(all.size(), 100u);
+  EXPECT_EQ(all[1], (Point{20, 7.0}));
+  EXPECT_EQ(all[52], (Point{150, 9.0}));
+  EXPECT_EQ(All(*OpenEngine(), 1), all);
+}
+
+TEST_F(EngineTest, LatePointsAreMergedIntoTheBlockThatCoversThem) {
+  auto e = OpenEngine();
+  // Two sealed blocks: [1000, 1099] and [2000, 2099].
+  for (int64_t base : {1000, 2000}) {
+    std::vector<PointInput> batch;
+    for (int64_t t = base; t < base + 100; ++t) batch.push_back(P("d", "x", t, 1.0));
+    ASSERT_TRUE(e->Write(batch).ok());
+  }
+  ASSERT_EQ(CountPrefix("blk/"), 2u);
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 3000, 3.0)}).ok());  // the head
+  // Late: older than every block, between the blocks, inside the second.
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 500, 5.0), P("d", "x", 1500, 15.0),
+                                   P("d", "x", 2050, 20.5)})
+                  .ok());
+  EXPECT_EQ(e->GetStats().late_points, 3u);
+  auto all = All(*e, 1);
+  ASSERT_EQ(all.size(), 203u);
+  EXPECT_EQ(all[0], (Point{500, 5.0}));
+  EXPECT_EQ(all[101], (Point{1500, 15.0}));
+  EXPECT_EQ(all[152], (Point{2050, 20.5}));
+  EXPECT_EQ(all[202], (Point{3000, 3.0}));
+  // The first block, now from 500, grew past 100 points and was split
+  // (500..1098, 1099..1500); 2050 replaced its point in the second block.
+  EXPECT_EQ(CountPrefix("blk/"), 3u);
+  EXPECT_EQ(e->GetStats().head_points, 1u);
+  // A restart does not replay the late points into the head.
+  auto again = OpenEngine();
+  EXPECT_EQ(again->GetStats().head_points, 1u);
+  EXPECT_EQ(All(*again, 1), all);
+}
+
+TEST_F(EngineTest, GapsAndClockJumps) {
+  auto e = OpenEngine();
+  // A gap longer than the head span seals the head with the point after it.
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 0, 1.0), P("d", "x", 1000, 2.0)}).ok());
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 5'000'000, 3.0)}).ok());
+  EXPECT_EQ(e->GetStats().head_points, 0u);
+  EXPECT_EQ(CountPrefix("blk/"), 1u);
+  // The device clock jumps back an hour: those points are late and merge
+  // into the sealed block; forward again, into the head.
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 1'400'000, 4.0)}).ok());
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 5'001'000, 5.0)}).ok());
+  std::vector<Point> want = {
+      {0, 1.0}, {1000, 2.0}, {1'400'000, 4.0}, {5'000'000, 3.0}, {5'001'000, 5.0}};
+  EXPECT_EQ(All(*e, 1), want);
+  EXPECT_EQ(All(*OpenEngine(), 1), want);
+  // Negative and extreme times order correctly.
+  ASSERT_TRUE(e->Write(std::vector{P("d", "y", -5, 1.0), P("d", "y", -10, 2.0)}).ok());
+  EXPECT_EQ(All(*e, 2), (std::vector<Point>{{-10, 2.0}, {-5, 1.0}}));
+}
+
+TEST_F(EngineTest, NaNIsStoredAsIs) {
+  auto e = OpenEngine();
+  std::vector<PointInput> batch;
+  for (int64_t t = 0; t < 105; ++t) {
+    batch.push_back(P("d", "x", t, t % 10 == 0 ? std::nan("") : static_cast<double>(t)));
+  }
+  ASSERT_TRUE(e->Write(batch).ok());
+  auto reopened = OpenEngine();
+  for (auto* engine : {e.get(), reopened.get()}) {
+    auto all = All(*engine, 1);
+    ASSERT_EQ(all.size(), 105u);
+    EXPECT_TRUE(std::isnan(std::get<double>(all[0].value)));    // sealed
+    EXPECT_TRUE(std::isnan(std::get<double>(all[100].value)));  // head
+    EXPECT_EQ(std::get<double>(all[101].value), 101.0);
+  }
+}
+
+TEST_F(EngineTest, AValueOfAnotherKindIsRefusedWithTheSeriesKind) {
+  auto e = OpenEngine();
+  ASSERT_TRUE(e->Write(std::vector{P("d1", "temp", 1, 20.5)}).ok());
+  auto before = Dump();
+  absl::Status st = e->Write(std::vector{P("d2", "temp", 1, 1.0), P("d1", "temp", 2, int64_t{21})});
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(st.message(),
+            "series 1 (enterprise 7, device \"d1\", property \"temp\") holds float values; "
+            "point 1 is int");
+  EXPECT_EQ(Dump(), before);
+  EXPECT_TRUE(absl::IsNotFound(e->Find(7, "d2", "temp").status()));
+  // Two kinds for a new series in one call: the first point decides.
+  st = e->Write(std::vector{P("d3", "on", 1, true), P("d3", "on", 2, std::string("yes"))});
+  EXPECT_EQ(st.message(),
+            "series 2 (enterprise 7, device \"d3\", property \"on\") holds bool values; "
+            "point 1 is text");
+  EXPECT_EQ(Dump(), before);
+}
+
+TEST_F(EngineTest, FailedStoreWriteLeavesNothingAndReturnsTheError) {
+  auto e = OpenEngine();
+  std::vector<PointInput> first;
+  for (int64_t t = 0; t < 90; ++t) first.push_back(P("d", "x", t, 1.0));
+  ASSERT_TRUE(e->Write(first).ok());
+  auto before = Dump();
+  Engine::Stats stats = e->GetStats();
+  // A call that would create a series, seal a head and merge a late point.
+  std::vector<PointInput> second;
+  for (int64_t t = 90; t < 120; ++t) second.push_back(P("d", "x", t, 2.0));
+  second.push_back(P("e", "y", 5, int64_t{1}));
+  faulty_.FailNthWrite(1, absl::InternalError("disk gone"));
+  absl::Status st = e->Write(second);
+  EXPECT_EQ(st, absl::InternalError("disk gone"));
+  EXPECT_EQ(Dump(), before);
+  EXPECT_TRUE(absl::IsNotFound(e->Find(7, "e", "y").status()));
+  EXPECT_EQ(All(*e, 1).size(), 90u);
+  EXPECT_EQ(e->GetStats().wal_seq, stats.wal_seq);
+  EXPECT_EQ(e->GetStats().head_points, 90u);
+  // The same call goes through afterwards, with the ids it would have had.
+  ASSERT_TRUE(e->Write(second).ok());
+  EXPECT_EQ(Id(*e, "e", "y"), 2u);
+  EXPECT_EQ(All(*e, 1).size(), 120u);
+  EXPECT_EQ(CountPrefix("blk/"), 2u);  // 120 points sealed as 100 + 20
+  // A late point whose rewrite fails leaves the block as it was.
+  before = Dump();
+  faulty_.FailNthWrite(1, absl::UnavailableError("busy"));
+  EXPECT_EQ(e->Write(std::vector{P("d", "x", 3, 9.0)}), absl::UnavailableError("busy"));
+  EXPECT_EQ(Dump(), before);
+  EXPECT_EQ(std::get<double>(All(*e, 1)[3].value), 1.0);
+  // A failed read is returned.
+  faulty_.FailReads(absl::InternalError("io error"));
+  EXPECT_EQ(e->ReadRange(1, 0, 10).status(), absl::InternalError("io error"));
+  EXPECT_EQ(Engine::Open(&faulty_, options_).status(), absl::InternalError("io error"));
+  faulty_.Clear();
+}
+
+TEST_F(EngineTest, SeriesLimitPerEnterprise) {
+  options_.max_series_per_enterprise = 3;
+  auto e = OpenEngine();
+  ASSERT_TRUE(e->Write(std::vector{P("d", "a", 1, 1.0), P("d", "b", 1, 1.0)}).ok());
+  absl::Status st = e->Write(std::vector{P("d", "c", 1, 1.0), P("d", "d", 1, 1.0)});
+  EXPECT_EQ(st, absl::ResourceExhaustedError(
+                    "enterprise 7 has 3 series, the limit ([tsdb] max_series_per_enterprise)"));
+  EXPECT_TRUE(absl::IsNotFound(e->Find(7, "d", "c").status()));
+  // Other enterprises have their own count; existing series still write.
+  ASSERT_TRUE(e->Write(std::vector{P("d", "c", 1, 1.0), P("d", "a", 2, 2.0),
+                                   P("d", "a", 1, 1.0, /*enterprise=*/8)})
+                  .ok());
+  st = e->Write(std::vector{P("d", "z", 1, 1.0)});
+  EXPECT_EQ(st.message(),
+            "enterprise 7 has 3 series, the limit ([tsdb] max_series_per_enterprise)");
+  // The count survives a restart.
+  EXPECT_EQ(OpenEngine()->Write(std::vector{P("d", "z", 1, 1.0)}), st);
+}
+
+TEST_F(EngineTest, QueryLimit) {
+  options_.max_points_per_query = 150;
+  auto e = OpenEngine();
+  std::vector<PointInput> batch;
+  for (int64_t t = 0; t < 250; ++t) batch.push_back(P("d", "x", t, 1.0));
+  ASSERT_TRUE(e->Write(batch).ok());
+  EXPECT_EQ(e->ReadRange(1, 0, 1000).status(),
+            absl::ResourceExhaustedError(
+                "the query reads more than 150 points, the limit ([tsdb] max_points_per_query)"));
+  EXPECT_EQ(e->ReadRange(1, 0, 1000, 151).status(),
+            absl::ResourceExhaustedError(
+                "a limit of 151 points is over 150, the limit ([tsdb] max_points_per_query)"));
+  EXPECT_EQ(e->ReadRange(1, 0, 150)->size(), 150u);
+  EXPECT_EQ(e->ReadRange(1, 0, 1000, 150)->size(), 150u);
+  EXPECT_EQ(e->ReadRange(1, 200, 1000)->size(), 50u);
+  EXPECT_EQ(e->ReadRange(1, 10, 10)->size(), 0u);
+}
+
+TEST_F(EngineTest, ListFindAndBadInput) {
+  auto e = OpenEngine();
+  ASSERT_TRUE(e->Write(std::vector{P("d1", "a", 1, 1.0), P("d2", "a", 1, 1.0),
+                                   P("d1", "b", 1, int64_t{1}), P("d1", "a", 1, 1.0, 9)})
+                  .ok());
+  auto all = e->ListSeries(7);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].property, "b");
+  EXPECT_EQ(all[2].kind, ValueKind::kInt);
+  auto d1 = e->ListSeries(7, "d1");
+  ASSERT_EQ(d1.size(), 2u);
+  EXPECT_EQ(d1[0].id, 1u);
+  EXPECT_EQ(d1[1].id, 3u);
+  EXPECT_EQ(e->ListSeries(9).size(), 1u);
+  EXPECT_EQ(e->ListSeries(10).size(), 0u);
+  EXPECT_EQ(e->Find(7, "d3", "a").status(),
+            absl::NotFoundError("no series for enterprise 7, device \"d3\", property \"a\""));
+  EXPECT_EQ(e->Latest(99).status(), absl::NotFoundError("series 99 not found"));
+  EXPECT_EQ(e->Write(std::vector{P("", "a", 1, 1.0)}),
+            absl::InvalidArgumentError("point 0: device and property must be 1 to 256 bytes"));
+  EXPECT_EQ(e->Write(std::vector{P("d", "a", 1, std::string(70000, 'x'))}),
+            absl::InvalidArgumentError("point 0: a text value is 70000 bytes, over 65536"));
+  EXPECT_TRUE(e->Write(std::vector<PointInput>{}).ok());
+}
+
+}  // namespace
+}  // namespace qilian::platform::tsdb
