@@ -183,6 +183,7 @@ Engine::Engine(store::KvStore* store, const EngineOptions& options)
     : store_(store), options_(options) {
   options_.max_points_per_block =
       std::clamp<size_t>(options_.max_points_per_block, 1, kMaxPointsPerBlock);
+  options_.max_wal_records = std::max<uint64_t>(options_.max_wal_records, 1);
 }
 
 Engine::~Engine() = default;
@@ -513,6 +514,20 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   }
   bool any_sealed = false;
   uint64_t late_count = 0;
+  auto seal = [&](Pending& pd, const std::vector<Point>& merged) -> absl::Status {
+    int64_t last_first = 0;
+    if (absl::Status st = EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch,
+                                       &last_first);
+        !st.ok()) {
+      return st;
+    }
+    pd.sealed = true;
+    pd.blocks_changed = true;
+    pd.sealed_last = merged.back().time_ms;
+    pd.last_block_first = last_first;
+    any_sealed = true;
+    return absl::OkStatus();
+  };
   for (Pending& pd : pending) {
     Series* s = pd.s;
     if (!pd.late.empty()) {
@@ -537,16 +552,32 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     std::vector<Point> merged =
         MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
     if (merged.size() < options_.max_points_per_block && !long_span) continue;
-    int64_t last_first = 0;
-    if (absl::Status st = EncodeChunks(s->info.id, s->info.kind, merged, &batch, &last_first);
-        !st.ok()) {
-      return st;
+    if (absl::Status st = seal(pd, merged); !st.ok()) return st;
+  }
+  // Heads that pin the WAL too long (series gone quiet) are sealed as they
+  // are, so the WAL keeps at most about max_wal_records records.
+  if (seq + 1 - checkpoint_ > options_.max_wal_records) {
+    const uint64_t keep_from = seq + 1 - options_.max_wal_records / 2;
+    std::vector<Series*> pinning;
+    {
+      std::shared_lock lock(catalog_mu_);
+      for (const auto& s : series_) {
+        if (!s->head_ts.empty() && s->head_min_seq < keep_from) pinning.push_back(s.get());
+      }
     }
-    pd.sealed = true;
-    pd.blocks_changed = true;
-    pd.sealed_last = merged.back().time_ms;
-    pd.last_block_first = last_first;
-    any_sealed = true;
+    for (Series* s : pinning) {
+      auto [it, inserted] = slot.try_emplace(s, pending.size());
+      if (inserted) {
+        Pending quiet;
+        quiet.s = s;
+        pending.push_back(std::move(quiet));
+      }
+      Pending& pd = pending[it->second];
+      if (pd.sealed) continue;
+      std::vector<Point> merged =
+          MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
+      if (absl::Status st = seal(pd, merged); !st.ok()) return st;
+    }
   }
   for (const Pending& pd : pending) {
     if (!pd.blocks_changed) continue;

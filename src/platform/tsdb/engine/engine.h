@@ -82,6 +82,9 @@ struct EngineOptions {
   size_t max_points_per_block = kMaxPointsPerBlock;
   // ... or spans this long (last - first timestamp, ms).
   int64_t max_head_span_ms = 2 * 3600 * 1000;
+  // Past this many WAL records, heads holding points from the older half
+  // are sealed as they are (a quiet series must not pin the WAL).
+  uint64_t max_wal_records = 1000;
   EncodeOptions encode;
 };
 

@@ -248,6 +248,24 @@ TEST_F(EngineTest, GapsAndClockJumps) {
   EXPECT_EQ(All(*e, 2), (std::vector<Point>{{-10, 2.0}, {-5, 1.0}}));
 }
 
+TEST_F(EngineTest, AQuietSeriesDoesNotPinTheWal) {
+  options_.max_wal_records = 10;
+  auto e = OpenEngine();
+  ASSERT_TRUE(e->Write(std::vector{P("d", "quiet", 1, 1.0)}).ok());
+  std::vector<Point> busy;
+  for (int64_t t = 0; t < 30; ++t) {
+    ASSERT_TRUE(e->Write(std::vector{P("d", "busy", t, static_cast<double>(t))}).ok());
+    busy.push_back({t, static_cast<double>(t)});
+    EXPECT_LE(CountPrefix("wal/"), 10u) << t;
+  }
+  // Both heads were sealed as they were when the WAL passed 10 records.
+  EXPECT_EQ(CountPrefix("blk/"), 3u);
+  EXPECT_LT(e->GetStats().head_points, 10u);
+  auto again = OpenEngine();
+  EXPECT_EQ(All(*again, 1), (std::vector<Point>{{1, 1.0}}));
+  EXPECT_EQ(All(*again, 2), busy);
+}
+
 TEST_F(EngineTest, NaNIsStoredAsIs) {
   auto e = OpenEngine();
   std::vector<PointInput> batch;
