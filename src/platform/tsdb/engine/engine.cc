@@ -496,15 +496,17 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   // when full or too long.
   absl::flat_hash_map<Series*, size_t> slot;
   std::vector<Pending> pending;
-  for (size_t i = 0; i < points.size(); ++i) {
-    Series* s = of[i];
+  auto pending_of = [&](Series* s) -> Pending& {
     auto [it, inserted] = slot.try_emplace(s, pending.size());
     if (inserted) {
-      Pending fresh_pending;
-      fresh_pending.s = s;
-      pending.push_back(std::move(fresh_pending));
+      pending.emplace_back();
+      pending.back().s = s;
     }
-    Pending& pd = pending[it->second];
+    return pending[it->second];
+  };
+  for (size_t i = 0; i < points.size(); ++i) {
+    Series* s = of[i];
+    Pending& pd = pending_of(s);
     auto entry = std::make_pair(points[i].time_ms, static_cast<uint32_t>(i));
     if (s->has_blocks && points[i].time_ms <= s->sealed_last) {
       pd.late.push_back(entry);
@@ -566,13 +568,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
       }
     }
     for (Series* s : pinning) {
-      auto [it, inserted] = slot.try_emplace(s, pending.size());
-      if (inserted) {
-        Pending quiet;
-        quiet.s = s;
-        pending.push_back(std::move(quiet));
-      }
-      Pending& pd = pending[it->second];
+      Pending& pd = pending_of(s);
       if (pd.sealed) continue;
       std::vector<Point> merged =
           MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
