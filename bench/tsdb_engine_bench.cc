@@ -50,8 +50,8 @@ struct Load {
         int64_t s = second + k;
         int64_t t = 1'700'000'000'000 + s * 1000;
         double drift = 50.0 + 10.0 * std::sin(static_cast<double>(s + d * 97) / 3600.0);
-        out->push_back({1, devices[d], "temperature", t,
-                        std::round((drift + Noise() * 0.2) * 100.0) / 100.0});
+        out->push_back(
+            {1, devices[d], "temperature", t, std::round((drift + Noise() * 0.2) * 100.0) / 100.0});
         out->push_back({1, devices[d], "energy", t, int64_t{s * 3 + d}});
         out->push_back({1, devices[d], "setpoint", t, ((s / 600) % 2) ? 60.0 : 55.0});
         out->push_back({1, devices[d], "running", t, (s / 900 + d) % 5 != 0});

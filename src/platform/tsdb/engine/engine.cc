@@ -56,20 +56,37 @@ std::string SeriesName(SeriesId id, uint64_t enterprise, std::string_view device
 void PutValue(ByteWriter& w, const PointValue& v) {
   w.WriteU8(static_cast<uint8_t>(KindOf(v)));
   switch (KindOf(v)) {
-    case ValueKind::kFloat: w.WriteU64(std::bit_cast<uint64_t>(std::get<double>(v))); break;
-    case ValueKind::kInt: w.WriteU64(static_cast<uint64_t>(std::get<int64_t>(v))); break;
-    case ValueKind::kBool: w.WriteU8(std::get<bool>(v) ? 1 : 0); break;
-    case ValueKind::kText: w.WriteLengthPrefixed(std::get<std::string>(v)); break;
+    case ValueKind::kFloat:
+      w.WriteU64(std::bit_cast<uint64_t>(std::get<double>(v)));
+      break;
+    case ValueKind::kInt:
+      w.WriteU64(static_cast<uint64_t>(std::get<int64_t>(v)));
+      break;
+    case ValueKind::kBool:
+      w.WriteU8(std::get<bool>(v) ? 1 : 0);
+      break;
+    case ValueKind::kText:
+      w.WriteLengthPrefixed(std::get<std::string>(v));
+      break;
   }
 }
 
 bool ReadValue(ByteReader& r, PointValue* v) {
   switch (r.ReadU8()) {
-    case 1: *v = std::bit_cast<double>(r.ReadU64()); break;
-    case 2: *v = static_cast<int64_t>(r.ReadU64()); break;
-    case 3: *v = r.ReadU8() != 0; break;
-    case 4: *v = std::string(r.ReadLengthPrefixed(kMaxTextValueBytes)); break;
-    default: r.Fail();
+    case 1:
+      *v = std::bit_cast<double>(r.ReadU64());
+      break;
+    case 2:
+      *v = static_cast<int64_t>(r.ReadU64());
+      break;
+    case 3:
+      *v = r.ReadU8() != 0;
+      break;
+    case 4:
+      *v = std::string(r.ReadLengthPrefixed(kMaxTextValueBytes));
+      break;
+    default:
+      r.Fail();
   }
   return r.ok();
 }
@@ -88,10 +105,14 @@ PointValue ValueAt(const Values& values, size_t i) {
 }
 Values EmptyValues(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kFloat: return std::vector<double>();
-    case ValueKind::kInt: return std::vector<int64_t>();
-    case ValueKind::kBool: return std::vector<bool>();
-    case ValueKind::kText: return std::vector<std::string>();
+    case ValueKind::kFloat:
+      return std::vector<double>();
+    case ValueKind::kInt:
+      return std::vector<int64_t>();
+    case ValueKind::kBool:
+      return std::vector<bool>();
+    case ValueKind::kText:
+      return std::vector<std::string>();
   }
   return std::vector<double>();
 }
@@ -230,8 +251,7 @@ absl::Status Engine::Load() {
         s->info.enterprise = r.ReadU64();
         s->info.device = std::string(r.ReadLengthPrefixed(kMaxNameBytes));
         s->info.property = std::string(r.ReadLengthPrefixed(kMaxNameBytes));
-        if (!k.ok() || !r.ok() || !r.at_end() || kind < 1 || kind > 4 ||
-            id != series_.size() + 1) {
+        if (!k.ok() || !r.ok() || !r.at_end() || kind < 1 || kind > 4 || id != series_.size() + 1) {
           decode_error = absl::DataLossError(absl::StrCat("tsdb: bad series record ", id));
           return false;
         }
@@ -368,8 +388,9 @@ absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_
         return true;
       });
   if (!st.ok()) return st;
-  if (blocks.empty()) return absl::DataLossError(absl::StrCat("tsdb: series ", s->info.id,
-                                                              " has a seal record but no blocks"));
+  if (blocks.empty())
+    return absl::DataLossError(
+        absl::StrCat("tsdb: series ", s->info.id, " has a seal record but no blocks"));
   // Each late point goes to the block with the largest first time <= it, or
   // the first block when it is older than all of them.
   absl::flat_hash_map<size_t, std::vector<Point>> by_block;
@@ -417,13 +438,13 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     const PointInput& p = points[i];
     if (p.device.empty() || p.device.size() > kMaxNameBytes || p.property.empty() ||
         p.property.size() > kMaxNameBytes) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "point %d: device and property must be 1 to %d bytes", i, kMaxNameBytes));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("point %d: device and property must be 1 to %d bytes", i, kMaxNameBytes));
     }
     if (TextBytes(p.value) > kMaxTextValueBytes) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "point %d: a text value is %d bytes, over %d", i, TextBytes(p.value),
-          kMaxTextValueBytes));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("point %d: a text value is %d bytes, over %d", i, TextBytes(p.value),
+                          kMaxTextValueBytes));
     }
     key = SeriesLookupKey(p.enterprise, p.device, p.property);
     Series* s = nullptr;
@@ -518,8 +539,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   uint64_t late_count = 0;
   auto seal = [&](Pending& pd, const std::vector<Point>& merged) -> absl::Status {
     int64_t last_first = 0;
-    if (absl::Status st = EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch,
-                                       &last_first);
+    if (absl::Status st = EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &last_first);
         !st.ok()) {
       return st;
     }
@@ -551,8 +571,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     bool long_span = static_cast<uint64_t>(last) - static_cast<uint64_t>(first) >=
                      static_cast<uint64_t>(options_.max_head_span_ms);
     if (!full && !long_span) continue;
-    std::vector<Point> merged =
-        MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
+    std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
     if (merged.size() < options_.max_points_per_block && !long_span) continue;
     if (absl::Status st = seal(pd, merged); !st.ok()) return st;
   }
@@ -651,9 +670,9 @@ absl::StatusOr<SeriesId> Engine::Find(uint64_t enterprise, std::string_view devi
   std::shared_lock lock(catalog_mu_);
   auto it = by_key_.find(SeriesLookupKey(enterprise, device, property));
   if (it == by_key_.end()) {
-    return absl::NotFoundError(absl::StrFormat(
-        "no series for enterprise %d, device \"%s\", property \"%s\"", enterprise, device,
-        property));
+    return absl::NotFoundError(
+        absl::StrFormat("no series for enterprise %d, device \"%s\", property \"%s\"", enterprise,
+                        device, property));
   }
   return it->second;
 }
@@ -749,11 +768,11 @@ absl::StatusOr<Point> Engine::Latest(SeriesId id) const {
   std::string prefix = BlockPrefix(id);
   for (const std::string& start : {BlockKey(id, from), std::string()}) {
     std::string newest;
-    absl::Status st = store_->Scan(kTsdbSpace, prefix, start,
-                                   [&](std::string_view, std::string_view value) {
-                                     newest = value;
-                                     return true;
-                                   });
+    absl::Status st =
+        store_->Scan(kTsdbSpace, prefix, start, [&](std::string_view, std::string_view value) {
+          newest = value;
+          return true;
+        });
     if (!st.ok()) return st;
     if (newest.empty()) continue;
     absl::StatusOr<Block> block = DecodeBlock(newest);

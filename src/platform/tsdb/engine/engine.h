@@ -119,11 +119,11 @@ class Engine {
                                      std::optional<std::string_view> device = std::nullopt) const;
 
   struct Stats {
-    uint64_t wal_seq = 0;          // next WAL sequence number
-    uint64_t checkpoint = 0;       // WAL records below it are deleted
-    uint64_t blocks_written = 0;   // sealed or rewritten, since Open
-    uint64_t late_points = 0;      // merged into sealed blocks, since Open
-    uint64_t head_points = 0;      // in memory now
+    uint64_t wal_seq = 0;         // next WAL sequence number
+    uint64_t checkpoint = 0;      // WAL records below it are deleted
+    uint64_t blocks_written = 0;  // sealed or rewritten, since Open
+    uint64_t late_points = 0;     // merged into sealed blocks, since Open
+    uint64_t head_points = 0;     // in memory now
   };
   Stats GetStats() const;
 
@@ -154,7 +154,7 @@ class Engine {
   uint64_t checkpoint_ = 1;
   SeriesId next_id_ = 1;
 
-  mutable std::shared_mutex catalog_mu_;  // the maps and the series vector
+  mutable std::shared_mutex catalog_mu_;         // the maps and the series vector
   std::vector<std::unique_ptr<Series>> series_;  // index id - 1
   absl::flat_hash_map<std::string, SeriesId> by_key_;
   absl::flat_hash_map<uint64_t, uint64_t> per_enterprise_;

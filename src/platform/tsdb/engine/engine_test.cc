@@ -8,10 +8,10 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <thread>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -30,8 +30,8 @@ PointInput P(std::string_view device, std::string_view property, int64_t t, Poin
 
 class EngineTest : public ::testing::Test {
  protected:
-  EngineTest() : base_(store::NewMemoryStore({.spaces = {std::string(kTsdbSpace)}})),
-                 faulty_(base_.get()) {
+  EngineTest()
+      : base_(store::NewMemoryStore({.spaces = {std::string(kTsdbSpace)}})), faulty_(base_.get()) {
     options_.max_points_per_block = 100;
     options_.max_head_span_ms = 1000 * 1000;
   }
@@ -61,8 +61,8 @@ class EngineTest : public ::testing::Test {
   }
 
   static std::vector<Point> All(const Engine& e, SeriesId id) {
-    auto r = e.ReadRange(id, std::numeric_limits<int64_t>::min(),
-                         std::numeric_limits<int64_t>::max());
+    auto r =
+        e.ReadRange(id, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : std::vector<Point>();
   }
@@ -208,9 +208,9 @@ TEST_F(EngineTest, LatePointsAreMergedIntoTheBlockThatCoversThem) {
   ASSERT_EQ(CountPrefix("blk/"), 2u);
   ASSERT_TRUE(e->Write(std::vector{P("d", "x", 3000, 3.0)}).ok());  // the head
   // Late: older than every block, between the blocks, inside the second.
-  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 500, 5.0), P("d", "x", 1500, 15.0),
-                                   P("d", "x", 2050, 20.5)})
-                  .ok());
+  ASSERT_TRUE(
+      e->Write(std::vector{P("d", "x", 500, 5.0), P("d", "x", 1500, 15.0), P("d", "x", 2050, 20.5)})
+          .ok());
   EXPECT_EQ(e->GetStats().late_points, 3u);
   auto all = All(*e, 1);
   ASSERT_EQ(all.size(), 203u);
