@@ -26,17 +26,14 @@ def main():
     build, data_dir, broker_env, count, fleet_out = sys.argv[1:6]
     os.environ["QILIAN_BUILD_DIR"] = os.path.abspath(build)
     import harness  # noqa: E402 (reads QILIAN_BUILD_DIR)
-    from test_enterprises import body, credit_code  # noqa: E402
+    from test_enterprises import onboard  # noqa: E402
 
     node = harness.Qiliand(data_dir=data_dir, extra_args=["--broker-env", broker_env]).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        status, reply = node.request("POST", "/api/enterprises",
-                                     body(credit_code("91620100", "71000901")))
-        assert status == 201, reply
-        enterprise = reply["enterprise"]["id"]
+        enterprise = onboard(node, "71000901")[0]
         status, reply = node.request("POST", "/api/products?enterprise=%d" % enterprise,
                                      {"id": "pump", "fromStarter": "centrifugal_pump"})
         assert status == 201, reply

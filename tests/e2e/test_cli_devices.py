@@ -22,7 +22,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import QILIAN, Qiliand  # noqa: E402
 from test_cli import admin_credentials, run_cli  # noqa: E402
-from test_enterprises import body as enterprise_body, credit_code  # noqa: E402
+from test_enterprises import onboard  # noqa: E402
 
 
 class CliDevicesTest(unittest.TestCase):
@@ -31,11 +31,8 @@ class CliDevicesTest(unittest.TestCase):
         if not os.path.exists(QILIAN):
             raise RuntimeError("qilian not built at " + QILIAN)
         cls.node = Qiliand().start()
-        status, reply = cls.node.request("POST", "/api/enterprises",
-                                         enterprise_body(credit_code("91620100", "71000401")))
-        assert status == 201, reply
-        cls.enterprise = str(reply["enterprise"]["id"])
-        cls.prefix = reply["enterprise"]["prefix"]
+        enterprise, cls.prefix = onboard(cls.node, "71000401")
+        cls.enterprise = str(enterprise)
         status, reply = cls.node.request("POST", "/api/products?enterprise=" + cls.enterprise,
                                          {"id": "kiln", "fromStarter": "rotary_kiln"})
         assert status == 201, reply

@@ -21,7 +21,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import QILIAN, Qiliand  # noqa: E402
 from test_cli import admin_credentials, run_cli  # noqa: E402
-from test_enterprises import body as enterprise_body, credit_code  # noqa: E402
+from test_enterprises import onboard  # noqa: E402
 from test_products import TSL, pump_model  # noqa: E402
 
 STARTERS = (
@@ -41,10 +41,7 @@ class CliProductsTest(unittest.TestCase):
         if not os.path.exists(QILIAN):
             raise RuntimeError("qilian not built at " + QILIAN)
         cls.node = Qiliand().start()
-        status, reply = cls.node.request("POST", "/api/enterprises",
-                                         enterprise_body(credit_code("91620100", "71000301")))
-        assert status == 201, reply
-        cls.enterprise = str(reply["enterprise"]["id"])
+        cls.enterprise = str(onboard(cls.node, "71000301")[0])
         cls.dir = tempfile.mkdtemp()
 
     @classmethod

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from broker import Mosquitto  # noqa: E402
 from harness import QILIAN, Qiliand  # noqa: E402
 from test_cli import admin_credentials, run_cli  # noqa: E402
-from test_enterprises import body as enterprise_body, credit_code  # noqa: E402
+from test_enterprises import onboard  # noqa: E402
 from test_platform_tour import DEVSIM, STARTER, wait_for  # noqa: E402
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
@@ -48,10 +48,7 @@ class CliShadowTest(unittest.TestCase):
         cls.node = Qiliand(
             extra_args=["--broker-env", os.path.join(cls.broker.data_dir, "broker.env")]).start()
         cls.addClassCleanup(cls.node.__exit__, None, None, None)
-        status, reply = cls.node.request("POST", "/api/enterprises",
-                                         enterprise_body(credit_code("91620100", "71000501")))
-        assert status == 201, reply
-        cls.enterprise = str(reply["enterprise"]["id"])
+        cls.enterprise = str(onboard(cls.node, "71000501")[0])
         status, reply = cls.node.request("POST", "/api/products?enterprise=" + cls.enterprise,
                                          {"id": "pump", "fromStarter": STARTER})
         assert status == 201, reply

@@ -41,6 +41,15 @@ def body(code, name="兰州泵业有限公司", industry="C3441", region="620100
                         "email": "ops@pump.example.cn"}}
 
 
+def onboard(node, body8):
+    """Onboards an enterprise (organization-code body `body8`) as the first
+    administrator; returns (enterprise id, prefix)."""
+    status, reply = node.request("POST", "/api/enterprises",
+                                 body(credit_code("91620100", body8)))
+    assert status == 201, reply
+    return reply["enterprise"]["id"], reply["enterprise"]["prefix"]
+
+
 def run_cli(server, *args, auth=None):
     """auth: (identity, secret file) for --auth/--secret-file."""
     cmd = [QILIAN, "--server", server]

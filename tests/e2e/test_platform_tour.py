@@ -32,7 +32,7 @@ import handle_client as hc  # noqa: E402
 import mqtt_client  # noqa: E402
 from broker import Mosquitto  # noqa: E402
 from harness import BUILD_DIR, QILIAN, Qiliand  # noqa: E402
-from test_enterprises import body as enterprise_body, credit_code  # noqa: E402
+from test_enterprises import onboard  # noqa: E402
 
 DEVSIM = os.path.join(BUILD_DIR, "src", "platform", "devsim", "qilian-devsim")
 STARTER = "centrifugal_pump"
@@ -71,11 +71,7 @@ class PlatformTourTest(unittest.TestCase):
             config_text="[handle]\nport = 0\n",
             extra_args=["--broker-env", os.path.join(cls.broker.data_dir, "broker.env")]).start()
         cls.addClassCleanup(cls.node.__exit__, None, None, None)
-        status, reply = cls.node.request("POST", "/api/enterprises",
-                                         enterprise_body(credit_code("91620100", "71000301")))
-        assert status == 201, reply
-        cls.enterprise = reply["enterprise"]["id"]
-        cls.prefix = reply["enterprise"]["prefix"]
+        cls.enterprise, cls.prefix = onboard(cls.node, "71000301")
         status, reply = cls.node.request(
             "POST", "/api/products?enterprise=%d" % cls.enterprise,
             {"id": "pump", "fromStarter": STARTER})
