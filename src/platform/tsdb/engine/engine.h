@@ -48,12 +48,24 @@ using SeriesId = uint64_t;  // 1, 2, ... in order of first write
 using PointValue = std::variant<double, int64_t, bool, std::string>;
 ValueKind KindOf(const PointValue& value);
 
+// A series' labels: InfluxDB line protocol's measurement (key
+// "_measurement") and tags, or what the MQTT path knows of the device
+// (its product). Sorted by key, keys unique; fixed when the series is
+// created (later writes with other labels do not change them).
+struct Label {
+  std::string key, value;
+  bool operator==(const Label&) const = default;
+};
+using LabelSet = std::vector<Label>;
+
 struct PointInput {
   uint64_t enterprise = 0;
   std::string_view device;    // non-empty, at most kMaxNameBytes
   std::string_view property;  // non-empty, at most kMaxNameBytes
   int64_t time_ms = 0;        // epoch milliseconds, any int64
   PointValue value;
+  // Read only when this point creates its series; may be null (no labels).
+  const LabelSet* labels = nullptr;
 };
 
 struct Point {
@@ -68,6 +80,7 @@ struct SeriesInfo {
   std::string device;
   std::string property;
   ValueKind kind = ValueKind::kFloat;
+  LabelSet labels;
 };
 
 inline constexpr size_t kMaxNameBytes = 256;
