@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace qilian::platform::tsdb {
 
@@ -49,6 +50,14 @@ struct RollupBucket {
   double increase = 0;
 
   bool operator==(const RollupBucket&) const = default;
+};
+
+// Rollups of one series over a range, and how far they reach: every point
+// with time < complete_until_ms is summarized in `buckets`; later points
+// (the head, the newest block's unfinished bucket) are read raw.
+struct RollupRead {
+  std::vector<RollupBucket> buckets;  // non-empty buckets, ascending start
+  int64_t complete_until_ms = 0;      // aligned to the resolution
 };
 
 // Adds a point after every point already in `b` (ascending time). NaN is

@@ -14,14 +14,6 @@
 
 namespace qilian::platform::tsdb {
 
-// Rollups of one series over a range, and how far they reach: every point
-// with time < complete_until_ms is summarized in `buckets`; later points
-// (the head, the newest block's unfinished bucket) are read raw.
-struct RollupRead {
-  std::vector<RollupBucket> buckets;  // non-empty buckets, ascending start
-  int64_t complete_until_ms = 0;      // aligned to the resolution
-};
-
 class SeriesSource {
  public:
   virtual ~SeriesSource() = default;
