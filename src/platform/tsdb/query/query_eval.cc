@@ -1,0 +1,223 @@
+#include "platform/tsdb/query/query_eval.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "platform/tsdb/query/series_select.h"
+#include "platform/tsdb/query/series_windows.h"
+#include "platform/tsdb/query/window_values.h"
+
+namespace qilian::platform::tsdb {
+namespace {
+
+Cell PointCell(const PointValue& value) {
+  return std::visit([](const auto& v) { return Cell(v); }, value);
+}
+
+AnswerSeries SeriesAnswer(const SeriesInfo& s, std::vector<std::string> columns) {
+  AnswerSeries out;
+  out.id = s.id;
+  out.device = s.device;
+  out.property = s.property;
+  out.labels = s.labels;
+  out.columns = std::move(columns);
+  return out;
+}
+
+// Counts answer rows against limits.max_rows.
+absl::Status CountRows(uint64_t more, uint64_t* rows, const QueryLimits& limits) {
+  *rows += more;
+  if (*rows > limits.max_rows) {
+    return OverLimit(absl::StrCat("answers more than ", limits.max_rows, " rows"), limits.max_rows,
+                     kMaxRowsKey);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EvaluateLatest(const SeriesSource& source, const std::vector<SeriesInfo>& series,
+                            QueryAnswer* answer) {
+  for (const SeriesInfo& s : series) {
+    AnswerSeries out = SeriesAnswer(s, {"value"});
+    absl::StatusOr<Point> p = source.Latest(s.id);
+    if (p.ok()) {
+      out.rows.push_back({p->time_ms, {PointCell(p->value)}});
+      ++answer->stats.points_read;
+    } else if (!absl::IsNotFound(p.status())) {
+      return p.status();
+    }
+    answer->series.push_back(std::move(out));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EvaluateRaw(const SeriesSource& source, const std::vector<SeriesInfo>& series,
+                         const QueryRequest& request, const QueryLimits& limits,
+                         QueryAnswer* answer) {
+  ReadCounter counter{&limits};
+  uint64_t rows = 0;
+  for (const SeriesInfo& s : series) {
+    AnswerSeries out = SeriesAnswer(s, {"value"});
+    absl::Status status = ReadPoints(source, s.id, request.start_ms, request.end_ms, request.limit,
+                                     &counter, [&](const Point& p) {
+                                       out.rows.push_back({p.time_ms, {PointCell(p.value)}});
+                                     });
+    if (!status.ok()) return status;
+    if (status = CountRows(out.rows.size(), &rows, limits); !status.ok()) return status;
+    answer->series.push_back(std::move(out));
+  }
+  answer->stats.points_read = counter.points_read;
+  return absl::OkStatus();
+}
+
+// Text has no numbers: only count, first and last apply. Checked before
+// anything is read.
+absl::Status CheckText(const std::vector<SeriesInfo>& series,
+                       const std::vector<Aggregate>& aggregates) {
+  for (const SeriesInfo& s : series) {
+    if (s.kind != ValueKind::kText) continue;
+    for (const Aggregate& a : aggregates) {
+      if (a.kind == AggregateKind::kCount || a.kind == AggregateKind::kFirst ||
+          a.kind == AggregateKind::kLast) {
+        continue;
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "aggregates: series ", s.id, " (device \"", s.device, "\", property \"", s.property,
+          "\") holds text; only count, first and last apply to it, not ", a.name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<std::string> GroupKeyValue(const SeriesInfo& s, const GroupKey& key) {
+  switch (key.kind) {
+    case GroupKey::kDevice:
+      return s.device;
+    case GroupKey::kProperty:
+      return s.property;
+    case GroupKey::kLabel:
+      for (const Label& l : s.labels) {
+        if (l.key == key.label) return l.value;
+      }
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+struct Group {
+  std::vector<std::optional<std::string>> key;
+  std::vector<const SeriesInfo*> members;  // by id
+};
+
+// Ungrouped: one group per series, by id. Grouped: by the keys' values.
+std::vector<Group> MakeGroups(const std::vector<SeriesInfo>& series,
+                              const std::vector<GroupKey>& keys) {
+  std::vector<Group> groups;
+  if (keys.empty()) {
+    for (const SeriesInfo& s : series) groups.push_back({{}, {&s}});
+    return groups;
+  }
+  std::map<std::vector<std::optional<std::string>>, std::vector<const SeriesInfo*>> by_key;
+  for (const SeriesInfo& s : series) {
+    std::vector<std::optional<std::string>> key;
+    for (const GroupKey& k : keys) key.push_back(GroupKeyValue(s, k));
+    by_key[key].push_back(&s);
+  }
+  for (auto& [key, members] : by_key) groups.push_back({key, std::move(members)});
+  return groups;
+}
+
+std::optional<Resolution> RollupFor(const QueryRequest& request) {
+  for (const Aggregate& a : request.aggregates) {
+    if (a.kind == AggregateKind::kPercentile) return std::nullopt;  // exact: raw values
+  }
+  if (*request.window_ms % ResolutionMs(Resolution::k1h) == 0) return Resolution::k1h;
+  if (*request.window_ms % ResolutionMs(Resolution::k1m) == 0) return Resolution::k1m;
+  return std::nullopt;
+}
+
+absl::Status EvaluateWindows(const SeriesSource& source, const std::vector<SeriesInfo>& series,
+                             const QueryRequest& request, const QueryLimits& limits,
+                             QueryAnswer* answer) {
+  if (absl::Status s = CheckText(series, request.aggregates); !s.ok()) return s;
+  absl::StatusOr<WindowGrid> grid =
+      WindowGrid::Make(request.start_ms, request.end_ms, *request.window_ms, limits);
+  if (!grid.ok()) return grid.status();
+  std::vector<Group> groups = MakeGroups(series, request.group_by);
+  if (request.fill.kind != FillKind::kNone) {
+    // Every window gets a row: the row count is known before reading.
+    uint64_t per_group =
+        request.limit > 0 ? std::min<uint64_t>(request.limit, grid->count) : grid->count;
+    uint64_t total = per_group * groups.size();
+    if (total > limits.max_rows) {
+      return OverLimit(absl::StrCat("answers ", total, " rows"), limits.max_rows, kMaxRowsKey);
+    }
+  }
+  WindowPlan plan{RollupFor(request), false};
+  for (const Aggregate& a : request.aggregates) {
+    plan.keep_values |= a.kind == AggregateKind::kPercentile;
+  }
+  ReadCounter counter{&limits};
+  uint64_t rows = 0;
+  std::vector<std::string> columns;
+  for (const Aggregate& a : request.aggregates) columns.push_back(a.name);
+  for (Group& group : groups) {
+    std::vector<GroupWindow> windows(grid->count);
+    for (const SeriesInfo* member : group.members) {
+      bool text = member->kind == ValueKind::kText;
+      absl::Status s =
+          ReadSeriesWindows(source, *member, *grid, plan, &counter,
+                            [&](size_t i, SeriesWindow& w) { AddMember(&windows[i], w, text); });
+      if (!s.ok()) return s;
+    }
+    std::vector<std::optional<std::vector<Cell>>> cells(grid->count);
+    for (size_t i = 0; i < grid->count; ++i) {
+      if (windows[i].stats.count == 0) continue;
+      cells[i] = AggregateCells(&windows[i], request.aggregates, grid->ClippedLength(i));
+    }
+    windows = {};
+    AnswerSeries out;
+    if (request.group_by.empty()) {
+      out = SeriesAnswer(*group.members.front(), columns);
+    } else {
+      out.grouped = true;
+      out.members = group.members.size();
+      out.columns = columns;
+      for (size_t k = 0; k < request.group_by.size(); ++k) {
+        out.group.push_back({request.group_by[k].name, group.key[k]});
+      }
+    }
+    out.rows = FillRows(cells, *grid, request.fill, columns.size(), request.limit);
+    if (absl::Status s = CountRows(out.rows.size(), &rows, limits); !s.ok()) return s;
+    answer->series.push_back(std::move(out));
+  }
+  answer->stats.points_read = counter.points_read;
+  answer->stats.buckets_read = counter.buckets_read;
+  answer->stats.rollup = counter.rollup;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<QueryAnswer> EvaluateQuery(const SeriesSource& source, uint64_t enterprise,
+                                          const QueryRequest& request, const QueryLimits& limits) {
+  absl::StatusOr<std::vector<SeriesInfo>> series =
+      SelectSeries(source, enterprise, request.series, limits);
+  if (!series.ok()) return series.status();
+  QueryAnswer answer;
+  answer.stats.series = series->size();
+  absl::Status status;
+  if (request.latest) {
+    status = EvaluateLatest(source, *series, &answer);
+  } else if (!request.window_ms) {
+    status = EvaluateRaw(source, *series, request, limits, &answer);
+  } else {
+    status = EvaluateWindows(source, *series, request, limits, &answer);
+  }
+  if (!status.ok()) return status;
+  return answer;
+}
+
+}  // namespace qilian::platform::tsdb

@@ -1,0 +1,191 @@
+#include "platform/tsdb/query/series_windows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace qilian::platform::tsdb {
+namespace {
+
+// How many rollup buckets one ReadRollups call asks for, so that a long
+// range of 1m buckets is read in bounded pieces.
+constexpr int64_t kBucketsPerRead = 10'000;
+
+// Folds points and buckets, in time order, into the current window; hands
+// each finished non-empty window to `emit` with its increase joined to the
+// previous non-empty window.
+class Accumulator {
+ public:
+  Accumulator(const WindowGrid& grid, bool text, bool keep_values,
+              const std::function<void(size_t, SeriesWindow&)>& emit)
+      : grid_(grid), text_(text), keep_values_(keep_values), emit_(emit) {}
+
+  void AddRaw(const Point& p) {
+    MoveTo(grid_.Index(p.time_ms));
+    if (text_) {
+      const std::string* s = std::get_if<std::string>(&p.value);
+      if (s == nullptr) return;  // another kind cannot be in a text series
+      if (window_.bucket.count == 0) window_.first_text = *s;
+      window_.last_text = *s;
+      AddPoint(&window_.bucket, p.time_ms, 0.0);
+      return;
+    }
+    double v = NumericValue(p.value);
+    if (std::isnan(v)) return;
+    AddPoint(&window_.bucket, p.time_ms, v);
+    if (keep_values_) window_.values.push_back(v);
+  }
+
+  void AddBucket(const RollupBucket& b) {
+    MoveTo(grid_.Index(b.start_ms));
+    Append(&window_.bucket, b);
+  }
+
+  void Finish() { Flush(); }
+
+ private:
+  static constexpr size_t kNone = std::numeric_limits<size_t>::max();
+
+  void MoveTo(size_t i) {
+    if (i == current_) return;
+    Flush();
+    current_ = i;
+    window_ = SeriesWindow();
+    window_.bucket.start_ms = grid_.Start(i);
+  }
+
+  void Flush() {
+    if (current_ == kNone || window_.bucket.count == 0) return;
+    window_.increase = window_.bucket.increase;
+    if (previous_.count > 0) window_.increase += JointIncrease(previous_, window_.bucket);
+    previous_ = window_.bucket;
+    emit_(current_, window_);
+    current_ = kNone;
+  }
+
+  const WindowGrid& grid_;
+  bool text_, keep_values_;
+  const std::function<void(size_t, SeriesWindow&)>& emit_;
+  size_t current_ = kNone;
+  SeriesWindow window_;
+  RollupBucket previous_;  // the last non-empty window's summary
+};
+
+// Feeds the accumulator the rollup buckets of [from, to) (aligned) that
+// are complete, and returns where the complete buckets end: raw points
+// from there on.
+absl::StatusOr<int64_t> ReadRollupPart(const SeriesSource& source, SeriesId id,
+                                       Resolution resolution, int64_t from, int64_t to,
+                                       ReadCounter* counter, Accumulator* acc) {
+  const int64_t width = ResolutionMs(resolution);
+  int64_t done = from;
+  while (done < to) {
+    int64_t piece_end = std::min(to, done + kBucketsPerRead * width);
+    absl::StatusOr<RollupRead> read = source.ReadRollups(id, resolution, done, piece_end);
+    if (!read.ok()) return read.status();
+    int64_t usable = BucketStart(std::clamp(read->complete_until_ms, done, piece_end), width);
+    for (const RollupBucket& b : read->buckets) {
+      if (b.start_ms < done || b.start_ms >= usable || b.count == 0) continue;
+      acc->AddBucket(b);
+      ++counter->buckets_read;
+      counter->rollup = resolution;
+    }
+    done = usable;
+    if (usable < piece_end) break;
+  }
+  return done;
+}
+
+}  // namespace
+
+absl::StatusOr<WindowGrid> WindowGrid::Make(int64_t start, int64_t end, int64_t width,
+                                            const QueryLimits& limits) {
+  WindowGrid grid;
+  grid.start = start;
+  grid.end = end;
+  grid.width = width;
+  grid.first = BucketStart(start, width);
+  uint64_t count = static_cast<uint64_t>((BucketStart(end - 1, width) - grid.first) / width) + 1;
+  if (count > limits.max_windows) {
+    return OverLimit(absl::StrCat("has ", count, " windows"), limits.max_windows, kMaxWindowsKey);
+  }
+  grid.count = static_cast<size_t>(count);
+  return grid;
+}
+
+int64_t WindowGrid::ClippedLength(size_t i) const {
+  return std::min(end, Start(i) + width) - std::max(start, Start(i));
+}
+
+double NumericValue(const PointValue& value) {
+  switch (value.index()) {
+    case 0:
+      return std::get<double>(value);
+    case 1:
+      return static_cast<double>(std::get<int64_t>(value));
+    case 2:
+      return std::get<bool>(value) ? 1.0 : 0.0;
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+absl::Status ReadPoints(const SeriesSource& source, SeriesId id, int64_t from, int64_t to,
+                        size_t max_points, ReadCounter* counter,
+                        const std::function<void(const Point&)>& fn, size_t page) {
+  const uint64_t limit = counter->limits->max_points_read;
+  uint64_t taken = 0;
+  while (from < to) {
+    // One point past the budget is enough to know the query is over it.
+    uint64_t n = std::min<uint64_t>(page, limit - std::min(limit, counter->points_read) + 1);
+    if (max_points > 0) n = std::min<uint64_t>(n, max_points - taken);
+    absl::StatusOr<std::vector<Point>> points = source.ReadRange(id, from, to, n);
+    if (!points.ok()) return points.status();
+    counter->points_read += points->size();
+    if (counter->points_read > limit) {
+      return OverLimit(absl::StrCat("reads ", counter->points_read, " raw points"), limit,
+                       kMaxPointsReadKey);
+    }
+    for (const Point& p : *points) fn(p);
+    taken += points->size();
+    if (points->size() < n || (max_points > 0 && taken >= max_points)) break;
+    from = points->back().time_ms + 1;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadSeriesWindows(const SeriesSource& source, const SeriesInfo& series,
+                               const WindowGrid& grid, const WindowPlan& plan, ReadCounter* counter,
+                               const std::function<void(size_t, SeriesWindow&)>& emit) {
+  const bool text = series.kind == ValueKind::kText;
+  Accumulator acc(grid, text, plan.keep_values, emit);
+  auto raw = [&](int64_t from, int64_t to) {
+    return ReadPoints(source, series.id, from, to, 0, counter,
+                      [&](const Point& p) { acc.AddRaw(p); });
+  };
+  // Rollups cover whole buckets from the first aligned one after start to
+  // the last aligned one before end; the ragged edges are read raw. The
+  // grid's windows are multiples of the rollup width, so a bucket never
+  // straddles two windows.
+  int64_t raw_from = grid.start;
+  if (plan.rollup && !text) {
+    const int64_t width = ResolutionMs(*plan.rollup);
+    const int64_t aligned_start = BucketStart(grid.start + width - 1, width);
+    const int64_t aligned_end = BucketStart(grid.end, width);
+    if (aligned_start < aligned_end) {
+      if (absl::Status s = raw(grid.start, aligned_start); !s.ok()) return s;
+      absl::StatusOr<int64_t> until = ReadRollupPart(source, series.id, *plan.rollup, aligned_start,
+                                                     aligned_end, counter, &acc);
+      if (!until.ok()) return until.status();
+      raw_from = *until;
+    }
+  }
+  if (absl::Status s = raw(raw_from, grid.end); !s.ok()) return s;
+  acc.Finish();
+  return absl::OkStatus();
+}
+
+}  // namespace qilian::platform::tsdb

@@ -1,0 +1,50 @@
+// A window's answer (docs/telemetry-query.md, "Aggregates", "Group by",
+// "Fill"): the members' window summaries combined, each aggregate's value
+// taken from them, and empty windows filled.
+#ifndef QILIAN_PLATFORM_TSDB_QUERY_WINDOW_VALUES_H_
+#define QILIAN_PLATFORM_TSDB_QUERY_WINDOW_VALUES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "platform/tsdb/engine/rollup.h"
+#include "platform/tsdb/query/query_answer.h"
+#include "platform/tsdb/query/query_request.h"
+#include "platform/tsdb/query/series_windows.h"
+
+namespace qilian::platform::tsdb {
+
+// The window of a group (or of one series: a group of one).
+struct GroupWindow {
+  // count, sum, min, max and Welford's moments over every member's points;
+  // area, increase and first/last are not combined here.
+  RollupBucket stats;
+  double twa = 0;              // sum of the members' time-weighted averages
+  double increase = 0;         // sum of the members' increases
+  std::vector<double> values;  // every member's values, for percentiles
+  // The earliest and latest point over the members (a text member's text).
+  int64_t first_ms = 0, last_ms = 0;
+  Cell first, last;
+};
+
+// Adds one member series' non-empty window. Members are added in id order;
+// of two first (last) points at the same time the earlier-added wins.
+void AddMember(GroupWindow* group, SeriesWindow& member, bool text);
+
+// The window's value for each aggregate. `length_ms` is the window's part
+// of [start, end) (rate divides the increase by it). Nearest-rank
+// percentiles sort group->values in place.
+std::vector<Cell> AggregateCells(GroupWindow* group, const std::vector<Aggregate>& aggregates,
+                                 int64_t length_ms);
+
+// Rows for the grid's windows (cells[i] nullopt: window i is empty), empty windows filled as `fill`
+// says, at most `limit` rows (0: all).
+std::vector<AnswerRow> FillRows(std::vector<std::optional<std::vector<Cell>>>& cells,
+                                const WindowGrid& grid, const Fill& fill, size_t width,
+                                size_t limit);
+
+}  // namespace qilian::platform::tsdb
+
+#endif  // QILIAN_PLATFORM_TSDB_QUERY_WINDOW_VALUES_H_
