@@ -21,8 +21,8 @@ class SeriesSource {
   virtual std::vector<SeriesInfo> ListSeries(uint64_t enterprise) const = 0;
   // As Engine::ReadRange: from_ms <= t < to_ms, ascending; limit 0 = up
   // to the source's maximum, ResourceExhausted past it.
-  virtual absl::StatusOr<std::vector<Point>> ReadRange(SeriesId id, int64_t from_ms,
-                                                       int64_t to_ms, size_t limit) const = 0;
+  virtual absl::StatusOr<std::vector<Point>> ReadRange(SeriesId id, int64_t from_ms, int64_t to_ms,
+                                                       size_t limit) const = 0;
   // Buckets with from_ms <= start < to_ms (from/to aligned by the caller).
   // A text series, or one without rollups yet, answers no buckets and
   // complete_until_ms = INT64_MIN.
