@@ -9,16 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/bytes.h"
+#include "platform/tsdb/engine/engine_internal.h"
 
 namespace qilian::platform::tsdb {
-namespace {
+namespace engine_internal {
 
-constexpr std::string_view kSidPrefix = "sid/";
-constexpr std::string_view kSeriesPrefix = "series/";
-constexpr std::string_view kSealPrefix = "seal/";
-constexpr std::string_view kBlockPrefix = "blk/";
-constexpr std::string_view kWalPrefix = "wal/";
-constexpr std::string_view kCheckpointKey = "ckpt";
 constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
 std::string Be64(uint64_t v) {
@@ -26,9 +21,76 @@ std::string Be64(uint64_t v) {
   ByteWriter(&out).WriteU64(v);
   return out;
 }
-// Timestamps in keys: the sign bit flipped, so byte order is time order.
 uint64_t BiasTime(int64_t t) { return static_cast<uint64_t>(t) ^ kSignBit; }
 int64_t UnbiasTime(uint64_t v) { return static_cast<int64_t>(v ^ kSignBit); }
+
+std::string SeriesMetaKey(SeriesId id) { return std::string(kSeriesPrefix) + Be64(id); }
+std::string SealKey(SeriesId id) { return std::string(kSealPrefix) + Be64(id); }
+std::string FloorKey(SeriesId id) { return std::string(kFloorPrefix) + Be64(id); }
+std::string BlockPrefix(SeriesId id) { return std::string(kBlockPrefix) + Be64(id) + "/"; }
+std::string BlockKey(SeriesId id, int64_t first) {
+  return absl::StrCat(BlockPrefix(id), Be64(BiasTime(first)));
+}
+std::string RollupPrefix(SeriesId id, Resolution r) {
+  return absl::StrCat(r == Resolution::k1m ? "r1m/" : "r1h/", Be64(id), "/");
+}
+std::string RollupKey(SeriesId id, Resolution r, int64_t chunk_start) {
+  return absl::StrCat(RollupPrefix(id, r), Be64(BiasTime(chunk_start)));
+}
+
+PointValue ValueAt(const Values &values, size_t i) {
+  return std::visit([&](const auto &column) -> PointValue { return column[i]; }, values);
+}
+Values EmptyValues(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kFloat:
+      return std::vector<double>();
+    case ValueKind::kInt:
+      return std::vector<int64_t>();
+    case ValueKind::kBool:
+      return std::vector<bool>();
+    case ValueKind::kText:
+      return std::vector<std::string>();
+  }
+  return std::vector<double>();
+}
+std::vector<Point> ToPoints(const std::vector<int64_t> &ts, const Values &values) {
+  std::vector<Point> out;
+  out.reserve(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out.push_back({ts[i], ValueAt(values, i)});
+  return out;
+}
+
+std::vector<Point> MergePoints(std::vector<Point> older, std::vector<Point> newer) {
+  std::vector<Point> out;
+  out.reserve(older.size() + newer.size());
+  size_t i = 0, j = 0;
+  while (i < older.size() || j < newer.size()) {
+    if (j == newer.size() || (i < older.size() && older[i].time_ms < newer[j].time_ms)) {
+      out.push_back(std::move(older[i++]));
+    } else {
+      if (i < older.size() && older[i].time_ms == newer[j].time_ms) ++i;
+      out.push_back(std::move(newer[j++]));
+    }
+  }
+  return out;
+}
+
+void InsertSorted(std::vector<int64_t> *v, int64_t x) {
+  auto it = std::lower_bound(v->begin(), v->end(), x);
+  if (it == v->end() || *it != x) v->insert(it, x);
+}
+void EraseSorted(std::vector<int64_t> *v, int64_t x) {
+  auto it = std::lower_bound(v->begin(), v->end(), x);
+  if (it != v->end() && *it == x) v->erase(it);
+}
+
+}  // namespace engine_internal
+
+namespace {
+
+using namespace engine_internal;  // NOLINT(build/namespaces): the engine's own
+                                  // helpers
 
 std::string SeriesLookupKey(uint64_t enterprise, std::string_view device,
                             std::string_view property) {
@@ -39,12 +101,6 @@ std::string SeriesLookupKey(uint64_t enterprise, std::string_view device,
   w.WriteBytes(property);
   return out;
 }
-std::string SeriesMetaKey(SeriesId id) { return std::string(kSeriesPrefix) + Be64(id); }
-std::string SealKey(SeriesId id) { return std::string(kSealPrefix) + Be64(id); }
-std::string BlockPrefix(SeriesId id) { return std::string(kBlockPrefix) + Be64(id) + "/"; }
-std::string BlockKey(SeriesId id, int64_t first) {
-  return absl::StrCat(BlockPrefix(id), Be64(BiasTime(first)));
-}
 std::string WalKey(uint64_t seq) { return std::string(kWalPrefix) + Be64(seq); }
 
 std::string SeriesName(SeriesId id, uint64_t enterprise, std::string_view device,
@@ -53,7 +109,7 @@ std::string SeriesName(SeriesId id, uint64_t enterprise, std::string_view device
                          enterprise, device, property);
 }
 
-void PutValue(ByteWriter& w, const PointValue& v) {
+void PutValue(ByteWriter &w, const PointValue &v) {
   w.WriteU8(static_cast<uint8_t>(KindOf(v)));
   switch (KindOf(v)) {
     case ValueKind::kFloat:
@@ -71,7 +127,7 @@ void PutValue(ByteWriter& w, const PointValue& v) {
   }
 }
 
-bool ReadValue(ByteReader& r, PointValue* v) {
+bool ReadValue(ByteReader &r, PointValue *v) {
   switch (r.ReadU8()) {
     case 1:
       *v = std::bit_cast<double>(r.ReadU64());
@@ -92,33 +148,17 @@ bool ReadValue(ByteReader& r, PointValue* v) {
 }
 
 // The value column as points and back.
-void AppendValue(Values& values, const PointValue& v) {
+void AppendValue(Values &values, const PointValue &v) {
   std::visit(
-      [&](auto& column) {
+      [&](auto &column) {
         using T = typename std::decay_t<decltype(column)>::value_type;
         column.push_back(std::get<T>(v));
       },
       values);
 }
-PointValue ValueAt(const Values& values, size_t i) {
-  return std::visit([&](const auto& column) -> PointValue { return column[i]; }, values);
-}
-Values EmptyValues(ValueKind kind) {
-  switch (kind) {
-    case ValueKind::kFloat:
-      return std::vector<double>();
-    case ValueKind::kInt:
-      return std::vector<int64_t>();
-    case ValueKind::kBool:
-      return std::vector<bool>();
-    case ValueKind::kText:
-      return std::vector<std::string>();
-  }
-  return std::vector<double>();
-}
-ValuesView ViewOf(const Values& values) {
+ValuesView ViewOf(const Values &values) {
   return std::visit(
-      [](const auto& column) -> ValuesView {
+      [](const auto &column) -> ValuesView {
         using V = std::decay_t<decltype(column)>;
         if constexpr (std::is_same_v<V, std::vector<bool>>) {
           return std::cref(column);
@@ -128,34 +168,11 @@ ValuesView ViewOf(const Values& values) {
       },
       values);
 }
-std::vector<Point> ToPoints(const std::vector<int64_t>& ts, const Values& values) {
-  std::vector<Point> out;
-  out.reserve(ts.size());
-  for (size_t i = 0; i < ts.size(); ++i) out.push_back({ts[i], ValueAt(values, i)});
-  return out;
-}
-
-// Both ascending with unique timestamps; `newer` wins a tie.
-std::vector<Point> MergePoints(std::vector<Point> older, std::vector<Point> newer) {
-  std::vector<Point> out;
-  out.reserve(older.size() + newer.size());
-  size_t i = 0, j = 0;
-  while (i < older.size() || j < newer.size()) {
-    if (j == newer.size() || (i < older.size() && older[i].time_ms < newer[j].time_ms)) {
-      out.push_back(std::move(older[i++]));
-    } else {
-      if (i < older.size() && older[i].time_ms == newer[j].time_ms) ++i;
-      out.push_back(std::move(newer[j++]));
-    }
-  }
-  return out;
-}
-
 // (time, index into the call's points), sorted by time; of equal times the
 // last index stays (last write wins within a call).
-void SortDedupe(std::vector<std::pair<int64_t, uint32_t>>& v) {
+void SortDedupe(std::vector<std::pair<int64_t, uint32_t>> &v) {
   std::stable_sort(v.begin(), v.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
   size_t out = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     if (out > 0 && v[out - 1].first == v[i].first) {
@@ -167,40 +184,61 @@ void SortDedupe(std::vector<std::pair<int64_t, uint32_t>>& v) {
   v.resize(out);
 }
 
-size_t TextBytes(const PointValue& v) {
-  const auto* s = std::get_if<std::string>(&v);
+// A label set as stored after the property in `series/`: count (u32), then
+// each key and value length-prefixed (u32).
+void PutLabels(ByteWriter &w, const LabelSet &labels) {
+  w.WriteU32(static_cast<uint32_t>(labels.size()));
+  for (const Label &l : labels) {
+    w.WriteLengthPrefixed(l.key);
+    w.WriteLengthPrefixed(l.value);
+  }
+}
+// A record written before labels ends after the property: no labels.
+bool ReadLabels(ByteReader &r, LabelSet *labels) {
+  if (r.at_end()) return r.ok();
+  uint32_t n = r.ReadU32();
+  if (n > kMaxLabels) r.Fail();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    std::string key(r.ReadLengthPrefixed(kMaxLabelBytes));
+    std::string value(r.ReadLengthPrefixed(kMaxLabelBytes));
+    labels->push_back({std::move(key), std::move(value)});
+  }
+  return r.ok();
+}
+
+absl::Status ValidateLabels(const LabelSet &labels, size_t point) {
+  if (labels.size() > kMaxLabels) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("point %d: %d labels, over %d", point, labels.size(), kMaxLabels));
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const Label &l = labels[i];
+    if (l.key.empty() || l.key.size() > kMaxLabelBytes || l.value.empty() ||
+        l.value.size() > kMaxLabelBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("point %d: label \"%s\": key and value must be 1 to %d bytes", point,
+                          l.key.substr(0, kMaxLabelBytes), kMaxLabelBytes));
+    }
+    if (i > 0 && labels[i - 1].key >= l.key) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("point %d: label keys must be sorted and unique "
+                          "(\"%s\" after \"%s\")",
+                          point, l.key, labels[i - 1].key));
+    }
+  }
+  return absl::OkStatus();
+}
+
+size_t TextBytes(const PointValue &v) {
+  const auto *s = std::get_if<std::string>(&v);
   return s == nullptr ? 0 : s->size();
 }
 
 }  // namespace
 
-ValueKind KindOf(const PointValue& value) { return static_cast<ValueKind>(value.index() + 1); }
+ValueKind KindOf(const PointValue &value) { return static_cast<ValueKind>(value.index() + 1); }
 
-struct Engine::Series {
-  SeriesInfo info;
-  std::string lookup_key;
-  // Guarded by the series' shard mutex (written only by the writer).
-  std::vector<int64_t> head_ts;  // ascending, unique
-  Values head_values;
-  uint64_t head_min_seq = 0;  // oldest WAL record with a point in the head
-  bool has_blocks = false;
-  int64_t sealed_last = 0;       // every point at or before it is in a block
-  int64_t last_block_first = 0;  // key time of the newest block
-};
-
-// What one Write does to one series once the store has taken the batch.
-struct Engine::Pending {
-  Series* s = nullptr;
-  std::vector<std::pair<int64_t, uint32_t>> late;
-  std::vector<std::pair<int64_t, uint32_t>> fresh;
-  std::vector<Point> fresh_points;
-  bool sealed = false;
-  bool blocks_changed = false;
-  int64_t sealed_last = 0;
-  int64_t last_block_first = 0;
-};
-
-Engine::Engine(store::KvStore* store, const EngineOptions& options)
+Engine::Engine(store::KvStore *store, const EngineOptions &options)
     : store_(store), options_(options) {
   options_.max_points_per_block =
       std::clamp<size_t>(options_.max_points_per_block, 1, kMaxPointsPerBlock);
@@ -209,21 +247,21 @@ Engine::Engine(store::KvStore* store, const EngineOptions& options)
 
 Engine::~Engine() = default;
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(store::KvStore* store,
-                                                     const EngineOptions& options) {
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(store::KvStore *store,
+                                                     const EngineOptions &options) {
   std::unique_ptr<Engine> engine(new Engine(store, options));
   if (absl::Status st = engine->Load(); !st.ok()) return st;
   return engine;
 }
 
-void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
+void Engine::MergeIntoHead(Series *s, std::vector<Point> fresh, uint64_t seq) {
   if (fresh.empty()) return;
   if (s->head_ts.empty()) {
     s->head_min_seq = seq;
     s->head_values = EmptyValues(s->info.kind);
   }
   if (s->head_ts.empty() || fresh.front().time_ms > s->head_ts.back()) {
-    for (Point& p : fresh) {
+    for (Point &p : fresh) {
       s->head_ts.push_back(p.time_ms);
       AppendValue(s->head_values, p.value);
     }
@@ -232,7 +270,7 @@ void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
   std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), std::move(fresh));
   s->head_ts.clear();
   s->head_values = EmptyValues(s->info.kind);
-  for (Point& p : merged) {
+  for (Point &p : merged) {
     s->head_ts.push_back(p.time_ms);
     AppendValue(s->head_values, p.value);
   }
@@ -251,6 +289,7 @@ absl::Status Engine::Load() {
         s->info.enterprise = r.ReadU64();
         s->info.device = std::string(r.ReadLengthPrefixed(kMaxNameBytes));
         s->info.property = std::string(r.ReadLengthPrefixed(kMaxNameBytes));
+        ReadLabels(r, &s->info.labels);
         if (!k.ok() || !r.ok() || !r.at_end() || kind < 1 || kind > 4 || id != series_.size() + 1) {
           decode_error = absl::DataLossError(absl::StrCat("tsdb: bad series record ", id));
           return false;
@@ -269,19 +308,40 @@ absl::Status Engine::Load() {
 
   st = store_->Scan(kTsdbSpace, kSealPrefix, "", [&](std::string_view key, std::string_view value) {
     ByteReader k(key.substr(kSealPrefix.size()));
-    Series* s = Lookup(k.ReadU64());
+    Series *s = Lookup(k.ReadU64());
     ByteReader r(value);
     int64_t last = UnbiasTime(r.ReadU64());
     int64_t first = UnbiasTime(r.ReadU64());
-    if (s == nullptr || !k.ok() || !r.ok()) {
+    // Watermarks follow since rollups; older records have none.
+    int64_t rolled_1m = r.at_end() ? kNoTime : UnbiasTime(r.ReadU64());
+    int64_t rolled_1h = r.at_end() ? kNoTime : UnbiasTime(r.ReadU64());
+    if (s == nullptr || !k.ok() || !r.ok() || !r.at_end()) {
       decode_error = absl::DataLossError("tsdb: bad seal record");
       return false;
     }
     s->has_blocks = true;
     s->sealed_last = last;
     s->last_block_first = first;
+    s->rolled[0] = rolled_1m;
+    s->rolled[1] = rolled_1h;
     return true;
   });
+  if (!st.ok()) return st;
+  if (!decode_error.ok()) return decode_error;
+
+  st =
+      store_->Scan(kTsdbSpace, kFloorPrefix, "", [&](std::string_view key, std::string_view value) {
+        ByteReader k(key.substr(kFloorPrefix.size()));
+        Series *s = Lookup(k.ReadU64());
+        ByteReader r(value);
+        int64_t floor = UnbiasTime(r.ReadU64());
+        if (s == nullptr || !k.ok() || !r.ok() || !r.at_end()) {
+          decode_error = absl::DataLossError("tsdb: bad retention floor record");
+          return false;
+        }
+        s->floor_ms = floor;
+        return true;
+      });
   if (!st.ok()) return st;
   if (!decode_error.ok()) return decode_error;
 
@@ -297,7 +357,8 @@ absl::Status Engine::Load() {
   next_seq_ = checkpoint_;
 
   // Replay: a point at or before its series' sealed_last is already in a
-  // block (it was merged there, or its head was sealed since).
+  // block (it was merged there, or its head was sealed since); one before
+  // the retention floor was deleted.
   st = store_->Scan(
       kTsdbSpace, kWalPrefix, WalKey(checkpoint_),
       [&](std::string_view key, std::string_view value) {
@@ -305,28 +366,28 @@ absl::Status Engine::Load() {
         uint64_t seq = k.ReadU64();
         ByteReader r(value);
         uint32_t n = r.ReadU32();
-        absl::flat_hash_map<Series*, std::vector<Point>> fresh;
+        absl::flat_hash_map<Series *, std::vector<Point>> fresh;
         for (uint32_t i = 0; i < n && r.ok(); ++i) {
-          Series* s = Lookup(r.ReadU64());
+          Series *s = Lookup(r.ReadU64());
           int64_t t = static_cast<int64_t>(r.ReadU64());
           PointValue v;
           if (!ReadValue(r, &v) || s == nullptr || KindOf(v) != s->info.kind) {
             r.Fail();
             break;
           }
-          if (s->has_blocks && t <= s->sealed_last) continue;
+          if ((s->has_blocks && t <= s->sealed_last) || t < s->floor_ms) continue;
           fresh[s].push_back({t, std::move(v)});
         }
         if (!k.ok() || !r.ok() || !r.at_end()) {
           decode_error = absl::DataLossError(absl::StrCat("tsdb: bad WAL record ", seq));
           return false;
         }
-        for (auto& [s, pts] : fresh) {
+        for (auto &[s, pts] : fresh) {
           // Sort, last of equal times wins (stable).
           std::stable_sort(pts.begin(), pts.end(),
-                           [](const Point& a, const Point& b) { return a.time_ms < b.time_ms; });
+                           [](const Point &a, const Point &b) { return a.time_ms < b.time_ms; });
           std::vector<Point> unique;
-          for (Point& p : pts) {
+          for (Point &p : pts) {
             if (!unique.empty() && unique.back().time_ms == p.time_ms) {
               unique.back() = std::move(p);
             } else {
@@ -342,14 +403,14 @@ absl::Status Engine::Load() {
   return decode_error;
 }
 
-Engine::Series* Engine::Lookup(SeriesId id) const {
+Engine::Series *Engine::Lookup(SeriesId id) const {
   std::shared_lock lock(catalog_mu_);
   if (id == 0 || id > series_.size()) return nullptr;
   return series_[id - 1].get();
 }
 
 absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const Point> points,
-                                  store::WriteBatch* batch, int64_t* last_chunk_first) {
+                                  store::WriteBatch *batch, std::vector<int64_t> *firsts) {
   size_t i = 0;
   while (i < points.size()) {
     std::vector<int64_t> ts;
@@ -366,55 +427,115 @@ absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const P
     absl::StatusOr<std::string> block = EncodeBlock(kind, ts, ViewOf(values), options_.encode);
     if (!block.ok()) return block.status();
     batch->Put(kTsdbSpace, BlockKey(id, ts.front()), *block);
-    *last_chunk_first = ts.front();
+    firsts->push_back(ts.front());
   }
   return absl::OkStatus();
 }
 
-absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_t>>& late,
-                               std::span<const PointInput> points, store::WriteBatch* batch,
-                               Pending* pending) {
-  // The series' blocks, ascending by first timestamp (they do not overlap).
-  struct Stored {
-    int64_t first;
-    std::string bytes;
-  };
-  std::vector<Stored> blocks;
+absl::Status Engine::EnsureIndex(Series *s) const {
+  std::lock_guard lock(ShardOf(s->info.id));
+  if (s->index_loaded) return absl::OkStatus();
+  std::vector<int64_t> firsts;
   std::string prefix = BlockPrefix(s->info.id);
   absl::Status st =
-      store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view value) {
+      store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view) {
         ByteReader k(key.substr(prefix.size()));
-        blocks.push_back({UnbiasTime(k.ReadU64()), std::string(value)});
+        firsts.push_back(UnbiasTime(k.ReadU64()));
         return true;
       });
   if (!st.ok()) return st;
-  if (blocks.empty())
-    return absl::DataLossError(
-        absl::StrCat("tsdb: series ", s->info.id, " has a seal record but no blocks"));
+  s->block_firsts = std::move(firsts);
+  s->index_loaded = true;
+  return absl::OkStatus();
+}
+
+absl::Status Engine::ReadBlocks(Series *s, int64_t from, int64_t to, size_t cap,
+                                std::vector<Point> *out, bool *over) const {
+  if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
+  // Start at the last block whose first time is <= from. From the first
+  // block, scan from the prefix: a late point older than every block
+  // rewrites that block under an earlier key meanwhile.
+  std::string start;
+  {
+    std::lock_guard lock(ShardOf(s->info.id));
+    const std::vector<int64_t> &firsts = s->block_firsts;
+    auto it = std::upper_bound(firsts.begin(), firsts.end(), from);
+    if (it != firsts.begin() && it - 1 != firsts.begin()) start = BlockKey(s->info.id, *(it - 1));
+  }
+  absl::Status error;
+  std::string prefix = BlockPrefix(s->info.id);
+  absl::Status st =
+      store_->Scan(kTsdbSpace, prefix, start, [&](std::string_view key, std::string_view value) {
+        ByteReader k(key.substr(prefix.size()));
+        if (UnbiasTime(k.ReadU64()) >= to) return false;
+        ++blocks_read_;
+        absl::StatusOr<BlockHeader> header = DecodeBlockHeader(value);
+        if (!header.ok()) {
+          error = header.status();
+          return false;
+        }
+        if (header->last_timestamp < from) return true;
+        absl::StatusOr<Block> block = DecodeBlock(value);
+        if (!block.ok()) {
+          error = block.status();
+          return false;
+        }
+        for (size_t i = 0; i < block->timestamps.size(); ++i) {
+          int64_t t = block->timestamps[i];
+          if (t < from || t >= to) continue;
+          out->push_back({t, ValueAt(block->values, i)});
+        }
+        if (out->size() > cap) {
+          *over = true;
+          return false;
+        }
+        return true;
+      });
+  if (!st.ok()) return st;
+  return error;
+}
+
+absl::Status Engine::MergeLate(Series *s, std::vector<std::pair<int64_t, uint32_t>> &late,
+                               std::span<const PointInput> points, store::WriteBatch *batch,
+                               Pending *pending) {
+  if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
+  const std::vector<int64_t> &firsts = s->block_firsts;
+  pending->late_points.reserve(late.size());
+  for (const auto &[t, index] : late) pending->late_points.push_back({t, points[index].value});
+  pending->blocks_changed = true;
+  pending->sealed_last = s->sealed_last;
+  if (firsts.empty()) {
+    // Retention deleted every block: the late points make new ones.
+    absl::Status st =
+        EncodeChunks(s->info.id, s->info.kind, pending->late_points, batch, &pending->index_insert);
+    if (st.ok()) pending->last_block_first = pending->index_insert.back();
+    return st;
+  }
   // Each late point goes to the block with the largest first time <= it, or
   // the first block when it is older than all of them.
   absl::flat_hash_map<size_t, std::vector<Point>> by_block;
-  for (const auto& [t, index] : late) {
-    auto it = std::upper_bound(blocks.begin(), blocks.end(), t,
-                               [](int64_t v, const Stored& b) { return v < b.first; });
-    size_t b = it == blocks.begin() ? 0 : static_cast<size_t>(it - blocks.begin()) - 1;
-    by_block[b].push_back({t, points[index].value});
+  for (const Point &p : pending->late_points) {
+    auto it = std::upper_bound(firsts.begin(), firsts.end(), p.time_ms);
+    size_t b = it == firsts.begin() ? 0 : static_cast<size_t>(it - firsts.begin()) - 1;
+    by_block[b].push_back(p);
   }
   int64_t last_first = s->last_block_first;
-  for (auto& [b, newer] : by_block) {
-    absl::StatusOr<Block> old = DecodeBlock(blocks[b].bytes);
+  for (auto &[b, newer] : by_block) {
+    std::string key = BlockKey(s->info.id, firsts[b]);
+    std::string bytes;
+    if (absl::Status st = store_->Get(kTsdbSpace, key, &bytes); !st.ok()) return st;
+    absl::StatusOr<Block> old = DecodeBlock(bytes);
     if (!old.ok()) return old.status();
     std::vector<Point> merged = MergePoints(ToPoints(old->timestamps, old->values), newer);
-    batch->Delete(kTsdbSpace, BlockKey(s->info.id, blocks[b].first));
-    int64_t chunk_first = 0;
-    if (absl::Status e = EncodeChunks(s->info.id, s->info.kind, merged, batch, &chunk_first);
+    batch->Delete(kTsdbSpace, key);
+    pending->index_erase.push_back(firsts[b]);
+    if (absl::Status e =
+            EncodeChunks(s->info.id, s->info.kind, merged, batch, &pending->index_insert);
         !e.ok()) {
       return e;
     }
-    if (b + 1 == blocks.size()) last_first = chunk_first;
+    if (b + 1 == firsts.size()) last_first = pending->index_insert.back();
   }
-  pending->blocks_changed = true;
-  pending->sealed_last = s->sealed_last;
   pending->last_block_first = last_first;
   return absl::OkStatus();
 }
@@ -430,12 +551,12 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
 
   // Series: existing, or new ones (registered only once the batch is stored).
   std::vector<std::unique_ptr<Series>> created;
-  absl::flat_hash_map<std::string, Series*> created_by_key;
+  absl::flat_hash_map<std::string, Series *> created_by_key;
   absl::flat_hash_map<uint64_t, uint64_t> created_per_enterprise;
-  std::vector<Series*> of(points.size());
+  std::vector<Series *> of(points.size());
   std::string key;
   for (size_t i = 0; i < points.size(); ++i) {
-    const PointInput& p = points[i];
+    const PointInput &p = points[i];
     if (p.device.empty() || p.device.size() > kMaxNameBytes || p.property.empty() ||
         p.property.size() > kMaxNameBytes) {
       return absl::InvalidArgumentError(
@@ -447,7 +568,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
                           kMaxTextValueBytes));
     }
     key = SeriesLookupKey(p.enterprise, p.device, p.property);
-    Series* s = nullptr;
+    Series *s = nullptr;
     {
       std::shared_lock lock(catalog_mu_);
       auto it = by_key_.find(key);
@@ -464,16 +585,21 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
           auto e = per_enterprise_.find(p.enterprise);
           have = e == per_enterprise_.end() ? 0 : e->second;
         }
-        uint64_t& more = created_per_enterprise[p.enterprise];
+        uint64_t &more = created_per_enterprise[p.enterprise];
         if (have + more >= options_.max_series_per_enterprise) {
-          return absl::ResourceExhaustedError(absl::StrFormat(
-              "enterprise %d has %d series, the limit ([tsdb] max_series_per_enterprise)",
-              p.enterprise, have + more));
+          return absl::ResourceExhaustedError(
+              absl::StrFormat("enterprise %d has %d series, the limit ([tsdb] "
+                              "max_series_per_enterprise)",
+                              p.enterprise, have + more));
         }
         ++more;
+        if (p.labels != nullptr) {
+          if (absl::Status st = ValidateLabels(*p.labels, i); !st.ok()) return st;
+        }
         auto fresh = std::make_unique<Series>();
-        fresh->info = {next_id_ + created.size(), p.enterprise, std::string(p.device),
-                       std::string(p.property), KindOf(p.value)};
+        fresh->info = {next_id_ + created.size(), p.enterprise,    std::string(p.device),
+                       std::string(p.property),   KindOf(p.value), {}};
+        if (p.labels != nullptr) fresh->info.labels = *p.labels;
         fresh->head_values = EmptyValues(fresh->info.kind);
         fresh->lookup_key = key;
         s = fresh.get();
@@ -502,33 +628,37 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     }
     batch.Put(kTsdbSpace, WalKey(seq), record);
   }
-  for (const auto& s : created) {
+  for (const auto &s : created) {
     std::string meta;
     ByteWriter w(&meta);
     w.WriteU8(static_cast<uint8_t>(s->info.kind));
     w.WriteU64(s->info.enterprise);
     w.WriteLengthPrefixed(s->info.device);
     w.WriteLengthPrefixed(s->info.property);
+    PutLabels(w, s->info.labels);
     batch.Put(kTsdbSpace, std::string(kSidPrefix) + s->lookup_key, Be64(s->info.id));
     batch.Put(kTsdbSpace, SeriesMetaKey(s->info.id), meta);
   }
 
   // Per series: late points into blocks, the rest into the head, sealed
   // when full or too long.
-  absl::flat_hash_map<Series*, size_t> slot;
+  absl::flat_hash_map<Series *, size_t> slot;
   std::vector<Pending> pending;
-  auto pending_of = [&](Series* s) -> Pending& {
+  auto pending_of = [&](Series *s) -> Pending & {
     auto [it, inserted] = slot.try_emplace(s, pending.size());
     if (inserted) {
       pending.emplace_back();
       pending.back().s = s;
+      pending.back().rolled[0] = s->rolled[0];
+      pending.back().rolled[1] = s->rolled[1];
     }
     return pending[it->second];
   };
   for (size_t i = 0; i < points.size(); ++i) {
-    Series* s = of[i];
-    Pending& pd = pending_of(s);
+    Series *s = of[i];
+    Pending &pd = pending_of(s);
     auto entry = std::make_pair(points[i].time_ms, static_cast<uint32_t>(i));
+    if (points[i].time_ms < s->floor_ms) continue;  // older than retention keeps
     if (s->has_blocks && points[i].time_ms <= s->sealed_last) {
       pd.late.push_back(entry);
     } else {
@@ -537,21 +667,22 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   }
   bool any_sealed = false;
   uint64_t late_count = 0;
-  auto seal = [&](Pending& pd, const std::vector<Point>& merged) -> absl::Status {
-    int64_t last_first = 0;
-    if (absl::Status st = EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &last_first);
+  auto seal = [&](Pending &pd, const std::vector<Point> &merged) -> absl::Status {
+    if (absl::Status st =
+            EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &pd.index_insert);
         !st.ok()) {
       return st;
     }
     pd.sealed = true;
     pd.blocks_changed = true;
     pd.sealed_last = merged.back().time_ms;
-    pd.last_block_first = last_first;
+    pd.last_block_first = pd.index_insert.back();
+    pd.sealed_points = merged;
     any_sealed = true;
     return absl::OkStatus();
   };
-  for (Pending& pd : pending) {
-    Series* s = pd.s;
+  for (Pending &pd : pending) {
+    Series *s = pd.s;
     if (!pd.late.empty()) {
       SortDedupe(pd.late);
       late_count += pd.late.size();
@@ -560,7 +691,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     if (pd.fresh.empty()) continue;
     SortDedupe(pd.fresh);
     pd.fresh_points.reserve(pd.fresh.size());
-    for (const auto& [t, index] : pd.fresh) pd.fresh_points.push_back({t, points[index].value});
+    for (const auto &[t, index] : pd.fresh) pd.fresh_points.push_back({t, points[index].value});
     int64_t first = pd.fresh.front().first;
     int64_t last = pd.fresh.back().first;
     if (!s->head_ts.empty()) {
@@ -579,27 +710,32 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   // are, so the WAL keeps at most about max_wal_records records.
   if (seq + 1 - checkpoint_ > options_.max_wal_records) {
     const uint64_t keep_from = seq + 1 - options_.max_wal_records / 2;
-    std::vector<Series*> pinning;
+    std::vector<Series *> pinning;
     {
       std::shared_lock lock(catalog_mu_);
-      for (const auto& s : series_) {
+      for (const auto &s : series_) {
         if (!s->head_ts.empty() && s->head_min_seq < keep_from) pinning.push_back(s.get());
       }
     }
-    for (Series* s : pinning) {
-      Pending& pd = pending_of(s);
+    for (Series *s : pinning) {
+      Pending &pd = pending_of(s);
       if (pd.sealed) continue;
       std::vector<Point> merged =
           MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
       if (absl::Status st = seal(pd, merged); !st.ok()) return st;
     }
   }
-  for (const Pending& pd : pending) {
+  uint64_t rollup_buckets = 0;
+  for (Pending &pd : pending) {
     if (!pd.blocks_changed) continue;
+    if (absl::Status st = UpdateRollups(&pd, &batch); !st.ok()) return st;
+    rollup_buckets += pd.rollup_buckets;
     std::string seal;
     ByteWriter w(&seal);
     w.WriteU64(BiasTime(pd.sealed_last));
     w.WriteU64(BiasTime(pd.last_block_first));
+    w.WriteU64(BiasTime(pd.rolled[0]));
+    w.WriteU64(BiasTime(pd.rolled[1]));
     batch.Put(kTsdbSpace, SealKey(pd.s->info.id), seal);
   }
 
@@ -609,14 +745,14 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     uint64_t need = seq + 1;
     {
       std::shared_lock lock(catalog_mu_);
-      for (const auto& s : series_) {
+      for (const auto &s : series_) {
         if (s->head_ts.empty()) continue;
         auto it = slot.find(s.get());
         if (it != slot.end() && pending[it->second].sealed) continue;
         need = std::min(need, s->head_min_seq);
       }
     }
-    for (const Pending& pd : pending) {
+    for (const Pending &pd : pending) {
       if (!pd.sealed && !pd.fresh.empty()) need = std::min(need, seq);
     }
     if (need > checkpoint_) {
@@ -631,7 +767,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   // Stored: apply in memory.
   if (!created.empty()) {
     std::unique_lock lock(catalog_mu_);
-    for (auto& s : created) {
+    for (auto &s : created) {
       by_key_[s->lookup_key] = s->info.id;
       ++per_enterprise_[s->info.enterprise];
       series_.push_back(std::move(s));
@@ -639,11 +775,11 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     next_id_ = series_.size() + 1;
   }
   uint64_t blocks = 0;
-  for (const store::WriteBatch::Op& op : batch.ops()) {
+  for (const store::WriteBatch::Op &op : batch.ops()) {
     if (op.kind == store::WriteBatch::OpKind::kPut && op.key.starts_with(kBlockPrefix)) ++blocks;
   }
-  for (Pending& pd : pending) {
-    Series* s = pd.s;
+  for (Pending &pd : pending) {
+    Series *s = pd.s;
     std::lock_guard lock(ShardOf(s->info.id));
     if (pd.sealed) {
       s->head_ts.clear();
@@ -656,12 +792,20 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
       s->has_blocks = true;
       s->sealed_last = pd.sealed_last;
       s->last_block_first = pd.last_block_first;
+      s->rolled[0] = pd.rolled[0];
+      s->rolled[1] = pd.rolled[1];
+      if (s->index_loaded) {
+        for (int64_t first : pd.index_erase) EraseSorted(&s->block_firsts, first);
+        for (int64_t first : pd.index_insert) InsertSorted(&s->block_firsts, first);
+      }
     }
   }
   next_seq_ = seq + 1;
   checkpoint_ = checkpoint;
   blocks_written_ += blocks;
   late_points_ += late_count;
+  points_written_ += points.size();
+  rollup_buckets_written_ += rollup_buckets;
   return absl::OkStatus();
 }
 
@@ -678,7 +822,7 @@ absl::StatusOr<SeriesId> Engine::Find(uint64_t enterprise, std::string_view devi
 }
 
 absl::StatusOr<SeriesInfo> Engine::Info(SeriesId id) const {
-  const Series* s = Lookup(id);
+  const Series *s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   return s->info;
 }
@@ -687,23 +831,28 @@ absl::StatusOr<std::vector<Point>> Engine::ReadRange(SeriesId id, int64_t from_m
                                                      size_t limit) const {
   const size_t max = options_.max_points_per_query;
   if (limit > max) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "a limit of %d points is over %d, the limit ([tsdb] max_points_per_query)", limit, max));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("a limit of %d points is over %d, the limit ([tsdb] "
+                        "max_points_per_query)",
+                        limit, max));
   }
-  const Series* s = Lookup(id);
+  Series *s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   const size_t cap = limit == 0 ? max : limit;
   auto too_many = [&] {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "the query reads more than %d points, the limit ([tsdb] max_points_per_query)", max));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("the query reads more than %d points, the limit "
+                        "([tsdb] max_points_per_query)",
+                        max));
   };
-  if (from_ms >= to_ms) return std::vector<Point>();
 
   // The head first, then the store: a seal in between shows its points
   // twice (the block's copy wins a tie), never not at all.
   std::vector<Point> head;
   {
     std::lock_guard lock(ShardOf(id));
+    from_ms = std::max(from_ms, s->floor_ms);
+    if (from_ms >= to_ms) return std::vector<Point>();
     auto lo = std::lower_bound(s->head_ts.begin(), s->head_ts.end(), from_ms);
     auto hi = std::lower_bound(s->head_ts.begin(), s->head_ts.end(), to_ms);
     for (auto it = lo; it != hi; ++it) {
@@ -712,38 +861,8 @@ absl::StatusOr<std::vector<Point>> Engine::ReadRange(SeriesId id, int64_t from_m
     }
   }
   std::vector<Point> sealed;
-  absl::Status error;
-  std::string prefix = BlockPrefix(id);
   bool over = false;
-  absl::Status st =
-      store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view value) {
-        ByteReader k(key.substr(prefix.size()));
-        int64_t first = UnbiasTime(k.ReadU64());
-        if (first >= to_ms) return false;
-        absl::StatusOr<BlockHeader> header = DecodeBlockHeader(value);
-        if (!header.ok()) {
-          error = header.status();
-          return false;
-        }
-        if (header->last_timestamp < from_ms) return true;
-        absl::StatusOr<Block> block = DecodeBlock(value);
-        if (!block.ok()) {
-          error = block.status();
-          return false;
-        }
-        for (size_t i = 0; i < block->timestamps.size(); ++i) {
-          int64_t t = block->timestamps[i];
-          if (t < from_ms || t >= to_ms) continue;
-          sealed.push_back({t, ValueAt(block->values, i)});
-        }
-        if (sealed.size() > cap) {
-          over = true;
-          return false;
-        }
-        return true;
-      });
-  if (!st.ok()) return st;
-  if (!error.ok()) return error;
+  if (absl::Status st = ReadBlocks(s, from_ms, to_ms, cap, &sealed, &over); !st.ok()) return st;
   if (over && limit == 0) return too_many();
   std::vector<Point> out = MergePoints(std::move(head), std::move(sealed));
   if (out.size() > cap) {
@@ -754,45 +873,59 @@ absl::StatusOr<std::vector<Point>> Engine::ReadRange(SeriesId id, int64_t from_m
 }
 
 absl::StatusOr<Point> Engine::Latest(SeriesId id) const {
-  const Series* s = Lookup(id);
+  Series *s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
-  int64_t from;
+  auto empty = [&] { return absl::NotFoundError(absl::StrCat("series ", id, " has no points")); };
+  if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
+  int64_t newest;
   {
     std::lock_guard lock(ShardOf(id));
     if (!s->head_ts.empty()) {
       return Point{s->head_ts.back(), ValueAt(s->head_values, s->head_ts.size() - 1)};
     }
-    if (!s->has_blocks) return absl::NotFoundError(absl::StrCat("series ", id, " has no points"));
-    from = s->last_block_first;
+    if (s->block_firsts.empty()) return empty();
+    newest = s->block_firsts.back();
   }
+  // The newest block (scanned from its key: a seal may have added a newer
+  // one since), its last point, unless retention removed it meanwhile.
+  // From the start as well when the block was rewritten under an earlier key.
   std::string prefix = BlockPrefix(id);
-  for (const std::string& start : {BlockKey(id, from), std::string()}) {
-    std::string newest;
+  std::string bytes;
+  for (const std::string &start : {BlockKey(id, newest), std::string()}) {
     absl::Status st =
         store_->Scan(kTsdbSpace, prefix, start, [&](std::string_view, std::string_view value) {
-          newest = value;
+          bytes = value;
           return true;
         });
     if (!st.ok()) return st;
-    if (newest.empty()) continue;
-    absl::StatusOr<Block> block = DecodeBlock(newest);
-    if (!block.ok()) return block.status();
-    size_t n = block->timestamps.size();
-    return Point{block->timestamps[n - 1], ValueAt(block->values, n - 1)};
+    if (!bytes.empty()) break;
   }
-  return absl::NotFoundError(absl::StrCat("series ", id, " has no points"));
+  if (bytes.empty()) return empty();
+  ++blocks_read_;
+  absl::StatusOr<Block> block = DecodeBlock(bytes);
+  if (!block.ok()) return block.status();
+  size_t n = block->timestamps.size();
+  std::lock_guard lock(ShardOf(id));
+  if (block->timestamps[n - 1] < s->floor_ms) return empty();
+  return Point{block->timestamps[n - 1], ValueAt(block->values, n - 1)};
 }
 
 std::vector<SeriesInfo> Engine::ListSeries(uint64_t enterprise,
                                            std::optional<std::string_view> device) const {
   std::vector<SeriesInfo> out;
   std::shared_lock lock(catalog_mu_);
-  for (const auto& s : series_) {
+  for (const auto &s : series_) {
     if (s->info.enterprise != enterprise) continue;
     if (device.has_value() && s->info.device != *device) continue;
     out.push_back(s->info);
   }
   return out;
+}
+
+uint64_t Engine::SeriesCount(uint64_t enterprise) const {
+  std::shared_lock lock(catalog_mu_);
+  auto it = per_enterprise_.find(enterprise);
+  return it == per_enterprise_.end() ? 0 : it->second;
 }
 
 Engine::Stats Engine::GetStats() const {
@@ -804,8 +937,13 @@ Engine::Stats Engine::GetStats() const {
   }
   stats.blocks_written = blocks_written_.load();
   stats.late_points = late_points_.load();
+  stats.points_written = points_written_.load();
+  stats.blocks_read = blocks_read_.load();
+  stats.rollup_buckets_written = rollup_buckets_written_.load();
+  stats.retention_blocks_deleted = retention_blocks_deleted_.load();
+  stats.retention_points_deleted = retention_points_deleted_.load();
   std::shared_lock lock(catalog_mu_);
-  for (const auto& s : series_) {
+  for (const auto &s : series_) {
     std::lock_guard shard(ShardOf(s->info.id));
     stats.head_points += s->head_ts.size();
   }

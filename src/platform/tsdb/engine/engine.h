@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "platform/tsdb/codec/block.h"
+#include "platform/tsdb/engine/rollup.h"
 #include "store/kv_store.h"
 
 namespace qilian::platform::tsdb {
@@ -46,7 +47,7 @@ using SeriesId = uint64_t;  // 1, 2, ... in order of first write
 
 // One value; the alternative's index is ValueKind - 1.
 using PointValue = std::variant<double, int64_t, bool, std::string>;
-ValueKind KindOf(const PointValue& value);
+ValueKind KindOf(const PointValue &value);
 
 // A series' labels: InfluxDB line protocol's measurement (key
 // "_measurement") and tags, or what the MQTT path knows of the device
@@ -54,7 +55,7 @@ ValueKind KindOf(const PointValue& value);
 // created (later writes with other labels do not change them).
 struct Label {
   std::string key, value;
-  bool operator==(const Label&) const = default;
+  bool operator==(const Label &) const = default;
 };
 using LabelSet = std::vector<Label>;
 
@@ -65,13 +66,13 @@ struct PointInput {
   int64_t time_ms = 0;        // epoch milliseconds, any int64
   PointValue value;
   // Read only when this point creates its series; may be null (no labels).
-  const LabelSet* labels = nullptr;
+  const LabelSet *labels = nullptr;
 };
 
 struct Point {
   int64_t time_ms = 0;
   PointValue value;
-  bool operator==(const Point&) const = default;
+  bool operator==(const Point &) const = default;
 };
 
 struct SeriesInfo {
@@ -84,6 +85,19 @@ struct SeriesInfo {
 };
 
 inline constexpr size_t kMaxNameBytes = 256;
+// Labels per series, and bytes of a label's key or value (each 1..256).
+inline constexpr size_t kMaxLabels = 64;
+inline constexpr size_t kMaxLabelBytes = 256;
+// Retention deletes at most this many blocks or rollup chunks per store
+// write, so that writers are never held up long (they run in between).
+inline constexpr size_t kRetentionBatchKeys = 1000;
+
+// What ApplyRetention removed.
+struct RetentionResult {
+  uint64_t series_trimmed = 0;  // series with a cutoff
+  uint64_t blocks_deleted = 0;  // whole blocks (a straddling block is rewritten, not counted)
+  uint64_t points_deleted = 0;  // points older than their series' cutoff, blocks and heads
+};
 
 struct EngineOptions {
   // [tsdb] max_series_per_enterprise
@@ -105,11 +119,12 @@ class Engine {
  public:
   // Reads the catalog and replays the WAL after the checkpoint into the
   // heads. `store` must have kTsdbSpace and outlive the engine.
-  static absl::StatusOr<std::unique_ptr<Engine>> Open(store::KvStore* store,
-                                                      const EngineOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(store::KvStore *store,
+                                                      const EngineOptions &options = {});
 
   // Durable when it returns OK. Refuses the whole call (nothing stored):
-  // InvalidArgument for a bad name or text value, FailedPrecondition for a
+  // InvalidArgument for a bad name, text value or label set (of a point
+  // that creates its series), FailedPrecondition for a
   // value of another kind than its series, ResourceExhausted past
   // max_series_per_enterprise; a store failure is returned as is.
   absl::Status Write(std::span<const PointInput> points);
@@ -127,9 +142,33 @@ class Engine {
                                                size_t limit = 0) const;
   // The newest point, or NotFound for an unknown or empty series.
   absl::StatusOr<Point> Latest(SeriesId id) const;
+
+  // Stored rollups of a numeric series: the non-empty buckets with from_ms
+  // <= start < to_ms, ascending, and complete_until_ms, the series'
+  // watermark (every point before it is summarized; later points are read
+  // raw). A text series, or one with no complete bucket yet, has no buckets
+  // and complete_until_ms INT64_MIN. NotFound for an unknown series.
+  absl::StatusOr<RollupRead> ReadRollups(SeriesId id, Resolution r, int64_t from_ms,
+                                         int64_t to_ms) const;
+
+  // Retention: deletes the series' points older than cutoff_ms (whole
+  // blocks, the older part of a block that straddles it, head points, and
+  // the rollups of buckets before it; the bucket holding the cutoff is
+  // recomputed from what is left). From the call on, reads never return
+  // anything older, after a restart too (the floor is stored). Runs in
+  // store writes of at most kRetentionBatchKeys deletions, taking the
+  // writer lock for each, so concurrent writes go on in between. A cutoff
+  // at or below an earlier one finishes what an interrupted call left.
+  absl::Status DeleteBefore(SeriesId id, int64_t cutoff_ms);
+  // DeleteBefore for every series for which `cutoff_for` gives a cutoff
+  // (nullopt: keep everything), in id order; stops at the first error.
+  absl::StatusOr<RetentionResult> ApplyRetention(
+      const std::function<std::optional<int64_t>(const SeriesInfo &)> &cutoff_for);
   // The enterprise's series (of one device if given), by id.
   std::vector<SeriesInfo> ListSeries(uint64_t enterprise,
                                      std::optional<std::string_view> device = std::nullopt) const;
+  // How many series the enterprise has.
+  uint64_t SeriesCount(uint64_t enterprise) const;
 
   struct Stats {
     uint64_t wal_seq = 0;         // next WAL sequence number
@@ -137,6 +176,13 @@ class Engine {
     uint64_t blocks_written = 0;  // sealed or rewritten, since Open
     uint64_t late_points = 0;     // merged into sealed blocks, since Open
     uint64_t head_points = 0;     // in memory now
+    uint64_t points_written = 0;  // accepted by Write, since Open
+    // Blocks fetched from the store by ReadRange, Latest and rollup
+    // maintenance (their header read; most are decoded), since Open.
+    uint64_t blocks_read = 0;
+    uint64_t rollup_buckets_written = 0;  // computed and stored, 1 m and 1 h, since Open
+    uint64_t retention_blocks_deleted = 0;
+    uint64_t retention_points_deleted = 0;
   };
   Stats GetStats() const;
 
@@ -148,18 +194,43 @@ class Engine {
   struct Chunk;
   static constexpr size_t kShards = 64;
 
-  Engine(store::KvStore* store, const EngineOptions& options);
+  Engine(store::KvStore *store, const EngineOptions &options);
   absl::Status Load();
-  Series* Lookup(SeriesId id) const;
-  std::mutex& ShardOf(SeriesId id) const { return shards_[id % kShards]; }
-  absl::Status MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_t>>& late,
-                         std::span<const PointInput> points, store::WriteBatch* batch,
-                         Pending* pending);
+  Series *Lookup(SeriesId id) const;
+  std::mutex &ShardOf(SeriesId id) const { return shards_[id % kShards]; }
+  absl::Status MergeLate(Series *s, std::vector<std::pair<int64_t, uint32_t>> &late,
+                         std::span<const PointInput> points, store::WriteBatch *batch,
+                         Pending *pending);
+  // Encodes `points` as blocks of at most max_points_per_block (and half
+  // the text limit), appending each block's first timestamp to *firsts.
   absl::Status EncodeChunks(SeriesId id, ValueKind kind, std::span<const Point> points,
-                            store::WriteBatch* batch, int64_t* last_chunk_first);
-  static void MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq);
+                            store::WriteBatch *batch, std::vector<int64_t> *firsts);
+  // The block index: loads the series' block first timestamps from the
+  // store on first use (takes the shard lock).
+  absl::Status EnsureIndex(Series *s) const;
+  // The points of the series' stored blocks with from <= t < to, ascending,
+  // starting at the block the index names; *over when more than `cap`.
+  absl::Status ReadBlocks(Series *s, int64_t from, int64_t to, size_t cap, std::vector<Point> *out,
+                          bool *over) const;
+  // Rollup maintenance (rollup_store.cc): the buckets a Write's late points
+  // dirtied and its seal completed, computed and put in the batch.
+  absl::Status UpdateRollups(Pending *pd, store::WriteBatch *batch);
+  absl::Status RawPoints(Pending *pd, int64_t from, int64_t to, std::vector<Point> *out);
+  absl::Status StoreBuckets(Series *s, Resolution r,
+                            const std::vector<std::pair<int64_t, int64_t>> &intervals,
+                            const std::vector<RollupBucket> &computed,
+                            const std::vector<RollupBucket> &touched, store::WriteBatch *batch);
+  // Retention (retention.cc): steps until nothing older is left.
+  absl::Status RunRetention(Series *s, int64_t cutoff_ms, RetentionResult *result);
+  // One store write's worth; *done when nothing
+  // older than the cutoff is left.
+  absl::Status RetentionStep(Series *s, int64_t cutoff_ms, bool first_step, bool *done,
+                             RetentionResult *result);
+  absl::Status TrimRollups(Series *s, Resolution r, int64_t cutoff_ms, size_t budget,
+                           store::WriteBatch *batch, size_t *deleted, bool *done);
+  static void MergeIntoHead(Series *s, std::vector<Point> fresh, uint64_t seq);
 
-  store::KvStore* store_;
+  store::KvStore *store_;
   EngineOptions options_;
 
   mutable std::mutex write_mu_;  // one writer at a time; guards the fields below
@@ -175,6 +246,11 @@ class Engine {
   mutable std::array<std::mutex, kShards> shards_;  // heads and seal state
   std::atomic<uint64_t> blocks_written_{0};
   std::atomic<uint64_t> late_points_{0};
+  std::atomic<uint64_t> points_written_{0};
+  mutable std::atomic<uint64_t> blocks_read_{0};
+  std::atomic<uint64_t> rollup_buckets_written_{0};
+  std::atomic<uint64_t> retention_blocks_deleted_{0};
+  std::atomic<uint64_t> retention_points_deleted_{0};
 };
 
 }  // namespace qilian::platform::tsdb

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "platform/tsdb/engine/engine_test_util.h"
 #include "store/fault_store.h"
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
@@ -23,61 +24,8 @@
 namespace qilian::platform::tsdb {
 namespace {
 
-PointInput P(std::string_view device, std::string_view property, int64_t t, PointValue v,
-             uint64_t enterprise = 7) {
-  return PointInput{enterprise, device, property, t, std::move(v)};
-}
-
-class EngineTest : public ::testing::Test {
- protected:
-  EngineTest()
-      : base_(store::NewMemoryStore({.spaces = {std::string(kTsdbSpace)}})), faulty_(base_.get()) {
-    options_.max_points_per_block = 100;
-    options_.max_head_span_ms = 1000 * 1000;
-  }
-
-  std::unique_ptr<Engine> OpenEngine() {
-    auto engine = Engine::Open(&faulty_, options_);
-    EXPECT_TRUE(engine.ok()) << engine.status();
-    return std::move(engine).value();
-  }
-
-  // Every key and value of the engine's space, for "nothing changed".
-  std::vector<std::pair<std::string, std::string>> Dump() {
-    std::vector<std::pair<std::string, std::string>> out;
-    EXPECT_TRUE(base_
-                    ->Scan(kTsdbSpace, "", "",
-                           [&](std::string_view k, std::string_view v) {
-                             out.emplace_back(k, v);
-                             return true;
-                           })
-                    .ok());
-    return out;
-  }
-  size_t CountPrefix(std::string_view prefix) {
-    size_t n = 0;
-    EXPECT_TRUE(base_->Scan(kTsdbSpace, prefix, "", [&](auto, auto) { return ++n, true; }).ok());
-    return n;
-  }
-
-  static std::vector<Point> All(const Engine& e, SeriesId id) {
-    auto r =
-        e.ReadRange(id, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
-    EXPECT_TRUE(r.ok()) << r.status();
-    return r.ok() ? *r : std::vector<Point>();
-  }
-
-  SeriesId Id(const Engine& e, std::string_view device, std::string_view property,
-              uint64_t enterprise = 7) {
-    auto id = e.Find(enterprise, device, property);
-    EXPECT_TRUE(id.ok()) << id.status();
-    return id.value_or(0);
-  }
-
-  EngineOptions options_;
-  std::unique_ptr<store::KvStore> base_;
-  store::FaultInjectingStore faulty_;
-};
+using testing_util::EngineTest;
+using testing_util::P;
 
 TEST_F(EngineTest, RoundTripAcrossSealsAndRestart) {
   auto e = OpenEngine();
@@ -116,7 +64,8 @@ TEST_F(EngineTest, RoundTripAcrossSealsAndRestart) {
   ASSERT_TRUE(limited.ok());
   EXPECT_EQ(*limited, std::vector<Point>(want_a.begin(), want_a.begin() + 5));
 
-  // Three more points stay in the head (with the one left of each); a new engine replays them.
+  // Three more points stay in the head (with the one left of each); a new
+  // engine replays them.
   ASSERT_TRUE(e->Write(std::vector{P("d1", "temp", 1000000, 1.5), P("d1", "temp", 1001000, 2.5),
                                    P("d1", "temp", 1002000, 3.5)})
                   .ok());
@@ -148,7 +97,7 @@ TEST_F(EngineTest, EveryKindRoundTrips) {
   }
   ASSERT_TRUE(e->Write(batch).ok());
   auto reopened = OpenEngine();
-  for (auto* engine : {e.get(), reopened.get()}) {
+  for (auto *engine : {e.get(), reopened.get()}) {
     auto on = All(*engine, Id(*engine, "d", "on"));
     auto mode = All(*engine, Id(*engine, "d", "mode"));
     auto n = All(*engine, Id(*engine, "d", "n"));
@@ -274,7 +223,7 @@ TEST_F(EngineTest, NaNIsStoredAsIs) {
   }
   ASSERT_TRUE(e->Write(batch).ok());
   auto reopened = OpenEngine();
-  for (auto* engine : {e.get(), reopened.get()}) {
+  for (auto *engine : {e.get(), reopened.get()}) {
     auto all = All(*engine, 1);
     ASSERT_EQ(all.size(), 105u);
     EXPECT_TRUE(std::isnan(std::get<double>(all[0].value)));    // sealed
@@ -290,14 +239,16 @@ TEST_F(EngineTest, AValueOfAnotherKindIsRefusedWithTheSeriesKind) {
   absl::Status st = e->Write(std::vector{P("d2", "temp", 1, 1.0), P("d1", "temp", 2, int64_t{21})});
   EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(st.message(),
-            "series 1 (enterprise 7, device \"d1\", property \"temp\") holds float values; "
+            "series 1 (enterprise 7, device \"d1\", property "
+            "\"temp\") holds float values; "
             "point 1 is int");
   EXPECT_EQ(Dump(), before);
   EXPECT_TRUE(absl::IsNotFound(e->Find(7, "d2", "temp").status()));
   // Two kinds for a new series in one call: the first point decides.
   st = e->Write(std::vector{P("d3", "on", 1, true), P("d3", "on", 2, std::string("yes"))});
   EXPECT_EQ(st.message(),
-            "series 2 (enterprise 7, device \"d3\", property \"on\") holds bool values; "
+            "series 2 (enterprise 7, device \"d3\", property "
+            "\"on\") holds bool values; "
             "point 1 is text");
   EXPECT_EQ(Dump(), before);
 }
@@ -344,8 +295,8 @@ TEST_F(EngineTest, SeriesLimitPerEnterprise) {
   auto e = OpenEngine();
   ASSERT_TRUE(e->Write(std::vector{P("d", "a", 1, 1.0), P("d", "b", 1, 1.0)}).ok());
   absl::Status st = e->Write(std::vector{P("d", "c", 1, 1.0), P("d", "d", 1, 1.0)});
-  EXPECT_EQ(st, absl::ResourceExhaustedError(
-                    "enterprise 7 has 3 series, the limit ([tsdb] max_series_per_enterprise)"));
+  EXPECT_EQ(st, absl::ResourceExhaustedError("enterprise 7 has 3 series, the limit "
+                                             "([tsdb] max_series_per_enterprise)"));
   EXPECT_TRUE(absl::IsNotFound(e->Find(7, "d", "c").status()));
   // Other enterprises have their own count; existing series still write.
   ASSERT_TRUE(e->Write(std::vector{P("d", "c", 1, 1.0), P("d", "a", 2, 2.0),
@@ -353,7 +304,8 @@ TEST_F(EngineTest, SeriesLimitPerEnterprise) {
                   .ok());
   st = e->Write(std::vector{P("d", "z", 1, 1.0)});
   EXPECT_EQ(st.message(),
-            "enterprise 7 has 3 series, the limit ([tsdb] max_series_per_enterprise)");
+            "enterprise 7 has 3 series, the limit ([tsdb] "
+            "max_series_per_enterprise)");
   // The count survives a restart.
   EXPECT_EQ(OpenEngine()->Write(std::vector{P("d", "z", 1, 1.0)}), st);
 }
@@ -365,11 +317,11 @@ TEST_F(EngineTest, QueryLimit) {
   for (int64_t t = 0; t < 250; ++t) batch.push_back(P("d", "x", t, 1.0));
   ASSERT_TRUE(e->Write(batch).ok());
   EXPECT_EQ(e->ReadRange(1, 0, 1000).status(),
-            absl::ResourceExhaustedError(
-                "the query reads more than 150 points, the limit ([tsdb] max_points_per_query)"));
+            absl::ResourceExhaustedError("the query reads more than 150 points, the "
+                                         "limit ([tsdb] max_points_per_query)"));
   EXPECT_EQ(e->ReadRange(1, 0, 1000, 151).status(),
-            absl::ResourceExhaustedError(
-                "a limit of 151 points is over 150, the limit ([tsdb] max_points_per_query)"));
+            absl::ResourceExhaustedError("a limit of 151 points is over 150, the "
+                                         "limit ([tsdb] max_points_per_query)"));
   EXPECT_EQ(e->ReadRange(1, 0, 150)->size(), 150u);
   EXPECT_EQ(e->ReadRange(1, 0, 1000, 150)->size(), 150u);
   EXPECT_EQ(e->ReadRange(1, 200, 1000)->size(), 50u);
