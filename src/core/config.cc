@@ -42,6 +42,7 @@ class ConfigParser {
     sections["auth"] = AuthSchema(&config.auth);
     sections["platform"] = PlatformSchema(&config.platform);
     sections["mqtt"] = MqttSchema(&config.mqtt);
+    sections["tsdb"] = TsdbSchema(&config.tsdb);
 
     for (const auto& [section_key, section_node] : root) {
       std::string section_name(section_key.str());
@@ -370,6 +371,21 @@ class ConfigParser {
     s["max_clock_skew_seconds"] = Integer(&c->max_clock_skew_seconds, 0, 86'400);
     s["device_messages_per_second"] = Integer(&c->device_messages_per_second, 0, 1'000'000);
     s["device_burst"] = Integer(&c->device_burst, 1, 10'000'000);
+    return s;
+  }
+
+  SectionSchema TsdbSchema(TsdbConfig* c) {
+    SectionSchema s;
+    s["max_series_per_enterprise"] = Integer(&c->max_series_per_enterprise, 1, 100'000'000);
+    s["max_points_read_per_query"] = Integer(&c->max_points_read_per_query, 1000, 1'000'000'000);
+    s["max_series_per_query"] = Integer(&c->max_series_per_query, 1, 10'000'000);
+    s["max_rows_per_query"] = Integer(&c->max_rows_per_query, 1, 100'000'000);
+    s["max_windows_per_query"] = Integer(&c->max_windows_per_query, 1, 100'000'000);
+    s["max_write_body_bytes"] =
+        Integer(&c->max_write_body_bytes, 1024, uint64_t{1024} * 1024 * 1024);
+    s["mqtt_flush_ms"] = Integer(&c->mqtt_flush_ms, 1, 60'000);
+    s["retention_days"] = Integer(&c->retention_days, 0, 100 * 366);
+    s["retention_interval_s"] = Integer(&c->retention_interval_s, 1, 7 * 86'400);
     return s;
   }
 

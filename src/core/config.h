@@ -212,6 +212,30 @@ struct MqttConfig {
   uint64_t device_burst = 200;
 };
 
+// [tsdb]: device telemetry in the built-in time-series engine (docs/tsdb.md,
+// docs/telemetry-query.md, docs/config.md).
+struct TsdbConfig {
+  // Series (device × property) one enterprise may hold; the write that
+  // would create one more is refused, naming this key.
+  uint64_t max_series_per_enterprise = 100'000;
+  // A query reading more raw points, selecting more series or answering
+  // more rows is refused, naming the key.
+  uint64_t max_points_read_per_query = 10'000'000;
+  uint64_t max_series_per_query = 10'000;
+  uint64_t max_rows_per_query = 1'000'000;
+  uint64_t max_windows_per_query = 100'000;
+  // Largest body of POST /write and /api/v2/write (decompressed too).
+  uint64_t max_write_body_bytes = 32 * 1024 * 1024;
+  // MQTT telemetry is written in groups at least this often (ms): a device
+  // message is durable within this time of its reply.
+  uint64_t mqtt_flush_ms = 100;
+  // Raw points older than this are deleted (0: kept forever); enterprises
+  // and products may set their own (PUT /api/telemetry/retention).
+  uint64_t retention_days = 0;
+  // How often retention runs.
+  uint64_t retention_interval_s = 3600;
+};
+
 struct Config {
   NodeConfig node;
   HttpConfig http;
@@ -223,6 +247,7 @@ struct Config {
   AuthConfig auth;
   PlatformConfig platform;
   MqttConfig mqtt;
+  TsdbConfig tsdb;
 };
 
 // Parses TOML text. Keys absent from the text keep their defaults.

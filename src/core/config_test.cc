@@ -325,6 +325,40 @@ TEST(ConfigTest, PlatformCapsAndPublicBaseUrl) {
               "range: 0 (allowed 1..100000000)");
 }
 
+TEST(ConfigTest, TsdbSection) {
+  absl::StatusOr<Config> d = ParseConfig("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->tsdb.max_series_per_enterprise, 100'000u);
+  EXPECT_EQ(d->tsdb.max_points_read_per_query, 10'000'000u);
+  EXPECT_EQ(d->tsdb.max_series_per_query, 10'000u);
+  EXPECT_EQ(d->tsdb.max_rows_per_query, 1'000'000u);
+  EXPECT_EQ(d->tsdb.max_windows_per_query, 100'000u);
+  EXPECT_EQ(d->tsdb.max_write_body_bytes, 33'554'432u);
+  EXPECT_EQ(d->tsdb.mqtt_flush_ms, 100u);
+  EXPECT_EQ(d->tsdb.retention_days, 0u);
+  EXPECT_EQ(d->tsdb.retention_interval_s, 3600u);
+  absl::StatusOr<Config> c = ParseConfig(
+      "[tsdb]\nmax_series_per_enterprise = 50\nmax_points_read_per_query = 5000\n"
+      "max_series_per_query = 7\nmax_rows_per_query = 9\nmax_windows_per_query = 11\nmax_write_body_bytes = 4096\n"
+      "mqtt_flush_ms = 20\nretention_days = 30\nretention_interval_s = 60\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tsdb.max_series_per_enterprise, 50u);
+  EXPECT_EQ(c->tsdb.max_points_read_per_query, 5000u);
+  EXPECT_EQ(c->tsdb.max_series_per_query, 7u);
+  EXPECT_EQ(c->tsdb.max_rows_per_query, 9u);
+  EXPECT_EQ(c->tsdb.max_windows_per_query, 11u);
+  EXPECT_EQ(c->tsdb.max_write_body_bytes, 4096u);
+  EXPECT_EQ(c->tsdb.mqtt_flush_ms, 20u);
+  EXPECT_EQ(c->tsdb.retention_days, 30u);
+  EXPECT_EQ(c->tsdb.retention_interval_s, 60u);
+  ExpectError("[tsdb]\nmax_series_per_enterprise = 0\n",
+              "q.toml:2:29: configuration key 'tsdb.max_series_per_enterprise' is out of range: 0 "
+              "(allowed 1..100000000)");
+  ExpectError("[tsdb]\nretention_days = -1\n",
+              "q.toml:2:18: configuration key 'tsdb.retention_days' is out of range: -1 "
+              "(allowed 0..36600)");
+}
+
 TEST(ConfigTest, MqttSection) {
   absl::StatusOr<Config> d = ParseConfig("");
   ASSERT_TRUE(d.ok());

@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -542,7 +543,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     phase_ = Phase::kHeader;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_->options_.max_header_bytes));
-    parser_->body_limit(server_->options_.max_body_bytes);
+    // The body's limit depends on the target: OnHeader sets it, and checks
+    // Content-Length against it, once the header is read.
+    body_limit_ = server_->options_.max_body_bytes;
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     Arm(server_->options_.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](error_code ec, size_t) {
@@ -587,6 +591,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return;
     }
     const auto& msg = parser_->get();
+    if (server_->options_.body_limit_for) {
+      size_t limit = server_->options_.body_limit_for(
+          std::string_view(msg.target().data(), msg.target().size()));
+      if (limit > 0) body_limit_ = std::min(limit, std::max(body_limit_,
+                                                            server_->options_.max_bulk_body_bytes));
+    }
+    if (auto length = parser_->content_length(); length && *length > body_limit_) {
+      FailBodyTooLarge();
+      return;
+    }
+    parser_->body_limit(body_limit_);
     if (msg.count(http::field::transfer_encoding) > 0) {
       // Beast accepts Content-Length after a Transfer-Encoding that does not
       // end in chunked, and reads no body for such a coding at all; either
@@ -738,7 +753,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void FailBodyTooLarge() {
     Fail(413, Reject::kBodyTooLarge, 2,
-         absl::StrCat("request body exceeds ", server_->options_.max_body_bytes, " bytes"));
+         absl::StrCat("request body exceeds ", body_limit_, " bytes"));
   }
   void FailConflict() {
     Fail(400, Reject::kLengthConflict, 4,
@@ -820,6 +835,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Phase phase_ = Phase::kHeader;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t body_limit_ = 0;  // this request's: max_body_bytes or body_limit_for's
   std::optional<http::response<http::string_body>> response_;
   std::array<char, 4096> drain_{};
   std::string remote_address_;

@@ -34,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "net/http_message.h"
@@ -50,6 +51,13 @@ struct HttpServerOptions {
   unsigned io_threads = 0;  // 0: one per core
   unsigned worker_threads = 32;
   size_t max_body_bytes = 1048576;
+  // A larger limit for some targets (bulk writes such as InfluxDB line
+  // protocol): called with the request target once the header is read;
+  // null, or a result of 0, keeps max_body_bytes. The header phase admits
+  // the largest of the two, so it must not return more than
+  // max_bulk_body_bytes.
+  std::function<size_t(std::string_view target)> body_limit_for;
+  size_t max_bulk_body_bytes = 0;
   size_t max_header_bytes = 16384;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};

@@ -244,6 +244,32 @@ TEST_F(HttpServerTest, ChunkedBodyOverLimitIs413) {
   EXPECT_EQ(Rejected("body_too_large"), 1u);
 }
 
+// Bulk-write targets (line protocol) take larger bodies than the rest.
+TEST_F(HttpServerTest, BodyLimitPerTarget) {
+  options_.max_body_bytes = 16;
+  options_.max_bulk_body_bytes = 32;
+  options_.body_limit_for = [](std::string_view target) -> size_t {
+    return target.starts_with("/write") ? 32 : 0;
+  };
+  StartServer();
+  ExpectRejected("PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n",
+                 "HTTP/1.1 413 Payload Too Large",
+                 R"({"responseCode":2,"message":"request body exceeds 16 bytes"})");
+  ExpectRejected("POST /write?db=x HTTP/1.1\r\nHost: x\r\nContent-Length: 33\r\n\r\n",
+                 "HTTP/1.1 413 Payload Too Large",
+                 R"({"responseCode":2,"message":"request body exceeds 32 bytes"})");
+  ExpectRejected(
+      "POST /write HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "14\r\n01234567890123456789\r\n14\r\n01234567890123456789\r\n0\r\n\r\n",
+      "HTTP/1.1 413 Payload Too Large",
+      R"({"responseCode":2,"message":"request body exceeds 32 bytes"})");
+  EXPECT_EQ(Rejected("body_too_large"), 3u);
+  Client c(server_->port());
+  c.Send("POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n"
+         "012345678901234567890123456789");
+  EXPECT_TRUE(absl::StartsWith(c.ReadResponse(), "HTTP/1.1 200"));
+}
+
 TEST_F(HttpServerTest, ContentLengthWithTransferEncodingIs400) {
   StartServer();
   const char* kBody =
