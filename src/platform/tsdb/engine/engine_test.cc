@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "platform/tsdb/engine/engine_internal.h"
 #include "platform/tsdb/engine/engine_test_util.h"
 #include "store/fault_store.h"
 #include "store/memory_store.h"
@@ -351,6 +352,85 @@ TEST_F(EngineTest, ListFindAndBadInput) {
   EXPECT_EQ(e->Write(std::vector{P("d", "a", 1, std::string(70000, 'x'))}),
             absl::InvalidArgumentError("point 0: a text value is 70000 bytes, over 65536"));
   EXPECT_TRUE(e->Write(std::vector<PointInput>{}).ok());
+}
+
+TEST_F(EngineTest, LabelsAreStoredWithTheSeries) {
+  auto e = OpenEngine();
+  LabelSet labels = {{"_measurement", "pump"}, {"site", "north"}};
+  LabelSet other = {{"site", "south"}};
+  PointInput a = P("d1", "p", 1, 1.0);
+  a.labels = &labels;
+  PointInput b = P("d1", "p", 2, 2.0);
+  b.labels = &other;  // the series exists by then: ignored
+  ASSERT_TRUE(e->Write(std::vector{a, b, P("d2", "p", 1, 1.0)}).ok());
+  EXPECT_EQ(e->Info(1)->labels, labels);
+  EXPECT_TRUE(e->Info(2)->labels.empty());
+  auto again = OpenEngine();
+  EXPECT_EQ(again->Info(1)->labels, labels);
+  EXPECT_EQ(again->ListSeries(7, "d1").at(0).labels, labels);
+  EXPECT_EQ(again->SeriesCount(7), 2u);
+  EXPECT_EQ(again->SeriesCount(8), 0u);
+
+  // Refused whole, naming the point.
+  auto refused = [&](LabelSet set) {
+    PointInput p = P("d3", "p", 1, 1.0);
+    p.labels = &set;
+    return e->Write(std::vector{P("d1", "p", 3, 3.0), p});
+  };
+  auto before = Dump();
+  EXPECT_EQ(refused({{"b", "1"}, {"a", "2"}}),
+            absl::InvalidArgumentError(
+                "point 1: label keys must be sorted and unique (\"a\" after \"b\")"));
+  EXPECT_EQ(refused({{"a", "1"}, {"a", "2"}}),
+            absl::InvalidArgumentError(
+                "point 1: label keys must be sorted and unique (\"a\" after \"a\")"));
+  EXPECT_EQ(
+      refused({{"a", ""}}),
+      absl::InvalidArgumentError("point 1: label \"a\": key and value must be 1 to 256 bytes"));
+  EXPECT_EQ(refused({{std::string(257, 'k'), "v"}}).code(), absl::StatusCode::kInvalidArgument);
+  LabelSet many;
+  for (int i = 0; i < 65; ++i) many.push_back({absl::StrCat("k", 100 + i), "v"});
+  EXPECT_EQ(refused(many), absl::InvalidArgumentError("point 1: 65 labels, over 64"));
+  EXPECT_EQ(Dump(), before);
+
+  // A series record written before labels (ending after the property)
+  // reads as no labels.
+  std::string key = "series/" + engine_internal::Be64(1);
+  std::string record;
+  ASSERT_TRUE(base_->Get(kTsdbSpace, key, &record).ok());
+  size_t labels_bytes = 4 + 2 * (4 + 4) + 12 + 4 + 4 + 5;  // count, keys, values
+  ASSERT_TRUE(base_->Put(kTsdbSpace, key, record.substr(0, record.size() - labels_bytes)).ok());
+  auto old = OpenEngine();
+  EXPECT_TRUE(old->Info(1)->labels.empty());
+  EXPECT_EQ(old->Info(1)->device, "d1");
+}
+
+// The block index: a read of the last hour of a long series fetches the
+// blocks of that hour, not the series' first ones.
+TEST_F(EngineTest, ReadsSeekWithTheBlockIndex) {
+  auto e = OpenEngine();
+  std::vector<PointInput> batch;
+  for (int64_t i = 0; i < 10'000; ++i) {  // a point every 10 s: 100 blocks of 1000 s
+    batch.push_back(P("d", "x", i * 10'000, static_cast<double>(i)));
+    if (batch.size() == 1000) {
+      ASSERT_TRUE(e->Write(batch).ok());
+      batch.clear();
+    }
+  }
+  ASSERT_EQ(CountPrefix("blk/"), 100u);
+  EXPECT_EQ(e->GetStats().points_written, 10'000u);
+  for (auto *engine : {e.get(), OpenEngine().release()}) {
+    std::unique_ptr<Engine> owned(engine == e.get() ? nullptr : engine);
+    uint64_t before = engine->GetStats().blocks_read;
+    auto hour = engine->ReadRange(1, 99'990'000 - 3'600'000, 100'000'000);
+    ASSERT_TRUE(hour.ok());
+    EXPECT_EQ(hour->size(), 361u);
+    EXPECT_LE(engine->GetStats().blocks_read - before, 5u);
+    EXPECT_EQ(engine->Latest(1).value(), (Point{99'990'000, 9999.0}));
+    // A late point finds its block directly.
+    ASSERT_TRUE(engine->Write(std::vector{P("d", "x", 50'005'000, -1.0)}).ok());
+    EXPECT_EQ(engine->ReadRange(1, 50'000'000, 50'010'001)->size(), 3u);
+  }
 }
 
 // Acknowledged points survive kill -9: a child writes through RocksDB,

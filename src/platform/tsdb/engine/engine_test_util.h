@@ -19,6 +19,9 @@
 
 namespace qilian::platform::tsdb::testing_util {
 
+inline constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
 // How many keys are under a prefix, and the bytes of their values (what
 // the data costs, keys aside).
 inline std::pair<size_t, size_t> KeysAndBytes(const store::KvStore &store,

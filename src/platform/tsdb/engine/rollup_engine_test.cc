@@ -11,13 +11,9 @@
 #include "platform/tsdb/engine/engine.h"
 #include "platform/tsdb/engine/engine_test_util.h"
 
-namespace qilian::platform::tsdb {
+// Inside the fixture's namespace: EngineTest, P, kMin and kMax.
+namespace qilian::platform::tsdb::testing_util {
 namespace {
-
-using testing_util::EngineTest;
-using testing_util::P;
-constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 // `n` points a second from `t0`, 2-decimal values, in calls of `per_call`.
 void WriteSeconds(Engine &e, std::string_view property, int64_t t0, int n, int per_call,
@@ -145,7 +141,7 @@ TEST(EngineRollupSizeTest, BytesPerPoint) {
     }
   }
   auto bytes = [&](std::string_view prefix) {
-    return static_cast<double>(testing_util::KeysAndBytes(*store, prefix).second);
+    return static_cast<double>(KeysAndBytes(*store, prefix).second);
   };
   double blocks = bytes("blk/") / kPoints;
   double r1m = bytes("r1m/") / kPoints;
@@ -155,4 +151,4 @@ TEST(EngineRollupSizeTest, BytesPerPoint) {
 }
 
 }  // namespace
-}  // namespace qilian::platform::tsdb
+}  // namespace qilian::platform::tsdb::testing_util
