@@ -88,6 +88,12 @@ class KvStore : public KvReader {
   // /metrics and the RSS budget).
   virtual uint64_t ApproximateMemoryUsage() const = 0;
 
+  // Rewrites the stored data so that deleted and overwritten keys no longer
+  // take space (RocksDB: flush, then a full compaction of every space).
+  // Slow: for operators and benchmarks, not for request paths. The memory
+  // store has nothing to do.
+  virtual absl::Status Compact() { return absl::OkStatus(); }
+
   // Conveniences over Write.
   absl::Status Put(std::string_view space, std::string_view key, std::string_view value) {
     WriteBatch b;

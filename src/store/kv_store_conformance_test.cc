@@ -167,6 +167,16 @@ TEST_P(KvStoreConformanceTest, DeleteRemovesKey) {
   EXPECT_EQ(Value("a", "k2"), "v2");
 }
 
+TEST_P(KvStoreConformanceTest, CompactKeepsWhatIsLive) {
+  ASSERT_TRUE(store_->Put("a", "k", "v").ok());
+  ASSERT_TRUE(store_->Put("a", "k2", "v2").ok());
+  ASSERT_TRUE(store_->Put("b", "k", "w").ok());
+  ASSERT_TRUE(store_->Delete("a", "k").ok());
+  ASSERT_EQ(store_->Compact(), absl::OkStatus());
+  EXPECT_THAT(ScanAll(*store_, "a", ""), ElementsAre(Pair("k2", "v2")));
+  EXPECT_THAT(ScanAll(*store_, "b", ""), ElementsAre(Pair("k", "w")));
+}
+
 TEST_P(KvStoreConformanceTest, DeleteMissingIsOk) {
   EXPECT_EQ(store_->Delete("a", "never-written"), absl::OkStatus());
   EXPECT_EQ(Value("a", "never-written"), "<NOT_FOUND>");

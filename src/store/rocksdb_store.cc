@@ -190,6 +190,20 @@ class RocksDbStore final : public KvStore {
     return std::make_unique<RocksDbSnapshot>(db_.get(), &spaces_);
   }
 
+  absl::Status Compact() override {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (const auto& [name, handle] : spaces_) {
+      if (rocksdb::Status s = db_->Flush(flush, handle); !s.ok()) return FromRocksDbStatus(s);
+      if (rocksdb::Status s = db_->CompactRange(compact, handle, nullptr, nullptr); !s.ok()) {
+        return FromRocksDbStatus(s);
+      }
+    }
+    return absl::OkStatus();
+  }
+
   uint64_t ApproximateMemoryUsage() const override {
     uint64_t total = cache_->GetUsage();
     uint64_t value = 0;
