@@ -158,6 +158,9 @@ absl::Status EvaluateWindows(const SeriesSource& source, const std::vector<Serie
   WindowPlan plan{RollupFor(request), false};
   for (const Aggregate& a : request.aggregates) {
     plan.keep_values |= a.kind == AggregateKind::kPercentile;
+    if (a.kind == AggregateKind::kIncrease || a.kind == AggregateKind::kRate) {
+      plan.lookback_ms = kIncreaseLookbackMs;
+    }
   }
   ReadCounter counter{&limits};
   uint64_t rows = 0;

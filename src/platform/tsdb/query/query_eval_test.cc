@@ -135,10 +135,34 @@ TEST_F(QueryEvalTest, IncreaseAndRateAddUpAcrossWindows) {
   EXPECT_EQ(Values(R"({"series": {"ids": [4]}, "start": 0, "end": 240000, "window": "4m",
                        "aggregates": ["increase"]})"),
             "[[0,25.0]]");
-  // A window clipped by start or end: rate over the part inside the range.
+  // A window clipped by start or end: rate over the part inside the range
+  // (30 s). The joint from 100@0, the last point before start, counts.
   EXPECT_EQ(Values(R"({"series": {"ids": [4]}, "start": 30000, "end": 90000, "window": "1m",
                        "aggregates": ["increase", "rate"]})"),
-            "[[60000,0.0,0.0]]");
+            absl::StrCat("[[60000,10.0,", D(10.0 / 30), "]]"));
+}
+
+TEST_F(QueryEvalTest, IncreaseLooksBackAnHourBeforeStart) {
+  MemorySeriesSource source;
+  source.Add(Info("m", "energy", ValueKind::kFloat), {{0, 5.0}, {7'200'000, 8.0}});
+  auto increase = [&](int64_t start) {
+    QueryRequest r;
+    r.start_ms = start;
+    r.end_ms = 10'800'000;
+    r.window_ms = 3'600'000;
+    r.aggregates = {{AggregateKind::kIncrease, 0, "increase"}};
+    absl::StatusOr<QueryAnswer> a = EvaluateQuery(source, kEnterprise, r);
+    EXPECT_TRUE(a.ok()) << a.status();
+    return a->series.at(0).rows;
+  };
+  EXPECT_EQ(increase(3'600'000), (std::vector<AnswerRow>{{7'200'000, {Cell(3.0)}}}));
+  // 5@0 is an hour and a millisecond before: out of the lookback.
+  EXPECT_EQ(increase(3'600'001), (std::vector<AnswerRow>{{7'200'000, {Cell(0.0)}}}));
+  // With 1m rollups complete the lookback reads them instead.
+  source.SetAllRollupsComplete(7'200'000);
+  source.range_reads = 0;
+  EXPECT_EQ(increase(3'600'000), (std::vector<AnswerRow>{{7'200'000, {Cell(3.0)}}}));
+  EXPECT_EQ(source.range_reads, 1u);  // only [2 h, 3 h): the lookback and first hour are rollups
 }
 
 TEST_F(QueryEvalTest, Fill) {

@@ -46,6 +46,10 @@ class Accumulator {
 
   void Finish() { Flush(); }
 
+  // The summary of what came before the grid (only its last point is
+  // used: the joint into the first non-empty window).
+  void SetPrevious(const RollupBucket& before) { previous_ = before; }
+
  private:
   static constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
@@ -97,6 +101,33 @@ absl::StatusOr<int64_t> ReadRollupPart(const SeriesSource& source, SeriesId id,
     if (usable < piece_end) break;
   }
   return done;
+}
+
+// Feeds `acc` the series' points over the grid's range: rollups cover
+// whole buckets from the first aligned one after start to the last aligned
+// one before end, where complete; the ragged edges and the rest are read
+// raw. The grid's windows are multiples of the rollup width, so a bucket
+// never straddles two windows.
+absl::Status ReadInto(const SeriesSource& source, const SeriesInfo& series, const WindowGrid& grid,
+                      std::optional<Resolution> rollup, ReadCounter* counter, Accumulator* acc) {
+  auto raw = [&](int64_t from, int64_t to) {
+    return ReadPoints(source, series.id, from, to, 0, counter,
+                      [&](const Point& p) { acc->AddRaw(p); });
+  };
+  int64_t raw_from = grid.start;
+  if (rollup) {
+    const int64_t width = ResolutionMs(*rollup);
+    const int64_t aligned_start = BucketStart(grid.start + width - 1, width);
+    const int64_t aligned_end = BucketStart(grid.end, width);
+    if (aligned_start < aligned_end) {
+      if (absl::Status s = raw(grid.start, aligned_start); !s.ok()) return s;
+      absl::StatusOr<int64_t> until =
+          ReadRollupPart(source, series.id, *rollup, aligned_start, aligned_end, counter, acc);
+      if (!until.ok()) return until.status();
+      raw_from = *until;
+    }
+  }
+  return raw(raw_from, grid.end);
 }
 
 }  // namespace
@@ -162,28 +193,29 @@ absl::Status ReadSeriesWindows(const SeriesSource& source, const SeriesInfo& ser
                                const std::function<void(size_t, SeriesWindow&)>& emit) {
   const bool text = series.kind == ValueKind::kText;
   Accumulator acc(grid, text, plan.keep_values, emit);
-  auto raw = [&](int64_t from, int64_t to) {
-    return ReadPoints(source, series.id, from, to, 0, counter,
-                      [&](const Point& p) { acc.AddRaw(p); });
-  };
-  // Rollups cover whole buckets from the first aligned one after start to
-  // the last aligned one before end; the ragged edges are read raw. The
-  // grid's windows are multiples of the rollup width, so a bucket never
-  // straddles two windows.
-  int64_t raw_from = grid.start;
-  if (plan.rollup && !text) {
-    const int64_t width = ResolutionMs(*plan.rollup);
-    const int64_t aligned_start = BucketStart(grid.start + width - 1, width);
-    const int64_t aligned_end = BucketStart(grid.end, width);
-    if (aligned_start < aligned_end) {
-      if (absl::Status s = raw(grid.start, aligned_start); !s.ok()) return s;
-      absl::StatusOr<int64_t> until = ReadRollupPart(source, series.id, *plan.rollup, aligned_start,
-                                                     aligned_end, counter, &acc);
-      if (!until.ok()) return until.status();
-      raw_from = *until;
+  if (plan.lookback_ms > 0 && !text) {
+    // The last point before start, from rollups where they are complete:
+    // the joint into the first window's first point is that window's.
+    absl::StatusOr<WindowGrid> before = WindowGrid::Make(grid.start - plan.lookback_ms, grid.start,
+                                                         plan.lookback_ms, QueryLimits{});
+    if (!before.ok()) return before.status();
+    RollupBucket last;
+    std::function<void(size_t, SeriesWindow&)> keep_last = [&](size_t, SeriesWindow& w) {
+      last = w.bucket;
+    };
+    Accumulator lookback(*before, false, false, keep_last);
+    if (absl::Status s = ReadInto(source, series, *before, Resolution::k1m, counter, &lookback);
+        !s.ok()) {
+      return s;
     }
+    lookback.Finish();
+    acc.SetPrevious(last);
   }
-  if (absl::Status s = raw(raw_from, grid.end); !s.ok()) return s;
+  if (absl::Status s =
+          ReadInto(source, series, grid, text ? std::nullopt : plan.rollup, counter, &acc);
+      !s.ok()) {
+    return s;
+  }
   acc.Finish();
   return absl::OkStatus();
 }

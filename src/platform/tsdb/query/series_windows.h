@@ -69,7 +69,14 @@ struct WindowPlan {
   // Rollups to use where complete and aligned; nullopt: raw only.
   std::optional<Resolution> rollup;
   bool keep_values = false;  // percentiles asked: keep every value
+  // > 0: the first window's increase includes the joint from the series'
+  // last point in [start - lookback_ms, start) (read from 1m rollups where
+  // complete). A multiple of 1 minute.
+  int64_t lookback_ms = 0;
 };
+
+// The lookback of increase and rate (WindowPlan::lookback_ms).
+inline constexpr int64_t kIncreaseLookbackMs = 3'600'000;
 
 // Reads `series` over the grid and calls `emit` once per non-empty window,
 // in window order, when the window is complete.
