@@ -38,8 +38,8 @@ std::string RollupKey(SeriesId id, Resolution r, int64_t chunk_start) {
   return absl::StrCat(RollupPrefix(id, r), Be64(BiasTime(chunk_start)));
 }
 
-PointValue ValueAt(const Values &values, size_t i) {
-  return std::visit([&](const auto &column) -> PointValue { return column[i]; }, values);
+PointValue ValueAt(const Values& values, size_t i) {
+  return std::visit([&](const auto& column) -> PointValue { return column[i]; }, values);
 }
 Values EmptyValues(ValueKind kind) {
   switch (kind) {
@@ -54,7 +54,7 @@ Values EmptyValues(ValueKind kind) {
   }
   return std::vector<double>();
 }
-std::vector<Point> ToPoints(const std::vector<int64_t> &ts, const Values &values) {
+std::vector<Point> ToPoints(const std::vector<int64_t>& ts, const Values& values) {
   std::vector<Point> out;
   out.reserve(ts.size());
   for (size_t i = 0; i < ts.size(); ++i) out.push_back({ts[i], ValueAt(values, i)});
@@ -76,11 +76,11 @@ std::vector<Point> MergePoints(std::vector<Point> older, std::vector<Point> newe
   return out;
 }
 
-void InsertSorted(std::vector<int64_t> *v, int64_t x) {
+void InsertSorted(std::vector<int64_t>* v, int64_t x) {
   auto it = std::lower_bound(v->begin(), v->end(), x);
   if (it == v->end() || *it != x) v->insert(it, x);
 }
-void EraseSorted(std::vector<int64_t> *v, int64_t x) {
+void EraseSorted(std::vector<int64_t>* v, int64_t x) {
   auto it = std::lower_bound(v->begin(), v->end(), x);
   if (it != v->end() && *it == x) v->erase(it);
 }
@@ -109,7 +109,7 @@ std::string SeriesName(SeriesId id, uint64_t enterprise, std::string_view device
                          enterprise, device, property);
 }
 
-void PutValue(ByteWriter &w, const PointValue &v) {
+void PutValue(ByteWriter& w, const PointValue& v) {
   w.WriteU8(static_cast<uint8_t>(KindOf(v)));
   switch (KindOf(v)) {
     case ValueKind::kFloat:
@@ -127,7 +127,7 @@ void PutValue(ByteWriter &w, const PointValue &v) {
   }
 }
 
-bool ReadValue(ByteReader &r, PointValue *v) {
+bool ReadValue(ByteReader& r, PointValue* v) {
   switch (r.ReadU8()) {
     case 1:
       *v = std::bit_cast<double>(r.ReadU64());
@@ -148,17 +148,17 @@ bool ReadValue(ByteReader &r, PointValue *v) {
 }
 
 // The value column as points and back.
-void AppendValue(Values &values, const PointValue &v) {
+void AppendValue(Values& values, const PointValue& v) {
   std::visit(
-      [&](auto &column) {
+      [&](auto& column) {
         using T = typename std::decay_t<decltype(column)>::value_type;
         column.push_back(std::get<T>(v));
       },
       values);
 }
-ValuesView ViewOf(const Values &values) {
+ValuesView ViewOf(const Values& values) {
   return std::visit(
-      [](const auto &column) -> ValuesView {
+      [](const auto& column) -> ValuesView {
         using V = std::decay_t<decltype(column)>;
         if constexpr (std::is_same_v<V, std::vector<bool>>) {
           return std::cref(column);
@@ -170,9 +170,9 @@ ValuesView ViewOf(const Values &values) {
 }
 // (time, index into the call's points), sorted by time; of equal times the
 // last index stays (last write wins within a call).
-void SortDedupe(std::vector<std::pair<int64_t, uint32_t>> &v) {
+void SortDedupe(std::vector<std::pair<int64_t, uint32_t>>& v) {
   std::stable_sort(v.begin(), v.end(),
-                   [](const auto &a, const auto &b) { return a.first < b.first; });
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   size_t out = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     if (out > 0 && v[out - 1].first == v[i].first) {
@@ -186,15 +186,15 @@ void SortDedupe(std::vector<std::pair<int64_t, uint32_t>> &v) {
 
 // A label set as stored after the property in `series/`: count (u32), then
 // each key and value length-prefixed (u32).
-void PutLabels(ByteWriter &w, const LabelSet &labels) {
+void PutLabels(ByteWriter& w, const LabelSet& labels) {
   w.WriteU32(static_cast<uint32_t>(labels.size()));
-  for (const Label &l : labels) {
+  for (const Label& l : labels) {
     w.WriteLengthPrefixed(l.key);
     w.WriteLengthPrefixed(l.value);
   }
 }
 // A record written before labels ends after the property: no labels.
-bool ReadLabels(ByteReader &r, LabelSet *labels) {
+bool ReadLabels(ByteReader& r, LabelSet* labels) {
   if (r.at_end()) return r.ok();
   uint32_t n = r.ReadU32();
   if (n > kMaxLabels) r.Fail();
@@ -206,13 +206,13 @@ bool ReadLabels(ByteReader &r, LabelSet *labels) {
   return r.ok();
 }
 
-absl::Status ValidateLabels(const LabelSet &labels, size_t point) {
+absl::Status ValidateLabels(const LabelSet& labels, size_t point) {
   if (labels.size() > kMaxLabels) {
     return absl::InvalidArgumentError(
         absl::StrFormat("point %d: %d labels, over %d", point, labels.size(), kMaxLabels));
   }
   for (size_t i = 0; i < labels.size(); ++i) {
-    const Label &l = labels[i];
+    const Label& l = labels[i];
     if (l.key.empty() || l.key.size() > kMaxLabelBytes || l.value.empty() ||
         l.value.size() > kMaxLabelBytes) {
       return absl::InvalidArgumentError(
@@ -229,16 +229,16 @@ absl::Status ValidateLabels(const LabelSet &labels, size_t point) {
   return absl::OkStatus();
 }
 
-size_t TextBytes(const PointValue &v) {
-  const auto *s = std::get_if<std::string>(&v);
+size_t TextBytes(const PointValue& v) {
+  const auto* s = std::get_if<std::string>(&v);
   return s == nullptr ? 0 : s->size();
 }
 
 }  // namespace
 
-ValueKind KindOf(const PointValue &value) { return static_cast<ValueKind>(value.index() + 1); }
+ValueKind KindOf(const PointValue& value) { return static_cast<ValueKind>(value.index() + 1); }
 
-Engine::Engine(store::KvStore *store, const EngineOptions &options)
+Engine::Engine(store::KvStore* store, const EngineOptions& options)
     : store_(store), options_(options) {
   options_.max_points_per_block =
       std::clamp<size_t>(options_.max_points_per_block, 1, kMaxPointsPerBlock);
@@ -247,21 +247,21 @@ Engine::Engine(store::KvStore *store, const EngineOptions &options)
 
 Engine::~Engine() = default;
 
-absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(store::KvStore *store,
-                                                     const EngineOptions &options) {
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(store::KvStore* store,
+                                                     const EngineOptions& options) {
   std::unique_ptr<Engine> engine(new Engine(store, options));
   if (absl::Status st = engine->Load(); !st.ok()) return st;
   return engine;
 }
 
-void Engine::MergeIntoHead(Series *s, std::vector<Point> fresh, uint64_t seq) {
+void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
   if (fresh.empty()) return;
   if (s->head_ts.empty()) {
     s->head_min_seq = seq;
     s->head_values = EmptyValues(s->info.kind);
   }
   if (s->head_ts.empty() || fresh.front().time_ms > s->head_ts.back()) {
-    for (Point &p : fresh) {
+    for (Point& p : fresh) {
       s->head_ts.push_back(p.time_ms);
       AppendValue(s->head_values, p.value);
     }
@@ -270,7 +270,7 @@ void Engine::MergeIntoHead(Series *s, std::vector<Point> fresh, uint64_t seq) {
   std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), std::move(fresh));
   s->head_ts.clear();
   s->head_values = EmptyValues(s->info.kind);
-  for (Point &p : merged) {
+  for (Point& p : merged) {
     s->head_ts.push_back(p.time_ms);
     AppendValue(s->head_values, p.value);
   }
@@ -308,7 +308,7 @@ absl::Status Engine::Load() {
 
   st = store_->Scan(kTsdbSpace, kSealPrefix, "", [&](std::string_view key, std::string_view value) {
     ByteReader k(key.substr(kSealPrefix.size()));
-    Series *s = Lookup(k.ReadU64());
+    Series* s = Lookup(k.ReadU64());
     ByteReader r(value);
     int64_t last = UnbiasTime(r.ReadU64());
     int64_t first = UnbiasTime(r.ReadU64());
@@ -332,7 +332,7 @@ absl::Status Engine::Load() {
   st =
       store_->Scan(kTsdbSpace, kFloorPrefix, "", [&](std::string_view key, std::string_view value) {
         ByteReader k(key.substr(kFloorPrefix.size()));
-        Series *s = Lookup(k.ReadU64());
+        Series* s = Lookup(k.ReadU64());
         ByteReader r(value);
         int64_t floor = UnbiasTime(r.ReadU64());
         if (s == nullptr || !k.ok() || !r.ok() || !r.at_end()) {
@@ -366,9 +366,9 @@ absl::Status Engine::Load() {
         uint64_t seq = k.ReadU64();
         ByteReader r(value);
         uint32_t n = r.ReadU32();
-        absl::flat_hash_map<Series *, std::vector<Point>> fresh;
+        absl::flat_hash_map<Series*, std::vector<Point>> fresh;
         for (uint32_t i = 0; i < n && r.ok(); ++i) {
-          Series *s = Lookup(r.ReadU64());
+          Series* s = Lookup(r.ReadU64());
           int64_t t = static_cast<int64_t>(r.ReadU64());
           PointValue v;
           if (!ReadValue(r, &v) || s == nullptr || KindOf(v) != s->info.kind) {
@@ -382,12 +382,12 @@ absl::Status Engine::Load() {
           decode_error = absl::DataLossError(absl::StrCat("tsdb: bad WAL record ", seq));
           return false;
         }
-        for (auto &[s, pts] : fresh) {
+        for (auto& [s, pts] : fresh) {
           // Sort, last of equal times wins (stable).
           std::stable_sort(pts.begin(), pts.end(),
-                           [](const Point &a, const Point &b) { return a.time_ms < b.time_ms; });
+                           [](const Point& a, const Point& b) { return a.time_ms < b.time_ms; });
           std::vector<Point> unique;
-          for (Point &p : pts) {
+          for (Point& p : pts) {
             if (!unique.empty() && unique.back().time_ms == p.time_ms) {
               unique.back() = std::move(p);
             } else {
@@ -403,14 +403,14 @@ absl::Status Engine::Load() {
   return decode_error;
 }
 
-Engine::Series *Engine::Lookup(SeriesId id) const {
+Engine::Series* Engine::Lookup(SeriesId id) const {
   std::shared_lock lock(catalog_mu_);
   if (id == 0 || id > series_.size()) return nullptr;
   return series_[id - 1].get();
 }
 
 absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const Point> points,
-                                  store::WriteBatch *batch, std::vector<int64_t> *firsts) {
+                                  store::WriteBatch* batch, std::vector<int64_t>* firsts) {
   size_t i = 0;
   while (i < points.size()) {
     std::vector<int64_t> ts;
@@ -432,7 +432,7 @@ absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const P
   return absl::OkStatus();
 }
 
-absl::Status Engine::EnsureIndex(Series *s) const {
+absl::Status Engine::EnsureIndex(Series* s) const {
   std::lock_guard lock(ShardOf(s->info.id));
   if (s->index_loaded) return absl::OkStatus();
   std::vector<int64_t> firsts;
@@ -449,8 +449,8 @@ absl::Status Engine::EnsureIndex(Series *s) const {
   return absl::OkStatus();
 }
 
-absl::Status Engine::ReadBlocks(Series *s, int64_t from, int64_t to, size_t cap,
-                                std::vector<Point> *out, bool *over) const {
+absl::Status Engine::ReadBlocks(Series* s, int64_t from, int64_t to, size_t cap,
+                                std::vector<Point>* out, bool* over) const {
   if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
   // Start at the last block whose first time is <= from. From the first
   // block, scan from the prefix: a late point older than every block
@@ -458,7 +458,7 @@ absl::Status Engine::ReadBlocks(Series *s, int64_t from, int64_t to, size_t cap,
   std::string start;
   {
     std::lock_guard lock(ShardOf(s->info.id));
-    const std::vector<int64_t> &firsts = s->block_firsts;
+    const std::vector<int64_t>& firsts = s->block_firsts;
     auto it = std::upper_bound(firsts.begin(), firsts.end(), from);
     if (it != firsts.begin() && it - 1 != firsts.begin()) start = BlockKey(s->info.id, *(it - 1));
   }
@@ -495,13 +495,13 @@ absl::Status Engine::ReadBlocks(Series *s, int64_t from, int64_t to, size_t cap,
   return error;
 }
 
-absl::Status Engine::MergeLate(Series *s, std::vector<std::pair<int64_t, uint32_t>> &late,
-                               std::span<const PointInput> points, store::WriteBatch *batch,
-                               Pending *pending) {
+absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_t>>& late,
+                               std::span<const PointInput> points, store::WriteBatch* batch,
+                               Pending* pending) {
   if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
-  const std::vector<int64_t> &firsts = s->block_firsts;
+  const std::vector<int64_t>& firsts = s->block_firsts;
   pending->late_points.reserve(late.size());
-  for (const auto &[t, index] : late) pending->late_points.push_back({t, points[index].value});
+  for (const auto& [t, index] : late) pending->late_points.push_back({t, points[index].value});
   pending->blocks_changed = true;
   pending->sealed_last = s->sealed_last;
   if (firsts.empty()) {
@@ -514,13 +514,13 @@ absl::Status Engine::MergeLate(Series *s, std::vector<std::pair<int64_t, uint32_
   // Each late point goes to the block with the largest first time <= it, or
   // the first block when it is older than all of them.
   absl::flat_hash_map<size_t, std::vector<Point>> by_block;
-  for (const Point &p : pending->late_points) {
+  for (const Point& p : pending->late_points) {
     auto it = std::upper_bound(firsts.begin(), firsts.end(), p.time_ms);
     size_t b = it == firsts.begin() ? 0 : static_cast<size_t>(it - firsts.begin()) - 1;
     by_block[b].push_back(p);
   }
   int64_t last_first = s->last_block_first;
-  for (auto &[b, newer] : by_block) {
+  for (auto& [b, newer] : by_block) {
     std::string key = BlockKey(s->info.id, firsts[b]);
     std::string bytes;
     if (absl::Status st = store_->Get(kTsdbSpace, key, &bytes); !st.ok()) return st;
@@ -551,12 +551,12 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
 
   // Series: existing, or new ones (registered only once the batch is stored).
   std::vector<std::unique_ptr<Series>> created;
-  absl::flat_hash_map<std::string, Series *> created_by_key;
+  absl::flat_hash_map<std::string, Series*> created_by_key;
   absl::flat_hash_map<uint64_t, uint64_t> created_per_enterprise;
-  std::vector<Series *> of(points.size());
+  std::vector<Series*> of(points.size());
   std::string key;
   for (size_t i = 0; i < points.size(); ++i) {
-    const PointInput &p = points[i];
+    const PointInput& p = points[i];
     if (p.device.empty() || p.device.size() > kMaxNameBytes || p.property.empty() ||
         p.property.size() > kMaxNameBytes) {
       return absl::InvalidArgumentError(
@@ -568,7 +568,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
                           kMaxTextValueBytes));
     }
     key = SeriesLookupKey(p.enterprise, p.device, p.property);
-    Series *s = nullptr;
+    Series* s = nullptr;
     {
       std::shared_lock lock(catalog_mu_);
       auto it = by_key_.find(key);
@@ -585,7 +585,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
           auto e = per_enterprise_.find(p.enterprise);
           have = e == per_enterprise_.end() ? 0 : e->second;
         }
-        uint64_t &more = created_per_enterprise[p.enterprise];
+        uint64_t& more = created_per_enterprise[p.enterprise];
         if (have + more >= options_.max_series_per_enterprise) {
           return absl::ResourceExhaustedError(
               absl::StrFormat("enterprise %d has %d series, the limit ([tsdb] "
@@ -628,7 +628,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     }
     batch.Put(kTsdbSpace, WalKey(seq), record);
   }
-  for (const auto &s : created) {
+  for (const auto& s : created) {
     std::string meta;
     ByteWriter w(&meta);
     w.WriteU8(static_cast<uint8_t>(s->info.kind));
@@ -642,9 +642,9 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
 
   // Per series: late points into blocks, the rest into the head, sealed
   // when full or too long.
-  absl::flat_hash_map<Series *, size_t> slot;
+  absl::flat_hash_map<Series*, size_t> slot;
   std::vector<Pending> pending;
-  auto pending_of = [&](Series *s) -> Pending & {
+  auto pending_of = [&](Series* s) -> Pending& {
     auto [it, inserted] = slot.try_emplace(s, pending.size());
     if (inserted) {
       pending.emplace_back();
@@ -655,8 +655,8 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     return pending[it->second];
   };
   for (size_t i = 0; i < points.size(); ++i) {
-    Series *s = of[i];
-    Pending &pd = pending_of(s);
+    Series* s = of[i];
+    Pending& pd = pending_of(s);
     auto entry = std::make_pair(points[i].time_ms, static_cast<uint32_t>(i));
     if (points[i].time_ms < s->floor_ms) continue;  // older than retention keeps
     if (s->has_blocks && points[i].time_ms <= s->sealed_last) {
@@ -667,7 +667,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   }
   bool any_sealed = false;
   uint64_t late_count = 0;
-  auto seal = [&](Pending &pd, const std::vector<Point> &merged) -> absl::Status {
+  auto seal = [&](Pending& pd, const std::vector<Point>& merged) -> absl::Status {
     if (absl::Status st =
             EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &pd.index_insert);
         !st.ok()) {
@@ -681,8 +681,8 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     any_sealed = true;
     return absl::OkStatus();
   };
-  for (Pending &pd : pending) {
-    Series *s = pd.s;
+  for (Pending& pd : pending) {
+    Series* s = pd.s;
     if (!pd.late.empty()) {
       SortDedupe(pd.late);
       late_count += pd.late.size();
@@ -691,7 +691,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     if (pd.fresh.empty()) continue;
     SortDedupe(pd.fresh);
     pd.fresh_points.reserve(pd.fresh.size());
-    for (const auto &[t, index] : pd.fresh) pd.fresh_points.push_back({t, points[index].value});
+    for (const auto& [t, index] : pd.fresh) pd.fresh_points.push_back({t, points[index].value});
     int64_t first = pd.fresh.front().first;
     int64_t last = pd.fresh.back().first;
     if (!s->head_ts.empty()) {
@@ -710,15 +710,15 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   // are, so the WAL keeps at most about max_wal_records records.
   if (seq + 1 - checkpoint_ > options_.max_wal_records) {
     const uint64_t keep_from = seq + 1 - options_.max_wal_records / 2;
-    std::vector<Series *> pinning;
+    std::vector<Series*> pinning;
     {
       std::shared_lock lock(catalog_mu_);
-      for (const auto &s : series_) {
+      for (const auto& s : series_) {
         if (!s->head_ts.empty() && s->head_min_seq < keep_from) pinning.push_back(s.get());
       }
     }
-    for (Series *s : pinning) {
-      Pending &pd = pending_of(s);
+    for (Series* s : pinning) {
+      Pending& pd = pending_of(s);
       if (pd.sealed) continue;
       std::vector<Point> merged =
           MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
@@ -726,7 +726,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     }
   }
   uint64_t rollup_buckets = 0;
-  for (Pending &pd : pending) {
+  for (Pending& pd : pending) {
     if (!pd.blocks_changed) continue;
     if (absl::Status st = UpdateRollups(&pd, &batch); !st.ok()) return st;
     rollup_buckets += pd.rollup_buckets;
@@ -745,14 +745,14 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     uint64_t need = seq + 1;
     {
       std::shared_lock lock(catalog_mu_);
-      for (const auto &s : series_) {
+      for (const auto& s : series_) {
         if (s->head_ts.empty()) continue;
         auto it = slot.find(s.get());
         if (it != slot.end() && pending[it->second].sealed) continue;
         need = std::min(need, s->head_min_seq);
       }
     }
-    for (const Pending &pd : pending) {
+    for (const Pending& pd : pending) {
       if (!pd.sealed && !pd.fresh.empty()) need = std::min(need, seq);
     }
     if (need > checkpoint_) {
@@ -767,7 +767,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   // Stored: apply in memory.
   if (!created.empty()) {
     std::unique_lock lock(catalog_mu_);
-    for (auto &s : created) {
+    for (auto& s : created) {
       by_key_[s->lookup_key] = s->info.id;
       ++per_enterprise_[s->info.enterprise];
       series_.push_back(std::move(s));
@@ -775,11 +775,11 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     next_id_ = series_.size() + 1;
   }
   uint64_t blocks = 0;
-  for (const store::WriteBatch::Op &op : batch.ops()) {
+  for (const store::WriteBatch::Op& op : batch.ops()) {
     if (op.kind == store::WriteBatch::OpKind::kPut && op.key.starts_with(kBlockPrefix)) ++blocks;
   }
-  for (Pending &pd : pending) {
-    Series *s = pd.s;
+  for (Pending& pd : pending) {
+    Series* s = pd.s;
     std::lock_guard lock(ShardOf(s->info.id));
     if (pd.sealed) {
       s->head_ts.clear();
@@ -822,7 +822,7 @@ absl::StatusOr<SeriesId> Engine::Find(uint64_t enterprise, std::string_view devi
 }
 
 absl::StatusOr<SeriesInfo> Engine::Info(SeriesId id) const {
-  const Series *s = Lookup(id);
+  const Series* s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   return s->info;
 }
@@ -836,7 +836,7 @@ absl::StatusOr<std::vector<Point>> Engine::ReadRange(SeriesId id, int64_t from_m
                         "max_points_per_query)",
                         limit, max));
   }
-  Series *s = Lookup(id);
+  Series* s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   const size_t cap = limit == 0 ? max : limit;
   auto too_many = [&] {
@@ -873,7 +873,7 @@ absl::StatusOr<std::vector<Point>> Engine::ReadRange(SeriesId id, int64_t from_m
 }
 
 absl::StatusOr<Point> Engine::Latest(SeriesId id) const {
-  Series *s = Lookup(id);
+  Series* s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   auto empty = [&] { return absl::NotFoundError(absl::StrCat("series ", id, " has no points")); };
   if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
@@ -891,7 +891,7 @@ absl::StatusOr<Point> Engine::Latest(SeriesId id) const {
   // From the start as well when the block was rewritten under an earlier key.
   std::string prefix = BlockPrefix(id);
   std::string bytes;
-  for (const std::string &start : {BlockKey(id, newest), std::string()}) {
+  for (const std::string& start : {BlockKey(id, newest), std::string()}) {
     absl::Status st =
         store_->Scan(kTsdbSpace, prefix, start, [&](std::string_view, std::string_view value) {
           bytes = value;
@@ -914,7 +914,7 @@ std::vector<SeriesInfo> Engine::ListSeries(uint64_t enterprise,
                                            std::optional<std::string_view> device) const {
   std::vector<SeriesInfo> out;
   std::shared_lock lock(catalog_mu_);
-  for (const auto &s : series_) {
+  for (const auto& s : series_) {
     if (s->info.enterprise != enterprise) continue;
     if (device.has_value() && s->info.device != *device) continue;
     out.push_back(s->info);
@@ -943,7 +943,7 @@ Engine::Stats Engine::GetStats() const {
   stats.retention_blocks_deleted = retention_blocks_deleted_.load();
   stats.retention_points_deleted = retention_points_deleted_.load();
   std::shared_lock lock(catalog_mu_);
-  for (const auto &s : series_) {
+  for (const auto& s : series_) {
     std::lock_guard shard(ShardOf(s->info.id));
     stats.head_points += s->head_ts.size();
   }

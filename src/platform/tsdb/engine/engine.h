@@ -47,7 +47,7 @@ using SeriesId = uint64_t;  // 1, 2, ... in order of first write
 
 // One value; the alternative's index is ValueKind - 1.
 using PointValue = std::variant<double, int64_t, bool, std::string>;
-ValueKind KindOf(const PointValue &value);
+ValueKind KindOf(const PointValue& value);
 
 // A series' labels: InfluxDB line protocol's measurement (key
 // "_measurement") and tags, or what the MQTT path knows of the device
@@ -55,7 +55,7 @@ ValueKind KindOf(const PointValue &value);
 // created (later writes with other labels do not change them).
 struct Label {
   std::string key, value;
-  bool operator==(const Label &) const = default;
+  bool operator==(const Label&) const = default;
 };
 using LabelSet = std::vector<Label>;
 
@@ -66,13 +66,13 @@ struct PointInput {
   int64_t time_ms = 0;        // epoch milliseconds, any int64
   PointValue value;
   // Read only when this point creates its series; may be null (no labels).
-  const LabelSet *labels = nullptr;
+  const LabelSet* labels = nullptr;
 };
 
 struct Point {
   int64_t time_ms = 0;
   PointValue value;
-  bool operator==(const Point &) const = default;
+  bool operator==(const Point&) const = default;
 };
 
 struct SeriesInfo {
@@ -119,8 +119,8 @@ class Engine {
  public:
   // Reads the catalog and replays the WAL after the checkpoint into the
   // heads. `store` must have kTsdbSpace and outlive the engine.
-  static absl::StatusOr<std::unique_ptr<Engine>> Open(store::KvStore *store,
-                                                      const EngineOptions &options = {});
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(store::KvStore* store,
+                                                      const EngineOptions& options = {});
 
   // Durable when it returns OK. Refuses the whole call (nothing stored):
   // InvalidArgument for a bad name, text value or label set (of a point
@@ -163,7 +163,7 @@ class Engine {
   // DeleteBefore for every series for which `cutoff_for` gives a cutoff
   // (nullopt: keep everything), in id order; stops at the first error.
   absl::StatusOr<RetentionResult> ApplyRetention(
-      const std::function<std::optional<int64_t>(const SeriesInfo &)> &cutoff_for);
+      const std::function<std::optional<int64_t>(const SeriesInfo&)>& cutoff_for);
   // The enterprise's series (of one device if given), by id.
   std::vector<SeriesInfo> ListSeries(uint64_t enterprise,
                                      std::optional<std::string_view> device = std::nullopt) const;
@@ -194,43 +194,43 @@ class Engine {
   struct Chunk;
   static constexpr size_t kShards = 64;
 
-  Engine(store::KvStore *store, const EngineOptions &options);
+  Engine(store::KvStore* store, const EngineOptions& options);
   absl::Status Load();
-  Series *Lookup(SeriesId id) const;
-  std::mutex &ShardOf(SeriesId id) const { return shards_[id % kShards]; }
-  absl::Status MergeLate(Series *s, std::vector<std::pair<int64_t, uint32_t>> &late,
-                         std::span<const PointInput> points, store::WriteBatch *batch,
-                         Pending *pending);
+  Series* Lookup(SeriesId id) const;
+  std::mutex& ShardOf(SeriesId id) const { return shards_[id % kShards]; }
+  absl::Status MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_t>>& late,
+                         std::span<const PointInput> points, store::WriteBatch* batch,
+                         Pending* pending);
   // Encodes `points` as blocks of at most max_points_per_block (and half
   // the text limit), appending each block's first timestamp to *firsts.
   absl::Status EncodeChunks(SeriesId id, ValueKind kind, std::span<const Point> points,
-                            store::WriteBatch *batch, std::vector<int64_t> *firsts);
+                            store::WriteBatch* batch, std::vector<int64_t>* firsts);
   // The block index: loads the series' block first timestamps from the
   // store on first use (takes the shard lock).
-  absl::Status EnsureIndex(Series *s) const;
+  absl::Status EnsureIndex(Series* s) const;
   // The points of the series' stored blocks with from <= t < to, ascending,
   // starting at the block the index names; *over when more than `cap`.
-  absl::Status ReadBlocks(Series *s, int64_t from, int64_t to, size_t cap, std::vector<Point> *out,
-                          bool *over) const;
+  absl::Status ReadBlocks(Series* s, int64_t from, int64_t to, size_t cap, std::vector<Point>* out,
+                          bool* over) const;
   // Rollup maintenance (rollup_store.cc): the buckets a Write's late points
   // dirtied and its seal completed, computed and put in the batch.
-  absl::Status UpdateRollups(Pending *pd, store::WriteBatch *batch);
-  absl::Status RawPoints(Pending *pd, int64_t from, int64_t to, std::vector<Point> *out);
-  absl::Status StoreBuckets(Series *s, Resolution r,
-                            const std::vector<std::pair<int64_t, int64_t>> &intervals,
-                            const std::vector<RollupBucket> &computed,
-                            const std::vector<RollupBucket> &touched, store::WriteBatch *batch);
+  absl::Status UpdateRollups(Pending* pd, store::WriteBatch* batch);
+  absl::Status RawPoints(Pending* pd, int64_t from, int64_t to, std::vector<Point>* out);
+  absl::Status StoreBuckets(Series* s, Resolution r,
+                            const std::vector<std::pair<int64_t, int64_t>>& intervals,
+                            const std::vector<RollupBucket>& computed,
+                            const std::vector<RollupBucket>& touched, store::WriteBatch* batch);
   // Retention (retention.cc): steps until nothing older is left.
-  absl::Status RunRetention(Series *s, int64_t cutoff_ms, RetentionResult *result);
+  absl::Status RunRetention(Series* s, int64_t cutoff_ms, RetentionResult* result);
   // One store write's worth; *done when nothing
   // older than the cutoff is left.
-  absl::Status RetentionStep(Series *s, int64_t cutoff_ms, bool first_step, bool *done,
-                             RetentionResult *result);
-  absl::Status TrimRollups(Series *s, Resolution r, int64_t cutoff_ms, size_t budget,
-                           store::WriteBatch *batch, size_t *deleted, bool *done);
-  static void MergeIntoHead(Series *s, std::vector<Point> fresh, uint64_t seq);
+  absl::Status RetentionStep(Series* s, int64_t cutoff_ms, bool first_step, bool* done,
+                             RetentionResult* result);
+  absl::Status TrimRollups(Series* s, Resolution r, int64_t cutoff_ms, size_t budget,
+                           store::WriteBatch* batch, size_t* deleted, bool* done);
+  static void MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq);
 
-  store::KvStore *store_;
+  store::KvStore* store_;
   EngineOptions options_;
 
   mutable std::mutex write_mu_;  // one writer at a time; guards the fields below

@@ -42,15 +42,15 @@ std::string BlockKey(SeriesId id, int64_t first);
 std::string RollupPrefix(SeriesId id, Resolution r);
 std::string RollupKey(SeriesId id, Resolution r, int64_t chunk_start);
 
-PointValue ValueAt(const Values &values, size_t i);
+PointValue ValueAt(const Values& values, size_t i);
 Values EmptyValues(ValueKind kind);
-std::vector<Point> ToPoints(const std::vector<int64_t> &ts, const Values &values);
+std::vector<Point> ToPoints(const std::vector<int64_t>& ts, const Values& values);
 // Both ascending with unique timestamps; `newer` wins a tie.
 std::vector<Point> MergePoints(std::vector<Point> older, std::vector<Point> newer);
 // Inserts / erases in a sorted, unique vector (no-ops when already so:
 // the block index may have been loaded after the store took the batch).
-void InsertSorted(std::vector<int64_t> *v, int64_t x);
-void EraseSorted(std::vector<int64_t> *v, int64_t x);
+void InsertSorted(std::vector<int64_t>* v, int64_t x);
+void EraseSorted(std::vector<int64_t>* v, int64_t x);
 
 // BucketStart, except that times in the first bucket width after INT64_MIN
 // (whose start would overflow) give kNoTime.
@@ -59,10 +59,10 @@ inline int64_t SafeBucketStart(int64_t t, int64_t width) {
 }
 
 // Float as is, int as double, bool as 0/1 (rollup.h).
-double NumericValue(const PointValue &v);
+double NumericValue(const PointValue& v);
 // Appends the non-empty buckets of `points` (ascending; each bucket's
 // points added in time order, NaN skipped).
-void Summarize(const std::vector<Point> &points, int64_t width, std::vector<RollupBucket> *out);
+void Summarize(const std::vector<Point>& points, int64_t width, std::vector<RollupBucket>* out);
 
 }  // namespace engine_internal
 
@@ -88,7 +88,7 @@ struct Engine::Series {
 
 // What one Write does to one series once the store has taken the batch.
 struct Engine::Pending {
-  Series *s = nullptr;
+  Series* s = nullptr;
   std::vector<std::pair<int64_t, uint32_t>> late;
   std::vector<std::pair<int64_t, uint32_t>> fresh;
   std::vector<Point> fresh_points;

@@ -98,7 +98,7 @@ TEST_F(EngineTest, EveryKindRoundTrips) {
   }
   ASSERT_TRUE(e->Write(batch).ok());
   auto reopened = OpenEngine();
-  for (auto *engine : {e.get(), reopened.get()}) {
+  for (auto* engine : {e.get(), reopened.get()}) {
     auto on = All(*engine, Id(*engine, "d", "on"));
     auto mode = All(*engine, Id(*engine, "d", "mode"));
     auto n = All(*engine, Id(*engine, "d", "n"));
@@ -224,7 +224,7 @@ TEST_F(EngineTest, NaNIsStoredAsIs) {
   }
   ASSERT_TRUE(e->Write(batch).ok());
   auto reopened = OpenEngine();
-  for (auto *engine : {e.get(), reopened.get()}) {
+  for (auto* engine : {e.get(), reopened.get()}) {
     auto all = All(*engine, 1);
     ASSERT_EQ(all.size(), 105u);
     EXPECT_TRUE(std::isnan(std::get<double>(all[0].value)));    // sealed
@@ -419,7 +419,7 @@ TEST_F(EngineTest, ReadsSeekWithTheBlockIndex) {
   }
   ASSERT_EQ(CountPrefix("blk/"), 100u);
   EXPECT_EQ(e->GetStats().points_written, 10'000u);
-  for (auto *engine : {e.get(), OpenEngine().release()}) {
+  for (auto* engine : {e.get(), OpenEngine().release()}) {
     std::unique_ptr<Engine> owned(engine == e.get() ? nullptr : engine);
     uint64_t before = engine->GetStats().blocks_read;
     auto hour = engine->ReadRange(1, 99'990'000 - 3'600'000, 100'000'000);

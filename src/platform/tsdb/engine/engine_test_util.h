@@ -24,7 +24,7 @@ inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 // How many keys are under a prefix, and the bytes of their values (what
 // the data costs, keys aside).
-inline std::pair<size_t, size_t> KeysAndBytes(const store::KvStore &store,
+inline std::pair<size_t, size_t> KeysAndBytes(const store::KvStore& store,
                                               std::string_view prefix) {
   std::pair<size_t, size_t> n;
   EXPECT_TRUE(store
@@ -71,14 +71,14 @@ class EngineTest : public ::testing::Test {
   }
   size_t CountPrefix(std::string_view prefix) { return KeysAndBytes(*base_, prefix).first; }
 
-  static std::vector<Point> All(const Engine &e, SeriesId id) {
+  static std::vector<Point> All(const Engine& e, SeriesId id) {
     auto r =
         e.ReadRange(id, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : std::vector<Point>();
   }
 
-  SeriesId Id(const Engine &e, std::string_view device, std::string_view property,
+  SeriesId Id(const Engine& e, std::string_view device, std::string_view property,
               uint64_t enterprise = 7) {
     auto id = e.Find(enterprise, device, property);
     EXPECT_TRUE(id.ok()) << id.status();
@@ -87,7 +87,7 @@ class EngineTest : public ::testing::Test {
 
   // The stored rollups of r equal AddPoint over ReadRange of every bucket
   // before the watermark, bit for bit; returns how many buckets.
-  static size_t ExpectRollupsMatchRaw(const Engine &e, SeriesId id, Resolution r) {
+  static size_t ExpectRollupsMatchRaw(const Engine& e, SeriesId id, Resolution r) {
     auto read = e.ReadRollups(id, r, std::numeric_limits<int64_t>::min(),
                               std::numeric_limits<int64_t>::max());
     EXPECT_TRUE(read.ok()) << read.status();
@@ -96,9 +96,9 @@ class EngineTest : public ::testing::Test {
     if (read->complete_until_ms != std::numeric_limits<int64_t>::min()) {
       auto raw = e.ReadRange(id, std::numeric_limits<int64_t>::min(), read->complete_until_ms);
       EXPECT_TRUE(raw.ok()) << raw.status();
-      for (const Point &p : raw.value_or(std::vector<Point>())) {
+      for (const Point& p : raw.value_or(std::vector<Point>())) {
         double v = std::visit(
-            [](const auto &x) -> double {
+            [](const auto& x) -> double {
               if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) {
                 return 0;
               } else {

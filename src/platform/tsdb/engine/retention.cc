@@ -16,13 +16,13 @@ using engine_internal::BlockKey;
 using engine_internal::kNoTime;
 
 absl::Status Engine::DeleteBefore(SeriesId id, int64_t cutoff_ms) {
-  Series *s = Lookup(id);
+  Series* s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   RetentionResult result;
   return RunRetention(s, cutoff_ms, &result);
 }
 
-absl::Status Engine::RunRetention(Series *s, int64_t cutoff_ms, RetentionResult *result) {
+absl::Status Engine::RunRetention(Series* s, int64_t cutoff_ms, RetentionResult* result) {
   bool done = false;
   for (bool first = true; !done; first = false) {
     if (absl::Status st = RetentionStep(s, cutoff_ms, first, &done, result); !st.ok()) return st;
@@ -31,14 +31,14 @@ absl::Status Engine::RunRetention(Series *s, int64_t cutoff_ms, RetentionResult 
 }
 
 absl::StatusOr<RetentionResult> Engine::ApplyRetention(
-    const std::function<std::optional<int64_t>(const SeriesInfo &)> &cutoff_for) {
-  std::vector<Series *> all;
+    const std::function<std::optional<int64_t>(const SeriesInfo&)>& cutoff_for) {
+  std::vector<Series*> all;
   {
     std::shared_lock lock(catalog_mu_);
-    for (const auto &s : series_) all.push_back(s.get());
+    for (const auto& s : series_) all.push_back(s.get());
   }
   RetentionResult result;
-  for (Series *s : all) {
+  for (Series* s : all) {
     std::optional<int64_t> cutoff = cutoff_for(s->info);
     if (!cutoff.has_value()) continue;
     ++result.series_trimmed;
@@ -50,8 +50,8 @@ absl::StatusOr<RetentionResult> Engine::ApplyRetention(
 // One store write under the writer lock: the floor (first step), up to
 // kRetentionBatchKeys whole blocks or rollup chunks before the cutoff, and,
 // once none is left, the block and buckets that straddle it and the head.
-absl::Status Engine::RetentionStep(Series *s, int64_t cutoff_ms, bool first_step, bool *done,
-                                   RetentionResult *result) {
+absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step, bool* done,
+                                   RetentionResult* result) {
   std::lock_guard write_lock(write_mu_);
   if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
   const SeriesId id = s->info.id;
@@ -61,7 +61,7 @@ absl::Status Engine::RetentionStep(Series *s, int64_t cutoff_ms, bool first_step
     batch.Put(kTsdbSpace, engine_internal::FloorKey(id),
               engine_internal::Be64(engine_internal::BiasTime(floor)));
   }
-  const std::vector<int64_t> &firsts = s->block_firsts;
+  const std::vector<int64_t>& firsts = s->block_firsts;
   size_t before = static_cast<size_t>(std::lower_bound(firsts.begin(), firsts.end(), cutoff_ms) -
                                       firsts.begin());
   size_t n = std::min(before, kRetentionBatchKeys);
@@ -76,7 +76,7 @@ absl::Status Engine::RetentionStep(Series *s, int64_t cutoff_ms, bool first_step
     batch.Delete(kTsdbSpace, key);
     erase.push_back(firsts[i]);
     std::vector<Point> kept;
-    const std::vector<int64_t> &ts = block->timestamps;
+    const std::vector<int64_t>& ts = block->timestamps;
     for (size_t j = 0; j < ts.size(); ++j) {
       if (ts[j] >= cutoff_ms) kept.push_back({ts[j], engine_internal::ValueAt(block->values, j)});
     }
@@ -120,7 +120,7 @@ absl::Status Engine::RetentionStep(Series *s, int64_t cutoff_ms, bool first_step
       auto dropped = keep - s->head_ts.begin();
       head_dropped = static_cast<uint64_t>(dropped);
       s->head_ts.erase(s->head_ts.begin(), keep);
-      std::visit([&](auto &column) { column.erase(column.begin(), column.begin() + dropped); },
+      std::visit([&](auto& column) { column.erase(column.begin(), column.begin() + dropped); },
                  s->head_values);
     }
   }
@@ -135,8 +135,8 @@ absl::Status Engine::RetentionStep(Series *s, int64_t cutoff_ms, bool first_step
 // cutoff's bucket; once none is left (*done), rewrites the chunk holding
 // that bucket: buckets before it dropped, it recomputed from the points at
 // or after the cutoff (the blocks are trimmed in the same batch).
-absl::Status Engine::TrimRollups(Series *s, Resolution r, int64_t cutoff_ms, size_t budget,
-                                 store::WriteBatch *batch, size_t *deleted, bool *done) {
+absl::Status Engine::TrimRollups(Series* s, Resolution r, int64_t cutoff_ms, size_t budget,
+                                 store::WriteBatch* batch, size_t* deleted, bool* done) {
   const int64_t width = ResolutionMs(r);
   const int64_t chunk_width = ChunkWidthMs(r);
   const int64_t bucket = engine_internal::SafeBucketStart(cutoff_ms, width);
@@ -162,7 +162,7 @@ absl::Status Engine::TrimRollups(Series *s, Resolution r, int64_t cutoff_ms, siz
         return true;
       });
   if (!st.ok()) return st;
-  for (const std::string &key : old_chunks) batch->Delete(kTsdbSpace, key);
+  for (const std::string& key : old_chunks) batch->Delete(kTsdbSpace, key);
   *deleted = old_chunks.size();
   *done = !more;
   if (more || straddling_bytes.empty()) return absl::OkStatus();
@@ -171,7 +171,7 @@ absl::Status Engine::TrimRollups(Series *s, Resolution r, int64_t cutoff_ms, siz
   if (!chunk.ok()) return chunk.status();
   // A cutoff on a bucket's start keeps that bucket as it is.
   std::vector<RollupBucket> kept;
-  for (RollupBucket &b : *chunk) {
+  for (RollupBucket& b : *chunk) {
     if (b.start_ms > bucket || (b.start_ms == bucket && cutoff_ms == bucket)) {
       kept.push_back(std::move(b));
     }

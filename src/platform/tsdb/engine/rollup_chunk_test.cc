@@ -62,7 +62,7 @@ TEST(RollupChunkTest, ASensorDayIsSmall) {
   std::string bytes = EncodeRollupChunk(SensorDay(kMaxBucketsPerChunk, 0.05));
   // 60 points a bucket: bytes per raw point.
   double per_point = static_cast<double>(bytes.size()) / (kMaxBucketsPerChunk * 60.0);
-  EXPECT_LT(per_point, 0.4) << bytes.size();
+  EXPECT_LT(per_point, 0.35) << bytes.size();  // 0.33 with ±2 ms of jitter
 }
 
 TEST(RollupChunkTest, MalformedChunksAreRefused) {

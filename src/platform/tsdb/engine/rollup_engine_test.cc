@@ -16,7 +16,7 @@ namespace qilian::platform::tsdb::testing_util {
 namespace {
 
 // `n` points a second from `t0`, 2-decimal values, in calls of `per_call`.
-void WriteSeconds(Engine &e, std::string_view property, int64_t t0, int n, int per_call,
+void WriteSeconds(Engine& e, std::string_view property, int64_t t0, int n, int per_call,
                   double base = 20.0) {
   std::vector<PointInput> batch;
   for (int i = 0; i < n; ++i) {
@@ -147,7 +147,7 @@ TEST(EngineRollupSizeTest, BytesPerPoint) {
   double r1m = bytes("r1m/") / kPoints;
   double r1h = bytes("r1h/") / kPoints;
   std::printf("raw blocks %.3f B/point, rollups 1m %.3f + 1h %.4f B/point\n", blocks, r1m, r1h);
-  EXPECT_LT(r1m + r1h, 0.4);
+  EXPECT_LT(r1m + r1h, 0.3);  // measured 0.277
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ constexpr Resolution kResolutions[] = {Resolution::k1m, Resolution::k1h};
 std::vector<Interval> Coalesce(std::vector<Interval> v) {
   std::sort(v.begin(), v.end());
   std::vector<Interval> out;
-  for (const Interval &i : v) {
+  for (const Interval& i : v) {
     if (!out.empty() && i.first <= out.back().second) {
       out.back().second = std::max(out.back().second, i.second);
     } else {
@@ -32,7 +32,7 @@ std::vector<Interval> Coalesce(std::vector<Interval> v) {
   return out;
 }
 
-bool Covered(const std::vector<Interval> &intervals, int64_t t) {
+bool Covered(const std::vector<Interval>& intervals, int64_t t) {
   auto it = std::upper_bound(intervals.begin(), intervals.end(), Interval{t, INT64_MAX});
   return it != intervals.begin() && t < (it - 1)->second;
 }
@@ -41,14 +41,14 @@ bool Covered(const std::vector<Interval> &intervals, int64_t t) {
 
 namespace engine_internal {
 
-double NumericValue(const PointValue &v) {
-  if (const auto *i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
-  if (const auto *b = std::get_if<bool>(&v)) return *b ? 1.0 : 0.0;
+double NumericValue(const PointValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* b = std::get_if<bool>(&v)) return *b ? 1.0 : 0.0;
   return std::get<double>(v);
 }
 
-void Summarize(const std::vector<Point> &points, int64_t width, std::vector<RollupBucket> *out) {
-  for (const Point &p : points) {
+void Summarize(const std::vector<Point>& points, int64_t width, std::vector<RollupBucket>* out) {
+  for (const Point& p : points) {
     int64_t start = SafeBucketStart(p.time_ms, width);
     if (out->empty() || out->back().start_ms != start) {
       if (!out->empty() && out->back().count == 0) out->pop_back();  // all NaN
@@ -61,7 +61,7 @@ void Summarize(const std::vector<Point> &points, int64_t width, std::vector<Roll
 
 }  // namespace engine_internal
 
-absl::Status Engine::RawPoints(Pending *pd, int64_t from, int64_t to, std::vector<Point> *out) {
+absl::Status Engine::RawPoints(Pending* pd, int64_t from, int64_t to, std::vector<Point>* out) {
   // The store as it is, then what this batch merges and seals (not stored
   // yet): the same points the blocks will hold once the batch is written.
   from = std::max(from, pd->s->floor_ms);
@@ -69,11 +69,11 @@ absl::Status Engine::RawPoints(Pending *pd, int64_t from, int64_t to, std::vecto
   bool over = false;
   absl::Status st = ReadBlocks(pd->s, from, to, SIZE_MAX, &stored, &over);
   if (!st.ok()) return st;
-  auto in_range = [&](const std::vector<Point> &v) {
+  auto in_range = [&](const std::vector<Point>& v) {
     auto lo = std::lower_bound(v.begin(), v.end(), from,
-                               [](const Point &p, int64_t t) { return p.time_ms < t; });
+                               [](const Point& p, int64_t t) { return p.time_ms < t; });
     auto hi = std::lower_bound(v.begin(), v.end(), to,
-                               [](const Point &p, int64_t t) { return p.time_ms < t; });
+                               [](const Point& p, int64_t t) { return p.time_ms < t; });
     return std::vector<Point>(lo, hi);
   };
   *out = engine_internal::MergePoints(
@@ -82,17 +82,17 @@ absl::Status Engine::RawPoints(Pending *pd, int64_t from, int64_t to, std::vecto
   return absl::OkStatus();
 }
 
-absl::Status Engine::UpdateRollups(Pending *pd, store::WriteBatch *batch) {
+absl::Status Engine::UpdateRollups(Pending* pd, store::WriteBatch* batch) {
   if (pd->s->info.kind == ValueKind::kText) return absl::OkStatus();
   for (Resolution r : kResolutions) {
     const int64_t width = ResolutionMs(r);
-    int64_t &mark = pd->rolled[ResolutionIndex(r)];
+    int64_t& mark = pd->rolled[ResolutionIndex(r)];
     // Buckets under the watermark that late points changed are recomputed;
     // the watermark moves over the buckets the seal completed (those ending
     // at or before sealed_last: every later point is in a block or comes
     // late).
     std::vector<Interval> dirty;
-    for (const Point &p : pd->late_points) {
+    for (const Point& p : pd->late_points) {
       if (p.time_ms >= mark) break;
       int64_t start = engine_internal::SafeBucketStart(p.time_ms, width);
       dirty.emplace_back(start, start + width);
@@ -108,7 +108,7 @@ absl::Status Engine::UpdateRollups(Pending *pd, store::WriteBatch *batch) {
     if (intervals.empty()) continue;
     intervals = Coalesce(std::move(intervals));
     std::vector<RollupBucket> computed;
-    for (const Interval &i : intervals) {
+    for (const Interval& i : intervals) {
       std::vector<Point> raw;
       if (absl::Status st = RawPoints(pd, i.first, i.second, &raw); !st.ok()) return st;
       engine_internal::Summarize(raw, width, &computed);
@@ -116,7 +116,7 @@ absl::Status Engine::UpdateRollups(Pending *pd, store::WriteBatch *batch) {
     // Chunks to rewrite: those of the new buckets, and of dirty buckets that
     // may have become empty (every point NaN).
     std::vector<RollupBucket> empties;
-    for (const Interval &d : dirty) empties.push_back(RollupBucket{.start_ms = d.first});
+    for (const Interval& d : dirty) empties.push_back(RollupBucket{.start_ms = d.first});
     if (absl::Status st = StoreBuckets(pd->s, r, intervals, computed, empties, batch); !st.ok()) {
       return st;
     }
@@ -125,18 +125,18 @@ absl::Status Engine::UpdateRollups(Pending *pd, store::WriteBatch *batch) {
   return absl::OkStatus();
 }
 
-absl::Status Engine::StoreBuckets(Series *s, Resolution r, const std::vector<Interval> &intervals,
-                                  const std::vector<RollupBucket> &computed,
-                                  const std::vector<RollupBucket> &touched,
-                                  store::WriteBatch *batch) {
+absl::Status Engine::StoreBuckets(Series* s, Resolution r, const std::vector<Interval>& intervals,
+                                  const std::vector<RollupBucket>& computed,
+                                  const std::vector<RollupBucket>& touched,
+                                  store::WriteBatch* batch) {
   const int64_t chunk_width = ChunkWidthMs(r);
   std::map<int64_t, std::vector<RollupBucket>> by_chunk;
-  for (const RollupBucket &b : touched)
+  for (const RollupBucket& b : touched)
     by_chunk[engine_internal::SafeBucketStart(b.start_ms, chunk_width)];
-  for (const RollupBucket &b : computed) {
+  for (const RollupBucket& b : computed) {
     by_chunk[engine_internal::SafeBucketStart(b.start_ms, chunk_width)].push_back(b);
   }
-  for (auto &[chunk_start, fresh] : by_chunk) {
+  for (auto& [chunk_start, fresh] : by_chunk) {
     std::string key = engine_internal::RollupKey(s->info.id, r, chunk_start);
     std::string bytes;
     std::vector<RollupBucket> kept;
@@ -144,7 +144,7 @@ absl::Status Engine::StoreBuckets(Series *s, Resolution r, const std::vector<Int
     if (st.ok()) {
       absl::StatusOr<std::vector<RollupBucket>> old = DecodeRollupChunk(bytes);
       if (!old.ok()) return old.status();
-      for (RollupBucket &b : *old) {
+      for (RollupBucket& b : *old) {
         if (!Covered(intervals, b.start_ms)) kept.push_back(std::move(b));
       }
     } else if (!absl::IsNotFound(st)) {
@@ -152,7 +152,7 @@ absl::Status Engine::StoreBuckets(Series *s, Resolution r, const std::vector<Int
     }
     kept.insert(kept.end(), fresh.begin(), fresh.end());
     std::sort(kept.begin(), kept.end(),
-              [](const RollupBucket &a, const RollupBucket &b) { return a.start_ms < b.start_ms; });
+              [](const RollupBucket& a, const RollupBucket& b) { return a.start_ms < b.start_ms; });
     if (kept.empty()) {
       batch->Delete(kTsdbSpace, key);
     } else {
@@ -164,7 +164,7 @@ absl::Status Engine::StoreBuckets(Series *s, Resolution r, const std::vector<Int
 
 absl::StatusOr<RollupRead> Engine::ReadRollups(SeriesId id, Resolution r, int64_t from_ms,
                                                int64_t to_ms) const {
-  Series *s = Lookup(id);
+  Series* s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   const int64_t width = ResolutionMs(r);
   RollupRead out;
@@ -197,7 +197,7 @@ absl::StatusOr<RollupRead> Engine::ReadRollups(SeriesId id, Resolution r, int64_
           error = chunk.status();
           return false;
         }
-        for (RollupBucket &b : *chunk) {
+        for (RollupBucket& b : *chunk) {
           if (b.start_ms >= from_ms && b.start_ms < to_ms) out.buckets.push_back(std::move(b));
         }
         return true;
