@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "platform/tsdb/query/export_request.h"
 #include "platform/tsdb/query/memory_series_source.h"
 
 namespace qilian::platform::tsdb {
@@ -123,6 +124,44 @@ TEST(CsvField, QuotesOnlyWhatNeedsIt) {
     out.push_back('|');
   }
   EXPECT_EQ(out, "plain|\"a,b\"|\"q\"\"\"|\"cr\r\"|\"lf\n\"|| sp |");
+}
+
+}  // namespace
+}  // namespace qilian::platform::tsdb
+
+namespace qilian::platform::tsdb {
+namespace {
+
+TEST(ExportRequest, Parses) {
+  absl::StatusOr<ExportRequest> r =
+      ParseExportRequest(R"({"series": {"devices": ["d1"]}, "start": 0, "format": "jsonl"})", 500);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->series.devices, (std::vector<std::string>{"d1"}));
+  EXPECT_EQ(r->start_ms, 0);
+  EXPECT_EQ(r->end_ms, 500);
+  EXPECT_EQ(r->format, ExportFormat::kJsonLines);
+  EXPECT_EQ(ExportContentType(r->format), "application/x-ndjson");
+  r = ParseExportRequest(R"({"start": "1970-01-01T00:00:01Z", "end": 2000})", 0);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->start_ms, 1000);
+  EXPECT_EQ(r->format, ExportFormat::kCsv);
+  EXPECT_EQ(ExportContentType(r->format), "text/csv; charset=utf-8");
+}
+
+TEST(ExportRequest, Errors) {
+  const std::pair<const char*, const char*> kCases[] = {
+      {"{", "request: not valid JSON"},
+      {"3", "request: must be a JSON object"},
+      {R"({"start": 0, "format": "xml"})", "format: must be \"csv\" or \"jsonl\""},
+      {R"({"start": 0, "window": "1m"})",
+       "request: unknown key \"window\" (known: series, start, end, format)"},
+      {R"({"start": 5, "end": 1})", "start: must be before end (start 5, end 1)"},
+      {R"({"format": "csv"})", "start: missing"},
+      {R"({"start": 0, "series": {"devices": []}})", "series.devices: must not be empty"},
+  };
+  for (const auto& [body, message] : kCases) {
+    EXPECT_EQ(ParseExportRequest(body, 100).status(), absl::InvalidArgumentError(message)) << body;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,32 @@
+// The export request (docs/telemetry-query.md, "Export"): which series,
+// over what range, in which format. The same `series`, `start` and `end` as
+// a query (and the same errors), plus `format`.
+#ifndef QILIAN_PLATFORM_TSDB_QUERY_EXPORT_REQUEST_H_
+#define QILIAN_PLATFORM_TSDB_QUERY_EXPORT_REQUEST_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "platform/tsdb/query/export_writer.h"
+#include "platform/tsdb/query/query_request.h"
+
+namespace qilian::platform::tsdb {
+
+struct ExportRequest {
+  SeriesSelector series;
+  int64_t start_ms = 0;  // inclusive
+  int64_t end_ms = 0;    // exclusive
+  ExportFormat format = ExportFormat::kCsv;
+};
+
+// {"series": {...}, "start": ..., "end": ..., "format": "csv" | "jsonl"};
+// `now_ms` is the default end. InvalidArgument "<field>: <reason>".
+absl::StatusOr<ExportRequest> ParseExportRequest(std::string_view body, int64_t now_ms);
+
+// The HTTP Content-Type of a format.
+std::string_view ExportContentType(ExportFormat format);
+
+}  // namespace qilian::platform::tsdb
+
+#endif  // QILIAN_PLATFORM_TSDB_QUERY_EXPORT_REQUEST_H_
