@@ -1,5 +1,6 @@
 #include "platform/tsdb/query/query_eval.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -60,8 +61,12 @@ absl::Status EvaluateRaw(const SeriesSource& source, const std::vector<SeriesInf
   uint64_t rows = 0;
   for (const SeriesInfo& s : series) {
     AnswerSeries out = SeriesAnswer(s, {"value"});
-    absl::Status status = ReadPoints(source, s.id, request.start_ms, request.end_ms, request.limit,
-                                     &counter, [&](const Point& p) {
+    // One row past the answer's limit is enough to refuse: rows are never
+    // held past it.
+    uint64_t most = limits.max_rows - rows + 1;
+    if (request.limit > 0) most = std::min<uint64_t>(most, request.limit);
+    absl::Status status = ReadPoints(source, s.id, request.start_ms, request.end_ms, most, &counter,
+                                     [&](const Point& p) {
                                        out.rows.push_back({p.time_ms, {PointCell(p.value)}});
                                      });
     if (!status.ok()) return status;

@@ -308,6 +308,17 @@ TEST_F(QueryEvalTest, LimitsNamedWithTheirKeys) {
                 .status(),
             absl::ResourceExhaustedError("the query answers more than 4 rows, over the limit "
                                          "of 4 ([tsdb] max_rows_per_query)"));
+  // Raw rows are read one past what is left: with 4, series 1 gives its 4
+  // and series 2 one; with 3, series 1 gives 4 and series 2 is not read.
+  source_.points_returned = 0;
+  EXPECT_EQ(Run(R"({"series": {"ids": [1, 2]}, "start": 0})", limits).status(),
+            absl::ResourceExhaustedError("the query answers more than 4 rows, over the limit "
+                                         "of 4 ([tsdb] max_rows_per_query)"));
+  limits.max_rows = 3;
+  EXPECT_EQ(Run(R"({"series": {"ids": [1, 2]}, "start": 0})", limits).status(),
+            absl::ResourceExhaustedError("the query answers more than 3 rows, over the limit "
+                                         "of 3 ([tsdb] max_rows_per_query)"));
+  EXPECT_EQ(source_.points_returned, 5u + 4u);
   limits = {};
   limits.max_points_read = 3;
   EXPECT_EQ(Run(R"({"series": {"ids": [1, 2]}, "start": 0})", limits).status(),

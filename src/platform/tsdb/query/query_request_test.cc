@@ -196,6 +196,16 @@ TEST(QueryRequest, LongValuesAreCutInMessages) {
                          "p99, percentile:<q>, twa, increase, rate)"));
 }
 
+TEST(QueryRequest, DeepNestingAndHugeNumbers) {
+  std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  EXPECT_EQ(Error(deep), "request: must be a JSON object");
+  EXPECT_EQ(Error(absl::StrCat(R"({"start": 0, "series": )", deep, "}")),
+            "series: must be an object");
+  EXPECT_EQ(Error(R"({"start": 1e999})"), "request: not valid JSON");
+  EXPECT_EQ(Error(R"({"start": 0, "limit": 99999999999999999999999})"),
+            "limit: must be a positive integer");
+}
+
 // Robustness: a few hundred random mutations of a valid request (bytes
 // flipped, inserted, deleted, the body cut) never crash the parser, and
 // every refusal is InvalidArgument with a field named.
