@@ -31,6 +31,15 @@ std::string BlockPrefix(SeriesId id) { return std::string(kBlockPrefix) + Be64(i
 std::string BlockKey(SeriesId id, int64_t first) {
   return absl::StrCat(BlockPrefix(id), Be64(BiasTime(first)));
 }
+std::string IndexPrefix(SeriesId id) { return std::string(kIndexPrefix) + Be64(id) + "/"; }
+void PutBlock(store::WriteBatch* batch, SeriesId id, int64_t first, std::string_view bytes) {
+  batch->Put(kTsdbSpace, BlockKey(id, first), bytes);
+  batch->Put(kTsdbSpace, IndexPrefix(id) + Be64(BiasTime(first)), "");
+}
+void DeleteBlock(store::WriteBatch* batch, SeriesId id, int64_t first) {
+  batch->Delete(kTsdbSpace, BlockKey(id, first));
+  batch->Delete(kTsdbSpace, IndexPrefix(id) + Be64(BiasTime(first)));
+}
 std::string RollupPrefix(SeriesId id, Resolution r) {
   return absl::StrCat(r == Resolution::k1m ? "r1m/" : "r1h/", Be64(id), "/");
 }
@@ -305,6 +314,7 @@ absl::Status Engine::Load() {
   if (!st.ok()) return st;
   if (!decode_error.ok()) return decode_error;
   next_id_ = series_.size() + 1;
+  if (absl::Status st = BuildIndexEntries(); !st.ok()) return st;
 
   st = store_->Scan(kTsdbSpace, kSealPrefix, "", [&](std::string_view key, std::string_view value) {
     ByteReader k(key.substr(kSealPrefix.size()));
@@ -403,6 +413,32 @@ absl::Status Engine::Load() {
   return decode_error;
 }
 
+absl::Status Engine::BuildIndexEntries() {
+  std::string ready;
+  absl::Status st = store_->Get(kTsdbSpace, kIndexReadyKey, &ready);
+  if (!absl::IsNotFound(st)) return st;
+  // Once, for a store written before the index: an entry per block, in
+  // bounded batches (not written while scanning); the marker last, so an
+  // interrupted build starts over.
+  std::string from;
+  for (;;) {
+    store::WriteBatch batch;
+    std::string last;
+    st = store_->Scan(kTsdbSpace, kBlockPrefix, from, [&](std::string_view key, std::string_view) {
+      batch.Put(kTsdbSpace, std::string(kIndexPrefix) += key.substr(kBlockPrefix.size()), "");
+      last = key;
+      return batch.size() < kRetentionBatchKeys;
+    });
+    if (!st.ok()) return st;
+    if (batch.size() < kRetentionBatchKeys) {
+      batch.Put(kTsdbSpace, kIndexReadyKey, "");
+      return store_->Write(batch);
+    }
+    if (st = store_->Write(batch); !st.ok()) return st;
+    from = last + '\0';
+  }
+}
+
 Engine::Series* Engine::Lookup(SeriesId id) const {
   std::shared_lock lock(catalog_mu_);
   if (id == 0 || id > series_.size()) return nullptr;
@@ -426,7 +462,7 @@ absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const P
     }
     absl::StatusOr<std::string> block = EncodeBlock(kind, ts, ViewOf(values), options_.encode);
     if (!block.ok()) return block.status();
-    batch->Put(kTsdbSpace, BlockKey(id, ts.front()), *block);
+    PutBlock(batch, id, ts.front(), *block);
     firsts->push_back(ts.front());
   }
   return absl::OkStatus();
@@ -436,7 +472,7 @@ absl::Status Engine::EnsureIndex(Series* s) const {
   std::lock_guard lock(ShardOf(s->info.id));
   if (s->index_loaded) return absl::OkStatus();
   std::vector<int64_t> firsts;
-  std::string prefix = BlockPrefix(s->info.id);
+  std::string prefix = IndexPrefix(s->info.id);
   absl::Status st =
       store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view) {
         ByteReader k(key.substr(prefix.size()));
@@ -527,7 +563,7 @@ absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_
     absl::StatusOr<Block> old = DecodeBlock(bytes);
     if (!old.ok()) return old.status();
     std::vector<Point> merged = MergePoints(ToPoints(old->timestamps, old->values), newer);
-    batch->Delete(kTsdbSpace, key);
+    DeleteBlock(batch, s->info.id, firsts[b]);
     pending->index_erase.push_back(firsts[b]);
     if (absl::Status e =
             EncodeChunks(s->info.id, s->info.kind, merged, batch, &pending->index_insert);

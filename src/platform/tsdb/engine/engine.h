@@ -196,6 +196,8 @@ class Engine {
 
   Engine(store::KvStore* store, const EngineOptions& options);
   absl::Status Load();
+  // Index entries for the blocks of a store from before the index.
+  absl::Status BuildIndexEntries();
   Series* Lookup(SeriesId id) const;
   std::mutex& ShardOf(SeriesId id) const { return shards_[id % kShards]; }
   absl::Status MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_t>>& late,

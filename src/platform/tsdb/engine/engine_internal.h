@@ -21,6 +21,12 @@ inline constexpr std::string_view kSidPrefix = "sid/";
 inline constexpr std::string_view kSeriesPrefix = "series/";
 inline constexpr std::string_view kSealPrefix = "seal/";
 inline constexpr std::string_view kBlockPrefix = "blk/";
+// The block index's entries: bix/<id>/<biased first>, empty values, so that
+// a series' index is read without reading its blocks.
+inline constexpr std::string_view kIndexPrefix = "bix/";
+// Present once every block has its index entry (stores from before the
+// index get theirs at Open, once).
+inline constexpr std::string_view kIndexReadyKey = "bix_ready";
 inline constexpr std::string_view kWalPrefix = "wal/";
 inline constexpr std::string_view kFloorPrefix = "floor/";
 inline constexpr std::string_view kCheckpointKey = "ckpt";
@@ -38,6 +44,10 @@ std::string SealKey(SeriesId id);
 std::string FloorKey(SeriesId id);
 std::string BlockPrefix(SeriesId id);
 std::string BlockKey(SeriesId id, int64_t first);
+std::string IndexPrefix(SeriesId id);
+// A block and its index entry go in and out of the store together.
+void PutBlock(store::WriteBatch* batch, SeriesId id, int64_t first, std::string_view bytes);
+void DeleteBlock(store::WriteBatch* batch, SeriesId id, int64_t first);
 // r1m/<id>/ and r1h/<id>/, then the chunk's biased start.
 std::string RollupPrefix(SeriesId id, Resolution r);
 std::string RollupKey(SeriesId id, Resolution r, int64_t chunk_start);

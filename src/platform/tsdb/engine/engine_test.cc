@@ -431,6 +431,19 @@ TEST_F(EngineTest, ReadsSeekWithTheBlockIndex) {
     ASSERT_TRUE(engine->Write(std::vector{P("d", "x", 50'005'000, -1.0)}).ok());
     EXPECT_EQ(engine->ReadRange(1, 50'000'000, 50'010'001)->size(), 3u);
   }
+  // A store from before the index gets its entries at Open, once.
+  ASSERT_EQ(CountPrefix("bix/"), CountPrefix("blk/"));
+  for (const auto& [key, value] : Dump()) {
+    if (key.starts_with("bix")) {
+      ASSERT_TRUE(base_->Delete(kTsdbSpace, key).ok());
+    }
+  }
+  auto old = OpenEngine();
+  EXPECT_EQ(CountPrefix("bix/"), CountPrefix("blk/"));
+  EXPECT_EQ(CountPrefix("bix_ready"), 1u);
+  auto hour = old->ReadRange(1, 99'990'000 - 3'600'000, 100'000'000);
+  EXPECT_EQ(hour->size(), 361u);
+  EXPECT_LE(old->GetStats().blocks_read, 5u);
 }
 
 // Acknowledged points survive kill -9: a child writes through RocksDB,

@@ -73,7 +73,7 @@ absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step
     if (absl::Status st = store_->Get(kTsdbSpace, key, &bytes); !st.ok()) return st;
     absl::StatusOr<Block> block = DecodeBlock(bytes);
     if (!block.ok()) return block.status();
-    batch.Delete(kTsdbSpace, key);
+    engine_internal::DeleteBlock(&batch, id, firsts[i]);
     erase.push_back(firsts[i]);
     std::vector<Point> kept;
     const std::vector<int64_t>& ts = block->timestamps;
