@@ -172,7 +172,8 @@ absl::Status EvaluateWindows(const SeriesSource& source, const std::vector<Serie
   std::vector<std::string> columns;
   for (const Aggregate& a : request.aggregates) columns.push_back(a.name);
   for (Group& group : groups) {
-    std::vector<GroupWindow> windows(grid->count);
+    // Sparse: a series with few points over many windows costs few entries.
+    std::map<size_t, GroupWindow> windows;
     for (const SeriesInfo* member : group.members) {
       bool text = member->kind == ValueKind::kText;
       absl::Status s =
@@ -180,12 +181,11 @@ absl::Status EvaluateWindows(const SeriesSource& source, const std::vector<Serie
                             [&](size_t i, SeriesWindow& w) { AddMember(&windows[i], w, text); });
       if (!s.ok()) return s;
     }
-    std::vector<std::optional<std::vector<Cell>>> cells(grid->count);
-    for (size_t i = 0; i < grid->count; ++i) {
-      if (windows[i].stats.count == 0) continue;
-      cells[i] = AggregateCells(&windows[i], request.aggregates, grid->ClippedLength(i));
+    WindowCells cells;
+    for (auto& [i, window] : windows) {
+      cells.emplace(i, AggregateCells(&window, request.aggregates, grid->ClippedLength(i)));
     }
-    windows = {};
+    windows.clear();
     AnswerSeries out;
     if (request.group_by.empty()) {
       out = SeriesAnswer(*group.members.front(), columns);

@@ -332,6 +332,24 @@ TEST_F(QueryEvalTest, LimitsNamedWithTheirKeys) {
   EXPECT_TRUE(Run(R"({"series": {"ids": [2]}, "start": 0})", limits).ok());
 }
 
+// 2,000 series of one point each over 100,000 windows: the work follows
+// the points, not series x windows (2e8).
+TEST_F(QueryEvalTest, SparseWindowsCostNothingPerWindow) {
+  MemorySeriesSource source;
+  for (int i = 0; i < 2000; ++i) {
+    source.Add(Info(absl::StrCat("d", i), "p", ValueKind::kFloat), {{i * 50, 1.0 * i}});
+  }
+  QueryRequest r;
+  r.start_ms = 0;
+  r.end_ms = 100'000;
+  r.window_ms = 1;
+  r.aggregates = {{AggregateKind::kMax, 0, "max"}};
+  absl::StatusOr<QueryAnswer> a = EvaluateQuery(source, kEnterprise, r);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->series.size(), 2000u);
+  EXPECT_EQ(a->series[1999].rows, (std::vector<AnswerRow>{{99'950, {Cell(1999.0)}}}));
+}
+
 TEST_F(QueryEvalTest, ReadsInPages) {
   MemorySeriesSource source;
   std::vector<Point> points;

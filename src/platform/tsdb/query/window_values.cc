@@ -114,42 +114,45 @@ std::vector<Cell> AggregateCells(GroupWindow* group, const std::vector<Aggregate
   return cells;
 }
 
-std::vector<AnswerRow> FillRows(std::vector<std::optional<std::vector<Cell>>>& cells,
-                                const WindowGrid& grid, const Fill& fill, size_t width,
-                                size_t limit) {
+std::vector<AnswerRow> FillRows(const WindowCells& cells, const WindowGrid& grid, const Fill& fill,
+                                size_t width, size_t limit) {
   std::vector<AnswerRow> rows;
-  const size_t n = cells.size();
-  // For linear fill: the next non-empty window after each window.
-  std::vector<size_t> next(n + 1, n);
-  if (fill.kind == FillKind::kLinear) {
-    for (size_t i = n; i-- > 0;) next[i] = cells[i] ? i : next[i + 1];
+  auto full = [&] { return limit > 0 && rows.size() >= limit; };
+  if (fill.kind == FillKind::kNone) {
+    // Only the non-empty windows: sparse data costs nothing per window.
+    for (const auto& [i, row] : cells) {
+      if (full()) break;
+      rows.push_back({grid.Start(i), row});
+    }
+    return rows;
   }
-  size_t previous = n;  // the last non-empty window so far; n: none
-  for (size_t i = 0; i < n && (limit == 0 || rows.size() < limit); ++i) {
-    if (cells[i]) {
-      rows.push_back({grid.Start(i), *cells[i]});
-      previous = i;
+  // Every window gets a row (their count was checked against max_rows).
+  auto next = cells.begin();    // the first non-empty window at or after i
+  auto previous = cells.end();  // the last non-empty window before i
+  for (size_t i = 0; i < grid.count && !full(); ++i) {
+    if (next != cells.end() && next->first == i) {
+      rows.push_back({grid.Start(i), next->second});
+      previous = next++;
       continue;
     }
     std::vector<Cell> filled(width);
     switch (fill.kind) {
       case FillKind::kNone:
-        continue;
       case FillKind::kNull:
         break;
       case FillKind::kNumber:
         std::fill(filled.begin(), filled.end(), Cell(fill.number));
         break;
       case FillKind::kPrevious:
-        if (previous < n) filled = *cells[previous];
+        if (previous != cells.end()) filled = previous->second;
         break;
       case FillKind::kLinear:
-        if (previous < n && next[i] < n) {
-          double f = static_cast<double>(grid.Start(i) - grid.Start(previous)) /
-                     static_cast<double>(grid.Start(next[i]) - grid.Start(previous));
+        if (previous != cells.end() && next != cells.end()) {
+          double f = static_cast<double>(grid.Start(i) - grid.Start(previous->first)) /
+                     static_cast<double>(grid.Start(next->first) - grid.Start(previous->first));
           for (size_t c = 0; c < width; ++c) {
-            const double* a = std::get_if<double>(&(*cells[previous])[c]);
-            const double* b = std::get_if<double>(&(*cells[next[i]])[c]);
+            const double* a = std::get_if<double>(&previous->second[c]);
+            const double* b = std::get_if<double>(&next->second[c]);
             if (a != nullptr && b != nullptr) filled[c] = *a + (*b - *a) * f;
           }
         }

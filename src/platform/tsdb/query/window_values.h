@@ -6,7 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <map>
 #include <vector>
 
 #include "platform/tsdb/engine/rollup.h"
@@ -39,11 +39,13 @@ void AddMember(GroupWindow* group, SeriesWindow& member, bool text);
 std::vector<Cell> AggregateCells(GroupWindow* group, const std::vector<Aggregate>& aggregates,
                                  int64_t length_ms);
 
-// Rows for the grid's windows (cells[i] nullopt: window i is empty), empty windows filled as `fill`
-// says, at most `limit` rows (0: all).
-std::vector<AnswerRow> FillRows(std::vector<std::optional<std::vector<Cell>>>& cells,
-                                const WindowGrid& grid, const Fill& fill, size_t width,
-                                size_t limit);
+// The non-empty windows' cells, by window index.
+using WindowCells = std::map<size_t, std::vector<Cell>>;
+
+// Rows for the grid's windows, empty windows (absent from `cells`) filled
+// as `fill` says, at most `limit` rows (0: all).
+std::vector<AnswerRow> FillRows(const WindowCells& cells, const WindowGrid& grid, const Fill& fill,
+                                size_t width, size_t limit);
 
 }  // namespace qilian::platform::tsdb
 
