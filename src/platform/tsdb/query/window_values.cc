@@ -40,7 +40,7 @@ Cell Number(double d) { return Cell(d); }
 
 }  // namespace
 
-void AddMember(GroupWindow* group, SeriesWindow& member, bool text) {
+void AddMember(GroupWindow* group, const SeriesWindow& member, bool text) {
   const RollupBucket& b = member.bucket;
   bool was_empty = group->stats.count == 0;
   Cell first = text ? Cell(member.first_text) : Number(b.first);

@@ -31,7 +31,7 @@ struct GroupWindow {
 
 // Adds one member series' non-empty window. Members are added in id order;
 // of two first (last) points at the same time the earlier-added wins.
-void AddMember(GroupWindow* group, SeriesWindow& member, bool text);
+void AddMember(GroupWindow* group, const SeriesWindow& member, bool text);
 
 // The window's value for each aggregate. `length_ms` is the window's part
 // of [start, end) (rate divides the increase by it). Nearest-rank
