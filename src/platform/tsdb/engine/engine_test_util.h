@@ -43,6 +43,43 @@ inline PointInput P(std::string_view device, std::string_view property, int64_t 
   return PointInput{enterprise, device, property, t, std::move(v)};
 }
 
+// The stored rollups of r equal AddPoint over ReadRange of every bucket
+// before the watermark, bit for bit; returns how many buckets.
+inline size_t ExpectRollupsMatchRaw(const Engine& e, SeriesId id, Resolution r) {
+  auto read = e.ReadRollups(id, r, std::numeric_limits<int64_t>::min(),
+                            std::numeric_limits<int64_t>::max());
+  EXPECT_TRUE(read.ok()) << read.status();
+  if (!read.ok()) return 0;
+  std::vector<RollupBucket> want;
+  if (read->complete_until_ms != std::numeric_limits<int64_t>::min()) {
+    auto raw = e.ReadRange(id, std::numeric_limits<int64_t>::min(), read->complete_until_ms);
+    EXPECT_TRUE(raw.ok()) << raw.status();
+    for (const Point& p : raw.value_or(std::vector<Point>())) {
+      double v = std::visit(
+          [](const auto& x) -> double {
+            if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) {
+              return 0;
+            } else {
+              return static_cast<double>(x);
+            }
+          },
+          p.value);
+      int64_t start = BucketStart(p.time_ms, ResolutionMs(r));
+      if (want.empty() || want.back().start_ms != start) {
+        if (!want.empty() && want.back().count == 0) want.pop_back();
+        want.push_back(RollupBucket{.start_ms = start});
+      }
+      AddPoint(&want.back(), p.time_ms, v);
+    }
+    if (!want.empty() && want.back().count == 0) want.pop_back();
+  }
+  EXPECT_EQ(read->buckets.size(), want.size());
+  for (size_t i = 0; i < std::min(want.size(), read->buckets.size()); ++i) {
+    EXPECT_EQ(read->buckets[i], want[i]) << "bucket " << want[i].start_ms;
+  }
+  return want.size();
+}
+
 class EngineTest : public ::testing::Test {
  protected:
   EngineTest()
@@ -83,43 +120,6 @@ class EngineTest : public ::testing::Test {
     auto id = e.Find(enterprise, device, property);
     EXPECT_TRUE(id.ok()) << id.status();
     return id.value_or(0);
-  }
-
-  // The stored rollups of r equal AddPoint over ReadRange of every bucket
-  // before the watermark, bit for bit; returns how many buckets.
-  static size_t ExpectRollupsMatchRaw(const Engine& e, SeriesId id, Resolution r) {
-    auto read = e.ReadRollups(id, r, std::numeric_limits<int64_t>::min(),
-                              std::numeric_limits<int64_t>::max());
-    EXPECT_TRUE(read.ok()) << read.status();
-    if (!read.ok()) return 0;
-    std::vector<RollupBucket> want;
-    if (read->complete_until_ms != std::numeric_limits<int64_t>::min()) {
-      auto raw = e.ReadRange(id, std::numeric_limits<int64_t>::min(), read->complete_until_ms);
-      EXPECT_TRUE(raw.ok()) << raw.status();
-      for (const Point& p : raw.value_or(std::vector<Point>())) {
-        double v = std::visit(
-            [](const auto& x) -> double {
-              if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) {
-                return 0;
-              } else {
-                return static_cast<double>(x);
-              }
-            },
-            p.value);
-        int64_t start = BucketStart(p.time_ms, ResolutionMs(r));
-        if (want.empty() || want.back().start_ms != start) {
-          if (!want.empty() && want.back().count == 0) want.pop_back();
-          want.push_back(RollupBucket{.start_ms = start});
-        }
-        AddPoint(&want.back(), p.time_ms, v);
-      }
-      if (!want.empty() && want.back().count == 0) want.pop_back();
-    }
-    EXPECT_EQ(read->buckets.size(), want.size());
-    for (size_t i = 0; i < std::min(want.size(), read->buckets.size()); ++i) {
-      EXPECT_EQ(read->buckets[i], want[i]) << "bucket " << want[i].start_ms;
-    }
-    return want.size();
   }
 
   EngineOptions options_;

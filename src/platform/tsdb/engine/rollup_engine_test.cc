@@ -123,6 +123,25 @@ TEST_F(EngineTest, AQuietSeriesGetsItsCompleteBuckets) {
   EXPECT_EQ(ExpectRollupsMatchRaw(*e, quiet, Resolution::k1m), 1u);
 }
 
+TEST_F(EngineTest, AFailedWriteLeavesTheRollupsAsTheyWere) {
+  auto e = OpenEngine();
+  WriteSeconds(*e, "p", 0, 150, 150);
+  SeriesId id = Id(*e, "d", "p");
+  auto before = e->ReadRollups(id, Resolution::k1m, kMin, kMax).value();
+  auto dump = Dump();
+  // A seal and a late point into a summarized bucket, refused by the store.
+  std::vector<PointInput> batch = {P("d", "p", 30'500, 7.0)};
+  for (int64_t t = 150; t < 260; ++t) batch.push_back(P("d", "p", t * 1000, 1.0));
+  faulty_.FailNthWrite(1, absl::InternalError("disk gone"));
+  EXPECT_EQ(e->Write(batch), absl::InternalError("disk gone"));
+  EXPECT_EQ(Dump(), dump);
+  auto after = e->ReadRollups(id, Resolution::k1m, kMin, kMax).value();
+  EXPECT_EQ(after.complete_until_ms, before.complete_until_ms);
+  EXPECT_EQ(after.buckets, before.buckets);
+  ASSERT_TRUE(e->Write(batch).ok());
+  EXPECT_EQ(ExpectRollupsMatchRaw(*e, id, Resolution::k1m), 4u);
+}
+
 // Rollup bytes per raw point on 1 s data (a day, default block sizes).
 TEST(EngineRollupSizeTest, BytesPerPoint) {
   auto store = store::NewMemoryStore({.spaces = {std::string(kTsdbSpace)}});
