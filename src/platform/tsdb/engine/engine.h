@@ -191,7 +191,7 @@ class Engine {
  private:
   struct Series;
   struct Pending;
-  struct Chunk;
+  struct Trim;
   static constexpr size_t kShards = 64;
 
   Engine(store::KvStore* store, const EngineOptions& options);
@@ -224,12 +224,12 @@ class Engine {
                             const std::vector<RollupBucket>& touched, store::WriteBatch* batch);
   // Retention (retention.cc): steps until nothing older is left.
   absl::Status RunRetention(Series* s, int64_t cutoff_ms, RetentionResult* result);
-  // One store write's worth; *done when nothing
-  // older than the cutoff is left.
+  // One store write's worth; *done when nothing older is left.
   absl::Status RetentionStep(Series* s, int64_t cutoff_ms, bool first_step, bool* done,
                              RetentionResult* result);
-  absl::Status TrimRollups(Series* s, Resolution r, int64_t cutoff_ms, size_t budget,
-                           store::WriteBatch* batch, size_t* deleted, bool* done);
+  absl::Status TrimBlocks(Series* s, int64_t cutoff_ms, Trim* trim, bool* done);
+  absl::Status TrimFloorBucket(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim);
+  absl::Status DeleteOldChunks(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim, bool* done);
   static void MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq);
 
   store::KvStore* store_;

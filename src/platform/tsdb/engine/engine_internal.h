@@ -113,6 +113,17 @@ struct Engine::Pending {
   uint64_t rollup_buckets = 0;
 };
 
+// What one retention step puts in its store write and changes after it.
+struct Engine::Trim {
+  store::WriteBatch batch;
+  size_t deletions = 0;  // blocks and chunks, against kRetentionBatchKeys
+  std::vector<int64_t> index_erase, index_insert;
+  uint64_t blocks = 0;  // whole blocks deleted
+  uint64_t points = 0;  // points deleted
+};
+
+inline constexpr Resolution kRollupResolutions[] = {Resolution::k1m, Resolution::k1h};
+
 inline int ResolutionIndex(Resolution r) { return r == Resolution::k1m ? 0 : 1; }
 
 }  // namespace qilian::platform::tsdb

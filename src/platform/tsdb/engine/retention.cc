@@ -47,129 +47,118 @@ absl::StatusOr<RetentionResult> Engine::ApplyRetention(
   return result;
 }
 
-// One store write under the writer lock: the floor (first step), up to
-// kRetentionBatchKeys whole blocks or rollup chunks before the cutoff, and,
-// once none is left, the block and buckets that straddle it and the head.
+// One store write under the writer lock. The first step stores the floor
+// with the recomputed bucket that holds it (so reads are clipped and the
+// rollups agree from the same write on); every step deletes up to
+// kRetentionBatchKeys blocks and chunks from before the cutoff; the last,
+// with nothing older left, trims the head.
 absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step, bool* done,
                                    RetentionResult* result) {
   std::lock_guard write_lock(write_mu_);
   if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
-  const SeriesId id = s->info.id;
-  store::WriteBatch batch;
+  const bool numeric = s->info.kind != ValueKind::kText;
   const int64_t floor = std::max(s->floor_ms, cutoff_ms);
-  if (first_step && cutoff_ms > s->floor_ms) {
-    batch.Put(kTsdbSpace, engine_internal::FloorKey(id),
-              engine_internal::Be64(engine_internal::BiasTime(floor)));
-  }
-  const std::vector<int64_t>& firsts = s->block_firsts;
-  size_t before = static_cast<size_t>(std::lower_bound(firsts.begin(), firsts.end(), cutoff_ms) -
-                                      firsts.begin());
-  size_t n = std::min(before, kRetentionBatchKeys);
-  std::vector<int64_t> erase, insert;
-  uint64_t blocks = 0, points = 0;
-  for (size_t i = 0; i < n; ++i) {
-    std::string key = BlockKey(id, firsts[i]);
-    std::string bytes;
-    if (absl::Status st = store_->Get(kTsdbSpace, key, &bytes); !st.ok()) return st;
-    absl::StatusOr<Block> block = DecodeBlock(bytes);
-    if (!block.ok()) return block.status();
-    engine_internal::DeleteBlock(&batch, id, firsts[i]);
-    erase.push_back(firsts[i]);
-    std::vector<Point> kept;
-    const std::vector<int64_t>& ts = block->timestamps;
-    for (size_t j = 0; j < ts.size(); ++j) {
-      if (ts[j] >= cutoff_ms) kept.push_back({ts[j], engine_internal::ValueAt(block->values, j)});
+  Trim trim;
+  if (first_step) {
+    if (cutoff_ms > s->floor_ms) {
+      trim.batch.Put(kTsdbSpace, engine_internal::FloorKey(s->info.id),
+                     engine_internal::Be64(engine_internal::BiasTime(floor)));
     }
-    points += ts.size() - kept.size();
-    if (kept.empty()) {
-      ++blocks;
-    } else if (absl::Status st = EncodeChunks(id, s->info.kind, kept, &batch, &insert); !st.ok()) {
-      return st;  // the block straddling the cutoff, rewritten from it on
+    for (Resolution r : kRollupResolutions) {
+      if (!numeric) break;
+      if (absl::Status st = TrimFloorBucket(s, r, cutoff_ms, &trim); !st.ok()) return st;
     }
   }
-  size_t budget = kRetentionBatchKeys - n;
-  bool rollups_done = true;
-  if (s->info.kind != ValueKind::kText) {
-    for (Resolution r : {Resolution::k1m, Resolution::k1h}) {
-      size_t deleted = 0;
-      bool r_done = false;
-      if (absl::Status st = TrimRollups(s, r, cutoff_ms, budget, &batch, &deleted, &r_done);
-          !st.ok()) {
-        return st;
-      }
-      budget -= deleted;
-      rollups_done = rollups_done && r_done;
+  bool blocks_done = false;
+  if (absl::Status st = TrimBlocks(s, cutoff_ms, &trim, &blocks_done); !st.ok()) return st;
+  *done = blocks_done;
+  for (Resolution r : kRollupResolutions) {
+    if (!numeric) break;
+    bool chunks_done = false;
+    if (absl::Status st = DeleteOldChunks(s, r, cutoff_ms, &trim, &chunks_done); !st.ok()) {
+      return st;
     }
+    *done = *done && chunks_done;
   }
-  *done = n == before && rollups_done;
-  if (!batch.empty()) {
-    if (absl::Status st = store_->Write(batch); !st.ok()) return st;
+  if (!trim.batch.empty()) {
+    if (absl::Status st = store_->Write(trim.batch); !st.ok()) return st;
   }
 
   // Stored: apply in memory.
-  uint64_t head_dropped = 0;
   {
-    std::lock_guard lock(ShardOf(id));
+    std::lock_guard lock(ShardOf(s->info.id));
     s->floor_ms = floor;
-    for (int64_t first : erase) engine_internal::EraseSorted(&s->block_firsts, first);
-    for (int64_t first : insert) engine_internal::InsertSorted(&s->block_firsts, first);
+    for (int64_t first : trim.index_erase) engine_internal::EraseSorted(&s->block_firsts, first);
+    for (int64_t first : trim.index_insert) {
+      engine_internal::InsertSorted(&s->block_firsts, first);
+    }
     if (*done) {
       // The WAL keeps these points until a checkpoint passes them; replay
       // skips them by the floor.
       auto keep = std::lower_bound(s->head_ts.begin(), s->head_ts.end(), cutoff_ms);
       auto dropped = keep - s->head_ts.begin();
-      head_dropped = static_cast<uint64_t>(dropped);
+      trim.points += static_cast<uint64_t>(dropped);
       s->head_ts.erase(s->head_ts.begin(), keep);
       std::visit([&](auto& column) { column.erase(column.begin(), column.begin() + dropped); },
                  s->head_values);
     }
   }
-  result->blocks_deleted += blocks;
-  result->points_deleted += points + head_dropped;
-  retention_blocks_deleted_ += blocks;
-  retention_points_deleted_ += points + head_dropped;
+  result->blocks_deleted += trim.blocks;
+  result->points_deleted += trim.points;
+  retention_blocks_deleted_ += trim.blocks;
+  retention_points_deleted_ += trim.points;
   return absl::OkStatus();
 }
 
-// Deletes up to `budget` chunks of resolution r that end at or before the
-// cutoff's bucket; once none is left (*done), rewrites the chunk holding
-// that bucket: buckets before it dropped, it recomputed from the points at
-// or after the cutoff (the blocks are trimmed in the same batch).
-absl::Status Engine::TrimRollups(Series* s, Resolution r, int64_t cutoff_ms, size_t budget,
-                                 store::WriteBatch* batch, size_t* deleted, bool* done) {
-  const int64_t width = ResolutionMs(r);
-  const int64_t chunk_width = ChunkWidthMs(r);
-  const int64_t bucket = engine_internal::SafeBucketStart(cutoff_ms, width);
-  const int64_t straddling = engine_internal::SafeBucketStart(bucket, chunk_width);
-  const std::string prefix = engine_internal::RollupPrefix(s->info.id, r);
-  std::vector<std::string> old_chunks;
-  std::string straddling_bytes;
-  bool more = false;
-  absl::Status st =
-      store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view value) {
-        ByteReader k(key.substr(prefix.size()));
-        int64_t start = engine_internal::UnbiasTime(k.ReadU64());
-        if (start > straddling) return false;
-        if (start == straddling) {
-          straddling_bytes = value;
-          return false;
-        }
-        if (old_chunks.size() == budget) {
-          more = true;
-          return false;
-        }
-        old_chunks.emplace_back(key);
-        return true;
-      });
-  if (!st.ok()) return st;
-  for (const std::string& key : old_chunks) batch->Delete(kTsdbSpace, key);
-  *deleted = old_chunks.size();
-  *done = !more;
-  if (more || straddling_bytes.empty()) return absl::OkStatus();
+// Blocks whose first timestamp is before the cutoff, at most what is left
+// of the step's budget: deleted, or, for the one straddling the cutoff,
+// rewritten from its first point at or after it.
+absl::Status Engine::TrimBlocks(Series* s, int64_t cutoff_ms, Trim* trim, bool* done) {
+  const SeriesId id = s->info.id;
+  const std::vector<int64_t>& firsts = s->block_firsts;
+  size_t before = static_cast<size_t>(std::lower_bound(firsts.begin(), firsts.end(), cutoff_ms) -
+                                      firsts.begin());
+  size_t n = std::min(before, kRetentionBatchKeys - trim->deletions);
+  for (size_t i = 0; i < n; ++i) {
+    std::string bytes;
+    absl::Status st = store_->Get(kTsdbSpace, engine_internal::BlockKey(id, firsts[i]), &bytes);
+    if (!st.ok()) return st;
+    absl::StatusOr<Block> block = DecodeBlock(bytes);
+    if (!block.ok()) return block.status();
+    engine_internal::DeleteBlock(&trim->batch, id, firsts[i]);
+    trim->index_erase.push_back(firsts[i]);
+    std::vector<Point> kept;
+    const std::vector<int64_t>& ts = block->timestamps;
+    for (size_t j = 0; j < ts.size(); ++j) {
+      if (ts[j] >= cutoff_ms) kept.push_back({ts[j], engine_internal::ValueAt(block->values, j)});
+    }
+    trim->points += ts.size() - kept.size();
+    if (kept.empty()) {
+      ++trim->blocks;
+    } else if (st = EncodeChunks(id, s->info.kind, kept, &trim->batch, &trim->index_insert);
+               !st.ok()) {
+      return st;
+    }
+  }
+  trim->deletions += n;
+  *done = n == before;
+  return absl::OkStatus();
+}
 
-  absl::StatusOr<std::vector<RollupBucket>> chunk = DecodeRollupChunk(straddling_bytes);
+// The chunk holding the cutoff's bucket: earlier buckets dropped, that
+// bucket recomputed from the points at or after the cutoff (kept as is
+// when the cutoff is its start).
+absl::Status Engine::TrimFloorBucket(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim) {
+  const int64_t width = ResolutionMs(r);
+  const int64_t bucket = engine_internal::SafeBucketStart(cutoff_ms, width);
+  const int64_t chunk_start = engine_internal::SafeBucketStart(bucket, ChunkWidthMs(r));
+  const std::string key = engine_internal::RollupKey(s->info.id, r, chunk_start);
+  std::string bytes;
+  absl::Status st = store_->Get(kTsdbSpace, key, &bytes);
+  if (absl::IsNotFound(st)) return absl::OkStatus();
+  if (!st.ok()) return st;
+  absl::StatusOr<std::vector<RollupBucket>> chunk = DecodeRollupChunk(bytes);
   if (!chunk.ok()) return chunk.status();
-  // A cutoff on a bucket's start keeps that bucket as it is.
   std::vector<RollupBucket> kept;
   for (RollupBucket& b : *chunk) {
     if (b.start_ms > bucket || (b.start_ms == bucket && cutoff_ms == bucket)) {
@@ -177,24 +166,44 @@ absl::Status Engine::TrimRollups(Series* s, Resolution r, int64_t cutoff_ms, siz
     }
   }
   if (cutoff_ms > bucket && bucket < s->rolled[ResolutionIndex(r)]) {
-    // Under the watermark every point of the bucket is in a block; the
-    // straddling block's points from the cutoff on are the same before and
-    // after this batch rewrites it.
+    // Under the watermark every point of the bucket is in a block, and the
+    // points from the cutoff on are the same whatever this call trims.
     Pending none;
     none.s = s;
     std::vector<Point> raw;
-    if (absl::Status e = RawPoints(&none, cutoff_ms, bucket + width, &raw); !e.ok()) return e;
+    if (st = RawPoints(&none, cutoff_ms, bucket + width, &raw); !st.ok()) return st;
     std::vector<RollupBucket> recomputed;
     engine_internal::Summarize(raw, width, &recomputed);
     kept.insert(kept.begin(), recomputed.begin(), recomputed.end());
   }
-  std::string key = engine_internal::RollupKey(s->info.id, r, straddling);
   if (kept.empty()) {
-    batch->Delete(kTsdbSpace, key);
+    trim->batch.Delete(kTsdbSpace, key);
   } else {
-    batch->Put(kTsdbSpace, key, EncodeRollupChunk(kept));
+    trim->batch.Put(kTsdbSpace, key, EncodeRollupChunk(kept));
   }
   return absl::OkStatus();
+}
+
+// Chunks that end at or before the start of the chunk holding the cutoff's
+// bucket, at most what is left of the step's budget.
+absl::Status Engine::DeleteOldChunks(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim,
+                                     bool* done) {
+  const int64_t bucket = engine_internal::SafeBucketStart(cutoff_ms, ResolutionMs(r));
+  const int64_t keep_from = engine_internal::SafeBucketStart(bucket, ChunkWidthMs(r));
+  const std::string prefix = engine_internal::RollupPrefix(s->info.id, r);
+  *done = true;
+  absl::Status st = store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, auto) {
+    ByteReader k(key.substr(prefix.size()));
+    if (engine_internal::UnbiasTime(k.ReadU64()) >= keep_from) return false;
+    if (trim->deletions == kRetentionBatchKeys) {
+      *done = false;
+      return false;
+    }
+    trim->batch.Delete(kTsdbSpace, key);
+    ++trim->deletions;
+    return true;
+  });
+  return st;
 }
 
 }  // namespace qilian::platform::tsdb

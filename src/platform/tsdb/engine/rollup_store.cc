@@ -16,8 +16,6 @@ namespace {
 using engine_internal::kNoTime;
 using Interval = std::pair<int64_t, int64_t>;  // [from, to)
 
-constexpr Resolution kResolutions[] = {Resolution::k1m, Resolution::k1h};
-
 // Sorts and joins overlapping or touching intervals.
 std::vector<Interval> Coalesce(std::vector<Interval> v) {
   std::sort(v.begin(), v.end());
@@ -84,7 +82,7 @@ absl::Status Engine::RawPoints(Pending* pd, int64_t from, int64_t to, std::vecto
 
 absl::Status Engine::UpdateRollups(Pending* pd, store::WriteBatch* batch) {
   if (pd->s->info.kind == ValueKind::kText) return absl::OkStatus();
-  for (Resolution r : kResolutions) {
+  for (Resolution r : kRollupResolutions) {
     const int64_t width = ResolutionMs(r);
     int64_t& mark = pd->rolled[ResolutionIndex(r)];
     // Buckets under the watermark that late points changed are recomputed;
