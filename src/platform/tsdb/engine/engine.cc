@@ -576,20 +576,46 @@ absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_
   return absl::OkStatus();
 }
 
-absl::Status Engine::Write(std::span<const PointInput> points) {
-  if (points.empty()) return absl::OkStatus();
-  if (points.size() > std::numeric_limits<uint32_t>::max()) {
-    return absl::InvalidArgumentError("tsdb: too many points in one write");
-  }
-  std::lock_guard write_lock(write_mu_);
-  store::WriteBatch batch;
-  const uint64_t seq = next_seq_;
+// One Write call: the batch it builds, and what changes in memory once the
+// store has taken it. Each step is one job; Write runs them in order under
+// the writer lock.
+struct Engine::WriteCall {
+  WriteCall(Engine& engine, std::span<const PointInput> points)
+      : e(engine), points(points), seq(engine.next_seq_), of(points.size()) {}
 
-  // Series: existing, or new ones (registered only once the batch is stored).
+  absl::Status ResolveSeries();
+  void PutWalRecord();
+  void PutNewSeries();
+  void Partition();
+  absl::Status MergeAndSeal();
+  absl::Status SealPinningHeads();
+  absl::Status PutRollupsAndSealRecords();
+  void PutCheckpoint();
+  void Apply();
+
+  absl::StatusOr<Series*> CreateSeries(size_t i, const std::string& key);
+  Pending& PendingOf(Series* s);
+  absl::Status Seal(Pending& pd, const std::vector<Point>& merged);
+
+  Engine& e;
+  const std::span<const PointInput> points;
+  const uint64_t seq;
+  store::WriteBatch batch;
+  // New series, registered only once the batch is stored.
   std::vector<std::unique_ptr<Series>> created;
   absl::flat_hash_map<std::string, Series*> created_by_key;
   absl::flat_hash_map<uint64_t, uint64_t> created_per_enterprise;
-  std::vector<Series*> of(points.size());
+  std::vector<Series*> of;                    // each point's series
+  absl::flat_hash_map<Series*, size_t> slot;  // index into pending
+  std::vector<Pending> pending;
+  bool any_sealed = false;
+  uint64_t late_count = 0;
+  uint64_t rollup_buckets = 0;
+  uint64_t checkpoint = 0;
+};
+
+// Checks each point and finds its series, or makes a new one.
+absl::Status Engine::WriteCall::ResolveSeries() {
   std::string key;
   for (size_t i = 0; i < points.size(); ++i) {
     const PointInput& p = points[i];
@@ -606,41 +632,18 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     key = SeriesLookupKey(p.enterprise, p.device, p.property);
     Series* s = nullptr;
     {
-      std::shared_lock lock(catalog_mu_);
-      auto it = by_key_.find(key);
-      if (it != by_key_.end()) s = series_[it->second - 1].get();
+      std::shared_lock lock(e.catalog_mu_);
+      auto it = e.by_key_.find(key);
+      if (it != e.by_key_.end()) s = e.series_[it->second - 1].get();
     }
     if (s == nullptr) {
       auto it = created_by_key.find(key);
       if (it != created_by_key.end()) {
         s = it->second;
       } else {
-        uint64_t have;
-        {
-          std::shared_lock lock(catalog_mu_);
-          auto e = per_enterprise_.find(p.enterprise);
-          have = e == per_enterprise_.end() ? 0 : e->second;
-        }
-        uint64_t& more = created_per_enterprise[p.enterprise];
-        if (have + more >= options_.max_series_per_enterprise) {
-          return absl::ResourceExhaustedError(
-              absl::StrFormat("enterprise %d has %d series, the limit ([tsdb] "
-                              "max_series_per_enterprise)",
-                              p.enterprise, have + more));
-        }
-        ++more;
-        if (p.labels != nullptr) {
-          if (absl::Status st = ValidateLabels(*p.labels, i); !st.ok()) return st;
-        }
-        auto fresh = std::make_unique<Series>();
-        fresh->info = {next_id_ + created.size(), p.enterprise,    std::string(p.device),
-                       std::string(p.property),   KindOf(p.value), {}};
-        if (p.labels != nullptr) fresh->info.labels = *p.labels;
-        fresh->head_values = EmptyValues(fresh->info.kind);
-        fresh->lookup_key = key;
-        s = fresh.get();
-        created_by_key[key] = s;
-        created.push_back(std::move(fresh));
+        absl::StatusOr<Series*> fresh = CreateSeries(i, key);
+        if (!fresh.ok()) return fresh.status();
+        s = *fresh;
       }
     }
     if (KindOf(p.value) != s->info.kind) {
@@ -651,19 +654,55 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     }
     of[i] = s;
   }
+  return absl::OkStatus();
+}
 
-  // The WAL record and the new series.
+// A new series for point i, within its enterprise's limit, with the
+// point's labels.
+absl::StatusOr<Engine::Series*> Engine::WriteCall::CreateSeries(size_t i, const std::string& key) {
+  const PointInput& p = points[i];
+  uint64_t have;
   {
-    std::string record;
-    ByteWriter w(&record);
-    w.WriteU32(static_cast<uint32_t>(points.size()));
-    for (size_t i = 0; i < points.size(); ++i) {
-      w.WriteU64(of[i]->info.id);
-      w.WriteU64(static_cast<uint64_t>(points[i].time_ms));
-      PutValue(w, points[i].value);
-    }
-    batch.Put(kTsdbSpace, WalKey(seq), record);
+    std::shared_lock lock(e.catalog_mu_);
+    auto it = e.per_enterprise_.find(p.enterprise);
+    have = it == e.per_enterprise_.end() ? 0 : it->second;
   }
+  uint64_t& more = created_per_enterprise[p.enterprise];
+  if (have + more >= e.options_.max_series_per_enterprise) {
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("enterprise %d has %d series, the limit ([tsdb] "
+                        "max_series_per_enterprise)",
+                        p.enterprise, have + more));
+  }
+  if (p.labels != nullptr) {
+    if (absl::Status st = ValidateLabels(*p.labels, i); !st.ok()) return st;
+  }
+  ++more;
+  auto fresh = std::make_unique<Series>();
+  fresh->info = {e.next_id_ + created.size(), p.enterprise,    std::string(p.device),
+                 std::string(p.property),     KindOf(p.value), {}};
+  if (p.labels != nullptr) fresh->info.labels = *p.labels;
+  fresh->head_values = EmptyValues(fresh->info.kind);
+  fresh->lookup_key = key;
+  Series* s = fresh.get();
+  created_by_key[key] = s;
+  created.push_back(std::move(fresh));
+  return s;
+}
+
+void Engine::WriteCall::PutWalRecord() {
+  std::string record;
+  ByteWriter w(&record);
+  w.WriteU32(static_cast<uint32_t>(points.size()));
+  for (size_t i = 0; i < points.size(); ++i) {
+    w.WriteU64(of[i]->info.id);
+    w.WriteU64(static_cast<uint64_t>(points[i].time_ms));
+    PutValue(w, points[i].value);
+  }
+  batch.Put(kTsdbSpace, WalKey(seq), record);
+}
+
+void Engine::WriteCall::PutNewSeries() {
   for (const auto& s : created) {
     std::string meta;
     ByteWriter w(&meta);
@@ -675,54 +714,58 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     batch.Put(kTsdbSpace, std::string(kSidPrefix) + s->lookup_key, Be64(s->info.id));
     batch.Put(kTsdbSpace, SeriesMetaKey(s->info.id), meta);
   }
+}
 
-  // Per series: late points into blocks, the rest into the head, sealed
-  // when full or too long.
-  absl::flat_hash_map<Series*, size_t> slot;
-  std::vector<Pending> pending;
-  auto pending_of = [&](Series* s) -> Pending& {
-    auto [it, inserted] = slot.try_emplace(s, pending.size());
-    if (inserted) {
-      pending.emplace_back();
-      pending.back().s = s;
-      pending.back().rolled[0] = s->rolled[0];
-      pending.back().rolled[1] = s->rolled[1];
-    }
-    return pending[it->second];
-  };
+Engine::Pending& Engine::WriteCall::PendingOf(Series* s) {
+  auto [it, inserted] = slot.try_emplace(s, pending.size());
+  if (inserted) {
+    pending.emplace_back();
+    pending.back().s = s;
+    pending.back().rolled[0] = s->rolled[0];
+    pending.back().rolled[1] = s->rolled[1];
+  }
+  return pending[it->second];
+}
+
+// Per series: late points (at or before sealed_last) go to blocks, the rest
+// to the head; points older than the retention floor are dropped.
+void Engine::WriteCall::Partition() {
   for (size_t i = 0; i < points.size(); ++i) {
     Series* s = of[i];
-    Pending& pd = pending_of(s);
+    Pending& pd = PendingOf(s);
     auto entry = std::make_pair(points[i].time_ms, static_cast<uint32_t>(i));
-    if (points[i].time_ms < s->floor_ms) continue;  // older than retention keeps
+    if (points[i].time_ms < s->floor_ms) continue;
     if (s->has_blocks && points[i].time_ms <= s->sealed_last) {
       pd.late.push_back(entry);
     } else {
       pd.fresh.push_back(entry);
     }
   }
-  bool any_sealed = false;
-  uint64_t late_count = 0;
-  auto seal = [&](Pending& pd, const std::vector<Point>& merged) -> absl::Status {
-    if (absl::Status st =
-            EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &pd.index_insert);
-        !st.ok()) {
-      return st;
-    }
-    pd.sealed = true;
-    pd.blocks_changed = true;
-    pd.sealed_last = merged.back().time_ms;
-    pd.last_block_first = pd.index_insert.back();
-    pd.sealed_points = merged;
-    any_sealed = true;
-    return absl::OkStatus();
-  };
+}
+
+absl::Status Engine::WriteCall::Seal(Pending& pd, const std::vector<Point>& merged) {
+  if (absl::Status st =
+          e.EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &pd.index_insert);
+      !st.ok()) {
+    return st;
+  }
+  pd.sealed = true;
+  pd.blocks_changed = true;
+  pd.sealed_last = merged.back().time_ms;
+  pd.last_block_first = pd.index_insert.back();
+  pd.sealed_points = merged;
+  any_sealed = true;
+  return absl::OkStatus();
+}
+
+// Late points merged into their blocks; heads sealed when full or too long.
+absl::Status Engine::WriteCall::MergeAndSeal() {
   for (Pending& pd : pending) {
     Series* s = pd.s;
     if (!pd.late.empty()) {
       SortDedupe(pd.late);
       late_count += pd.late.size();
-      if (absl::Status st = MergeLate(s, pd.late, points, &batch, &pd); !st.ok()) return st;
+      if (absl::Status st = e.MergeLate(s, pd.late, points, &batch, &pd); !st.ok()) return st;
     }
     if (pd.fresh.empty()) continue;
     SortDedupe(pd.fresh);
@@ -734,37 +777,44 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
       first = std::min(first, s->head_ts.front());
       last = std::max(last, s->head_ts.back());
     }
-    bool full = s->head_ts.size() + pd.fresh.size() >= options_.max_points_per_block;
+    bool full = s->head_ts.size() + pd.fresh.size() >= e.options_.max_points_per_block;
     bool long_span = static_cast<uint64_t>(last) - static_cast<uint64_t>(first) >=
-                     static_cast<uint64_t>(options_.max_head_span_ms);
+                     static_cast<uint64_t>(e.options_.max_head_span_ms);
     if (!full && !long_span) continue;
     std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
-    if (merged.size() < options_.max_points_per_block && !long_span) continue;
-    if (absl::Status st = seal(pd, merged); !st.ok()) return st;
+    if (merged.size() < e.options_.max_points_per_block && !long_span) continue;
+    if (absl::Status st = Seal(pd, merged); !st.ok()) return st;
   }
-  // Heads that pin the WAL too long (series gone quiet) are sealed as they
-  // are, so the WAL keeps at most about max_wal_records records.
-  if (seq + 1 - checkpoint_ > options_.max_wal_records) {
-    const uint64_t keep_from = seq + 1 - options_.max_wal_records / 2;
-    std::vector<Series*> pinning;
-    {
-      std::shared_lock lock(catalog_mu_);
-      for (const auto& s : series_) {
-        if (!s->head_ts.empty() && s->head_min_seq < keep_from) pinning.push_back(s.get());
-      }
-    }
-    for (Series* s : pinning) {
-      Pending& pd = pending_of(s);
-      if (pd.sealed) continue;
-      std::vector<Point> merged =
-          MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
-      if (absl::Status st = seal(pd, merged); !st.ok()) return st;
+  return absl::OkStatus();
+}
+
+// Heads that pin the WAL too long (series gone quiet) are sealed as they
+// are, so the WAL keeps at most about max_wal_records records.
+absl::Status Engine::WriteCall::SealPinningHeads() {
+  if (seq + 1 - e.checkpoint_ <= e.options_.max_wal_records) return absl::OkStatus();
+  const uint64_t keep_from = seq + 1 - e.options_.max_wal_records / 2;
+  std::vector<Series*> pinning;
+  {
+    std::shared_lock lock(e.catalog_mu_);
+    for (const auto& s : e.series_) {
+      if (!s->head_ts.empty() && s->head_min_seq < keep_from) pinning.push_back(s.get());
     }
   }
-  uint64_t rollup_buckets = 0;
+  for (Series* s : pinning) {
+    Pending& pd = PendingOf(s);
+    if (pd.sealed) continue;
+    std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
+    if (absl::Status st = Seal(pd, merged); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+// For each series whose blocks changed: its rollups, then its seal record
+// with the watermarks they moved.
+absl::Status Engine::WriteCall::PutRollupsAndSealRecords() {
   for (Pending& pd : pending) {
     if (!pd.blocks_changed) continue;
-    if (absl::Status st = UpdateRollups(&pd, &batch); !st.ok()) return st;
+    if (absl::Status st = e.UpdateRollups(&pd, &batch); !st.ok()) return st;
     rollup_buckets += pd.rollup_buckets;
     std::string seal;
     ByteWriter w(&seal);
@@ -774,41 +824,44 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     w.WriteU64(BiasTime(pd.rolled[1]));
     batch.Put(kTsdbSpace, SealKey(pd.s->info.id), seal);
   }
+  return absl::OkStatus();
+}
 
-  // Checkpoint: the oldest WAL record some head still needs after this call.
-  uint64_t checkpoint = checkpoint_;
-  if (any_sealed) {
-    uint64_t need = seq + 1;
-    {
-      std::shared_lock lock(catalog_mu_);
-      for (const auto& s : series_) {
-        if (s->head_ts.empty()) continue;
-        auto it = slot.find(s.get());
-        if (it != slot.end() && pending[it->second].sealed) continue;
-        need = std::min(need, s->head_min_seq);
-      }
-    }
-    for (const Pending& pd : pending) {
-      if (!pd.sealed && !pd.fresh.empty()) need = std::min(need, seq);
-    }
-    if (need > checkpoint_) {
-      for (uint64_t q = checkpoint_; q < need; ++q) batch.Delete(kTsdbSpace, WalKey(q));
-      batch.Put(kTsdbSpace, kCheckpointKey, Be64(need));
-      checkpoint = need;
+// The oldest WAL record some head still needs after this call; the records
+// below it are deleted.
+void Engine::WriteCall::PutCheckpoint() {
+  checkpoint = e.checkpoint_;
+  if (!any_sealed) return;
+  uint64_t need = seq + 1;
+  {
+    std::shared_lock lock(e.catalog_mu_);
+    for (const auto& s : e.series_) {
+      if (s->head_ts.empty()) continue;
+      auto it = slot.find(s.get());
+      if (it != slot.end() && pending[it->second].sealed) continue;
+      need = std::min(need, s->head_min_seq);
     }
   }
+  for (const Pending& pd : pending) {
+    if (!pd.sealed && !pd.fresh.empty()) need = std::min(need, seq);
+  }
+  if (need <= e.checkpoint_) return;
+  for (uint64_t q = e.checkpoint_; q < need; ++q) batch.Delete(kTsdbSpace, WalKey(q));
+  batch.Put(kTsdbSpace, kCheckpointKey, Be64(need));
+  checkpoint = need;
+}
 
-  if (absl::Status st = store_->Write(batch); !st.ok()) return st;
-
-  // Stored: apply in memory.
+// The store has taken the batch: new series, heads, seal state, the block
+// index and the counters.
+void Engine::WriteCall::Apply() {
   if (!created.empty()) {
-    std::unique_lock lock(catalog_mu_);
+    std::unique_lock lock(e.catalog_mu_);
     for (auto& s : created) {
-      by_key_[s->lookup_key] = s->info.id;
-      ++per_enterprise_[s->info.enterprise];
-      series_.push_back(std::move(s));
+      e.by_key_[s->lookup_key] = s->info.id;
+      ++e.per_enterprise_[s->info.enterprise];
+      e.series_.push_back(std::move(s));
     }
-    next_id_ = series_.size() + 1;
+    e.next_id_ = e.series_.size() + 1;
   }
   uint64_t blocks = 0;
   for (const store::WriteBatch::Op& op : batch.ops()) {
@@ -816,7 +869,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   }
   for (Pending& pd : pending) {
     Series* s = pd.s;
-    std::lock_guard lock(ShardOf(s->info.id));
+    std::lock_guard lock(e.ShardOf(s->info.id));
     if (pd.sealed) {
       s->head_ts.clear();
       s->head_values = EmptyValues(s->info.kind);
@@ -824,24 +877,42 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     } else {
       MergeIntoHead(s, std::move(pd.fresh_points), seq);
     }
-    if (pd.blocks_changed) {
-      s->has_blocks = true;
-      s->sealed_last = pd.sealed_last;
-      s->last_block_first = pd.last_block_first;
-      s->rolled[0] = pd.rolled[0];
-      s->rolled[1] = pd.rolled[1];
-      if (s->index_loaded) {
-        for (int64_t first : pd.index_erase) EraseSorted(&s->block_firsts, first);
-        for (int64_t first : pd.index_insert) InsertSorted(&s->block_firsts, first);
-      }
+    if (!pd.blocks_changed) continue;
+    s->has_blocks = true;
+    s->sealed_last = pd.sealed_last;
+    s->last_block_first = pd.last_block_first;
+    s->rolled[0] = pd.rolled[0];
+    s->rolled[1] = pd.rolled[1];
+    if (s->index_loaded) {
+      for (int64_t first : pd.index_erase) EraseSorted(&s->block_firsts, first);
+      for (int64_t first : pd.index_insert) InsertSorted(&s->block_firsts, first);
     }
   }
-  next_seq_ = seq + 1;
-  checkpoint_ = checkpoint;
-  blocks_written_ += blocks;
-  late_points_ += late_count;
-  points_written_ += points.size();
-  rollup_buckets_written_ += rollup_buckets;
+  e.next_seq_ = seq + 1;
+  e.checkpoint_ = checkpoint;
+  e.blocks_written_ += blocks;
+  e.late_points_ += late_count;
+  e.points_written_ += points.size();
+  e.rollup_buckets_written_ += rollup_buckets;
+}
+
+absl::Status Engine::Write(std::span<const PointInput> points) {
+  if (points.empty()) return absl::OkStatus();
+  if (points.size() > std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError("tsdb: too many points in one write");
+  }
+  std::lock_guard write_lock(write_mu_);
+  WriteCall call(*this, points);
+  if (absl::Status st = call.ResolveSeries(); !st.ok()) return st;
+  call.PutWalRecord();
+  call.PutNewSeries();
+  call.Partition();
+  if (absl::Status st = call.MergeAndSeal(); !st.ok()) return st;
+  if (absl::Status st = call.SealPinningHeads(); !st.ok()) return st;
+  if (absl::Status st = call.PutRollupsAndSealRecords(); !st.ok()) return st;
+  call.PutCheckpoint();
+  if (absl::Status st = store_->Write(call.batch); !st.ok()) return st;
+  call.Apply();
   return absl::OkStatus();
 }
 

@@ -192,6 +192,7 @@ class Engine {
   struct Series;
   struct Pending;
   struct Trim;
+  struct WriteCall;
   static constexpr size_t kShards = 64;
 
   Engine(store::KvStore* store, const EngineOptions& options);
