@@ -285,11 +285,41 @@ void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
   }
 }
 
+// Scans the records under `prefix` from `start`; the first error `visit`
+// returns stops the scan and is returned.
+absl::Status Engine::ScanRecords(
+    std::string_view prefix, std::string_view start,
+    const std::function<absl::Status(std::string_view, std::string_view)>& visit) const {
+  absl::Status error;
+  absl::Status st =
+      store_->Scan(kTsdbSpace, prefix, start, [&](std::string_view key, std::string_view value) {
+        error = visit(key.substr(prefix.size()), value);
+        return error.ok();
+      });
+  return st.ok() ? error : st;
+}
+
 absl::Status Engine::Load() {
-  absl::Status decode_error;
-  absl::Status st = store_->Scan(
-      kTsdbSpace, kSeriesPrefix, "", [&](std::string_view key, std::string_view value) {
-        ByteReader k(key.substr(kSeriesPrefix.size()));
+  if (absl::Status st = LoadSeries(); !st.ok()) return st;
+  if (absl::Status st = BuildIndexEntries(); !st.ok()) return st;
+  if (absl::Status st = LoadSealsAndFloors(); !st.ok()) return st;
+  std::string ckpt;
+  absl::Status st = store_->Get(kTsdbSpace, kCheckpointKey, &ckpt);
+  if (st.ok()) {
+    ByteReader r(ckpt);
+    checkpoint_ = r.ReadU64();
+    if (!r.ok()) return absl::DataLossError("tsdb: bad checkpoint");
+  } else if (!absl::IsNotFound(st)) {
+    return st;
+  }
+  next_seq_ = checkpoint_;
+  return ReplayWal();
+}
+
+absl::Status Engine::LoadSeries() {
+  absl::Status st =
+      ScanRecords(kSeriesPrefix, "", [&](std::string_view key, std::string_view value) {
+        ByteReader k(key);
         SeriesId id = k.ReadU64();
         ByteReader r(value);
         auto s = std::make_unique<Series>();
@@ -300,8 +330,7 @@ absl::Status Engine::Load() {
         s->info.property = std::string(r.ReadLengthPrefixed(kMaxNameBytes));
         ReadLabels(r, &s->info.labels);
         if (!k.ok() || !r.ok() || !r.at_end() || kind < 1 || kind > 4 || id != series_.size() + 1) {
-          decode_error = absl::DataLossError(absl::StrCat("tsdb: bad series record ", id));
-          return false;
+          return absl::DataLossError(absl::StrCat("tsdb: bad series record ", id));
         }
         s->info.kind = static_cast<ValueKind>(kind);
         s->head_values = EmptyValues(s->info.kind);
@@ -309,15 +338,15 @@ absl::Status Engine::Load() {
         by_key_[s->lookup_key] = id;
         ++per_enterprise_[s->info.enterprise];
         series_.push_back(std::move(s));
-        return true;
+        return absl::OkStatus();
       });
-  if (!st.ok()) return st;
-  if (!decode_error.ok()) return decode_error;
   next_id_ = series_.size() + 1;
-  if (absl::Status st = BuildIndexEntries(); !st.ok()) return st;
+  return st;
+}
 
-  st = store_->Scan(kTsdbSpace, kSealPrefix, "", [&](std::string_view key, std::string_view value) {
-    ByteReader k(key.substr(kSealPrefix.size()));
+absl::Status Engine::LoadSealsAndFloors() {
+  absl::Status st = ScanRecords(kSealPrefix, "", [&](std::string_view key, std::string_view value) {
+    ByteReader k(key);
     Series* s = Lookup(k.ReadU64());
     ByteReader r(value);
     int64_t last = UnbiasTime(r.ReadU64());
@@ -326,53 +355,36 @@ absl::Status Engine::Load() {
     int64_t rolled_1m = r.at_end() ? kNoTime : UnbiasTime(r.ReadU64());
     int64_t rolled_1h = r.at_end() ? kNoTime : UnbiasTime(r.ReadU64());
     if (s == nullptr || !k.ok() || !r.ok() || !r.at_end()) {
-      decode_error = absl::DataLossError("tsdb: bad seal record");
-      return false;
+      return absl::DataLossError("tsdb: bad seal record");
     }
     s->has_blocks = true;
     s->sealed_last = last;
     s->last_block_first = first;
     s->rolled[0] = rolled_1m;
     s->rolled[1] = rolled_1h;
-    return true;
+    return absl::OkStatus();
   });
   if (!st.ok()) return st;
-  if (!decode_error.ok()) return decode_error;
+  return ScanRecords(kFloorPrefix, "", [&](std::string_view key, std::string_view value) {
+    ByteReader k(key);
+    Series* s = Lookup(k.ReadU64());
+    ByteReader r(value);
+    int64_t floor = UnbiasTime(r.ReadU64());
+    if (s == nullptr || !k.ok() || !r.ok() || !r.at_end()) {
+      return absl::DataLossError("tsdb: bad retention floor record");
+    }
+    s->floor_ms = floor;
+    return absl::OkStatus();
+  });
+}
 
-  st =
-      store_->Scan(kTsdbSpace, kFloorPrefix, "", [&](std::string_view key, std::string_view value) {
-        ByteReader k(key.substr(kFloorPrefix.size()));
-        Series* s = Lookup(k.ReadU64());
-        ByteReader r(value);
-        int64_t floor = UnbiasTime(r.ReadU64());
-        if (s == nullptr || !k.ok() || !r.ok() || !r.at_end()) {
-          decode_error = absl::DataLossError("tsdb: bad retention floor record");
-          return false;
-        }
-        s->floor_ms = floor;
-        return true;
-      });
-  if (!st.ok()) return st;
-  if (!decode_error.ok()) return decode_error;
-
-  std::string ckpt;
-  st = store_->Get(kTsdbSpace, kCheckpointKey, &ckpt);
-  if (st.ok()) {
-    ByteReader r(ckpt);
-    checkpoint_ = r.ReadU64();
-    if (!r.ok()) return absl::DataLossError("tsdb: bad checkpoint");
-  } else if (!absl::IsNotFound(st)) {
-    return st;
-  }
-  next_seq_ = checkpoint_;
-
-  // Replay: a point at or before its series' sealed_last is already in a
-  // block (it was merged there, or its head was sealed since); one before
-  // the retention floor was deleted.
-  st = store_->Scan(
-      kTsdbSpace, kWalPrefix, WalKey(checkpoint_),
-      [&](std::string_view key, std::string_view value) {
-        ByteReader k(key.substr(kWalPrefix.size()));
+// Replays the WAL from the checkpoint into the heads. A point at or before
+// its series' sealed_last is already in a block (it was merged there, or
+// its head was sealed since); one before the retention floor was deleted.
+absl::Status Engine::ReplayWal() {
+  return ScanRecords(
+      kWalPrefix, WalKey(checkpoint_), [&](std::string_view key, std::string_view value) {
+        ByteReader k(key);
         uint64_t seq = k.ReadU64();
         ByteReader r(value);
         uint32_t n = r.ReadU32();
@@ -389,8 +401,7 @@ absl::Status Engine::Load() {
           fresh[s].push_back({t, std::move(v)});
         }
         if (!k.ok() || !r.ok() || !r.at_end()) {
-          decode_error = absl::DataLossError(absl::StrCat("tsdb: bad WAL record ", seq));
-          return false;
+          return absl::DataLossError(absl::StrCat("tsdb: bad WAL record ", seq));
         }
         for (auto& [s, pts] : fresh) {
           // Sort, last of equal times wins (stable).
@@ -407,10 +418,8 @@ absl::Status Engine::Load() {
           MergeIntoHead(s, std::move(unique), seq);
         }
         next_seq_ = seq + 1;
-        return true;
+        return absl::OkStatus();
       });
-  if (!st.ok()) return st;
-  return decode_error;
 }
 
 absl::Status Engine::BuildIndexEntries() {

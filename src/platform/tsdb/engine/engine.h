@@ -197,6 +197,12 @@ class Engine {
 
   Engine(store::KvStore* store, const EngineOptions& options);
   absl::Status Load();
+  absl::Status LoadSeries();
+  absl::Status LoadSealsAndFloors();
+  absl::Status ReplayWal();
+  absl::Status ScanRecords(
+      std::string_view prefix, std::string_view start,
+      const std::function<absl::Status(std::string_view, std::string_view)>& visit) const;
   // Index entries for the blocks of a store from before the index.
   absl::Status BuildIndexEntries();
   Series* Lookup(SeriesId id) const;
