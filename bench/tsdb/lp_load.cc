@@ -3,6 +3,7 @@
 //
 //   lp_load --url http://127.0.0.1:8428/write?db=bench&precision=ms
 //           --file day.lp [--batch 10000] [--connections 4] [--gzip no]
+//           [--header "Authorization: Basic ..."]
 //
 // Cuts a line-protocol file into batches of --batch lines (cut once, before
 // the clock starts), then POSTs them over --connections keep-alive HTTP/1.1
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
   std::string url, file;
   int64_t batch_lines = 10000;
   int connections = 4;
+  std::string extra_headers;  // "Name: value\r\n" each (credentials)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -153,8 +155,9 @@ int main(int argc, char** argv) {
     else if (a == "--file") file = next();
     else if (a == "--batch") batch_lines = std::atoll(next().c_str());
     else if (a == "--connections") connections = std::atoi(next().c_str());
+    else if (a == "--header") extra_headers += next() + "\r\n";
     else Die("unknown argument " + a +
-             "\nusage: lp_load --url URL --file FILE [--batch 10000] [--connections 4]");
+             "\nusage: lp_load --url URL --file FILE [--batch 10000] [--connections 4] [--header H]");
   }
   if (url.empty() || file.empty() || batch_lines <= 0 || connections <= 0) {
     Die("usage: lp_load --url URL --file FILE [--batch 10000] [--connections 4]");
@@ -214,7 +217,8 @@ int main(int argc, char** argv) {
         const Batch& b = batches[i];
         std::string head = "POST " + u.target + " HTTP/1.1\r\nHost: " + u.host + ":" +
                            std::to_string(u.port) +
-                           "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                           "\r\n" + extra_headers +
+                           "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
                            std::to_string(b.size) + "\r\n\r\n";
         SendAll(s, head.data(), head.size());
         SendAll(s, b.data, b.size);

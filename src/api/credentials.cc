@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "api/query.h"
 #include "api/session_routes.h"
 #include "core/status.h"
@@ -285,13 +286,41 @@ absl::StatusOr<ident::Caller> AuthenticateSession(const CredentialOptions& optio
 
 }  // namespace
 
+std::string InfluxQueryCredentials(const net::HttpRequest& request) {
+  std::string_view target = request.target;
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos || target.substr(0, q) != "/write") return {};
+  std::optional<std::string> user, password;
+  for (absl::string_view piece :
+       absl::StrSplit(absl::string_view(target.data() + q + 1, target.size() - q - 1), '&')) {
+    std::string_view pair(piece.data(), piece.size());
+    const size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::optional<std::string> value = PercentDecode(pair.substr(eq + 1), /*plus_is_space=*/true);
+    if (pair.substr(0, eq) == "u") user = value;
+    if (pair.substr(0, eq) == "p") password = value;
+  }
+  if (!user || !password || user->empty()) return {};
+  return absl::StrCat(*user, ":", *password);
+}
+
 absl::StatusOr<ident::Caller> AuthenticateRequest(const CredentialOptions& options,
                                                   const net::HttpRequest& request) {
   const std::string* header = request.Header("authorization");
-  if (header == nullptr) return ident::Caller::Anonymous();
   std::string_view rest;
-  if (HasScheme(*header, "basic", &rest)) {
-    QL_ASSIGN_OR_RETURN(ident::AdminIdentity who, AuthenticateBasic(options, rest));
+  std::string influx;  // "user:password" of the Token scheme or ?u=&p=
+  if (header == nullptr) {
+    influx = InfluxQueryCredentials(request);
+    if (influx.empty()) return ident::Caller::Anonymous();
+  } else if (HasScheme(*header, "token", &rest)) {
+    // InfluxDB 2's header, "Token user:password" in its 1.x-compatible
+    // form: the same identity and secret as Basic, not base64-encoded.
+    influx = std::string(absl::StripAsciiWhitespace(absl::string_view(rest.data(), rest.size())));
+  }
+  const bool basic = header != nullptr && HasScheme(*header, "basic", &rest);
+  if (basic || !influx.empty()) {
+    std::string encoded = influx.empty() ? std::string(rest) : absl::Base64Escape(influx);
+    QL_ASSIGN_OR_RETURN(ident::AdminIdentity who, AuthenticateBasic(options, encoded));
     ident::Caller caller;
     caller.actor = ident::IdentityText(who);
     if (options.principal_of) caller.principal = options.principal_of(who);
@@ -415,20 +444,25 @@ std::string ClaimedActor(const net::HttpRequest& request) {
 
 std::string ClaimedActor(const CredentialOptions& options, const net::HttpRequest& request) {
   const std::string* header = request.Header("authorization");
-  if (header == nullptr) return "";
   std::string_view rest;
-  if (HasScheme(*header, "bearer", &rest)) {
+  std::string decoded;  // "user:secret", as Basic carries it
+  if (header == nullptr) {
+    decoded = InfluxQueryCredentials(request);
+    if (decoded.empty()) return "";
+  } else if (HasScheme(*header, "token", &rest)) {
+    decoded = std::string(absl::StripAsciiWhitespace(absl::string_view(rest.data(), rest.size())));
+  } else if (HasScheme(*header, "bearer", &rest)) {
     return options.bearer_actor ? options.bearer_actor(rest) : "bearer";
-  }
-  if (HasScheme(*header, "handle", &rest)) {
+  } else if (HasScheme(*header, "handle", &rest)) {
     absl::StatusOr<HandleAuthorization> parsed = ParseHandleAuthorization(rest);
     if (!parsed.ok() || !parsed->id.has_value()) return "";
     std::optional<ident::AdminIdentity> who = ident::ParseIdentityText(*parsed->id);
     return who.has_value() ? ident::IdentityText(*who) : "";
   }
-  if (!HasScheme(*header, "basic", &rest)) return "";
-  std::string decoded;
-  if (!absl::Base64Unescape(std::string(rest), &decoded)) return "";
+  if (decoded.empty()) {
+    if (!HasScheme(*header, "basic", &rest)) return "";
+    if (!absl::Base64Unescape(std::string(rest), &decoded)) return "";
+  }
   size_t colon = decoded.find(':');
   std::optional<std::string> user = PercentDecode(decoded.substr(0, colon), false);
   if (!user.has_value()) return "";

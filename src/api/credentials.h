@@ -67,8 +67,15 @@ absl::StatusOr<HandleAuthorization> ParseHandleAuthorization(std::string_view cr
 // The request's Handle header if it has a well-formed one; else nullopt.
 std::optional<HandleAuthorization> HandleAuthorizationOf(const net::HttpRequest& request);
 
+// Besides the header, InfluxDB clients' forms (docs/line-protocol.md,
+// "Credentials"): `Authorization: Token <index>:<handle>:<secret>` (InfluxDB
+// 2's 1.x-compatible token), and on /write `?u=<index>:<handle>&p=<secret>`
+// when there is no header; both are checked as Basic is.
 absl::StatusOr<ident::Caller> AuthenticateRequest(const CredentialOptions& options,
                                                   const net::HttpRequest& request);
+
+// "<u>:<p>" of a /write request's ?u=&p= (InfluxDB 1.x), or empty.
+std::string InfluxQueryCredentials(const net::HttpRequest& request);
 
 // "Basic base64(<index>%3A<handle>:<secret>)", as a client sends it.
 std::string BasicAuthorization(const ident::AdminIdentity& identity, std::string_view secret);

@@ -446,6 +446,118 @@ constexpr std::string_view kDocument = R"json({
         }
       }
     },
+    "/write": {
+      "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"},
+        {"name": "precision", "in": "query", "required": false, "schema": {"type": "string", "enum": ["ns", "n", "us", "u", "ms", "s", "m", "h"]}}],
+      "post": {
+        "summary": "InfluxDB 1.x line protocol (db required; gzip bodies; docs/line-protocol.md)",
+        "requestBody": {"required": true, "content": {"text/plain": {"schema": {"type": "string"}}}},
+        "responses": {
+          "204": {"description": "every line written"},
+          "400": {"description": "{code: invalid, message, line, errors}: the good lines were written, the bad ones named", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "415": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v2/write": {
+      "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"},
+        {"name": "precision", "in": "query", "required": false, "schema": {"type": "string", "enum": ["ns", "n", "us", "u", "ms", "s", "m", "h"]}}],
+      "post": {
+        "summary": "InfluxDB 2.x line protocol (org or orgID, and bucket, required; gzip bodies)",
+        "requestBody": {"required": true, "content": {"text/plain": {"schema": {"type": "string"}}}},
+        "responses": {
+          "204": {"description": "every line written"},
+          "400": {"description": "{code: invalid, message, line, errors}: the good lines were written, the bad ones named", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "415": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/telemetry/query": {
+      "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"}],
+      "post": {
+        "summary": "Raw points, latest values or windowed aggregates of the selected series (docs/telemetry-query.md)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "{series: [...], stats}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/telemetry/export": {
+      "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"}],
+      "post": {
+        "summary": "One page of raw points as CSV or JSON lines; X-Qilian-Next names the next page (docs/telemetry-query.md)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "text/csv or application/x-ndjson", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/telemetry/series": {
+      "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"},
+        {"name": "device", "in": "query", "required": false, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "The enterprise's series (of one device if named), with kinds and labels",
+        "responses": {
+          "200": {"description": "{series: [{id, device, property, kind, labels}]}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/telemetry/retention": {
+      "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"}],
+      "get": {
+        "summary": "The enterprise's retention: {days, products, node_default_days}",
+        "responses": {
+          "200": {"description": "{enterprise, days, products, node_default_days}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Sets the enterprise's retention {days, products: {id: days}}; 0 days keeps forever, null days takes the node's",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "{enterprise, days, products, node_default_days}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/devices/{id}/functions/{fn}": {
       "parameters": [{"$ref": "#/components/parameters/DeviceId"}, {"name": "fn", "in": "path", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/ProductEnterprise"}],
       "post": {

@@ -274,7 +274,8 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
   }
   static const RestAuthOptions kNoAuth;
   const RestAuthOptions& authn = ctx.auth != nullptr ? *ctx.auth : kNoAuth;
-  const bool has_credentials = request.Header("authorization") != nullptr;
+  const bool has_credentials =
+      request.Header("authorization") != nullptr || !InfluxQueryCredentials(request).empty();
   const std::string claimed =
       has_credentials ? ClaimedActor(authn.credentials, request) : std::string();
   absl::StatusOr<ident::Caller> caller = ident::Caller::Anonymous();
@@ -367,6 +368,18 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kDeviceProperties:
       if (request.method == "PUT") return WriteDeviceProperties(ctx, call, param);
       return GetDeviceProperties(ctx, call, param);
+    case RouteId::kInfluxWrite:
+    case RouteId::kInfluxWriteV2:
+      return WriteLineProtocol(ctx, call);
+    case RouteId::kTelemetryQuery:
+      return QueryTelemetry(ctx, call);
+    case RouteId::kTelemetryExport:
+      return ExportTelemetry(ctx, call);
+    case RouteId::kTelemetrySeries:
+      return ListTelemetrySeries(ctx, call);
+    case RouteId::kTelemetryRetention:
+      if (request.method == "PUT") return PutTelemetryRetention(ctx, call);
+      return GetTelemetryRetention(ctx, call);
     case RouteId::kDeviceFunction:
       return InvokeDeviceFunction(ctx, call, param, params[1]);
     case RouteId::kProductModel:
@@ -430,6 +443,12 @@ void RestApi::SetProducts(platform::ProductRegistry* products) {
 void RestApi::SetDevices(platform::DeviceRegistry* devices) { impl_->ctx.devices = devices; }
 
 void RestApi::SetDeviceShadow(platform::ShadowStore* shadow) { impl_->ctx.shadow = shadow; }
+
+void RestApi::SetTelemetry(platform::telemetry::TelemetryService* telemetry,
+                           size_t max_write_body_bytes) {
+  impl_->ctx.telemetry = telemetry;
+  impl_->ctx.telemetry_max_body_bytes = max_write_body_bytes;
+}
 
 void RestApi::SetAuth(RestAuthOptions auth) {
   impl_->auth = std::move(auth);

@@ -26,6 +26,9 @@ namespace qilian::platform {
 class ProductRegistry;
 class DeviceRegistry;
 class ShadowStore;
+namespace telemetry {
+class TelemetryService;
+}  // namespace telemetry
 }  // namespace qilian::platform
 
 namespace qilian::api {
@@ -80,6 +83,14 @@ class RestApi {
   // Without it those routes answer 501 (a node without the MQTT broker).
   // Call before serving.
   void SetDeviceShadow(platform::ShadowStore* shadow);
+
+  // Serves POST /write and /api/v2/write (InfluxDB line protocol) and
+  // /api/telemetry/... from `telemetry` (which must outlive this object),
+  // taking line-protocol bodies up to `max_write_body_bytes` once
+  // decompressed; needs SetEnterprises too. Without it those routes answer
+  // 501. Call before serving.
+  void SetTelemetry(platform::telemetry::TelemetryService* telemetry,
+                    size_t max_write_body_bytes);
 
   // Serves /api/stats... from `stats` (whose pointers must outlive this
   // object). Without it those routes answer 501. Call before serving.

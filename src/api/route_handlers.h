@@ -26,6 +26,9 @@ struct ApiContext {
   platform::ProductRegistry* products = nullptr;      // null: product routes answer 501
   platform::DeviceRegistry* devices = nullptr;        // null: device routes answer 501
   platform::ShadowStore* shadow = nullptr;  // null: shadow, property and function routes answer 501
+  // null: the telemetry and line-protocol routes answer 501.
+  platform::telemetry::TelemetryService* telemetry = nullptr;
+  size_t telemetry_max_body_bytes = 32 << 20;  // [tsdb] max_write_body_bytes, decompressed
   const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
   const RestAuthOptions* auth = nullptr;  // null: every caller anonymous
 };
@@ -150,6 +153,14 @@ net::HttpResponse WriteDeviceProperties(const ApiContext& ctx, Call* call,
                                         std::string_view raw_id);
 net::HttpResponse InvokeDeviceFunction(const ApiContext& ctx, Call* call, std::string_view raw_id,
                                        std::string_view raw_function);
+
+// POST /write, /api/v2/write, /api/telemetry/... (telemetry_routes.cc).
+net::HttpResponse WriteLineProtocol(const ApiContext& ctx, Call* call);
+net::HttpResponse QueryTelemetry(const ApiContext& ctx, Call* call);
+net::HttpResponse ExportTelemetry(const ApiContext& ctx, Call* call);
+net::HttpResponse ListTelemetrySeries(const ApiContext& ctx, Call* call);
+net::HttpResponse GetTelemetryRetention(const ApiContext& ctx, Call* call);
+net::HttpResponse PutTelemetryRetention(const ApiContext& ctx, Call* call);
 
 // /api/stats... (stats_routes.cc).
 net::HttpResponse GetStats(const ApiContext& ctx, Call* call);

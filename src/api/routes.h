@@ -20,7 +20,11 @@ enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterpris
                      // Devices (device_routes.cc); shadow, properties and
                      // functions are reserved (501) until the MQTT path serves them.
                      kDevices, kDevice, kDeviceImport, kDeviceRegister, kDeviceSecret,
-                     kDeviceShadow, kDeviceProperties, kDeviceFunction };
+                     kDeviceShadow, kDeviceProperties, kDeviceFunction,
+                     // Telemetry (telemetry_routes.cc): InfluxDB's write
+                     // endpoints and Qilian's own.
+                     kInfluxWrite, kInfluxWriteV2, kTelemetryQuery, kTelemetryExport,
+                     kTelemetrySeries, kTelemetryRetention };
 
 struct RouteInfo {
   RouteId id;

@@ -22,11 +22,29 @@ absl::StatusOr<ExportRequest> ParseExportRequest(std::string_view body, int64_t 
     }
     parsed.erase(it);
   }
+  if (auto it = parsed.find("cursor"); it != parsed.end()) {
+    std::optional<ExportCursor> cursor =
+        it->is_string() ? ParseExportCursor(it->get<std::string>()) : std::nullopt;
+    if (!cursor.has_value()) {
+      return absl::InvalidArgumentError(
+          "cursor: must be the X-Qilian-Export-Cursor of the previous page");
+    }
+    request.cursor = cursor;
+    parsed.erase(it);
+  }
+  if (auto it = parsed.find("page_points"); it != parsed.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+        it->get<int64_t>() > static_cast<int64_t>(kMaxExportPagePoints)) {
+      return absl::InvalidArgumentError("page_points: must be an integer, 1 to 1000000");
+    }
+    request.page_points = it->get<size_t>();
+    parsed.erase(it);
+  }
   for (const auto& [key, value] : parsed.items()) {
     if (key != "series" && key != "start" && key != "end") {
       return absl::InvalidArgumentError(
           "request: unknown key " + json(key).dump(-1, ' ', false, json::error_handler_t::replace) +
-          " (known: series, start, end, format)");
+          " (known: series, start, end, format, cursor, page_points)");
     }
   }
   // The rest is a query for raw points: the same fields, the same errors.

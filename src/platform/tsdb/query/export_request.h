@@ -5,6 +5,7 @@
 #define QILIAN_PLATFORM_TSDB_QUERY_EXPORT_REQUEST_H_
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -13,11 +14,19 @@
 
 namespace qilian::platform::tsdb {
 
+inline constexpr size_t kDefaultExportPagePoints = 100'000;
+inline constexpr size_t kMaxExportPagePoints = 1'000'000;
+
 struct ExportRequest {
   SeriesSelector series;
   int64_t start_ms = 0;  // inclusive
   int64_t end_ms = 0;    // exclusive
   ExportFormat format = ExportFormat::kCsv;
+  // Paging over HTTP (the route answers one page per request): where this
+  // page starts (nullopt: the first page) and at most how many points it
+  // holds.
+  std::optional<ExportCursor> cursor;
+  size_t page_points = kDefaultExportPagePoints;
 };
 
 // {"series": {...}, "start": ..., "end": ..., "format": "csv" | "jsonl"};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -141,11 +142,47 @@ void AppendCsvField(std::string* out, std::string_view field) {
   out->push_back('"');
 }
 
+std::string FormatExportCursor(const ExportCursor& cursor) {
+  return absl::StrCat(cursor.series, ":", cursor.from_ms);
+}
+
+std::optional<ExportCursor> ParseExportCursor(std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  ExportCursor cursor;
+  std::string_view id = text.substr(0, colon), from = text.substr(colon + 1);
+  auto [id_end, id_ec] = std::from_chars(id.data(), id.data() + id.size(), cursor.series);
+  auto [from_end, from_ec] =
+      std::from_chars(from.data(), from.data() + from.size(), cursor.from_ms);
+  if (id.empty() || from.empty() || id_ec != std::errc() || from_ec != std::errc() ||
+      id_end != id.data() + id.size() || from_end != from.data() + from.size() ||
+      cursor.series == 0) {
+    return std::nullopt;
+  }
+  return cursor;
+}
+
 absl::Status ExportPoints(const SeriesSource& source, const std::vector<SeriesInfo>& series,
                           int64_t from_ms, int64_t to_ms, const ExportOptions& options,
                           const ExportSink& sink, const ExportProgressFn& progress) {
+  return ExportPage(source, series, from_ms, to_ms, options, std::nullopt, sink, progress)
+      .status();
+}
+
+absl::StatusOr<std::optional<ExportCursor>> ExportPage(
+    const SeriesSource& source, const std::vector<SeriesInfo>& series, int64_t from_ms,
+    int64_t to_ms, const ExportOptions& options, const std::optional<ExportCursor>& start,
+    const ExportSink& sink, const ExportProgressFn& progress) {
+  size_t first = 0;
+  if (start.has_value()) {
+    while (first < series.size() && series[first].id != start->series) ++first;
+    if (first == series.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cursor: series ", start->series, " is not among the series this export selects"));
+    }
+  }
   Formatter formatter(options.format, series);
-  ExportProgress done{0, 0, series.size()};
+  ExportProgress done{0, first, series.size()};
   std::string chunk;
   uint64_t delivered = 0;  // points in chunks the sink took
   auto flush = [&]() -> absl::Status {
@@ -157,12 +194,22 @@ absl::Status ExportPoints(const SeriesSource& source, const std::vector<SeriesIn
     return absl::CancelledError(
         absl::StrCat("export: the client went away after ", delivered, " points"));
   };
-  formatter.Header(&chunk);
+  if (options.header) formatter.Header(&chunk);
   const size_t page = std::max<size_t>(options.page_points, 1);
-  for (const SeriesInfo& s : series) {
+  for (size_t i = first; i < series.size(); ++i) {
+    const SeriesInfo& s = series[i];
     formatter.StartSeries(s);
-    for (int64_t from = from_ms; from < to_ms;) {
-      absl::StatusOr<std::vector<Point>> points = source.ReadRange(s.id, from, to_ms, page);
+    int64_t from = i == first && start.has_value() ? std::max(start->from_ms, from_ms) : from_ms;
+    while (from < to_ms) {
+      size_t want = page;
+      if (options.max_points > 0) {
+        if (done.points_written >= options.max_points) {
+          if (absl::Status st = flush(); !st.ok()) return st;
+          return ExportCursor{s.id, from};
+        }
+        want = std::min<size_t>(want, options.max_points - done.points_written);
+      }
+      absl::StatusOr<std::vector<Point>> points = source.ReadRange(s.id, from, to_ms, want);
       if (!points.ok()) return points.status();
       for (const Point& p : *points) {
         formatter.Line(&chunk, p);
@@ -172,13 +219,14 @@ absl::Status ExportPoints(const SeriesSource& source, const std::vector<SeriesIn
         }
       }
       if (progress) progress(done);
-      if (points->size() < page) break;
+      if (points->size() < want) break;
       from = points->back().time_ms + 1;
     }
     ++done.series_done;
     if (progress) progress(done);
   }
-  return flush();
+  if (absl::Status st = flush(); !st.ok()) return st;
+  return std::optional<ExportCursor>();
 }
 
 }  // namespace qilian::platform::tsdb

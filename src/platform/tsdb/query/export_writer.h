@@ -18,10 +18,26 @@ namespace qilian::platform::tsdb {
 
 enum class ExportFormat { kCsv, kJsonLines };
 
+// Where a page of an export starts: the series (by id, in the order given)
+// and the time from which its points are still to come.
+struct ExportCursor {
+  SeriesId series = 0;
+  int64_t from_ms = 0;
+  bool operator==(const ExportCursor&) const = default;
+};
+// "<series id>:<from ms>", the X-Qilian-Export-Cursor header; nullopt for
+// anything else.
+std::string FormatExportCursor(const ExportCursor& cursor);
+std::optional<ExportCursor> ParseExportCursor(std::string_view text);
+
 struct ExportOptions {
   ExportFormat format = ExportFormat::kCsv;
   size_t page_points = 100'000;    // points per ReadRange
   size_t chunk_bytes = 64 * 1024;  // a chunk goes out once it holds this much
+  // Stop after this many points (0: never) and return where to go on.
+  size_t max_points = 0;
+  // The CSV header (a later page of a paged export has none).
+  bool header = true;
 };
 
 struct ExportProgress {
@@ -46,6 +62,15 @@ using ExportProgressFn = std::function<void(const ExportProgress&)>;
 absl::Status ExportPoints(const SeriesSource& source, const std::vector<SeriesInfo>& series,
                           int64_t from_ms, int64_t to_ms, const ExportOptions& options,
                           const ExportSink& sink, const ExportProgressFn& progress = nullptr);
+
+// ExportPoints from `start` (nullopt: the first series from from_ms) that
+// stops once options.max_points points are written: returns the cursor of
+// the next page, or nullopt when the export is complete. A cursor naming a
+// series not in `series` is InvalidArgument.
+absl::StatusOr<std::optional<ExportCursor>> ExportPage(
+    const SeriesSource& source, const std::vector<SeriesInfo>& series, int64_t from_ms,
+    int64_t to_ms, const ExportOptions& options, const std::optional<ExportCursor>& start,
+    const ExportSink& sink, const ExportProgressFn& progress = nullptr);
 
 // One CSV field per RFC 4180: quoted when it holds a comma, a quote, CR or
 // LF, quotes doubled.

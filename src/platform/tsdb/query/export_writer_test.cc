@@ -57,6 +57,63 @@ TEST_F(ExportTest, CsvQuotedPerRfc4180WithLabelColumns) {
   EXPECT_EQ(chunks_.size(), 1u);
 }
 
+// Pages of every size, concatenated, are the one-shot export: the header
+// only on the first page, each cursor resuming exactly after the last
+// point written.
+TEST_F(ExportTest, PagesConcatenateToTheWholeExport) {
+  for (ExportFormat format : {ExportFormat::kCsv, ExportFormat::kJsonLines}) {
+    const std::string whole = Export(format);
+    for (size_t page_points = 1; page_points <= 10; ++page_points) {
+      SCOPED_TRACE(page_points);
+      std::string paged;
+      std::optional<ExportCursor> cursor;
+      size_t pages = 0;
+      do {
+        ExportOptions options{format, 2, 64 * 1024};
+        options.max_points = page_points;
+        options.header = pages == 0;
+        size_t page_size = 0;
+        absl::StatusOr<std::optional<ExportCursor>> next = ExportPage(
+            source_, series_, 0, 5000, options, cursor, [&](std::string_view c) {
+              paged.append(c);
+              page_size += c.size();
+              return true;
+            });
+        ASSERT_TRUE(next.ok()) << next.status();
+        if (next->has_value()) {
+          EXPECT_EQ(ParseExportCursor(FormatExportCursor(**next)), *next);
+        }
+        cursor = *next;
+        ASSERT_LT(++pages, 100u);
+      } while (cursor.has_value());
+      EXPECT_EQ(paged, whole);
+    }
+  }
+}
+
+TEST_F(ExportTest, CursorsAreCheckedOnTheWayIn) {
+  EXPECT_EQ(ParseExportCursor("3:-1500"), (ExportCursor{3, -1500}));
+  for (std::string_view bad : {"", "3", ":5", "3:", "0:5", "x:5", "3:5x", "-3:5", "3:5:6"}) {
+    EXPECT_EQ(ParseExportCursor(bad), std::nullopt) << bad;
+  }
+  ExportOptions options;
+  absl::StatusOr<std::optional<ExportCursor>> page = ExportPage(
+      source_, series_, 0, 5000, options, ExportCursor{99, 0},
+      [](std::string_view) { return true; });
+  EXPECT_EQ(page.status(), absl::InvalidArgumentError(
+                               "cursor: series 99 is not among the series this export selects"));
+  absl::StatusOr<ExportRequest> request =
+      ParseExportRequest(R"({"start": 0, "end": 10, "cursor": "2:7", "page_points": 50})", 0);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->cursor, (ExportCursor{2, 7}));
+  EXPECT_EQ(request->page_points, 50u);
+  EXPECT_EQ(ParseExportRequest(R"({"start": 0, "end": 10, "cursor": 5})", 0).status(),
+            absl::InvalidArgumentError(
+                "cursor: must be the X-Qilian-Export-Cursor of the previous page"));
+  EXPECT_EQ(ParseExportRequest(R"({"start": 0, "end": 10, "page_points": 0})", 0).status(),
+            absl::InvalidArgumentError("page_points: must be an integer, 1 to 1000000"));
+}
+
 TEST_F(ExportTest, JsonLines) {
   EXPECT_EQ(Export(ExportFormat::kJsonLines),
             R"({"time":1000,"device":"d1","property":"temp","value":21.5,)"
@@ -154,7 +211,7 @@ TEST(ExportRequest, Errors) {
       {"3", "request: must be a JSON object"},
       {R"({"start": 0, "format": "xml"})", "format: must be \"csv\" or \"jsonl\""},
       {R"({"start": 0, "window": "1m"})",
-       "request: unknown key \"window\" (known: series, start, end, format)"},
+       "request: unknown key \"window\" (known: series, start, end, format, cursor, page_points)"},
       {R"({"start": 5, "end": 1})", "start: must be before end (start 5, end 1)"},
       {R"({"format": "csv"})", "start: missing"},
       {R"({"start": 0, "series": {"devices": []}})", "series.devices: must not be empty"},
