@@ -1,5 +1,6 @@
 #include "platform/tsdb/engine/rollup_chunk.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <optional>
@@ -134,14 +135,33 @@ std::string PlainColumn(std::span<const RollupBucket> buckets, const FloatField&
   return out;
 }
 
-// The smallest of the modes that apply to the field.
-std::string FloatColumn(std::span<const RollupBucket> buckets, const FloatField& f) {
+// The exponents worth trying: the data's decimals d (sums), d + 1 (the
+// halves of trapezoids) and 2d (squares), from the raw values the chunk
+// keeps (first, last, min, max); none when they are not decimals.
+std::vector<int> CandidateScales(std::span<const RollupBucket> buckets) {
+  std::vector<double> raw;
+  raw.reserve(buckets.size() * 4);
+  for (const RollupBucket& b : buckets) {
+    for (double v : {b.first, b.last, b.min, b.max}) raw.push_back(v);
+  }
+  std::optional<int> d = DecimalExponent(raw);
+  std::vector<int> out;
+  if (!d.has_value()) return out;
+  for (int e : {*d, *d + 1, 2 * *d}) {
+    if (e <= kMaxScale && std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+  }
+  return out;
+}
+
+// The smallest of the modes that apply to the field, at those scales.
+std::string FloatColumn(std::span<const RollupBucket> buckets, const FloatField& f,
+                        const std::vector<int>& scales) {
   std::string best = PlainColumn(buckets, f);
   auto keep = [&](std::string candidate) {
     if (candidate.size() < best.size()) best = std::move(candidate);
   };
   if (f.predict != nullptr) keep(ScaledColumn(buckets, f, FloatMode::kPredicted, 0));
-  for (int e = 0; e <= kMaxScale; ++e) {
+  for (int e : scales) {
     keep(ScaledColumn(buckets, f, FloatMode::kScaled, e));
     if (f.per_point) keep(ScaledColumn(buckets, f, FloatMode::kPerPoint, e));
     if (f.predict != nullptr) keep(ScaledColumn(buckets, f, FloatMode::kFromPrediction, e));
@@ -236,7 +256,10 @@ std::string EncodeRollupChunk(std::span<const RollupBucket> buckets) {
     spans[i] = b.last_ms - b.first_ms;
   }
   for (const auto* column : {&starts, &counts, &first_offsets, &spans}) PutInts(w, *column);
-  for (const FloatField& f : kFloatFields) w.WriteLengthPrefixed(FloatColumn(buckets, f));
+  std::vector<int> scales = CandidateScales(buckets);
+  for (const FloatField& f : kFloatFields) {
+    w.WriteLengthPrefixed(FloatColumn(buckets, f, scales));
+  }
   return out;
 }
 
