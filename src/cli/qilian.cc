@@ -32,6 +32,7 @@
 #include "cli/device.h"
 #include "cli/product.h"
 #include "cli/rest_client.h"
+#include "cli/telemetry.h"
 #include "cli/value_args.h"
 #include "core/status.h"
 #include "ident/reply_certifier.h"
@@ -820,6 +821,7 @@ int Main(int argc, char** argv) {
   EnterpriseCommand enterprise(&app);
   ProductCommand product(&app);
   DeviceCommand device(&app);
+  TelemetryCommand telemetry(&app);
 
   NativeArgs siteinfo;
   CLI::App* siteinfo_cmd =
@@ -892,6 +894,7 @@ int Main(int argc, char** argv) {
   if (enterprise.parsed()) return enterprise.Run(client, options.json);
   if (product.parsed()) return product.Run(client, options.json);
   if (device.parsed()) return device.Run(client, options.json);
+  if (telemetry.parsed()) return telemetry.Run(client, options.json);
   if (get_cmd->parsed()) return RunGet(client, options, get);
   if (put_cmd->parsed()) return RunPut(client, options, put);
   if (delete_cmd->parsed()) return RunDelete(client, options, del);

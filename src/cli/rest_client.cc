@@ -144,6 +144,13 @@ absl::StatusOr<ServerUrl> ServerUrl::Parse(std::string_view url) {
   return out;
 }
 
+std::string HttpReply::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (beast::iequals(key, beast::string_view(name.data(), name.size()))) return value;
+  }
+  return "";
+}
+
 std::string EncodePathSegment(std::string_view handle) { return PercentEncode(handle, true); }
 
 std::string EncodeQueryComponent(std::string_view text) { return PercentEncode(text, false); }
@@ -335,6 +342,9 @@ absl::StatusOr<HttpReply> RestClient::Send(std::string_view method, std::string_
   if (!authorization_.empty()) request.set(http::field::authorization, authorization_);
   if (!body.empty() || method == "PUT" || method == "POST") {
     request.set(http::field::content_type, content_type_);
+    if (!content_encoding_.empty()) {
+      request.set(http::field::content_encoding, content_encoding_);
+    }
     request.body() = std::string(body);
   }
   request.keep_alive(true);
@@ -389,7 +399,11 @@ absl::StatusOr<HttpReply> RestClient::Send(std::string_view method, std::string_
     }
     http::response<http::string_body> response = parser->release();
     if (!response.keep_alive()) s.Close();
-    return HttpReply{static_cast<int>(response.result_int()), std::move(response.body())};
+    HttpReply reply{static_cast<int>(response.result_int()), std::move(response.body()), {}};
+    for (const auto& field : response) {
+      reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    return reply;
   }
   return absl::UnavailableError("connection to " + server_.text + " failed");
 }

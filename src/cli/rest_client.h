@@ -47,6 +47,11 @@ struct TlsClientOptions {
 struct HttpReply {
   int status = 0;
   std::string body;
+  // The reply's header fields, names as the server spelled them.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header named `name` (any case); "" when absent.
+  std::string Header(std::string_view name) const;
 };
 
 // Percent-encodes a handle for the URL path: every byte but unreserved
@@ -96,6 +101,10 @@ class RestClient {
   // set; "text/csv" for a device import).
   void set_content_type(std::string value) { content_type_ = std::move(value); }
 
+  // The Content-Encoding of later request bodies ("" sends none; "gzip"
+  // for `qilian telemetry write --gzip`).
+  void set_content_encoding(std::string value) { content_encoding_ = std::move(value); }
+
  private:
   struct Impl;
   // Opens the connection (and for https:// completes a verified handshake).
@@ -104,6 +113,7 @@ class RestClient {
   ServerUrl server_;
   std::string authorization_;
   std::string content_type_ = "application/json";
+  std::string content_encoding_;
   TlsClientOptions tls_;
   std::unique_ptr<Impl> impl_;
 };
