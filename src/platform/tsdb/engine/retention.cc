@@ -60,10 +60,17 @@ absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step
   const int64_t floor = std::max(s->floor_ms, cutoff_ms);
   Trim trim;
   if (first_step) {
-    if (cutoff_ms > s->floor_ms) {
-      trim.batch.Put(kTsdbSpace, engine_internal::FloorKey(s->info.id),
-                     engine_internal::Be64(engine_internal::BiasTime(floor)));
+    absl::StatusOr<bool> older = HasOlder(s, cutoff_ms);
+    if (!older.ok()) return older.status();
+    if (!*older) {  // the common case of a periodic run: nothing to write
+      *done = true;
+      return absl::OkStatus();
     }
+  }
+  if (first_step && cutoff_ms > s->floor_ms) {
+    // Under an older floor the bucket holding it was recomputed with it.
+    trim.batch.Put(kTsdbSpace, engine_internal::FloorKey(s->info.id),
+                   engine_internal::Be64(engine_internal::BiasTime(floor)));
     for (Resolution r : kRollupResolutions) {
       if (!numeric) break;
       if (absl::Status st = TrimFloorBucket(s, r, cutoff_ms, &trim); !st.ok()) return st;
@@ -108,6 +115,33 @@ absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step
   retention_blocks_deleted_ += trim.blocks;
   retention_points_deleted_ += trim.points;
   return absl::OkStatus();
+}
+
+// Whether anything older than the cutoff is left: a block, a head point, a
+// rollup chunk before the one holding the cutoff's bucket (an interrupted
+// call's). When nothing is, the floor need not move: nothing older exists
+// to be returned, and a later older write is trimmed by the next call.
+absl::StatusOr<bool> Engine::HasOlder(Series* s, int64_t cutoff_ms) {
+  {
+    std::lock_guard lock(ShardOf(s->info.id));
+    if (!s->block_firsts.empty() && s->block_firsts.front() < cutoff_ms) return true;
+    if (!s->head_ts.empty() && s->head_ts.front() < cutoff_ms) return true;
+  }
+  if (s->info.kind == ValueKind::kText) return false;
+  for (Resolution r : kRollupResolutions) {
+    const int64_t bucket = engine_internal::SafeBucketStart(cutoff_ms, ResolutionMs(r));
+    const int64_t keep_from = engine_internal::SafeBucketStart(bucket, ChunkWidthMs(r));
+    const std::string prefix = engine_internal::RollupPrefix(s->info.id, r);
+    bool older = false;
+    absl::Status st = store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, auto) {
+      ByteReader k(key.substr(prefix.size()));
+      older = engine_internal::UnbiasTime(k.ReadU64()) < keep_from;
+      return false;
+    });
+    if (!st.ok()) return st;
+    if (older) return true;
+  }
+  return false;
 }
 
 // Blocks whose first timestamp is before the cutoff, at most what is left

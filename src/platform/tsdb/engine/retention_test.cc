@@ -121,6 +121,13 @@ TEST_F(EngineTest, ApplyRetentionInBoundedBatchesWhileWritesGoOn) {
   EXPECT_EQ(All(*e, Id(*e, "d", "old")), From(old, 11'000'000));
   EXPECT_EQ(All(*e, Id(*e, "d", "busy")), busy);
   EXPECT_EQ(ExpectRollupsMatchRaw(*e, Id(*e, "d", "old"), Resolution::k1m), 16u);
+  // A later run with nothing older than its cutoffs writes nothing.
+  auto before = Dump();
+  auto again = e->ApplyRetention([](const SeriesInfo&) { return std::optional<int64_t>(0); });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->series_trimmed, 2u);
+  EXPECT_EQ(again->points_deleted, 0u);
+  EXPECT_EQ(Dump(), before);
 }
 
 }  // namespace
