@@ -234,7 +234,7 @@ class Engine {
   // One store write's worth; *done when nothing older is left.
   absl::Status RetentionStep(Series* s, int64_t cutoff_ms, bool first_step, bool* done,
                              RetentionResult* result);
-  absl::StatusOr<bool> HasOlder(Series* s, int64_t cutoff_ms);
+  bool HasOlder(Series* s, int64_t cutoff_ms) const;
   absl::Status TrimBlocks(Series* s, int64_t cutoff_ms, Trim* trim, bool* done);
   absl::Status TrimFloorBucket(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim);
   absl::Status DeleteOldChunks(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim, bool* done);

@@ -59,13 +59,9 @@ absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step
   const bool numeric = s->info.kind != ValueKind::kText;
   const int64_t floor = std::max(s->floor_ms, cutoff_ms);
   Trim trim;
-  if (first_step) {
-    absl::StatusOr<bool> older = HasOlder(s, cutoff_ms);
-    if (!older.ok()) return older.status();
-    if (!*older) {  // the common case of a periodic run: nothing to write
-      *done = true;
-      return absl::OkStatus();
-    }
+  if (first_step && !HasOlder(s, cutoff_ms)) {
+    *done = true;  // the common case of a periodic run: nothing to write
+    return absl::OkStatus();
   }
   if (first_step && cutoff_ms > s->floor_ms) {
     // Under an older floor the bucket holding it was recomputed with it.
@@ -76,9 +72,8 @@ absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step
       if (absl::Status st = TrimFloorBucket(s, r, cutoff_ms, &trim); !st.ok()) return st;
     }
   }
-  bool blocks_done = false;
-  if (absl::Status st = TrimBlocks(s, cutoff_ms, &trim, &blocks_done); !st.ok()) return st;
-  *done = blocks_done;
+  // Old chunks before old blocks, so that none is left once no block is.
+  *done = true;
   for (Resolution r : kRollupResolutions) {
     if (!numeric) break;
     bool chunks_done = false;
@@ -87,6 +82,9 @@ absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step
     }
     *done = *done && chunks_done;
   }
+  bool blocks_done = false;
+  if (absl::Status st = TrimBlocks(s, cutoff_ms, &trim, &blocks_done); !st.ok()) return st;
+  *done = *done && blocks_done;
   if (!trim.batch.empty()) {
     if (absl::Status st = store_->Write(trim.batch); !st.ok()) return st;
   }
@@ -117,31 +115,15 @@ absl::Status Engine::RetentionStep(Series* s, int64_t cutoff_ms, bool first_step
   return absl::OkStatus();
 }
 
-// Whether anything older than the cutoff is left: a block, a head point, a
-// rollup chunk before the one holding the cutoff's bucket (an interrupted
-// call's). When nothing is, the floor need not move: nothing older exists
-// to be returned, and a later older write is trimmed by the next call.
-absl::StatusOr<bool> Engine::HasOlder(Series* s, int64_t cutoff_ms) {
-  {
-    std::lock_guard lock(ShardOf(s->info.id));
-    if (!s->block_firsts.empty() && s->block_firsts.front() < cutoff_ms) return true;
-    if (!s->head_ts.empty() && s->head_ts.front() < cutoff_ms) return true;
-  }
-  if (s->info.kind == ValueKind::kText) return false;
-  for (Resolution r : kRollupResolutions) {
-    const int64_t bucket = engine_internal::SafeBucketStart(cutoff_ms, ResolutionMs(r));
-    const int64_t keep_from = engine_internal::SafeBucketStart(bucket, ChunkWidthMs(r));
-    const std::string prefix = engine_internal::RollupPrefix(s->info.id, r);
-    bool older = false;
-    absl::Status st = store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, auto) {
-      ByteReader k(key.substr(prefix.size()));
-      older = engine_internal::UnbiasTime(k.ReadU64()) < keep_from;
-      return false;
-    });
-    if (!st.ok()) return st;
-    if (older) return true;
-  }
-  return false;
+// Whether anything older than the cutoff is left: a block or a head point.
+// (Rollup chunks need no look: each step deletes old chunks before old
+// blocks, so none is left once no block is.) When nothing is, the floor
+// need not move: nothing older exists to be returned, and a later older
+// write is trimmed by the next call.
+bool Engine::HasOlder(Series* s, int64_t cutoff_ms) const {
+  std::lock_guard lock(ShardOf(s->info.id));
+  return (!s->block_firsts.empty() && s->block_firsts.front() < cutoff_ms) ||
+         (!s->head_ts.empty() && s->head_ts.front() < cutoff_ms);
 }
 
 // Blocks whose first timestamp is before the cutoff, at most what is left
