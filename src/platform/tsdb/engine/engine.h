@@ -227,8 +227,8 @@ class Engine {
   absl::Status RawPoints(Pending* pd, int64_t from, int64_t to, std::vector<Point>* out);
   absl::Status StoreBuckets(Series* s, Resolution r,
                             const std::vector<std::pair<int64_t, int64_t>>& intervals,
-                            const std::vector<RollupBucket>& computed,
-                            const std::vector<RollupBucket>& touched, store::WriteBatch* batch);
+                            const std::vector<std::pair<int64_t, int64_t>>& dirty,
+                            const std::vector<RollupBucket>& computed, store::WriteBatch* batch);
   // Retention (retention.cc): steps until nothing older is left.
   absl::Status RunRetention(Series* s, int64_t cutoff_ms, RetentionResult* result);
   // One store write's worth; *done when nothing older is left.

@@ -111,11 +111,7 @@ absl::Status Engine::UpdateRollups(Pending* pd, store::WriteBatch* batch) {
       if (absl::Status st = RawPoints(pd, i.first, i.second, &raw); !st.ok()) return st;
       engine_internal::Summarize(raw, width, &computed);
     }
-    // Chunks to rewrite: those of the new buckets, and of dirty buckets that
-    // may have become empty (every point NaN).
-    std::vector<RollupBucket> empties;
-    for (const Interval& d : dirty) empties.push_back(RollupBucket{.start_ms = d.first});
-    if (absl::Status st = StoreBuckets(pd->s, r, intervals, computed, empties, batch); !st.ok()) {
+    if (absl::Status st = StoreBuckets(pd->s, r, intervals, dirty, computed, batch); !st.ok()) {
       return st;
     }
     pd->rollup_buckets += computed.size();
@@ -123,14 +119,16 @@ absl::Status Engine::UpdateRollups(Pending* pd, store::WriteBatch* batch) {
   return absl::OkStatus();
 }
 
+// Rewrites the chunks of the computed buckets, and of the dirty ones (which
+// may have become empty: every point NaN): their stored buckets inside
+// `intervals` replaced by the computed ones.
 absl::Status Engine::StoreBuckets(Series* s, Resolution r, const std::vector<Interval>& intervals,
+                                  const std::vector<Interval>& dirty,
                                   const std::vector<RollupBucket>& computed,
-                                  const std::vector<RollupBucket>& touched,
                                   store::WriteBatch* batch) {
   const int64_t chunk_width = ChunkWidthMs(r);
   std::map<int64_t, std::vector<RollupBucket>> by_chunk;
-  for (const RollupBucket& b : touched)
-    by_chunk[engine_internal::SafeBucketStart(b.start_ms, chunk_width)];
+  for (const Interval& d : dirty) by_chunk[engine_internal::SafeBucketStart(d.first, chunk_width)];
   for (const RollupBucket& b : computed) {
     by_chunk[engine_internal::SafeBucketStart(b.start_ms, chunk_width)].push_back(b);
   }
