@@ -95,6 +95,23 @@ struct Device {
 
 constexpr int kMaxInflight = 20;  // libmosquitto's default
 
+// On the simulated clock, where a device's stream ends: next_sample counts
+// samples (batches) or rows (JSON reports).
+uint64_t SimStreamEnd(const Device& d, const Timeline& timeline, const Options& o) {
+  return o.format == Format::kJson ? timeline.end_row
+                                   : timeline.end_row * d.product->channels().size();
+}
+
+// On the simulated clock the publisher has this much more message capacity
+// than the rows need, so that it catches up after falling behind (slots
+// skipped as busy or late carry no rows, they only delay them).
+constexpr double kSimHeadroom = 1.25;
+// qiliand's default [mqtt] device_messages_per_second: messages past it
+// are refused (rate_limited), so a run that needs more says so.
+constexpr double kPlatformMessagesPerSecond = 100;
+// After --duration, how long the simulated clock's last rows may take.
+constexpr double kSimFinishSeconds = 60;
+
 class Worker {
  public:
   Worker(Shared* shared, int id) : shared_(shared), id_(id) {}
@@ -120,6 +137,9 @@ class Worker {
   void Run();
 
   Counters counters;
+  // On the simulated clock, after --duration: every connected device has
+  // sent all its rows of the simulated span.
+  std::atomic<bool> sim_rows_done{false};
   std::map<std::string, uint64_t> failures;  // read after join
   int64_t connected_max = 0;
 
@@ -147,6 +167,10 @@ class Worker {
   }
   void Fail(const std::string& reason) { ++failures[reason]; counters.connect_failed++; }
   void PublishDue(Clock::time_point now);
+  // Publishes the device's next message if one is due at `now_ms` and its
+  // connection takes it; false when the --messages budget is spent.
+  bool PublishOne(Device* d, int64_t now_ms);
+  bool SimRowsDone(int64_t now_ms);
   void Dropouts(double t);
   void Reply(Device* d, std::string_view topic, const nlohmann::json& reply);
   void HandleRequest(Device* d, std::string_view kind, std::string_view topic,
@@ -464,7 +488,6 @@ void Worker::HandleRequest(Device* d, std::string_view kind, std::string_view to
     return;
   }
   const Options& o = *shared_->options;
-  auto now = Clock::now();
   int64_t now_ms = EpochMs();
   // Before publishing starts the timeline is not set yet: values at t = 0.
   Timeline tl;
@@ -473,7 +496,7 @@ void Worker::HandleRequest(Device* d, std::string_view kind, std::string_view to
   if (shared_->phase.load(std::memory_order_acquire) != Phase::kConnect) {
     tl = shared_->timeline;
     t = tl.SimSeconds(now_ms);
-    row = static_cast<uint64_t>(std::max(0.0, PublishSeconds(now)) / tl.row_seconds);
+    row = tl.RowAt(now_ms);
   }
   if (kind == "/properties/write") {
     devsim::Add(counters.replies_write);
@@ -552,6 +575,14 @@ void Worker::HandleRequest(Device* d, std::string_view kind, std::string_view to
 void Worker::PublishDue(Clock::time_point now) {
   const Options& o = *shared_->options;
   const double elapsed = PublishSeconds(now);
+  const int64_t now_ms = shared_->timeline.start_ms + static_cast<int64_t>(elapsed * 1000);
+  if (shared_->timeline.SimClock() && elapsed >= o.duration) {
+    // The simulated span is over: what the pacing left (a slot or two of
+    // rows, more if the publisher fell behind) goes out as fast as the
+    // connections take it, so the span arrives whole.
+    if (SimRowsDone(now_ms)) sim_rows_done.store(true, std::memory_order_release);
+    return;
+  }
   const double rate = SlotRate();
   uint64_t due = static_cast<uint64_t>(elapsed * rate);
   if (due > slots_done_ + static_cast<uint64_t>(rate) + 1) {
@@ -561,7 +592,6 @@ void Worker::PublishDue(Clock::time_point now) {
     publish_cursor_ = (publish_cursor_ + skip) % devices_.size();
     slots_done_ += skip;
   }
-  const int64_t now_ms = shared_->timeline.start_ms + static_cast<int64_t>(elapsed * 1000);
   for (int budget = 2000; slots_done_ < due && budget > 0; --budget) {
     Device* d = devices_[publish_cursor_];
     publish_cursor_ = (publish_cursor_ + 1) % devices_.size();
@@ -574,35 +604,59 @@ void Worker::PublishDue(Clock::time_point now) {
       devsim::Add(counters.slots_busy);
       continue;
     }
-    size_t values;
-    if (o.format == Format::kJson) {
-      values = builder_.Json(*d->product, d->signals, shared_->timeline, now_ms, &payload_);
-      topic_ = Cat("/", d->identity->product_key, "/", d->identity->device_id,
-                            "/properties/report");
-    } else {
-      values = builder_.Batch(*d->product, d->signals, shared_->timeline, now_ms, o.batch_samples,
-                              &d->next_sample, &payload_);
-      topic_ = Cat("/", d->identity->product_key, "/", d->identity->device_id,
-                            "/properties/report/batch");
-    }
-    if (values == 0) continue;
-    if (o.messages > 0 && shared_->budget.fetch_sub(1, std::memory_order_relaxed) <= 0) {
-      shared_->budget.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    int rc = mosquitto_publish(d->mosq, nullptr, topic_.c_str(), static_cast<int>(payload_.size()),
-                               payload_.data(), o.qos, false);
-    if (rc == MOSQ_ERR_SUCCESS) {
-      devsim::Add(counters.sent);
-      devsim::Add(counters.values, values);
-      devsim::Add(counters.bytes, payload_.size());
-      if (o.qos == 1) ++d->inflight;
-    } else {
-      devsim::Add(counters.publish_errors);
-      if (o.messages > 0) shared_->budget.fetch_add(1, std::memory_order_relaxed);
-    }
-    AfterCall(d);
+    if (!PublishOne(d, now_ms)) return;
   }
+}
+
+bool Worker::PublishOne(Device* d, int64_t now_ms) {
+  const Options& o = *shared_->options;
+  size_t values;
+  if (o.format == Format::kJson) {
+    values = builder_.Json(*d->product, d->signals, shared_->timeline, now_ms, &d->next_sample,
+                           &payload_);
+    topic_ = Cat("/", d->identity->product_key, "/", d->identity->device_id, "/properties/report");
+  } else {
+    values = builder_.Batch(*d->product, d->signals, shared_->timeline, now_ms, o.batch_samples,
+                            &d->next_sample, &payload_);
+    topic_ =
+        Cat("/", d->identity->product_key, "/", d->identity->device_id, "/properties/report/batch");
+  }
+  if (values == 0) return true;
+  if (o.messages > 0 && shared_->budget.fetch_sub(1, std::memory_order_relaxed) <= 0) {
+    shared_->budget.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  int rc = mosquitto_publish(d->mosq, nullptr, topic_.c_str(), static_cast<int>(payload_.size()),
+                             payload_.data(), o.qos, false);
+  if (rc == MOSQ_ERR_SUCCESS) {
+    devsim::Add(counters.sent);
+    devsim::Add(counters.values, values);
+    devsim::Add(counters.bytes, payload_.size());
+    if (o.qos == 1) ++d->inflight;
+  } else {
+    devsim::Add(counters.publish_errors);
+    if (o.messages > 0) shared_->budget.fetch_add(1, std::memory_order_relaxed);
+  }
+  AfterCall(d);
+  return true;
+}
+
+// One message for each connected device with rows left (one each per call,
+// so that no device waits on another); true once none has any left.
+// Devices that are not connected are not waited for: their rows are lost,
+// as a real device's would be (the summary's sim.devices_complete).
+bool Worker::SimRowsDone(int64_t now_ms) {
+  const Options& o = *shared_->options;
+  bool done = true;
+  for (Device* d : devices_) {
+    if (d->state != Device::kUp || d->next_sample >= SimStreamEnd(*d, shared_->timeline, o)) {
+      continue;
+    }
+    done = false;
+    if ((o.qos == 1 && d->inflight >= kMaxInflight) || mosquitto_want_write(d->mosq)) continue;
+    if (!PublishOne(d, now_ms)) return true;  // --messages spent
+  }
+  return done;
 }
 
 void Worker::Dropouts(double t) {
@@ -617,6 +671,14 @@ void Worker::Dropouts(double t) {
                d->fd < 0 && (d->state == Device::kAway || d->state == Device::kDown)) {
       d->dropout_until = -1;
       devsim::Add(counters.reconnects);
+      if (shared_->timeline.SimClock()) {
+        // What a device misses while away is lost, not caught up.
+        const Timeline& tl = shared_->timeline;
+        const uint64_t row = std::min(tl.RowAt(EpochMs()), tl.end_row);
+        const uint64_t resume =
+            shared_->options->format == Format::kJson ? row : row * d->product->channels().size();
+        d->next_sample = std::max(d->next_sample, resume);
+      }
       StartConnect(d);
     }
   }
@@ -632,6 +694,7 @@ bool Worker::Drained() const {
 
 void Worker::Run() {
   const Options& o = *shared_->options;
+  sim_rows_done.store(devices_.empty(), std::memory_order_release);
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   const double connect_rate = o.connect_rate / o.threads;
   const auto start = Clock::now();
@@ -704,8 +767,11 @@ void Worker::Run() {
     }
     int timeout = 5;
     if (phase == Phase::kPublish && !Sink() && !devices_.empty()) {
-      double next = (slots_done_ + 1) / SlotRate() - PublishSeconds(Clock::now());
+      const double elapsed = PublishSeconds(Clock::now());
+      double next = (slots_done_ + 1) / SlotRate() - elapsed;
       timeout = next <= 0 ? 0 : std::min(5, static_cast<int>(std::ceil(next * 1000)));
+      // Past the simulated span no slot is paced: wait for the sockets.
+      if (shared_->timeline.SimClock() && elapsed >= o.duration) timeout = 1;
     }
     int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), timeout);
     for (int i = 0; i < n; ++i) {
@@ -836,13 +902,21 @@ nlohmann::json Drive(Shared& shared, std::vector<std::unique_ptr<Worker>>& worke
   shared.publish_start = Clock::now();
   shared.timeline.start_ms = EpochMs();
   shared.timeline.time_scale = o.time_scale;
-  shared.timeline.day_phase = double(shared.timeline.start_ms / 1000 % 86400) / 86400.0;
+  shared.timeline.day_phase = double(shared.timeline.OriginMs() / 1000 % 86400) / 86400.0;
   shared.phase.store(Phase::kPublish, std::memory_order_release);
   while (!g_stop.load()) {
     auto now = Clock::now();
     double since = Seconds(shared.publish_start, now);
     progress(o.sink ? "count" : "publish", now, since);
-    if (since >= o.duration) break;
+    if (since >= o.duration) {
+      // On the simulated clock the run ends once its span is sent.
+      if (!shared.timeline.SimClock() || since >= o.duration + kSimFinishSeconds) break;
+      if (std::all_of(workers.begin(), workers.end(), [](const auto& w) {
+            return w->sim_rows_done.load(std::memory_order_acquire);
+          })) {
+        break;
+      }
+    }
     if (o.messages > 0) {
       if (!o.sink && shared.budget.load() <= 0) break;
       if (o.sink && Sum(workers).received >= o.messages) break;
@@ -911,6 +985,13 @@ nlohmann::json Drive(Shared& shared, std::vector<std::unique_ptr<Worker>>& worke
     s["slots_late"] = t.slots_late;
     s["replies"] = {{"write", t.replies_write}, {"read", t.replies_read},
                     {"invoke", t.replies_invoke}, {"failed", t.replies_failed}};
+    if (shared.timeline.SimClock()) {
+      const Timeline& tl = shared.timeline;
+      s["sim"] = {{"start_ms", tl.sim_start_ms},
+                  {"end_ms", tl.RowTimeMs(tl.end_row)},
+                  {"row_seconds", tl.row_seconds},
+                  {"rows_per_device", tl.end_row}};
+    }
     s["messages_per_s"] = publish_seconds > 0 ? double(at_end.sent) / publish_seconds : 0;
     s["values_per_s"] = publish_seconds > 0 ? double(at_end.values) / publish_seconds : 0;
   }
@@ -962,11 +1043,28 @@ nlohmann::json RunPublisher(const Options& o, const std::vector<SimDeviceSpec>& 
   const double mean_channels = double(channels_total) / double(specs.size());
   const double values_per_message =
       o.format == Format::kJson ? mean_channels : double(o.batch_samples);
-  const double per_device = o.message_rate > 0 ? o.message_rate / double(specs.size())
-                                               : o.rate / values_per_message;
-  // Rows as often as the values go out: P values per row.
-  shared.timeline.row_seconds = mean_channels / (per_device * values_per_message);
+  // Values per second (simulated with --sim-start) per device: P per row.
+  const double rate = o.row_seconds > 0 ? mean_channels / o.row_seconds : o.rate;
+  double per_device;  // messages per real second of each device
+  Timeline& tl = shared.timeline;
+  if (o.sim_start_ms >= 0) {
+    tl.sim_start_ms = o.sim_start_ms;
+    tl.row_seconds = o.row_seconds > 0 ? o.row_seconds : mean_channels / rate;
+    tl.end_row = tl.EndRow(o.sim_start_ms + std::llround(o.duration * o.time_scale * 1000));
+    per_device = kSimHeadroom * rate * o.time_scale / values_per_message;
+  } else {
+    per_device = o.message_rate > 0 ? o.message_rate / double(specs.size())
+                                    : rate / values_per_message;
+    // Rows as often as the values go out: P values per row.
+    tl.row_seconds =
+        o.row_seconds > 0 ? o.row_seconds : mean_channels / (per_device * values_per_message);
+  }
   shared.per_device_rate = per_device;
+  if (per_device > kPlatformMessagesPerSecond) {
+    std::printf("warning: %.1f messages/s per device, over the platform's default limit of %.0f "
+                "([mqtt] device_messages_per_second): raise --batch-samples\n",
+                per_device, kPlatformMessagesPerSecond);
+  }
   // Dropouts: once per run, somewhere in its first half, for a quarter of it.
   for (Device& d : devices) {
     if (!(d.signals.faults & kDropout)) continue;
@@ -988,6 +1086,11 @@ nlohmann::json RunPublisher(const Options& o, const std::vector<SimDeviceSpec>& 
                   (specs.size() + kConnectionsPerSourceAddress - 1) / kConnectionsPerSourceAddress));
   }
   nlohmann::json summary = Drive(shared, workers, specs.size(), per_device);
+  if (tl.SimClock()) {
+    size_t complete = 0;
+    for (const Device& d : devices) complete += d.next_sample >= SimStreamEnd(d, tl, o);
+    summary["sim"]["devices_complete"] = complete;
+  }
   nlohmann::json faults = nlohmann::json::object();
   for (int f = 0; f < kFaultCount; ++f) faults[std::string(FaultName(f))] = fault_counts[f];
   summary["devices"] = specs.size();

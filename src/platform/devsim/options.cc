@@ -1,10 +1,14 @@
 #include "platform/devsim/options.h"
 
+#include <charconv>
+#include <chrono>
 #include <cmath>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "platform/thing_model/str_cat.h"
 #include "perf/loopback.h"
 #include "platform/devsim/fleet.h"
@@ -25,7 +29,34 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-absl::Status Check(const Options& o, bool rate_given) {
+std::string Rfc3339(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms), absl::UTCTimeZone());
+}
+
+// The simulated clock must stay behind real time: the platform refuses
+// timestamps from the future (beyond [mqtt] max_clock_skew_seconds). Both
+// clocks are straight lines from the start of publishing, which is at or
+// after `now_ms`, so checking both ends of the run against `now_ms` is
+// enough.
+absl::Status CheckSimClock(const Options& o, int64_t now_ms) {
+  if (o.sim_start_ms > now_ms) {
+    return Invalid(Cat("--sim-start ", Rfc3339(o.sim_start_ms), " is in the future (now ",
+                       Rfc3339(now_ms), "): the platform refuses future timestamps"));
+  }
+  const double lead_s = double(now_ms - o.sim_start_ms) / 1000.0;
+  if (o.time_scale > 1 && o.duration * (o.time_scale - 1) > lead_s) {
+    const double catch_up_s = lead_s / (o.time_scale - 1);
+    return Invalid(Cat("--sim-start ", Rfc3339(o.sim_start_ms), " with --time-scale ", o.time_scale,
+                       ": the simulated clock would catch up with real time after ", catch_up_s,
+                       " s of the --duration ", o.duration,
+                       " s, and the platform refuses future timestamps: shorten --duration to at "
+                       "most ",
+                       catch_up_s, " s, start earlier or lower --time-scale"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Check(const Options& o, bool rate_given, int64_t now_ms) {
   if (auto host = perf::ParseLoopback(o.host, o.port); !host.ok()) {
     return Invalid(Cat("--host ", o.host, ": qilian-devsim only connects to a broker on "
                                 "this machine (127.0.0.0/8 or ::1)"));
@@ -59,6 +90,7 @@ absl::Status Check(const Options& o, bool rate_given) {
       return Invalid("--connections: must be 1 to 100000");
     }
     if (o.topic_filters.empty()) return Invalid("--sink needs at least one --topic-filter");
+    if (o.sim_start_ms >= 0) return Invalid("--sim-start applies to publishing, not --sink");
     return absl::OkStatus();
   }
 
@@ -86,6 +118,12 @@ absl::Status Check(const Options& o, bool rate_given) {
     return Invalid("--rate (values/s per device) and --message-rate (messages/s overall) "
                    "exclude each other");
   }
+  if (o.row_seconds != 0 && (rate_given || o.message_rate > 0)) {
+    return Invalid("--row-seconds sets the rate: it excludes --rate and --message-rate");
+  }
+  if (o.row_seconds != 0 && !(o.row_seconds >= 0.001 && o.row_seconds <= 86400)) {
+    return Invalid("--row-seconds: must be 0.001 to 86400");
+  }
   if (!(o.rate > 0) || !std::isfinite(o.rate)) return Invalid("--rate: must be more than 0");
   if (o.message_rate < 0 || !std::isfinite(o.message_rate)) {
     return Invalid("--message-rate: must be more than 0");
@@ -95,6 +133,14 @@ absl::Status Check(const Options& o, bool rate_given) {
   }
   if (!(o.time_scale > 0 && o.time_scale <= 1e6)) {
     return Invalid("--time-scale: must be more than 0 and at most 1000000");
+  }
+  if (o.sim_start_ms >= 0) {
+    if (o.message_rate > 0) {
+      return Invalid(
+          "--sim-start paces rows on the simulated clock: give --rate or --row-seconds, not "
+          "--message-rate");
+    }
+    if (auto status = CheckSimClock(o, now_ms); !status.ok()) return status;
   }
   return absl::OkStatus();
 }
@@ -115,13 +161,55 @@ absl::StatusOr<std::string> ResolveStarter(std::string_view name) {
                                                  " (", Join(ids), ")"));
 }
 
+absl::StatusOr<int64_t> ParseSimStart(std::string_view text, int64_t now_ms) {
+  auto refused = [&] {
+    return Invalid(Cat("--sim-start ", text,
+                       ": give epoch milliseconds, an RFC 3339 time (2026-12-06T00:00:00Z) or "
+                       "now-<N><s|m|h|d> (now-1d)"));
+  };
+  if (text == "now") return now_ms;
+  if (text.starts_with("now-")) {
+    std::string_view rest = text.substr(4);
+    double amount = 0;
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), amount);
+    if (ec != std::errc() || !std::isfinite(amount) || amount < 0) return refused();
+    std::string_view unit(end, static_cast<size_t>(rest.data() + rest.size() - end));
+    constexpr std::pair<std::string_view, double> kUnitsMs[] = {
+        {"ms", 1}, {"s", 1e3}, {"m", 6e4}, {"h", 3.6e6}, {"d", 8.64e7}};
+    double unit_ms = 0;
+    for (const auto& [name, ms] : kUnitsMs) unit_ms = unit == name ? ms : unit_ms;
+    if (unit_ms == 0 || amount * unit_ms > double(now_ms)) return refused();
+    return now_ms - std::llround(amount * unit_ms);
+  }
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    int64_t ms = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec != std::errc()) return refused();
+    return ms;
+  }
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &t, &error) ||
+      t < absl::UnixEpoch()) {
+    return refused();
+  }
+  return absl::ToUnixMillis(t);
+}
+
 absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  return ParseOptions(argc, argv, now_ms);
+}
+
+absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv, int64_t now_ms) {
   Options o;
   CLI::App app{
       "qilian-devsim: simulated devices of Qilian thing models publishing over MQTT to a broker "
       "on this machine; stops by itself and prints a JSON summary (docs/devsim.md)",
       "qilian-devsim"};
-  std::string format = "json", faults, model, starter;
+  std::string format = "json", faults, model, starter, sim_start;
   app.add_option("--fleet", o.fleet_file, "fleet CSV: product_key,device_id,secret,model");
   app.add_option("--generate", o.generate, "generate N devices instead of reading a fleet");
   app.add_option("--starter", starter, "with --generate: starter product id (or a unique part)");
@@ -155,6 +243,11 @@ absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv) {
                                     "dropout=0.01");
   app.add_option("--seed", o.seed, "signals and faults seed (default 1)");
   app.add_option("--time-scale", o.time_scale, "simulated seconds per real second (default 1)");
+  app.add_option("--sim-start", sim_start,
+                 "stamp rows on a simulated clock starting here (epoch ms, RFC 3339 or now-1d) and "
+                 "running at --time-scale; never past real time");
+  app.add_option("--row-seconds", o.row_seconds,
+                 "rows of each device this many (simulated) seconds apart, instead of --rate");
   app.add_flag("--refuse-writes", o.refuse_writes, "answer every properties/write with a refusal");
   app.add_option("--drain", o.drain, "seconds to wait for PUBACKs at the end (default 5)");
   app.add_flag("--sink", o.sink, "reference mode: subscribe and count instead of publishing");
@@ -182,10 +275,15 @@ absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv) {
     if (!id.ok()) return id.status();
     o.starter = *id;
   }
+  if (!sim_start.empty()) {
+    auto ms = ParseSimStart(sim_start, now_ms);
+    if (!ms.ok()) return ms.status();
+    o.sim_start_ms = *ms;
+  }
   auto fault_fractions = ParseFaults(faults);
   if (!fault_fractions.ok()) return fault_fractions.status();
   o.faults = *fault_fractions;
-  if (auto status = Check(o, rate->count() > 0); !status.ok()) return status;
+  if (auto status = Check(o, rate->count() > 0, now_ms); !status.ok()) return status;
   return o;
 }
 

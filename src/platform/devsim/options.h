@@ -58,6 +58,11 @@ struct Options {
   FaultFractions faults;
   uint64_t seed = 1;
   double time_scale = 1;      // simulated seconds per real second
+  // >= 0 (--sim-start): rows are stamped on the simulated clock, which
+  // starts here (epoch ms) when publishing starts; --rate is then values per
+  // simulated second.
+  int64_t sim_start_ms = -1;
+  double row_seconds = 0;     // > 0 (--row-seconds): rows this far apart, instead of --rate
   bool refuse_writes = false;
   double drain = 5;           // s to wait for PUBACKs and queued data at the end
 
@@ -75,7 +80,15 @@ struct Options {
 
 // argv as the program got it. InvalidArgument with a message for the user;
 // Cancelled whose message is the help text for --help. Reads no file.
+// `now_ms` (the wall clock, epoch ms) resolves --sim-start now-… and keeps
+// the simulated clock from passing real time.
+absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv, int64_t now_ms);
 absl::StatusOr<Options> ParseOptions(int argc, const char* const* argv);
+
+// --sim-start's value: epoch milliseconds, an RFC 3339 time
+// (2026-12-06T00:00:00Z), or now-<N><s|m|h|d> (now-1d, now-90m) before
+// `now_ms`. InvalidArgument with a message for the user.
+absl::StatusOr<int64_t> ParseSimStart(std::string_view text, int64_t now_ms);
 
 // The starter library id for `name`: an exact id, or the one id that
 // contains `name` ("pump" -> "centrifugal_pump"). InvalidArgument listing

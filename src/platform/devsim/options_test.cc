@@ -80,6 +80,79 @@ TEST(OptionsTest, ArgumentChecks) {
                 "--format: xml not in {json,batch}");
 }
 
+// 2026-12-07T12:00:00Z, the injected wall clock of the simulated-clock tests.
+constexpr int64_t kNowMs = 1796644800000;
+constexpr int64_t kDayMs = 86400000;
+
+absl::StatusOr<Options> ParseAt(std::vector<const char*> args) {
+  args.insert(args.begin(), "qilian-devsim");
+  return ParseOptions(static_cast<int>(args.size()), args.data(), kNowMs);
+}
+
+TEST(OptionsTest, SimStartForms) {
+  EXPECT_EQ(*ParseSimStart("1796558400000", kNowMs), kNowMs - kDayMs);
+  EXPECT_EQ(*ParseSimStart("2026-12-06T12:00:00Z", kNowMs), kNowMs - kDayMs);
+  EXPECT_EQ(*ParseSimStart("2026-12-06T13:00:00.250+01:00", kNowMs), kNowMs - kDayMs + 250);
+  EXPECT_EQ(*ParseSimStart("now-1d", kNowMs), kNowMs - kDayMs);
+  EXPECT_EQ(*ParseSimStart("now-90m", kNowMs), kNowMs - 5400000);
+  EXPECT_EQ(*ParseSimStart("now-1.5h", kNowMs), kNowMs - 5400000);
+  EXPECT_EQ(*ParseSimStart("now-30s", kNowMs), kNowMs - 30000);
+  EXPECT_EQ(*ParseSimStart("now-250ms", kNowMs), kNowMs - 250);
+  EXPECT_EQ(*ParseSimStart("now", kNowMs), kNowMs);
+  for (const char* bad : {"", "yesterday", "now-1w", "now-", "now+1d", "now--1d", "-5",
+                          "2026-12-06", "1969-12-31T23:59:59Z", "99999999999999999999"}) {
+    auto ms = ParseSimStart(bad, kNowMs);
+    ASSERT_FALSE(ms.ok()) << bad;
+    EXPECT_EQ(std::string(ms.status().message()),
+              std::string("--sim-start ") + bad +
+                  ": give epoch milliseconds, an RFC 3339 time (2026-12-06T00:00:00Z) or "
+                  "now-<N><s|m|h|d> (now-1d)");
+  }
+}
+
+TEST(OptionsTest, SimClockOfADay) {
+  auto o = ParseAt({"--fleet", "f", "--sim-start", "now-1d", "--time-scale", "8640",
+                    "--duration", "10", "--row-seconds", "10", "--format", "batch"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->sim_start_ms, kNowMs - kDayMs);
+  EXPECT_EQ(o->row_seconds, 10);
+  // The simulated clock may end exactly at the wall clock of the parse (the
+  // run starts later), never past it.
+  EXPECT_TRUE(ParseAt({"--fleet", "f", "--sim-start", "now-1d", "--time-scale", "8641",
+                       "--duration", "10"})
+                  .ok());
+  auto refused = ParseAt({"--fleet", "f", "--sim-start", "now-1d", "--time-scale", "8640",
+                          "--duration", "20"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(std::string(refused.status().message()),
+            "--sim-start 2026-12-06T12:00:00.000Z with --time-scale 8640: the simulated clock "
+            "would catch up with real time after 10.0012 s of the --duration 20 s, and the "
+            "platform refuses future timestamps: shorten --duration to at most 10.0012 s, start "
+            "earlier or lower --time-scale");
+  // At --time-scale 1 or less the simulated clock never gains on real time.
+  EXPECT_TRUE(ParseAt({"--fleet", "f", "--sim-start", "now-1s", "--duration", "600"}).ok());
+}
+
+TEST(OptionsTest, SimClockChecks) {
+  auto refused = [](std::vector<const char*> args, std::string_view message) {
+    auto o = ParseAt(args);
+    ASSERT_FALSE(o.ok());
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(std::string(o.status().message()), message);
+  };
+  refused({"--fleet", "f", "--sim-start", "2026-12-07T12:00:01Z"},
+          "--sim-start 2026-12-07T12:00:01.000Z is in the future (now "
+          "2026-12-07T12:00:00.000Z): the platform refuses future timestamps");
+  refused({"--fleet", "f", "--sim-start", "now-1d", "--message-rate", "10"},
+          "--sim-start paces rows on the simulated clock: give --rate or --row-seconds, not "
+          "--message-rate");
+  refused({"--sink", "--topic-filter", "#", "--sim-start", "now-1d"},
+          "--sim-start applies to publishing, not --sink");
+  refused({"--fleet", "f", "--row-seconds", "1", "--rate", "3"},
+          "--row-seconds sets the rate: it excludes --rate and --message-rate");
+  refused({"--fleet", "f", "--row-seconds", "0.0001"}, "--row-seconds: must be 0.001 to 86400");
+}
+
 TEST(OptionsTest, HelpIsCancelledWithTheText) {
   auto o = Parse({"--help"});
   ASSERT_EQ(o.status().code(), absl::StatusCode::kCancelled);

@@ -25,14 +25,30 @@ void AppendJsonValue(const SimValue& value, std::string* out) {
   out->append(buf, static_cast<size_t>(n));
 }
 
+uint64_t Timeline::EndRow(int64_t end_ms) const {
+  if (end_ms <= OriginMs()) return 0;
+  auto row = static_cast<uint64_t>(std::ceil(double(end_ms - OriginMs()) / 1000.0 / row_seconds));
+  // The division rounds: settle on the exact first row stamped at or after end_ms.
+  while (row > 0 && RowTimeMs(row - 1) >= end_ms) --row;
+  while (RowTimeMs(row) < end_ms) ++row;
+  return row;
+}
+
 size_t PayloadBuilder::Json(const ProductSignals& product, const DeviceSignals& device,
-                            const Timeline& timeline, int64_t now_ms, std::string* out) {
+                            const Timeline& timeline, int64_t now_ms, uint64_t* next_row,
+                            std::string* out) {
   out->clear();
-  const double elapsed = std::max<double>(0, double(now_ms - timeline.start_ms) / 1000.0);
-  const auto row = static_cast<uint64_t>(elapsed / timeline.row_seconds);
-  const double t = timeline.SimSeconds(now_ms);
+  uint64_t row = timeline.RowAt(now_ms);
+  int64_t stamp_ms = now_ms;
+  double t = timeline.SimSeconds(now_ms);
+  if (timeline.SimClock()) {
+    if (*next_row > row || *next_row >= timeline.end_row) return 0;
+    row = (*next_row)++;
+    stamp_ms = timeline.RowTimeMs(row);
+    t = timeline.RowSimSeconds(row);
+  }
   out->append("{\"timestamp\":");
-  out->append(std::to_string(now_ms));
+  out->append(std::to_string(stamp_ms));
   out->append(",\"properties\":{");
   const auto& channels = product.channels();
   for (size_t c = 0; c < channels.size(); ++c) {
@@ -52,13 +68,14 @@ size_t PayloadBuilder::Batch(const ProductSignals& product, const DeviceSignals&
   out->clear();
   const auto& channels = product.channels();
   const size_t p = channels.size();
-  const double elapsed = std::max<double>(0, double(now_ms - timeline.start_ms) / 1000.0);
   // The last sample due: the whole row `now` falls in.
-  const uint64_t end = (static_cast<uint64_t>(elapsed / timeline.row_seconds) + 1) * p;
+  const uint64_t end = std::min(timeline.RowAt(now_ms) + 1, timeline.end_row) * p;
   // A device that was away does not send all it missed: at most
-  // kMaxBacklogBatches batches of backlog.
+  // kMaxBacklogBatches batches of backlog (real time only, see above).
   const uint64_t backlog = kMaxBacklogBatches * count;
-  if (end > backlog && *next_sample < end - backlog) *next_sample = end - backlog;
+  if (!timeline.SimClock() && end > backlog && *next_sample < end - backlog) {
+    *next_sample = end - backlog;
+  }
   if (*next_sample >= end) return 0;
   count = std::min<uint64_t>(count, end - *next_sample);
   count = std::min(count, kMaxBatchSamples);
@@ -74,7 +91,7 @@ size_t PayloadBuilder::Batch(const ProductSignals& product, const DeviceSignals&
     const uint64_t row = s / p;
     const size_t c = s % p;
     const int64_t ms = timeline.RowTimeMs(row);
-    SimValue v = product.Value(device, c, timeline.SimSeconds(ms), timeline.day_phase, row);
+    SimValue v = product.Value(device, c, timeline.RowSimSeconds(row), timeline.day_phase, row);
     BatchSample& sample = batch_.samples[i];
     sample.property = static_cast<uint32_t>(c);
     sample.time_ms = ms;
