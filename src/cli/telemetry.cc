@@ -272,7 +272,13 @@ TelemetryCommand::TelemetryCommand(CLI::App* app) {
                           "device telemetry: query, latest values, series, line-protocol writes, "
                           "export, retention");
   group_->require_subcommand(1);
+  AddReadCommands();
+  AddWriteCommand();
+  AddExportCommand();
+  AddRetentionCommand();
+}
 
+void TelemetryCommand::AddReadCommands() {
   query_ = group_->add_subcommand("query", "query points: raw, windowed aggregates, groups");
   AddSelectionOptions(query_, &query_args_.selection);
   AddRangeOptions(query_, &query_args_);
@@ -315,7 +321,9 @@ TelemetryCommand::TelemetryCommand(CLI::App* app) {
   series_->add_option("--device", series_device_, "only this device's series")->type_name("ID");
   AddEnterprise(series_, &enterprise_);
   series_->footer("Exit codes: 0 listed, 4 refused, 5 permission, 6 server or network error.\n");
+}
 
+void TelemetryCommand::AddWriteCommand() {
   write_ = group_->add_subcommand("write", "write a line-protocol file (InfluxDB's /api/v2/write)");
   write_->add_option("--file", file_, "the line-protocol file, \"-\" for stdin")
       ->type_name("FILE")
@@ -335,7 +343,9 @@ TelemetryCommand::TelemetryCommand(CLI::App* app) {
       "as \"qilian: line L: reason\" with L the file's line.\n\n"
       "Exit codes: 0 every line written, 2 usage (unreadable file), 4 some lines or the\n"
       "request refused, 5 permission, 6 server or network error.\n");
+}
 
+void TelemetryCommand::AddExportCommand() {
   export_ = group_->add_subcommand("export", "export raw points to a CSV or JSON-lines file");
   AddSelectionOptions(export_, &query_args_.selection);
   AddRangeOptions(export_, &query_args_);
@@ -356,7 +366,9 @@ TelemetryCommand::TelemetryCommand(CLI::App* app) {
       "Progress (points, series done/total, rate) goes to stderr.\n\n"
       "Exit codes: 0 exported, 2 usage (FILE not writable), 4 refused, 5 permission,\n"
       "6 server or network error.\n");
+}
 
+void TelemetryCommand::AddRetentionCommand() {
   retention_ = group_->add_subcommand("retention", "show or set how long raw points are kept");
   retention_->add_option("--days", retention_args_.days, "the enterprise's days (0: forever)")
       ->type_name("N");

@@ -34,6 +34,12 @@ class TelemetryCommand {
   int Run(RestClient& client, bool json) const;
 
  private:
+  // The subcommands and their flags, one group each.
+  void AddReadCommands();  // query, latest, series
+  void AddWriteCommand();
+  void AddExportCommand();
+  void AddRetentionCommand();
+
   int RunQuery(RestClient& client, bool raw, bool latest) const;
   int RunSeries(RestClient& client, bool raw) const;
   int RunWrite(RestClient& client, bool raw) const;
