@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -140,6 +141,66 @@ TEST_F(EngineTest, AFailedWriteLeavesTheRollupsAsTheyWere) {
   EXPECT_EQ(after.buckets, before.buckets);
   ASSERT_TRUE(e->Write(batch).ok());
   EXPECT_EQ(ExpectRollupsMatchRaw(*e, id, Resolution::k1m), 4u);
+}
+
+// Random writes (in order, late, duplicates, NaN), retention and restarts
+// against a model: every read equals the model, and the rollups equal the
+// raw points, after each step.
+TEST_F(EngineTest, RandomHistoryKeepsRollupsEqualToTheRawPoints) {
+  options_.max_points_per_block = 50;
+  options_.max_head_span_ms = 300'000;
+  options_.max_wal_records = 20;
+  auto e = OpenEngine();
+  std::mt19937 rng(11);
+  const char* properties[] = {"a", "b", "c"};
+  std::map<std::string, std::map<int64_t, double>> model;
+  std::map<std::string, int64_t> floors;
+  int64_t now = 1'700'000'000'000;
+  auto check = [&](int step) {
+    for (const auto& [property, points] : model) {
+      SeriesId id = Id(*e, "d", property);
+      std::vector<Point> want;
+      for (const auto& [t, v] : points) want.push_back({t, v});
+      auto all = All(*e, id);
+      ASSERT_EQ(all.size(), want.size()) << step << " " << property;
+      for (size_t i = 0; i < all.size(); ++i) {
+        ASSERT_EQ(all[i].time_ms, want[i].time_ms) << step;
+        double got = std::get<double>(all[i].value), v = std::get<double>(want[i].value);
+        ASSERT_TRUE(got == v || (std::isnan(got) && std::isnan(v))) << step;
+      }
+      ExpectRollupsMatchRaw(*e, id, Resolution::k1m);
+      ExpectRollupsMatchRaw(*e, id, Resolution::k1h);
+    }
+  };
+  for (int step = 1; step <= 400; ++step) {
+    std::vector<PointInput> batch;
+    int n = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      std::string_view property = properties[rng() % 3];
+      now += 200 + static_cast<int64_t>(rng() % 1600);
+      int64_t t = rng() % 10 == 0 ? now - static_cast<int64_t>(rng() % 1'800'000) : now;
+      double v = rng() % 20 == 0 ? std::nan("") : static_cast<double>(rng() % 10'000) / 100;
+      batch.push_back(P("d", property, t, v));
+      auto floor = floors.find(std::string(property));
+      if (floor == floors.end() || t >= floor->second) model[std::string(property)][t] = v;
+    }
+    ASSERT_TRUE(e->Write(batch).ok()) << step;
+    if (step % 100 == 0) {
+      std::string property = properties[step / 100 % 3];
+      int64_t cutoff = now - 3'600'000 + static_cast<int64_t>(rng() % 600'000);
+      ASSERT_TRUE(e->DeleteBefore(Id(*e, "d", property), cutoff).ok());
+      floors[property] = std::max(floors[property], cutoff);
+      auto& points = model[property];
+      points.erase(points.begin(), points.lower_bound(cutoff));
+    }
+    if (step % 50 == 0) {
+      check(step);
+      e = OpenEngine();
+      check(step);
+    }
+  }
+  EXPECT_GT(ExpectRollupsMatchRaw(*e, Id(*e, "d", "a"), Resolution::k1m), 50u);
+  EXPECT_GE(ExpectRollupsMatchRaw(*e, Id(*e, "d", "b"), Resolution::k1h), 1u);
 }
 
 // Rollup bytes per raw point on 1 s data (a day, default block sizes).
