@@ -88,6 +88,7 @@ struct Device {
   bool leaving = false;    // we disconnect it (dropout, end of run)
   uint16_t inflight = 0;
   uint64_t next_sample = 0;
+  bool rows_skipped = false;  // on the simulated clock: rows lost to a dropout
   double dropout_at = -1, dropout_until = -1;  // s after the publish start
   double retry_at = -1;                          // s after the publish start
   std::vector<int> reply_mids;
@@ -677,6 +678,7 @@ void Worker::Dropouts(double t) {
         const uint64_t row = std::min(tl.RowAt(EpochMs()), tl.end_row);
         const uint64_t resume =
             shared_->options->format == Format::kJson ? row : row * d->product->channels().size();
+        d->rows_skipped = d->rows_skipped || resume > d->next_sample;
         d->next_sample = std::max(d->next_sample, resume);
       }
       StartConnect(d);
@@ -1088,7 +1090,9 @@ nlohmann::json RunPublisher(const Options& o, const std::vector<SimDeviceSpec>& 
   nlohmann::json summary = Drive(shared, workers, specs.size(), per_device);
   if (tl.SimClock()) {
     size_t complete = 0;
-    for (const Device& d : devices) complete += d.next_sample >= SimStreamEnd(d, tl, o);
+    for (const Device& d : devices) {
+      complete += !d.rows_skipped && d.next_sample >= SimStreamEnd(d, tl, o);
+    }
     summary["sim"]["devices_complete"] = complete;
   }
   nlohmann::json faults = nlohmann::json::object();
