@@ -171,6 +171,12 @@ class Worker {
   // Publishes the device's next message if one is due at `now_ms` and its
   // connection takes it; false when the --messages budget is spent.
   bool PublishOne(Device* d, int64_t now_ms);
+  // Its connection still has data queued (TCP back-pressure) or too many
+  // messages in flight: it is not given another now.
+  bool Busy(Device* d) const {
+    return (shared_->options->qos == 1 && d->inflight >= kMaxInflight) ||
+           mosquitto_want_write(d->mosq);
+  }
   bool SimRowsDone(int64_t now_ms);
   void Dropouts(double t);
   void Reply(Device* d, std::string_view topic, const nlohmann::json& reply);
@@ -601,7 +607,7 @@ void Worker::PublishDue(Clock::time_point now) {
       devsim::Add(counters.slots_down);
       continue;
     }
-    if ((o.qos == 1 && d->inflight >= kMaxInflight) || mosquitto_want_write(d->mosq)) {
+    if (Busy(d)) {
       devsim::Add(counters.slots_busy);
       continue;
     }
@@ -654,7 +660,7 @@ bool Worker::SimRowsDone(int64_t now_ms) {
       continue;
     }
     done = false;
-    if ((o.qos == 1 && d->inflight >= kMaxInflight) || mosquitto_want_write(d->mosq)) continue;
+    if (Busy(d)) continue;
     if (!PublishOne(d, now_ms)) return true;  // --messages spent
   }
   return done;
