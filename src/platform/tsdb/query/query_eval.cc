@@ -1,11 +1,14 @@
 #include "platform/tsdb/query/query_eval.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "platform/tsdb/query/series_select.h"
 #include "platform/tsdb/query/series_windows.h"
@@ -134,6 +137,56 @@ std::vector<Group> MakeGroups(const std::vector<SeriesInfo>& series,
   return groups;
 }
 
+// A group's non-empty windows while its members are read: a slot per
+// window of the grid (4 bytes each, reused from group to group) points into
+// a list of only the windows that have data, so a member's window is found
+// without a search and sparse data costs few entries. A grid of more than
+// kDenseWindows windows (max_windows_per_query allows 100 million) finds
+// its slots in a hash map instead, so memory still follows the data.
+class GroupWindows {
+ public:
+  static constexpr size_t kDenseWindows = size_t{1} << 20;
+
+  explicit GroupWindows(size_t count) {
+    if (count <= kDenseWindows) dense_.assign(count, kNone);
+  }
+
+  GroupWindow& At(size_t i) {
+    uint32_t& slot = dense_.empty() ? sparse_.try_emplace(i, kNone).first->second : dense_[i];
+    if (slot == kNone) {
+      slot = static_cast<uint32_t>(windows_.size());
+      windows_.emplace_back(i, GroupWindow());
+    }
+    return windows_[slot].second;
+  }
+  size_t size() const { return windows_.size(); }
+  // The windows in ascending order (members' windows come ascending, so
+  // usually already are).
+  std::vector<std::pair<size_t, GroupWindow>>& Sorted() {
+    auto by_index = [](const auto& a, const auto& b) { return a.first < b.first; };
+    if (!std::is_sorted(windows_.begin(), windows_.end(), by_index)) {
+      std::sort(windows_.begin(), windows_.end(), by_index);
+    }
+    return windows_;
+  }
+  // Empties the list for the next group, keeping its capacity.
+  void Clear() {
+    if (dense_.empty()) {
+      sparse_.clear();
+    } else {
+      for (const auto& w : windows_) dense_[w.first] = kNone;
+    }
+    windows_.clear();
+  }
+
+ private:
+  // Fits: a grid has at most max_windows_per_query (100 million) windows.
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  std::vector<uint32_t> dense_;
+  absl::flat_hash_map<size_t, uint32_t> sparse_;
+  std::vector<std::pair<size_t, GroupWindow>> windows_;
+};
+
 std::optional<Resolution> RollupFor(const QueryRequest& request) {
   for (const Aggregate& a : request.aggregates) {
     if (a.kind == AggregateKind::kPercentile) return std::nullopt;  // exact: raw values
@@ -171,21 +224,21 @@ absl::Status EvaluateWindows(const SeriesSource& source, const std::vector<Serie
   uint64_t rows = 0;
   std::vector<std::string> columns;
   for (const Aggregate& a : request.aggregates) columns.push_back(a.name);
+  GroupWindows windows(grid->count);
   for (Group& group : groups) {
-    // Sparse: a series with few points over many windows costs few entries.
-    std::map<size_t, GroupWindow> windows;
     for (const SeriesInfo* member : group.members) {
       bool text = member->kind == ValueKind::kText;
       absl::Status s =
           ReadSeriesWindows(source, *member, *grid, plan, &counter,
-                            [&](size_t i, SeriesWindow& w) { AddMember(&windows[i], w, text); });
+                            [&](size_t i, SeriesWindow& w) { AddMember(&windows.At(i), w, text); });
       if (!s.ok()) return s;
     }
     WindowCells cells;
-    for (auto& [i, window] : windows) {
-      cells.emplace(i, AggregateCells(&window, request.aggregates, grid->ClippedLength(i)));
+    cells.reserve(windows.size());
+    for (auto& [i, window] : windows.Sorted()) {
+      cells.emplace_back(i, AggregateCells(&window, request.aggregates, grid->ClippedLength(i)));
     }
-    windows.clear();
+    windows.Clear();
     AnswerSeries out;
     if (request.group_by.empty()) {
       out = SeriesAnswer(*group.members.front(), columns);
@@ -197,7 +250,7 @@ absl::Status EvaluateWindows(const SeriesSource& source, const std::vector<Serie
         out.group.push_back({request.group_by[k].name, group.key[k]});
       }
     }
-    out.rows = FillRows(cells, *grid, request.fill, columns.size(), request.limit);
+    out.rows = FillRows(std::move(cells), *grid, request.fill, columns.size(), request.limit);
     if (absl::Status s = CountRows(out.rows.size(), &rows, limits); !s.ok()) return s;
     answer->series.push_back(std::move(out));
   }

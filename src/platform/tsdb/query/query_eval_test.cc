@@ -111,9 +111,9 @@ TEST_F(QueryEvalTest, WindowAggregates) {
   EXPECT_EQ(Values(R"({"series": {"ids": [1]}, "start": 0, "end": 180000, "window": "1m",
                        "aggregates": ["avg", "min", "max", "sum", "count", "first", "last",
                                       "stddev", "twa"]})"),
-            "[[0,2.0,1.0,3.0,4.0,2.0,1.0,3.0,1.0,2.0],"
-            "[60000,5.0,5.0,5.0,5.0,1.0,5.0,5.0,0.0,5.0],"
-            "[120000,7.0,7.0,7.0,7.0,1.0,7.0,7.0,0.0,7.0]]");
+            "[[0,2.0,1.0,3.0,4.0,2,1.0,3.0,1.0,2.0],"
+            "[60000,5.0,5.0,5.0,5.0,1,5.0,5.0,0.0,5.0],"
+            "[120000,7.0,7.0,7.0,7.0,1,7.0,7.0,0.0,7.0]]");
   // One window over the whole range, its start clipped: time is the
   // aligned start. twa: areas 20000 + 240000 + 360000 over 130 s.
   EXPECT_EQ(Values(R"({"series": {"ids": [1]}, "start": 0, "end": 180000, "window": "1h",
@@ -168,15 +168,15 @@ TEST_F(QueryEvalTest, IncreaseLooksBackAnHourBeforeStart) {
 TEST_F(QueryEvalTest, Fill) {
   const std::string query = R"({"series": {"ids": [5]}, "start": 0, "end": 240000,
                                 "window": "1m", "aggregates": ["avg", "count"], "fill": )";
-  EXPECT_EQ(Values(query + "\"none\"}"), "[[0,10.0,1.0],[180000,40.0,1.0]]");
+  EXPECT_EQ(Values(query + "\"none\"}"), "[[0,10.0,1],[180000,40.0,1]]");
   EXPECT_EQ(Values(query + "\"null\"}"),
-            "[[0,10.0,1.0],[60000,null,null],[120000,null,null],[180000,40.0,1.0]]");
+            "[[0,10.0,1],[60000,null,null],[120000,null,null],[180000,40.0,1]]");
   EXPECT_EQ(Values(query + "\"previous\"}"),
-            "[[0,10.0,1.0],[60000,10.0,1.0],[120000,10.0,1.0],[180000,40.0,1.0]]");
+            "[[0,10.0,1],[60000,10.0,1],[120000,10.0,1],[180000,40.0,1]]");
   EXPECT_EQ(Values(query + "\"linear\"}"),
-            "[[0,10.0,1.0],[60000,20.0,1.0],[120000,30.0,1.0],[180000,40.0,1.0]]");
+            "[[0,10.0,1],[60000,20.0,1.0],[120000,30.0,1.0],[180000,40.0,1]]");
   EXPECT_EQ(Values(query + "-1}"),
-            "[[0,10.0,1.0],[60000,-1.0,-1.0],[120000,-1.0,-1.0],[180000,40.0,1.0]]");
+            "[[0,10.0,1],[60000,-1.0,-1.0],[120000,-1.0,-1.0],[180000,40.0,1]]");
   // Edges without a neighbour: previous has nothing before the first
   // window, linear nothing after the last.
   const std::string wide = R"({"series": {"ids": [5]}, "start": -60000, "end": 300000,
@@ -199,8 +199,8 @@ TEST_F(QueryEvalTest, GroupBy) {
                                     "increase"]})"),
             absl::StrCat(R"({"series":[{"group":{"product":"pump"},"members":2,"columns":)",
                          R"(["time","avg","count","min","max","first","last","twa","increase"],)",
-                         R"("values":[[0,)", D(14.0 / 3), R"(,3.0,1.0,10.0,1.0,3.0,12.0,2.0],)",
-                         R"([60000,12.5,2.0,5.0,20.0,20.0,5.0,25.0,12.0]]}],)",
+                         R"("values":[[0,)", D(14.0 / 3), R"(,3,1.0,10.0,1.0,3.0,12.0,2.0],)",
+                         R"([60000,12.5,2,5.0,20.0,20.0,5.0,25.0,12.0]]}],)",
                          R"("stats":{"series":2,"points_read":5,"buckets_read":0,)",
                          R"("rollup":null}})"));
   // A member without the label groups under null; keys in group_by order.
@@ -210,7 +210,7 @@ TEST_F(QueryEvalTest, GroupBy) {
   ASSERT_TRUE(a.ok()) << a.status();
   std::string json = QueryAnswerJson(*a);
   EXPECT_NE(json.find(R"({"group":{"tag:product":null,"device":"d1"},"members":1,)"
-                      R"("columns":["time","count"],"values":[[0,2.0]]})"),
+                      R"("columns":["time","count"],"values":[[0,2]]})"),
             std::string::npos)
       << json;
   EXPECT_NE(json.find(R"({"group":{"tag:product":"meter","device":"d3"},"members":1,)"),
@@ -225,7 +225,7 @@ TEST_F(QueryEvalTest, GroupBy) {
 TEST_F(QueryEvalTest, Text) {
   EXPECT_EQ(Values(R"({"series": {"ids": [3]}, "start": 0, "end": 120000, "window": "1m",
                        "aggregates": ["count", "first", "last"]})"),
-            R"([[0,2.0,"Idle","Run"],[60000,1.0,"Fault","Fault"]])");
+            R"([[0,2,"Idle","Run"],[60000,1,"Fault","Fault"]])");
   source_.range_reads = 0;
   absl::StatusOr<QueryAnswer> a = Run(R"({"series": {"devices": ["d1"]}, "start": 0,
       "window": "1m", "aggregates": ["count", "avg"]})");
@@ -265,8 +265,8 @@ TEST_F(QueryEvalTest, RollupsWhereCompleteRawForTheRest) {
       "window": "1m", "aggregates": ["avg", "count", "twa", "first", "last"]})";
   std::string raw = Values(query);
   EXPECT_EQ(raw,
-            "[[0,3.0,1.0,3.0,3.0,3.0],[60000,5.0,1.0,5.0,5.0,5.0],"
-            "[120000,7.0,1.0,7.0,7.0,7.0]]");
+            "[[0,3.0,1,3.0,3.0,3.0],[60000,5.0,1,5.0,5.0,5.0],"
+            "[120000,7.0,1,7.0,7.0,7.0]]");
   // Complete up to 120 s: [5 s, 60 s) raw (start unaligned), the bucket of
   // minute 1 from rollups, minute 2 raw.
   source_.SetRollupsComplete(1, 120'000);

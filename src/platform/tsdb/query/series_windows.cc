@@ -57,8 +57,14 @@ class Accumulator {
     if (i == current_) return;
     Flush();
     current_ = i;
-    window_ = SeriesWindow();
+    // Reset in place: the values' and texts' buffers are kept for the next
+    // window, so a window costs no allocation.
+    window_.bucket = RollupBucket{};
     window_.bucket.start_ms = grid_.Start(i);
+    window_.increase = 0;
+    window_.values.clear();
+    window_.first_text.clear();
+    window_.last_text.clear();
   }
 
   void Flush() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace qilian::platform::tsdb {
 namespace {
@@ -38,20 +39,26 @@ double Percentile(std::vector<double>* values, double q) {
 
 Cell Number(double d) { return Cell(d); }
 
+// A cell's number for linear fill: a double, or a count (an integer); an
+// interpolated count is a double like the other columns.
+std::optional<double> NumberOf(const Cell& cell) {
+  if (const double* d = std::get_if<double>(&cell)) return *d;
+  if (const int64_t* i = std::get_if<int64_t>(&cell)) return static_cast<double>(*i);
+  return std::nullopt;
+}
+
 }  // namespace
 
 void AddMember(GroupWindow* group, const SeriesWindow& member, bool text) {
   const RollupBucket& b = member.bucket;
   bool was_empty = group->stats.count == 0;
-  Cell first = text ? Cell(member.first_text) : Number(b.first);
-  Cell last = text ? Cell(member.last_text) : Number(b.last);
   if (was_empty || b.first_ms < group->first_ms) {
     group->first_ms = b.first_ms;
-    group->first = std::move(first);
+    group->first = text ? Cell(member.first_text) : Number(b.first);
   }
   if (was_empty || b.last_ms > group->last_ms) {
     group->last_ms = b.last_ms;
-    group->last = std::move(last);
+    group->last = text ? Cell(member.last_text) : Number(b.last);
   }
   MergeStats(&group->stats, b);
   if (!text) {
@@ -60,7 +67,9 @@ void AddMember(GroupWindow* group, const SeriesWindow& member, bool text) {
     group->twa +=
         b.last_ms > b.first_ms ? b.area / static_cast<double>(b.last_ms - b.first_ms) : b.first;
     group->increase += member.increase;
-    group->values.insert(group->values.end(), member.values.begin(), member.values.end());
+    if (!member.values.empty()) {
+      group->values.insert(group->values.end(), member.values.begin(), member.values.end());
+    }
   }
 }
 
@@ -84,8 +93,8 @@ std::vector<Cell> AggregateCells(GroupWindow* group, const std::vector<Aggregate
       case AggregateKind::kSum:
         cells.push_back(Number(s.sum));
         break;
-      case AggregateKind::kCount:
-        cells.push_back(Number(n));
+      case AggregateKind::kCount:  // an integer in the answer: 2, not 2.0
+        cells.push_back(Cell(static_cast<int64_t>(s.count)));
         break;
       case AggregateKind::kFirst:
         cells.push_back(group->first);
@@ -114,25 +123,29 @@ std::vector<Cell> AggregateCells(GroupWindow* group, const std::vector<Aggregate
   return cells;
 }
 
-std::vector<AnswerRow> FillRows(const WindowCells& cells, const WindowGrid& grid, const Fill& fill,
+std::vector<AnswerRow> FillRows(WindowCells cells, const WindowGrid& grid, const Fill& fill,
                                 size_t width, size_t limit) {
   std::vector<AnswerRow> rows;
-  auto full = [&] { return limit > 0 && rows.size() >= limit; };
   if (fill.kind == FillKind::kNone) {
     // Only the non-empty windows: sparse data costs nothing per window.
-    for (const auto& [i, row] : cells) {
-      if (full()) break;
-      rows.push_back({grid.Start(i), row});
+    size_t n = limit > 0 ? std::min(limit, cells.size()) : cells.size();
+    rows.reserve(n);
+    for (size_t k = 0; k < n; ++k) {
+      rows.push_back({grid.Start(cells[k].first), std::move(cells[k].second)});
     }
     return rows;
   }
   // Every window gets a row (their count was checked against max_rows).
-  auto next = cells.begin();    // the first non-empty window at or after i
-  auto previous = cells.end();  // the last non-empty window before i
-  for (size_t i = 0; i < grid.count && !full(); ++i) {
-    if (next != cells.end() && next->first == i) {
-      rows.push_back({grid.Start(i), next->second});
-      previous = next++;
+  const size_t n = limit > 0 ? std::min(limit, grid.count) : grid.count;
+  rows.reserve(n);
+  size_t next = 0;             // the first non-empty window at or after i
+  size_t previous_row = n;     // the row of the last non-empty window before i
+  size_t previous_window = 0;  // and its window
+  for (size_t i = 0; i < n; ++i) {
+    if (next < cells.size() && cells[next].first == i) {
+      previous_row = rows.size();
+      previous_window = i;
+      rows.push_back({grid.Start(i), std::move(cells[next++].second)});
       continue;
     }
     std::vector<Cell> filled(width);
@@ -144,16 +157,17 @@ std::vector<AnswerRow> FillRows(const WindowCells& cells, const WindowGrid& grid
         std::fill(filled.begin(), filled.end(), Cell(fill.number));
         break;
       case FillKind::kPrevious:
-        if (previous != cells.end()) filled = previous->second;
+        if (previous_row < n) filled = rows[previous_row].cells;
         break;
       case FillKind::kLinear:
-        if (previous != cells.end() && next != cells.end()) {
-          double f = static_cast<double>(grid.Start(i) - grid.Start(previous->first)) /
-                     static_cast<double>(grid.Start(next->first) - grid.Start(previous->first));
+        if (previous_row < n && next < cells.size()) {
+          const std::vector<Cell>& before = rows[previous_row].cells;
+          const std::vector<Cell>& after = cells[next].second;
+          double f = static_cast<double>(grid.Start(i) - grid.Start(previous_window)) /
+                     static_cast<double>(grid.Start(cells[next].first) - grid.Start(previous_window));
           for (size_t c = 0; c < width; ++c) {
-            const double* a = std::get_if<double>(&previous->second[c]);
-            const double* b = std::get_if<double>(&next->second[c]);
-            if (a != nullptr && b != nullptr) filled[c] = *a + (*b - *a) * f;
+            std::optional<double> a = NumberOf(before[c]), b = NumberOf(after[c]);
+            if (a && b) filled[c] = *a + (*b - *a) * f;
           }
         }
         break;

@@ -6,7 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <utility>
 #include <vector>
 
 #include "platform/tsdb/engine/rollup.h"
@@ -39,12 +39,13 @@ void AddMember(GroupWindow* group, const SeriesWindow& member, bool text);
 std::vector<Cell> AggregateCells(GroupWindow* group, const std::vector<Aggregate>& aggregates,
                                  int64_t length_ms);
 
-// The non-empty windows' cells, by window index.
-using WindowCells = std::map<size_t, std::vector<Cell>>;
+// The non-empty windows' cells, ascending window index.
+using WindowCells = std::vector<std::pair<size_t, std::vector<Cell>>>;
 
 // Rows for the grid's windows, empty windows (absent from `cells`) filled
-// as `fill` says, at most `limit` rows (0: all).
-std::vector<AnswerRow> FillRows(const WindowCells& cells, const WindowGrid& grid, const Fill& fill,
+// as `fill` says, at most `limit` rows (0: all). The cells are moved into
+// the rows.
+std::vector<AnswerRow> FillRows(WindowCells cells, const WindowGrid& grid, const Fill& fill,
                                 size_t width, size_t limit);
 
 }  // namespace qilian::platform::tsdb
