@@ -22,6 +22,7 @@ namespace {
 
 using qilian::platform::tsdb::Engine;
 using qilian::platform::tsdb::kTsdbSpace;
+using qilian::platform::tsdb::kTsdbWalSpace;
 using qilian::platform::tsdb::PointInput;
 
 constexpr int kSeries = 1000;
@@ -95,7 +96,7 @@ void Run(benchmark::State& state, qilian::store::KvStore* store) {
 }
 
 void BM_WriteMemoryStore(benchmark::State& state) {
-  auto store = qilian::store::NewMemoryStore({.spaces = {std::string(kTsdbSpace)}});
+  auto store = qilian::store::NewMemoryStore({.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}});
   Run(state, store.get());
 }
 BENCHMARK(BM_WriteMemoryStore)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -109,7 +110,8 @@ void BM_WriteRocksDb(benchmark::State& state) {
   {
     qilian::store::RocksDbOptions options;
     options.path = dir;
-    options.spaces = {std::string(kTsdbSpace)};
+    options.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)};
+    options.uncompressed_spaces = {std::string(kTsdbWalSpace)};
     auto store = qilian::store::OpenRocksDbStore(options);
     if (!store.ok()) {
       state.SkipWithError(std::string(store.status().message()).c_str());

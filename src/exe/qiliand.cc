@@ -245,6 +245,7 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) 
                                      std::string(tenant::UserStore::kSpace),
                                      std::string(platform::ProductRegistry::kSpace),
                                      std::string(platform::tsdb::kTsdbSpace),
+                                     std::string(platform::tsdb::kTsdbWalSpace),
                                      std::string(platform::telemetry::kTelemetrySpace)};
   if (config.store.backend == "memory") {
     return store::NewMemoryStore(store::StoreOptions{spaces});
@@ -255,6 +256,8 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) 
   options.block_cache_bytes = static_cast<size_t>(config.store.block_cache_mb) << 20;
   options.write_buffer_bytes = static_cast<size_t>(config.store.write_buffer_mb) << 20;
   options.sync_writes = config.store.sync_writes;
+  // The engine's WAL records: megabytes a call, deleted within minutes.
+  options.uncompressed_spaces = {std::string(platform::tsdb::kTsdbWalSpace)};
   return store::OpenRocksDbStore(options);
 }
 

@@ -429,6 +429,46 @@ TEST(RocksDbStoreTest, NewSpaceIsCreatedOnReopenAndOldOnesAreKept) {
   EXPECT_EQ(value, "in-b");
 }
 
+// Bytes of the database's table files.
+uint64_t TableBytes(const std::string& path) {
+  uint64_t total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    if (entry.path().extension() == ".sst") total += entry.file_size();
+  }
+  return total;
+}
+
+// An uncompressed space keeps its values as written (a megabyte of one
+// repeated byte stays a megabyte on disk), the others are compressed, and
+// both read back, before and after a reopen.
+TEST(RocksDbStoreTest, UncompressedSpaceStoresValuesAsWritten) {
+  TempDir dir;
+  const std::string value(1 << 20, 'q');
+  uint64_t bytes[2] = {0, 0};
+  for (int raw = 0; raw < 2; ++raw) {
+    const std::string path = dir.path() + (raw ? "/raw" : "/packed");
+    RocksDbOptions options = SmallOptions(path, {"a", "wal"});
+    if (raw) {
+      options.uncompressed_spaces = {"wal"};
+      options.uncompressed_write_buffer_bytes = 2 << 20;
+    }
+    {
+      auto store = MustOpen(options);
+      ASSERT_NE(store, nullptr);
+      ASSERT_TRUE(store->Put("wal", "k", value).ok());
+      ASSERT_EQ(store->Compact(), absl::OkStatus());
+      bytes[raw] = TableBytes(path);
+    }
+    auto store = MustOpen(options);
+    ASSERT_NE(store, nullptr);
+    std::string got;
+    ASSERT_EQ(store->Get("wal", "k", &got), absl::OkStatus());
+    EXPECT_EQ(got, value);
+  }
+  EXPECT_LT(bytes[0], value.size() / 10);
+  EXPECT_GT(bytes[1], value.size());
+}
+
 TEST(RocksDbStoreTest, ConcurrentWritersAllLand) {
   TempDir dir;
   auto store = MustOpen(SmallOptions(dir.path() + "/db", {"a"}));

@@ -269,6 +269,15 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(const RocksDbOptions& 
   db_options.keep_log_file_num = 5;
   db_options.max_log_file_size = size_t{16} << 20;
   rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions(options, cache);
+  rocksdb::ColumnFamilyOptions raw_options = cf_options;
+  raw_options.compression = rocksdb::kNoCompression;
+  if (options.uncompressed_write_buffer_bytes > 0) {
+    raw_options.write_buffer_size = options.uncompressed_write_buffer_bytes;
+  }
+  auto uncompressed = [&](const std::string& name) {
+    return std::find(options.uncompressed_spaces.begin(), options.uncompressed_spaces.end(),
+                     name) != options.uncompressed_spaces.end();
+  };
 
   // RocksDB refuses to open a database without naming every column family
   // it holds, so open the existing ones plus the declared ones.
@@ -282,7 +291,9 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(const RocksDbOptions& 
     if (std::find(names.begin(), names.end(), space) == names.end()) names.push_back(space);
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : names) descriptors.emplace_back(name, cf_options);
+  for (const auto& name : names) {
+    descriptors.emplace_back(name, uncompressed(name) ? raw_options : cf_options);
+  }
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;

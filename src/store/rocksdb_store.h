@@ -50,6 +50,13 @@ struct RocksDbOptions {
   // with synced writes it made no difference (the fsync dominates), so it
   // stays off; see docs/storage-engine.md.
   bool pipelined_write = false;
+  // Spaces written without block compression and with their own memtable
+  // size (0: write_buffer_bytes): for short-lived, already compressed or
+  // incompressible values, such as the time-series engine's write-ahead
+  // records, whose snappy costs CPU on every flush and every read of the
+  // SST blocks they share. Must also be in `spaces`.
+  std::vector<std::string> uncompressed_spaces;
+  size_t uncompressed_write_buffer_bytes = 0;
 };
 
 // Opens (creating if needed) the database at options.path.

@@ -19,7 +19,7 @@ constexpr uint64_t kEnterprise = 3;
 class LineWriterTest : public ::testing::Test {
  protected:
   LineWriterTest()
-      : store_(store::NewMemoryStore({.spaces = {std::string(tsdb::kTsdbSpace)}})),
+      : store_(store::NewMemoryStore({.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}})),
         engine_(*Engine::Open(store_.get())) {}
 
   LineWriteOutcome Write(std::string_view body, uint64_t max_series = 100) {
@@ -117,7 +117,7 @@ TEST_F(LineWriterTest, TheSeriesLimitRefusesOnlyLinesThatWouldCreateMore) {
   // what the caller passes, and the engine refuses nothing here. With the
   // engine at its limit, the writer names it.
   EXPECT_TRUE(o.errors.empty());
-  auto small = store::NewMemoryStore({.spaces = {std::string(tsdb::kTsdbSpace)}});
+  auto small = store::NewMemoryStore({.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}});
   tsdb::EngineOptions options;
   options.max_series_per_enterprise = 2;
   engine_ = *Engine::Open(small.get(), options);

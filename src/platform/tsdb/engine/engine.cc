@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "core/bytes.h"
 #include "platform/tsdb/engine/engine_internal.h"
+#include "platform/tsdb/engine/wal_record.h"
 
 namespace qilian::platform::tsdb {
 namespace engine_internal {
@@ -101,14 +102,35 @@ namespace {
 using namespace engine_internal;  // NOLINT(build/namespaces): the engine's own
                                   // helpers
 
-std::string SeriesLookupKey(uint64_t enterprise, std::string_view device,
-                            std::string_view property) {
-  std::string out;
-  ByteWriter w(&out);
+// enterprise (u64) · device length (u32) · device · property, into *out
+// (its capacity reused: no allocation per point).
+void PutSeriesLookupKey(uint64_t enterprise, std::string_view device, std::string_view property,
+                        std::string* out) {
+  out->clear();
+  ByteWriter w(out);
   w.WriteU64(enterprise);
   w.WriteLengthPrefixed(device);
   w.WriteBytes(property);
+}
+std::string SeriesLookupKey(uint64_t enterprise, std::string_view device,
+                            std::string_view property) {
+  std::string out;
+  PutSeriesLookupKey(enterprise, device, property, &out);
   return out;
+}
+// Device and property sizes and a text value's size, as Write requires.
+absl::Status CheckPoint(const PointInput& p, size_t i) {
+  if (p.device.empty() || p.device.size() > kMaxNameBytes || p.property.empty() ||
+      p.property.size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("point %d: device and property must be 1 to %d bytes", i, kMaxNameBytes));
+  }
+  if (const auto* text = std::get_if<std::string>(&p.value);
+      text != nullptr && text->size() > kMaxTextValueBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "point %d: a text value is %d bytes, over %d", i, text->size(), kMaxTextValueBytes));
+  }
+  return absl::OkStatus();
 }
 std::string WalKey(uint64_t seq) { return std::string(kWalPrefix) + Be64(seq); }
 
@@ -116,44 +138,6 @@ std::string SeriesName(SeriesId id, uint64_t enterprise, std::string_view device
                        std::string_view property) {
   return absl::StrFormat("series %d (enterprise %d, device \"%s\", property \"%s\")", id,
                          enterprise, device, property);
-}
-
-void PutValue(ByteWriter& w, const PointValue& v) {
-  w.WriteU8(static_cast<uint8_t>(KindOf(v)));
-  switch (KindOf(v)) {
-    case ValueKind::kFloat:
-      w.WriteU64(std::bit_cast<uint64_t>(std::get<double>(v)));
-      break;
-    case ValueKind::kInt:
-      w.WriteU64(static_cast<uint64_t>(std::get<int64_t>(v)));
-      break;
-    case ValueKind::kBool:
-      w.WriteU8(std::get<bool>(v) ? 1 : 0);
-      break;
-    case ValueKind::kText:
-      w.WriteLengthPrefixed(std::get<std::string>(v));
-      break;
-  }
-}
-
-bool ReadValue(ByteReader& r, PointValue* v) {
-  switch (r.ReadU8()) {
-    case 1:
-      *v = std::bit_cast<double>(r.ReadU64());
-      break;
-    case 2:
-      *v = static_cast<int64_t>(r.ReadU64());
-      break;
-    case 3:
-      *v = r.ReadU8() != 0;
-      break;
-    case 4:
-      *v = std::string(r.ReadLengthPrefixed(kMaxTextValueBytes));
-      break;
-    default:
-      r.Fail();
-  }
-  return r.ok();
 }
 
 // The value column as points and back.
@@ -313,6 +297,7 @@ absl::Status Engine::Load() {
     return st;
   }
   next_seq_ = checkpoint_;
+  if (absl::Status st = MoveLegacyWal(); !st.ok()) return st;
   return ReplayWal();
 }
 
@@ -382,26 +367,24 @@ absl::Status Engine::LoadSealsAndFloors() {
 // its series' sealed_last is already in a block (it was merged there, or
 // its head was sealed since); one before the retention floor was deleted.
 absl::Status Engine::ReplayWal() {
-  return ScanRecords(
-      kWalPrefix, WalKey(checkpoint_), [&](std::string_view key, std::string_view value) {
-        ByteReader k(key);
+  const std::string start = WalKey(checkpoint_);
+  absl::Status error;
+  absl::Status st = store_->Scan(
+      kTsdbWalSpace, kWalPrefix, start, [&](std::string_view key, std::string_view value) {
+        ByteReader k(key.substr(kWalPrefix.size()));
         uint64_t seq = k.ReadU64();
-        ByteReader r(value);
-        uint32_t n = r.ReadU32();
         absl::flat_hash_map<Series*, std::vector<Point>> fresh;
-        for (uint32_t i = 0; i < n && r.ok(); ++i) {
-          Series* s = Lookup(r.ReadU64());
-          int64_t t = static_cast<int64_t>(r.ReadU64());
-          PointValue v;
-          if (!ReadValue(r, &v) || s == nullptr || KindOf(v) != s->info.kind) {
-            r.Fail();
-            break;
-          }
-          if ((s->has_blocks && t <= s->sealed_last) || t < s->floor_ms) continue;
-          fresh[s].push_back({t, std::move(v)});
-        }
-        if (!k.ok() || !r.ok() || !r.at_end()) {
-          return absl::DataLossError(absl::StrCat("tsdb: bad WAL record ", seq));
+        absl::Status decoded =
+            DecodeWalRecord(value, [&](SeriesId id, int64_t t, PointValue v) {
+              Series* s = Lookup(id);
+              if (s == nullptr || KindOf(v) != s->info.kind) return false;
+              if ((s->has_blocks && t <= s->sealed_last) || t < s->floor_ms) return true;
+              fresh[s].push_back({t, std::move(v)});
+              return true;
+            });
+        if (!k.ok() || !decoded.ok()) {
+          error = absl::DataLossError(absl::StrCat("tsdb: bad WAL record ", seq));
+          return false;
         }
         for (auto& [s, pts] : fresh) {
           // Sort, last of equal times wins (stable).
@@ -418,8 +401,29 @@ absl::Status Engine::ReplayWal() {
           MergeIntoHead(s, std::move(unique), seq);
         }
         next_seq_ = seq + 1;
-        return absl::OkStatus();
+        return true;
       });
+  return st.ok() ? error : st;
+}
+
+// A store from before kTsdbWalSpace kept its WAL records in kTsdbSpace:
+// each is moved (as is: the decoder reads both versions) in the same batch
+// as its deletion, a few at a time, so an interrupted move resumes.
+absl::Status Engine::MoveLegacyWal() {
+  constexpr size_t kRecordsPerBatch = 16;
+  for (;;) {
+    store::WriteBatch batch;
+    size_t moved = 0;
+    absl::Status st =
+        store_->Scan(kTsdbSpace, kWalPrefix, "", [&](std::string_view key, std::string_view value) {
+          batch.Put(kTsdbWalSpace, key, value);
+          batch.Delete(kTsdbSpace, key);
+          return ++moved < kRecordsPerBatch;
+        });
+    if (!st.ok()) return st;
+    if (moved == 0) return absl::OkStatus();
+    if (st = store_->Write(batch); !st.ok()) return st;
+  }
 }
 
 absl::Status Engine::BuildIndexEntries() {
@@ -522,12 +526,24 @@ absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_
   return absl::OkStatus();
 }
 
+namespace {
+// The call's WAL record (wal_record.h); `of` names each point's series.
+template <typename SeriesPtr>
+void EncodeWal(std::span<const PointInput> points, const std::vector<SeriesPtr>& of,
+               std::string* out) {
+  out->reserve(points.size() * 14 + 16);
+  WalRecordWriter w(out, points.size());
+  for (size_t i = 0; i < points.size(); ++i) w.Add(of[i]->info.id, points[i].time_ms, points[i].value);
+}
+}  // namespace
+
 // One Write call: the batch it builds, and what changes in memory once the
 // store has taken it. Each step is one job; Write runs them in order under
 // the writer lock.
 struct Engine::WriteCall {
-  WriteCall(Engine& engine, std::span<const PointInput> points)
-      : e(engine), points(points), seq(engine.next_seq_), of(points.size()) {}
+  WriteCall(Engine& engine, std::span<const PointInput> points, std::vector<Series*> found,
+            std::string* wal)
+      : e(engine), points(points), seq(engine.next_seq_), wal(wal), of(std::move(found)) {}
 
   absl::Status ResolveSeries();
   void PutWalRecord();
@@ -546,12 +562,13 @@ struct Engine::WriteCall {
   Engine& e;
   const std::span<const PointInput> points;
   const uint64_t seq;
+  std::string* wal;  // the WAL record, when encoded before the lock; else empty
   store::WriteBatch batch;
   // New series, registered only once the batch is stored.
   std::vector<std::unique_ptr<Series>> created;
   absl::flat_hash_map<std::string, Series*> created_by_key;
   absl::flat_hash_map<uint64_t, uint64_t> created_per_enterprise;
-  std::vector<Series*> of;                    // each point's series
+  std::vector<Series*> of;  // each point's series (those found before the lock, then all)
   absl::flat_hash_map<Series*, size_t> slot;  // index into pending
   std::vector<Pending> pending;
   bool any_sealed = false;
@@ -560,22 +577,15 @@ struct Engine::WriteCall {
   uint64_t checkpoint = 0;
 };
 
-// Checks each point and finds its series, or makes a new one.
+// Checks each point and finds its series, or makes a new one; points
+// found before the lock (of[i] set) were checked then.
 absl::Status Engine::WriteCall::ResolveSeries() {
   std::string key;
   for (size_t i = 0; i < points.size(); ++i) {
+    if (of[i] != nullptr) continue;
     const PointInput& p = points[i];
-    if (p.device.empty() || p.device.size() > kMaxNameBytes || p.property.empty() ||
-        p.property.size() > kMaxNameBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("point %d: device and property must be 1 to %d bytes", i, kMaxNameBytes));
-    }
-    if (TextBytes(p.value) > kMaxTextValueBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("point %d: a text value is %d bytes, over %d", i, TextBytes(p.value),
-                          kMaxTextValueBytes));
-    }
-    key = SeriesLookupKey(p.enterprise, p.device, p.property);
+    if (absl::Status st = CheckPoint(p, i); !st.ok()) return st;
+    PutSeriesLookupKey(p.enterprise, p.device, p.property, &key);
     Series* s = nullptr;
     {
       std::shared_lock lock(e.catalog_mu_);
@@ -637,15 +647,8 @@ absl::StatusOr<Engine::Series*> Engine::WriteCall::CreateSeries(size_t i, const 
 }
 
 void Engine::WriteCall::PutWalRecord() {
-  std::string record;
-  ByteWriter w(&record);
-  w.WriteU32(static_cast<uint32_t>(points.size()));
-  for (size_t i = 0; i < points.size(); ++i) {
-    w.WriteU64(of[i]->info.id);
-    w.WriteU64(static_cast<uint64_t>(points[i].time_ms));
-    PutValue(w, points[i].value);
-  }
-  batch.Put(kTsdbSpace, WalKey(seq), record);
+  if (wal->empty()) EncodeWal(points, of, wal);
+  batch.Put(kTsdbWalSpace, WalKey(seq), *wal);
 }
 
 void Engine::WriteCall::PutNewSeries() {
@@ -792,7 +795,7 @@ void Engine::WriteCall::PutCheckpoint() {
     if (!pd.sealed && !pd.fresh.empty()) need = std::min(need, seq);
   }
   if (need <= e.checkpoint_) return;
-  for (uint64_t q = e.checkpoint_; q < need; ++q) batch.Delete(kTsdbSpace, WalKey(q));
+  for (uint64_t q = e.checkpoint_; q < need; ++q) batch.Delete(kTsdbWalSpace, WalKey(q));
   batch.Put(kTsdbSpace, kCheckpointKey, Be64(need));
   checkpoint = need;
 }
@@ -847,8 +850,40 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   if (points.size() > std::numeric_limits<uint32_t>::max()) {
     return absl::InvalidArgumentError("tsdb: too many points in one write");
   }
+  // Before the lock, so that concurrent callers do it in parallel: check
+  // the points and find their series (series are never removed, and a
+  // kind never changes), stopping at the first point that fails; and when
+  // every series exists, encode the WAL record (ids are final).
+  std::vector<Series*> found(points.size(), nullptr);
+  bool all_found = true;
+  {
+    std::string key;
+    std::shared_lock lock(catalog_mu_);
+    for (size_t i = 0; i < points.size(); ++i) {
+      const PointInput& p = points[i];
+      if (!CheckPoint(p, i).ok()) {
+        all_found = false;
+        break;
+      }
+      PutSeriesLookupKey(p.enterprise, p.device, p.property, &key);
+      auto it = by_key_.find(key);
+      if (it == by_key_.end()) {
+        all_found = false;
+        continue;
+      }
+      Series* s = series_[it->second - 1].get();
+      if (KindOf(p.value) != s->info.kind) {
+        all_found = false;
+        break;
+      }
+      found[i] = s;
+    }
+  }
+  std::string wal;
+  if (all_found) EncodeWal(points, found, &wal);
+
   std::lock_guard write_lock(write_mu_);
-  WriteCall call(*this, points);
+  WriteCall call(*this, points, std::move(found), &wal);
   if (absl::Status st = call.ResolveSeries(); !st.ok()) return st;
   call.PutWalRecord();
   call.PutNewSeries();

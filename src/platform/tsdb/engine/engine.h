@@ -40,8 +40,13 @@
 
 namespace qilian::platform::tsdb {
 
-// The engine's key space; declare it when opening the store.
+// The engine's key spaces; declare both when opening the store. The
+// write-ahead records live apart from the blocks, index and rollups: they
+// are big, short-lived values (a 10,000-line call is megabytes), and reads
+// of blocks must not decompress them. RocksDB: open kTsdbWalSpace
+// uncompressed (RocksDbOptions::uncompressed_spaces).
 inline constexpr std::string_view kTsdbSpace = "tsdb";
+inline constexpr std::string_view kTsdbWalSpace = "tsdb_wal";
 
 using SeriesId = uint64_t;  // 1, 2, ... in order of first write
 
@@ -118,7 +123,9 @@ struct EngineOptions {
 class Engine {
  public:
   // Reads the catalog and replays the WAL after the checkpoint into the
-  // heads. `store` must have kTsdbSpace and outlive the engine.
+  // heads. `store` must have kTsdbSpace and kTsdbWalSpace and outlive the
+  // engine. WAL records of a store from before kTsdbWalSpace are moved
+  // there first.
   static absl::StatusOr<std::unique_ptr<Engine>> Open(store::KvStore* store,
                                                       const EngineOptions& options = {});
 
@@ -200,6 +207,7 @@ class Engine {
   absl::Status LoadSeries();
   absl::Status LoadSealsAndFloors();
   absl::Status ReplayWal();
+  absl::Status MoveLegacyWal();
   absl::Status ScanRecords(
       std::string_view prefix, std::string_view start,
       const std::function<absl::Status(std::string_view, std::string_view)>& visit) const;

@@ -12,12 +12,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "platform/tsdb/engine/engine_internal.h"
 #include "platform/tsdb/engine/engine_test_util.h"
+#include "platform/tsdb/engine/wal_record.h"
 #include "store/fault_store.h"
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
@@ -288,6 +290,20 @@ TEST_F(EngineTest, FailedStoreWriteLeavesNothingAndReturnsTheError) {
   faulty_.FailReads(absl::InternalError("io error"));
   EXPECT_EQ(e->ReadRange(1, 0, 10).status(), absl::InternalError("io error"));
   EXPECT_EQ(Engine::Open(&faulty_, options_).status(), absl::InternalError("io error"));
+  // Reads that nothing stored can answer do not touch the store: a series
+  // all in its head, and a range after every sealed point.
+  faulty_.Clear();
+  constexpr int64_t kMin = testing_util::kMin, kMax = testing_util::kMax;
+  ASSERT_TRUE(e->Write(std::vector{P("h", "x", 5, 1.5)}).ok());
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 500, 2.5)}).ok());
+  faulty_.FailReads(absl::InternalError("io error"));
+  const SeriesId h = Id(*e, "h", "x");
+  uint64_t blocks_read = e->GetStats().blocks_read;
+  EXPECT_EQ(e->ReadRange(h, kMin, kMax).value(), std::vector<Point>({{5, 1.5}}));
+  EXPECT_EQ(e->Latest(h).value(), (Point{5, 1.5}));
+  EXPECT_EQ(e->ReadRange(1, 400, kMax).value(), std::vector<Point>({{500, 2.5}}));
+  EXPECT_EQ(e->ReadRollups(h, Resolution::k1m, kMin, kMax)->complete_until_ms, kMin);
+  EXPECT_EQ(e->GetStats().blocks_read, blocks_read);
   faulty_.Clear();
 }
 
@@ -405,6 +421,56 @@ TEST_F(EngineTest, LabelsAreStoredWithTheSeries) {
   EXPECT_EQ(old->Info(1)->device, "d1");
 }
 
+// A store from before kTsdbWalSpace: its WAL records (version 1, in the
+// tsdb space) are moved at Open and replayed; none is left behind.
+TEST_F(EngineTest, AnOlderStoresWalIsMovedAndReplayed) {
+  std::vector<std::tuple<SeriesId, int64_t, PointValue>> points;
+  {
+    auto e = OpenEngine();
+    for (int call = 0; call < 20; ++call) {
+      std::vector<PointInput> batch = {P("d", "x", call * 10, call * 1.5),
+                                       P("d", "n", call * 10 + 1, int64_t{call}),
+                                       P("e", "s", call * 10, absl::StrCat("s", call))};
+      ASSERT_TRUE(e->Write(batch).ok());
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> records;
+  ASSERT_TRUE(base_
+                  ->Scan(kTsdbWalSpace, "wal/", "",
+                         [&](std::string_view k, std::string_view v) {
+                           records.emplace_back(k, v);
+                           return true;
+                         })
+                  .ok());
+  ASSERT_EQ(records.size(), 20u);
+  auto reference = OpenEngine();
+  std::vector<std::vector<Point>> want;
+  for (SeriesId id = 1; id <= 3; ++id) want.push_back(All(*reference, id));
+  reference.reset();
+  for (const auto& [key, value] : records) {
+    std::string v1;
+    uint32_t n = 0;
+    ASSERT_EQ(DecodeWalRecord(value,
+                              [&](SeriesId id, int64_t t, PointValue v) {
+                                AppendWalRecordV1(&v1, id, t, v);
+                                ++n;
+                                return true;
+                              }),
+              absl::OkStatus());
+    std::string count;
+    for (int shift = 24; shift >= 0; shift -= 8) count.push_back(static_cast<char>(n >> shift));
+    ASSERT_TRUE(base_->Delete(kTsdbWalSpace, key).ok());
+    ASSERT_TRUE(base_->Put(kTsdbSpace, key, count + v1).ok());
+  }
+  auto e = OpenEngine();
+  for (SeriesId id = 1; id <= 3; ++id) EXPECT_EQ(All(*e, id), want[id - 1]) << id;
+  EXPECT_EQ(CountPrefix("wal/"), 20u);  // now in kTsdbWalSpace
+  size_t left = 0;
+  ASSERT_TRUE(base_->Scan(kTsdbSpace, "wal/", "", [&](auto, auto) { return ++left > 0; }).ok());
+  EXPECT_EQ(left, 0u);
+  EXPECT_EQ(e->GetStats().wal_seq, 21u);
+}
+
 // The block index: a read of the last hour of a long series fetches the
 // blocks of that hour, not the series' first ones.
 TEST_F(EngineTest, ReadsSeekWithTheBlockIndex) {
@@ -434,8 +500,8 @@ TEST_F(EngineTest, ReadsSeekWithTheBlockIndex) {
   // A store from before the index gets its entries at Open, once.
   ASSERT_EQ(CountPrefix("bix/"), CountPrefix("blk/"));
   for (const auto& [key, value] : Dump()) {
-    if (key.starts_with("bix")) {
-      ASSERT_TRUE(base_->Delete(kTsdbSpace, key).ok());
+    if (key.starts_with("tsdb:bix")) {
+      ASSERT_TRUE(base_->Delete(kTsdbSpace, key.substr(5)).ok());
     }
   }
   auto old = OpenEngine();
@@ -454,7 +520,8 @@ TEST(EngineCrashTest, AcknowledgedPointsSurviveKill9) {
   ASSERT_NE(mkdtemp(dir), nullptr);
   store::RocksDbOptions ro;
   ro.path = dir;
-  ro.spaces = {std::string(kTsdbSpace)};
+  ro.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)};
+  ro.uncompressed_spaces = {std::string(kTsdbWalSpace)};
   EngineOptions options;
   options.max_points_per_block = 64;
   int fds[2];

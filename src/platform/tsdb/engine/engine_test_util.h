@@ -24,11 +24,12 @@ inline constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 // How many keys are under a prefix, and the bytes of their values (what
 // the data costs, keys aside).
+// The WAL's records ("wal/") are in their own space.
 inline std::pair<size_t, size_t> KeysAndBytes(const store::KvStore& store,
                                               std::string_view prefix) {
   std::pair<size_t, size_t> n;
   EXPECT_TRUE(store
-                  .Scan(kTsdbSpace, prefix, "",
+                  .Scan(prefix.starts_with("wal/") ? kTsdbWalSpace : kTsdbSpace, prefix, "",
                         [&](auto, std::string_view v) {
                           ++n.first;
                           n.second += v.size();
@@ -83,7 +84,7 @@ inline size_t ExpectRollupsMatchRaw(const Engine& e, SeriesId id, Resolution r) 
 class EngineTest : public ::testing::Test {
  protected:
   EngineTest()
-      : base_(store::NewMemoryStore({.spaces = {std::string(kTsdbSpace)}})), faulty_(base_.get()) {
+      : base_(store::NewMemoryStore({.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}})), faulty_(base_.get()) {
     options_.max_points_per_block = 100;
     options_.max_head_span_ms = 1000 * 1000;
   }
@@ -94,16 +95,18 @@ class EngineTest : public ::testing::Test {
     return std::move(engine).value();
   }
 
-  // Every key and value of the engine's space, for "nothing changed".
+  // Every key and value of the engine's spaces, for "nothing changed".
   std::vector<std::pair<std::string, std::string>> Dump() {
     std::vector<std::pair<std::string, std::string>> out;
-    EXPECT_TRUE(base_
-                    ->Scan(kTsdbSpace, "", "",
-                           [&](std::string_view k, std::string_view v) {
-                             out.emplace_back(k, v);
-                             return true;
-                           })
-                    .ok());
+    for (std::string_view space : {kTsdbSpace, kTsdbWalSpace}) {
+      EXPECT_TRUE(base_
+                      ->Scan(space, "", "",
+                             [&](std::string_view k, std::string_view v) {
+                               out.emplace_back(std::string(space) + ":" + std::string(k), v);
+                               return true;
+                             })
+                      .ok());
+    }
     return out;
   }
   size_t CountPrefix(std::string_view prefix) { return KeysAndBytes(*base_, prefix).first; }

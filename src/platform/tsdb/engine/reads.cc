@@ -37,6 +37,14 @@ absl::Status Engine::EnsureIndex(Series* s) const {
 
 absl::Status Engine::ReadBlocks(Series* s, int64_t from, int64_t to, size_t cap,
                                 std::vector<Point>* out, bool* over) const {
+  // Nothing stored can be in range when nothing was ever sealed or the range
+  // starts after sealed_last (every stored point is at or before it): such
+  // reads, of series whose data is all in the head, cost no store access.
+  // Read after the caller copied the head, so a seal meanwhile is seen.
+  {
+    std::lock_guard lock(ShardOf(s->info.id));
+    if (!s->has_blocks || from > s->sealed_last) return absl::OkStatus();
+  }
   if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
   // Start at the last block whose first time is <= from. From the first
   // block, scan from the prefix: a late point older than every block
@@ -130,6 +138,14 @@ absl::StatusOr<Point> Engine::Latest(SeriesId id) const {
   Series* s = Lookup(id);
   if (s == nullptr) return absl::NotFoundError(absl::StrCat("series ", id, " not found"));
   auto empty = [&] { return absl::NotFoundError(absl::StrCat("series ", id, " has no points")); };
+  {
+    // A head point, or no block ever: no store access.
+    std::lock_guard lock(ShardOf(id));
+    if (!s->head_ts.empty()) {
+      return Point{s->head_ts.back(), ValueAt(s->head_values, s->head_ts.size() - 1)};
+    }
+    if (!s->has_blocks) return empty();
+  }
   if (absl::Status st = EnsureIndex(s); !st.ok()) return st;
   int64_t newest;
   {
