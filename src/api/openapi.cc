@@ -530,6 +530,18 @@ constexpr std::string_view kDocument = R"json({
         }
       }
     },
+    "/api/telemetry/compact": {
+      "post": {
+        "summary": "Operators: seals every series' in-memory points into blocks, empties the write-ahead log and compacts the store (slow; for benchmarks and maintenance)",
+        "responses": {
+          "204": {"description": "sealed and compacted"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/telemetry/retention": {
       "parameters": [{"$ref": "#/components/parameters/ProductEnterprise"}],
       "get": {

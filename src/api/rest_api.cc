@@ -380,6 +380,8 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kTelemetryRetention:
       if (request.method == "PUT") return PutTelemetryRetention(ctx, call);
       return GetTelemetryRetention(ctx, call);
+    case RouteId::kTelemetryCompact:
+      return CompactTelemetry(ctx, call);
     case RouteId::kDeviceFunction:
       return InvokeDeviceFunction(ctx, call, param, params[1]);
     case RouteId::kProductModel:

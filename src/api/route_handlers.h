@@ -161,6 +161,8 @@ net::HttpResponse ExportTelemetry(const ApiContext& ctx, Call* call);
 net::HttpResponse ListTelemetrySeries(const ApiContext& ctx, Call* call);
 net::HttpResponse GetTelemetryRetention(const ApiContext& ctx, Call* call);
 net::HttpResponse PutTelemetryRetention(const ApiContext& ctx, Call* call);
+// Operators only: seals every head and compacts the store; 204.
+net::HttpResponse CompactTelemetry(const ApiContext& ctx, Call* call);
 
 // /api/stats... (stats_routes.cc).
 net::HttpResponse GetStats(const ApiContext& ctx, Call* call);

@@ -33,6 +33,7 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kTelemetrySeries, "/api/telemetry/series", "telemetry_series", {"GET"}},
       {RouteId::kTelemetryRetention, "/api/telemetry/retention", "telemetry_retention",
        {"GET", "PUT"}},
+      {RouteId::kTelemetryCompact, "/api/telemetry/compact", "telemetry_compact", {"POST"}},
       {RouteId::kDevice, "/api/devices/{id}", "device", {"GET", "PUT", "DELETE"}},
       {RouteId::kStats, "/api/stats", "stats", {"GET"}},
       {RouteId::kStatsSummary, "/api/stats/summary", "stats_summary", {"GET"}},

@@ -24,7 +24,7 @@ enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterpris
                      // Telemetry (telemetry_routes.cc): InfluxDB's write
                      // endpoints and Qilian's own.
                      kInfluxWrite, kInfluxWriteV2, kTelemetryQuery, kTelemetryExport,
-                     kTelemetrySeries, kTelemetryRetention };
+                     kTelemetrySeries, kTelemetryRetention, kTelemetryCompact };
 
 struct RouteInfo {
   RouteId id;

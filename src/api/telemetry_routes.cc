@@ -267,5 +267,16 @@ net::HttpResponse PutTelemetryRetention(const ApiContext& ctx, Call* call) {
   return GetTelemetryRetention(ctx, call);
 }
 
+net::HttpResponse CompactTelemetry(const ApiContext& ctx, Call* call) {
+  if (absl::Status s = RequireOperator(*call); !s.ok()) return ErrorResponse(call, s, "");
+  if (ctx.telemetry == nullptr) return NotEnabled(call);
+  if (absl::Status s = RequireNoQuery(call); !s.ok()) return ErrorResponse(call, s, "");
+  if (absl::Status s = ctx.telemetry->Compact(); !s.ok()) return ErrorResponse(call, s, "");
+  net::HttpResponse response;
+  response.status = 204;
+  response.content_type.clear();
+  return response;
+}
+
 }  // namespace qilian::api
 

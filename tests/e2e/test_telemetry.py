@@ -135,6 +135,20 @@ class TelemetryHttpTest(unittest.TestCase):
         self.assertEqual((status, reply["responseCode"]), (401, 403), reply)
         self.assertEqual(reply["message"], "secret does not match for %s" % self.writer_a)
 
+    def test_compact_is_for_operators_and_keeps_every_point(self):
+        body = "".join("vessel,device=v-1 level=%d.5 %d\n" % (i, T0 + i * 1000) for i in range(50))
+        status, reply = self.post("/write?db=x&precision=ms", body, auth=self.token(self.writer_a))
+        self.assertEqual((status, reply), (204, ""))
+        want = [(T0 + i * 1000, i + 0.5) for i in range(50)]
+        self.assertEqual(self.raw(self.a, "v-1", "level"), want)
+        status, reply = self.post("/api/telemetry/compact", "")
+        self.assertEqual(status, 401, reply)
+        status, reply = self.post("/api/telemetry/compact", "", auth=self.token(self.writer_a))
+        self.assertEqual(status, 403, reply)
+        status, reply = self.post("/api/telemetry/compact", "", self.node.admin_header())
+        self.assertEqual((status, reply), (204, ""))
+        self.assertEqual(self.raw(self.a, "v-1", "level"), want)
+
     def test_anonymous_and_cross_enterprise_writes_are_refused(self):
         status, reply = self.post("/write?db=x", "m v=1\n")
         self.assertEqual(status, 401, reply)

@@ -44,7 +44,8 @@ std::string_view ProductOf(const tsdb::SeriesInfo& series) {
 
 TelemetryService::TelemetryService(store::KvStore* kv, TelemetryOptions options,
                                    MetricsRegistry& metrics, const Clock& clock)
-    : options_(std::move(options)),
+    : kv_(kv),
+      options_(std::move(options)),
       clock_(clock),
       retention_(std::make_unique<RetentionPolicies>(kv, options_.default_retention_days)),
       http_points_(metrics.GetCounter("qilian_tsdb_points_total",
@@ -106,6 +107,12 @@ absl::StatusOr<LineWriteOutcome> TelemetryService::WriteLines(uint64_t enterpris
     lines_refused_.Inc(outcome->errors.size());
   }
   return outcome;
+}
+
+absl::Status TelemetryService::Compact() {
+  sink_->Flush();
+  if (absl::Status st = engine_->SealAll(); !st.ok()) return st;
+  return kv_->Compact();
 }
 
 absl::Status TelemetryService::ApplyRetention() {

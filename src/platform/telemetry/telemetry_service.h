@@ -36,8 +36,8 @@ struct TelemetryOptions {
 
 class TelemetryService {
  public:
-  // `kv` must have tsdb::kTsdbSpace and kTelemetrySpace and outlive the
-  // service. Opens the engine (replaying its WAL) and loads retention.
+  // `kv` must have tsdb::kTsdbSpace, tsdb::kTsdbWalSpace and kTelemetrySpace
+  // and outlive the service. Opens the engine (replaying its WAL) and loads retention.
   static absl::StatusOr<std::unique_ptr<TelemetryService>> Open(store::KvStore* kv,
                                                                 TelemetryOptions options,
                                                                 MetricsRegistry& metrics,
@@ -58,6 +58,12 @@ class TelemetryService {
   absl::StatusOr<LineWriteOutcome> WriteLines(uint64_t enterprise, std::string_view body,
                                               const lp::ParseOptions& options);
 
+  // Writes what MQTT buffered, seals every head (Engine::SealAll) and
+  // compacts the store (KvStore::Compact), so that the bytes on disk are
+  // what the data costs. Slow (seconds to minutes): for operators and
+  // benchmarks (POST /api/telemetry/compact).
+  absl::Status Compact();
+
   // Applies every enterprise's retention now (the background loop calls it
   // every retention_interval).
   absl::Status ApplyRetention();
@@ -67,6 +73,7 @@ class TelemetryService {
                    const Clock& clock);
   void RetentionLoop();
 
+  store::KvStore* kv_;
   TelemetryOptions options_;
   const Clock& clock_;
   std::unique_ptr<tsdb::Engine> engine_;

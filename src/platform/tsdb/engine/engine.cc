@@ -551,6 +551,9 @@ struct Engine::WriteCall {
   void Partition();
   absl::Status MergeAndSeal();
   absl::Status SealPinningHeads();
+  // Seals, as they are, the heads holding points from WAL records before
+  // keep_from.
+  absl::Status SealHeadsBefore(uint64_t keep_from);
   absl::Status PutRollupsAndSealRecords();
   void PutCheckpoint();
   void Apply();
@@ -741,7 +744,10 @@ absl::Status Engine::WriteCall::MergeAndSeal() {
 // are, so the WAL keeps at most about max_wal_records records.
 absl::Status Engine::WriteCall::SealPinningHeads() {
   if (seq + 1 - e.checkpoint_ <= e.options_.max_wal_records) return absl::OkStatus();
-  const uint64_t keep_from = seq + 1 - e.options_.max_wal_records / 2;
+  return SealHeadsBefore(seq + 1 - e.options_.max_wal_records / 2);
+}
+
+absl::Status Engine::WriteCall::SealHeadsBefore(uint64_t keep_from) {
   std::vector<Series*> pinning;
   {
     std::shared_lock lock(e.catalog_mu_);
@@ -781,7 +787,8 @@ absl::Status Engine::WriteCall::PutRollupsAndSealRecords() {
 void Engine::WriteCall::PutCheckpoint() {
   checkpoint = e.checkpoint_;
   if (!any_sealed) return;
-  uint64_t need = seq + 1;
+  // SealAll writes no record: seq stays the next one.
+  uint64_t need = points.empty() ? seq : seq + 1;
   {
     std::shared_lock lock(e.catalog_mu_);
     for (const auto& s : e.series_) {
@@ -837,7 +844,7 @@ void Engine::WriteCall::Apply() {
       for (int64_t first : pd.index_insert) InsertSorted(&s->block_firsts, first);
     }
   }
-  e.next_seq_ = seq + 1;
+  e.next_seq_ = points.empty() ? seq : seq + 1;
   e.checkpoint_ = checkpoint;
   e.blocks_written_ += blocks;
   e.late_points_ += late_count;
@@ -892,6 +899,21 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   if (absl::Status st = call.SealPinningHeads(); !st.ok()) return st;
   if (absl::Status st = call.PutRollupsAndSealRecords(); !st.ok()) return st;
   call.PutCheckpoint();
+  if (absl::Status st = store_->Write(call.batch); !st.ok()) return st;
+  call.Apply();
+  return absl::OkStatus();
+}
+
+absl::Status Engine::SealAll() {
+  std::lock_guard write_lock(write_mu_);
+  std::string no_record;
+  WriteCall call(*this, {}, {}, &no_record);
+  if (absl::Status st = call.SealHeadsBefore(std::numeric_limits<uint64_t>::max()); !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = call.PutRollupsAndSealRecords(); !st.ok()) return st;
+  call.PutCheckpoint();  // every head sealed: the checkpoint passes the last record
+  if (call.batch.empty()) return absl::OkStatus();
   if (absl::Status st = store_->Write(call.batch); !st.ok()) return st;
   call.Apply();
   return absl::OkStatus();

@@ -136,6 +136,13 @@ class Engine {
   // max_series_per_enterprise; a store failure is returned as is.
   absl::Status Write(std::span<const PointInput> points);
 
+  // Seals every head into blocks now, whatever its size or span, with the
+  // rollups they complete and the seal records, and empties the WAL (the
+  // checkpoint passes its last record): one store write, all or nothing.
+  // For operators and benchmarks (a compaction measures stored bytes); a
+  // late point afterwards costs a block rewrite, as any late point does.
+  absl::Status SealAll();
+
   // The series' id, or NotFound.
   absl::StatusOr<SeriesId> Find(uint64_t enterprise, std::string_view device,
                                 std::string_view property) const;

@@ -421,6 +421,46 @@ TEST_F(EngineTest, LabelsAreStoredWithTheSeries) {
   EXPECT_EQ(old->Info(1)->device, "d1");
 }
 
+// SealAll: every head in blocks, the WAL empty, reads and rollups as
+// before, after a restart too; a second call has nothing to do.
+TEST_F(EngineTest, SealAllSealsEveryHeadAndEmptiesTheWal) {
+  auto e = OpenEngine();
+  for (int64_t call = 0; call < 30; ++call) {
+    std::vector<PointInput> batch;
+    for (int64_t i = 0; i < 7; ++i) {
+      batch.push_back(P("d", "x", (call * 7 + i) * 1000, static_cast<double>(call * 7 + i)));
+      batch.push_back(P("d", "n", (call * 7 + i) * 1000, int64_t{call}));
+    }
+    batch.push_back(P("e", "s", call * 1000, absl::StrCat("s", call)));
+    ASSERT_TRUE(e->Write(batch).ok());
+  }
+  std::vector<std::vector<Point>> want;
+  for (SeriesId id = 1; id <= 3; ++id) want.push_back(All(*e, id));
+  ASSERT_GT(e->GetStats().head_points, 0u);
+  ASSERT_GT(CountPrefix("wal/"), 0u);
+  ASSERT_EQ(e->SealAll(), absl::OkStatus());
+  Engine::Stats stats = e->GetStats();
+  EXPECT_EQ(stats.head_points, 0u);
+  EXPECT_EQ(stats.checkpoint, stats.wal_seq);
+  EXPECT_EQ(stats.wal_seq, 31u);
+  EXPECT_EQ(CountPrefix("wal/"), 0u);
+  for (SeriesId id = 1; id <= 3; ++id) EXPECT_EQ(All(*e, id), want[id - 1]) << id;
+  // The 1 m rollups reach the minute of the last sealed point.
+  EXPECT_EQ(e->ReadRollups(1, Resolution::k1m, testing_util::kMin, testing_util::kMax)
+                ->complete_until_ms,
+            180'000);
+  auto before = Dump();
+  ASSERT_EQ(e->SealAll(), absl::OkStatus());
+  EXPECT_EQ(Dump(), before);
+  ASSERT_TRUE(e->Write(std::vector{P("d", "x", 500'000, 1.0)}).ok());
+  EXPECT_EQ(e->GetStats().wal_seq, 32u);
+  e.reset();
+  auto again = OpenEngine();
+  EXPECT_EQ(again->GetStats().head_points, 1u);
+  want[0].push_back({500'000, 1.0});
+  for (SeriesId id = 1; id <= 3; ++id) EXPECT_EQ(All(*again, id), want[id - 1]) << id;
+}
+
 // A store from before kTsdbWalSpace: its WAL records (version 1, in the
 // tsdb space) are moved at Open and replayed; none is left behind.
 TEST_F(EngineTest, AnOlderStoresWalIsMovedAndReplayed) {
