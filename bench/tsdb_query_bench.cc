@@ -217,6 +217,25 @@ void BM_OneSeriesRawDay(benchmark::State& state) {
 }
 BENCHMARK(BM_OneSeriesRawDay)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The source's own part of (b): every series' 1m rollups of the day read
+// and dropped, the floor under the query layer's cost with this source.
+void BM_SourceReadRollupsOnly(benchmark::State& state) {
+  const DaySource& source = Source();
+  std::vector<SeriesInfo> series = source.ListSeries(kEnterprise);
+  size_t buckets = 0;
+  for (auto _ : state) {
+    buckets = 0;
+    for (const SeriesInfo& s : series) {
+      absl::StatusOr<RollupRead> read =
+          source.ReadRollups(s.id, Resolution::k1m, kDayStart, kDayStart + kSeconds * 1000);
+      buckets += read->buckets.size();
+      benchmark::DoNotOptimize(read->buckets.data());
+    }
+  }
+  state.counters["buckets"] = static_cast<double>(buckets);
+}
+BENCHMARK(BM_SourceReadRollupsOnly)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -225,12 +225,15 @@ absl::Status EvaluateWindows(const SeriesSource& source, const std::vector<Serie
   std::vector<std::string> columns;
   for (const Aggregate& a : request.aggregates) columns.push_back(a.name);
   GroupWindows windows(grid->count);
+  const WindowNeeds needs = WindowNeeds::Of(request.aggregates);
   for (Group& group : groups) {
     for (const SeriesInfo* member : group.members) {
       bool text = member->kind == ValueKind::kText;
       absl::Status s =
           ReadSeriesWindows(source, *member, *grid, plan, &counter,
-                            [&](size_t i, SeriesWindow& w) { AddMember(&windows.At(i), w, text); });
+                            [&](size_t i, SeriesWindow& w) {
+                              AddMember(&windows.At(i), w, text, needs);
+                            });
       if (!s.ok()) return s;
     }
     WindowCells cells;

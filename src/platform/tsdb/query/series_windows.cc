@@ -24,7 +24,12 @@ class Accumulator {
       : grid_(grid), text_(text), keep_values_(keep_values), emit_(emit) {}
 
   void AddRaw(const Point& p) {
-    MoveTo(grid_.Index(p.time_ms));
+    MoveTo(IndexOf(p.time_ms));
+    if (fresh_) {
+      window_.bucket = RollupBucket{};
+      window_.bucket.start_ms = grid_.Start(current_);
+      fresh_ = false;
+    }
     if (text_) {
       const std::string* s = std::get_if<std::string>(&p.value);
       if (s == nullptr) return;  // another kind cannot be in a text series
@@ -39,9 +44,17 @@ class Accumulator {
     if (keep_values_) window_.values.push_back(v);
   }
 
+  // b.count > 0.
   void AddBucket(const RollupBucket& b) {
-    MoveTo(grid_.Index(b.start_ms));
-    Append(&window_.bucket, b);
+    MoveTo(IndexOf(b.start_ms));
+    if (fresh_) {
+      // What Append into an empty summary gives, without zeroing it first.
+      window_.bucket = b;
+      window_.bucket.start_ms = grid_.Start(current_);
+      fresh_ = false;
+    } else {
+      Append(&window_.bucket, b);
+    }
   }
 
   void Finish() { Flush(); }
@@ -53,14 +66,33 @@ class Accumulator {
  private:
   static constexpr size_t kNone = std::numeric_limits<size_t>::max();
 
+  // grid_.Index(t) without its two divisions when t is in the last
+  // window found or the one after it: points and buckets come in time
+  // order, so almost always.
+  size_t IndexOf(int64_t t) {
+    if (hint_ != kNone) {
+      int64_t offset = t - hint_start_;
+      if (offset >= 0 && offset < grid_.width) return hint_;
+      if (offset >= grid_.width && offset < 2 * grid_.width) {
+        ++hint_;
+        hint_start_ += grid_.width;
+        return hint_;
+      }
+    }
+    hint_ = grid_.Index(t);
+    hint_start_ = grid_.Start(hint_);
+    return hint_;
+  }
+
   void MoveTo(size_t i) {
     if (i == current_) return;
     Flush();
     current_ = i;
     // Reset in place: the values' and texts' buffers are kept for the next
-    // window, so a window costs no allocation.
-    window_.bucket = RollupBucket{};
-    window_.bucket.start_ms = grid_.Start(i);
+    // window, so a window costs no allocation. The bucket is reset by the
+    // first point, or replaced by the first rollup bucket: zeroing it here
+    // (a `rep stos`) cost more than the rest of a rollup window (perf).
+    fresh_ = true;
     window_.increase = 0;
     window_.values.clear();
     window_.first_text.clear();
@@ -68,7 +100,7 @@ class Accumulator {
   }
 
   void Flush() {
-    if (current_ == kNone || window_.bucket.count == 0) return;
+    if (current_ == kNone || fresh_ || window_.bucket.count == 0) return;
     window_.increase = window_.bucket.increase;
     if (previous_.count > 0) window_.increase += JointIncrease(previous_, window_.bucket);
     previous_ = window_.bucket;
@@ -80,6 +112,9 @@ class Accumulator {
   bool text_, keep_values_;
   const std::function<void(size_t, SeriesWindow&)>& emit_;
   size_t current_ = kNone;
+  bool fresh_ = true;    // window_.bucket holds nothing of current_ yet
+  size_t hint_ = kNone;  // IndexOf's last window and its start
+  int64_t hint_start_ = 0;
   SeriesWindow window_;
   RollupBucket previous_;  // the last non-empty window's summary
 };

@@ -10,17 +10,19 @@ namespace {
 // Chan's parallel combination of two summaries' counts and moments; unlike
 // rollup.h's Append it assumes no time order (members overlap in time) and
 // leaves area and increase alone.
-void MergeStats(RollupBucket* into, const RollupBucket& b) {
+void MergeStats(RollupBucket* into, const RollupBucket& b, bool moments) {
   if (b.count == 0) return;
   if (into->count == 0) {
     *into = b;
     return;
   }
-  double na = static_cast<double>(into->count), nb = static_cast<double>(b.count);
-  double n = na + nb;
-  double delta = b.mean - into->mean;
-  into->m2 += b.m2 + delta * delta * na * nb / n;
-  into->mean += delta * nb / n;
+  if (moments) {
+    double na = static_cast<double>(into->count), nb = static_cast<double>(b.count);
+    double n = na + nb;
+    double delta = b.mean - into->mean;
+    into->m2 += b.m2 + delta * delta * na * nb / n;
+    into->mean += delta * nb / n;
+  }
   into->count += b.count;
   into->sum += b.sum;
   into->min = std::min(into->min, b.min);
@@ -49,25 +51,58 @@ std::optional<double> NumberOf(const Cell& cell) {
 
 }  // namespace
 
-void AddMember(GroupWindow* group, const SeriesWindow& member, bool text) {
+WindowNeeds WindowNeeds::Of(const std::vector<Aggregate>& aggregates) {
+  WindowNeeds needs;
+  for (const Aggregate& a : aggregates) {
+    switch (a.kind) {
+      case AggregateKind::kStddev:
+        needs.moments = true;
+        break;
+      case AggregateKind::kFirst:
+      case AggregateKind::kLast:
+        needs.first_last = true;
+        break;
+      case AggregateKind::kTwa:
+        needs.twa = true;
+        break;
+      case AggregateKind::kIncrease:
+      case AggregateKind::kRate:
+        needs.increase = true;
+        break;
+      case AggregateKind::kPercentile:
+        needs.values = true;
+        break;
+      default:
+        break;
+    }
+  }
+  return needs;
+}
+
+void AddMember(GroupWindow* group, const SeriesWindow& member, bool text,
+               const WindowNeeds& needs) {
   const RollupBucket& b = member.bucket;
-  bool was_empty = group->stats.count == 0;
-  if (was_empty || b.first_ms < group->first_ms) {
-    group->first_ms = b.first_ms;
-    group->first = text ? Cell(member.first_text) : Number(b.first);
+  if (needs.first_last) {
+    bool was_empty = group->stats.count == 0;
+    if (was_empty || b.first_ms < group->first_ms) {
+      group->first_ms = b.first_ms;
+      group->first = text ? Cell(member.first_text) : Number(b.first);
+    }
+    if (was_empty || b.last_ms > group->last_ms) {
+      group->last_ms = b.last_ms;
+      group->last = text ? Cell(member.last_text) : Number(b.last);
+    }
   }
-  if (was_empty || b.last_ms > group->last_ms) {
-    group->last_ms = b.last_ms;
-    group->last = text ? Cell(member.last_text) : Number(b.last);
-  }
-  MergeStats(&group->stats, b);
+  MergeStats(&group->stats, b, needs.moments);
   if (!text) {
     // twa: the area between the window's first and last point over their
     // distance; a single point (or points at one time) is its value.
-    group->twa +=
-        b.last_ms > b.first_ms ? b.area / static_cast<double>(b.last_ms - b.first_ms) : b.first;
-    group->increase += member.increase;
-    if (!member.values.empty()) {
+    if (needs.twa) {
+      group->twa +=
+          b.last_ms > b.first_ms ? b.area / static_cast<double>(b.last_ms - b.first_ms) : b.first;
+    }
+    if (needs.increase) group->increase += member.increase;
+    if (needs.values && !member.values.empty()) {
       group->values.insert(group->values.end(), member.values.begin(), member.values.end());
     }
   }

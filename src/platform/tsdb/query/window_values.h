@@ -29,9 +29,24 @@ struct GroupWindow {
   Cell first, last;
 };
 
+// What a query's aggregates take from its windows, so that combining a
+// member's window costs only what is asked (an avg needs no moments, no
+// twa division, no first and last).
+struct WindowNeeds {
+  bool moments = false;     // stddev: Welford's mean and m2
+  bool first_last = false;  // first, last
+  bool twa = false;
+  bool increase = false;  // increase, rate
+  bool values = false;    // percentiles
+
+  static WindowNeeds Of(const std::vector<Aggregate>& aggregates);
+};
+
 // Adds one member series' non-empty window. Members are added in id order;
 // of two first (last) points at the same time the earlier-added wins.
-void AddMember(GroupWindow* group, const SeriesWindow& member, bool text);
+// Fields that `needs` does not ask for are left out (unspecified).
+void AddMember(GroupWindow* group, const SeriesWindow& member, bool text,
+               const WindowNeeds& needs);
 
 // The window's value for each aggregate. `length_ms` is the window's part
 // of [start, end) (rate divides the increase by it). Nearest-rank
