@@ -111,6 +111,7 @@ std::string_view KindName(tsdb::ValueKind kind) {
 // The points of a body, and which line each came from.
 struct Batch {
   std::deque<LineSeries> series;  // stable addresses for the views below
+  std::deque<std::string> arena;  // names the parser unescaped (not in the body)
   std::vector<PointInput> points;
   std::vector<size_t> line_of;         // per point: index into `lines`
   std::vector<size_t> lines;           // body line numbers of the lines kept
@@ -210,48 +211,89 @@ void DropRefused(Batch* batch, const absl::flat_hash_map<size_t, std::string>& r
   batch->points = std::move(kept);
 }
 
+// Builds the batch line by line as the parser reads them (no copy of the
+// parse): views into the body are kept as they are, views into the
+// parser's scratch (escaped names) copied to `arena`. Consecutive lines of
+// one series (the common shape of a batch) share their LineSeries,
+// compared by measurement and tags, without building a key.
+class BatchSink final : public lp::LineSink {
+ public:
+  BatchSink(std::string_view body, uint64_t enterprise, Batch* batch,
+            absl::flat_hash_map<size_t, std::string>* refused, std::vector<lp::LineError>* errors)
+      : body_(body), enterprise_(enterprise), batch_(batch), refused_(refused), errors_(errors) {}
+
+  void OnPoint(const lp::Point& line) override {
+    const size_t index = batch_->lines.size();
+    batch_->lines.push_back(line.line);
+    if (batch_->series.empty() || !SameSeries(line)) {
+      batch_->series.push_back(SeriesOf(line));
+      previous_measurement_ = Own(line.measurement);
+      previous_tags_.clear();
+      for (const lp::Tag& t : line.tags) previous_tags_.push_back({Own(t.key), Own(t.value)});
+    }
+    const LineSeries& series = batch_->series.back();
+    for (const lp::Field& field : line.fields) {
+      PointInput& p = batch_->points.emplace_back();
+      p.enterprise = enterprise_;
+      p.device = series.device;
+      p.property = Own(field.key);
+      p.time_ms = line.time_ms;
+      p.labels = &series.labels;
+      std::string reason;
+      if (!ValueOf(field.value, &p.value, &reason)) {
+        batch_->points.pop_back();
+        (*refused_)[index] = absl::StrCat("field \"", std::string(field.key), "\": ", reason);
+        continue;
+      }
+      batch_->line_of.push_back(index);
+    }
+  }
+  void OnError(lp::LineError error) override { errors_->push_back(std::move(error)); }
+
+ private:
+  bool SameSeries(const lp::Point& line) const {
+    if (line.measurement != previous_measurement_ || line.tags.size() != previous_tags_.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < line.tags.size(); ++i) {
+      if (line.tags[i].key != previous_tags_[i].key ||
+          line.tags[i].value != previous_tags_[i].value) {
+        return false;
+      }
+    }
+    return true;
+  }
+  // A view that outlives the parse: into the body as it is, else a copy.
+  std::string_view Own(std::string_view v) {
+    if (v.empty() ||
+        (v.data() >= body_.data() && v.data() + v.size() <= body_.data() + body_.size())) {
+      return v;
+    }
+    return batch_->arena.emplace_back(v);
+  }
+
+  std::string_view body_;
+  uint64_t enterprise_;
+  Batch* batch_;
+  absl::flat_hash_map<size_t, std::string>* refused_;
+  std::vector<lp::LineError>* errors_;
+  std::string_view previous_measurement_;
+  std::vector<lp::Tag> previous_tags_;
+};
+
 }  // namespace
 
 absl::StatusOr<LineWriteOutcome> WriteLines(Engine& engine, uint64_t enterprise,
                                             std::string_view body,
                                             const lp::ParseOptions& options,
                                             uint64_t max_series) {
-  lp::ParsedBody parsed;
-  lp::ParseLines(body, options, &parsed);
   LineWriteOutcome outcome;
-  outcome.truncated = parsed.truncated;
-  outcome.errors = std::move(parsed.errors);
-
   Batch batch;
+  // About one line per 60 bytes of body, a point per field.
+  batch.points.reserve(std::min<size_t>(body.size() / 10, options.limits.max_lines * 4));
   absl::flat_hash_map<size_t, std::string> refused;
-  // Consecutive lines of one series (the common shape of a batch) share
-  // their LineSeries.
-  std::string previous_key;
-  for (const lp::Point& line : parsed.points) {
-    const size_t index = batch.lines.size();
-    batch.lines.push_back(line.line);
-    std::string key = SeriesKey(line);
-    if (batch.series.empty() || key != previous_key) {
-      batch.series.push_back(SeriesOf(line));
-      previous_key = std::move(key);
-    }
-    const LineSeries& series = batch.series.back();
-    for (const lp::Field& field : line.fields) {
-      PointInput p;
-      p.enterprise = enterprise;
-      p.device = series.device;
-      p.property = field.key;
-      p.time_ms = line.time_ms;
-      p.labels = &series.labels;
-      std::string reason;
-      if (!ValueOf(field.value, &p.value, &reason)) {
-        refused[index] = absl::StrCat("field \"", std::string(field.key), "\": ", reason);
-        continue;
-      }
-      batch.points.push_back(std::move(p));
-      batch.line_of.push_back(index);
-    }
-  }
+  BatchSink sink(body, enterprise, &batch, &refused, &outcome.errors);
+  outcome.truncated = lp::ParseLines(body, options, sink).truncated;
   if (!refused.empty()) DropRefused(&batch, refused, &outcome.errors);
 
   absl::Status written = engine.Write(batch.points);

@@ -19,7 +19,8 @@ constexpr uint64_t kEnterprise = 3;
 class LineWriterTest : public ::testing::Test {
  protected:
   LineWriterTest()
-      : store_(store::NewMemoryStore({.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}})),
+      : store_(store::NewMemoryStore(
+            {.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}})),
         engine_(*Engine::Open(store_.get())) {}
 
   LineWriteOutcome Write(std::string_view body, uint64_t max_series = 100) {
@@ -65,6 +66,23 @@ TEST_F(LineWriterTest, TelegrafLinesBecomeOneSeriesPerTagSetAndField) {
             (LabelSet{{"_measurement", "cpu"}, {"cpu", "cpu0"}, {"host", "a"}}));
   EXPECT_EQ(series[2].labels,
             (LabelSet{{"_measurement", "cpu"}, {"cpu", "cpu0"}, {"host", "b c"}}));
+}
+
+// Escaped names are unescaped by the parser outside the body: they stay
+// valid for the engine call, and consecutive lines still share a series.
+TEST_F(LineWriterTest, EscapedNamesOutliveTheParse) {
+  LineWriteOutcome o = Write(
+      "m\\,x,host=a\\ b f\\ 1=1,g=2 1000\n"
+      "m\\,x,host=a\\ b f\\ 1=3,g=4 2000\n"
+      "m\\,x,host=c f\\ 1=5 1000\n");
+  EXPECT_TRUE(o.errors.empty()) << Errors(o)[0];
+  EXPECT_EQ(o.points, 5u);
+  EXPECT_EQ(Read("m\\,x,host=a\\ b", "f 1"), (std::vector<Point>{{1000, 1.0}, {2000, 3.0}}));
+  EXPECT_EQ(Read("m\\,x,host=a\\ b", "g"), (std::vector<Point>{{1000, 2.0}, {2000, 4.0}}));
+  EXPECT_EQ(Read("m\\,x,host=c", "f 1"), (std::vector<Point>{{1000, 5.0}}));
+  std::vector<tsdb::SeriesInfo> series = engine_->ListSeries(kEnterprise);
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_EQ(series[0].labels, (LabelSet{{"_measurement", "m,x"}, {"host", "a b"}}));
 }
 
 TEST_F(LineWriterTest, TheDeviceTagNamesTheDevice) {
