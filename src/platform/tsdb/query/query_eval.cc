@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -155,7 +156,8 @@ class GroupWindows {
     uint32_t& slot = dense_.empty() ? sparse_.try_emplace(i, kNone).first->second : dense_[i];
     if (slot == kNone) {
       slot = static_cast<uint32_t>(windows_.size());
-      windows_.emplace_back(i, GroupWindow());
+      windows_.emplace_back(std::piecewise_construct, std::forward_as_tuple(i),
+                            std::forward_as_tuple());
     }
     return windows_[slot].second;
   }

@@ -103,7 +103,10 @@ class Accumulator {
     if (current_ == kNone || fresh_ || window_.bucket.count == 0) return;
     window_.increase = window_.bucket.increase;
     if (previous_.count > 0) window_.increase += JointIncrease(previous_, window_.bucket);
-    previous_ = window_.bucket;
+    // Only what JointIncrease reads: copying the whole summary here cost a
+    // store-forwarding stall per window (perf).
+    previous_.count = window_.bucket.count;
+    previous_.last = window_.bucket.last;
     emit_(current_, window_);
     current_ = kNone;
   }
@@ -116,7 +119,7 @@ class Accumulator {
   size_t hint_ = kNone;  // IndexOf's last window and its start
   int64_t hint_start_ = 0;
   SeriesWindow window_;
-  RollupBucket previous_;  // the last non-empty window's summary
+  RollupBucket previous_;  // the last non-empty window's count and last value
 };
 
 // Feeds the accumulator the rollup buckets of [from, to) (aligned) that
