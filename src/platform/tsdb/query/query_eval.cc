@@ -150,6 +150,9 @@ class GroupWindows {
 
   explicit GroupWindows(size_t count) {
     if (count <= kDenseWindows) dense_.assign(count, kNone);
+    // Dense data fills every window: no regrowth for grids up to a few
+    // thousand windows (a day of minutes), at most ~1 MiB held ahead.
+    windows_.reserve(std::min<size_t>(count, 4096));
   }
 
   GroupWindow& At(size_t i) {
