@@ -39,6 +39,10 @@ class WriteBatch {
   void Put(std::string_view space, std::string_view key, std::string_view value) {
     ops_.push_back({OpKind::kPut, std::string(space), std::string(key), std::string(value)});
   }
+  // Put, taking the value's buffer instead of copying it (a big value).
+  void PutOwned(std::string_view space, std::string_view key, std::string value) {
+    ops_.push_back({OpKind::kPut, std::string(space), std::string(key), std::move(value)});
+  }
   void Delete(std::string_view space, std::string_view key) {
     ops_.push_back({OpKind::kDelete, std::string(space), std::string(key), {}});
   }

@@ -164,6 +164,12 @@ ValuesView ViewOf(const Values& values) {
 // (time, index into the call's points), sorted by time; of equal times the
 // last index stays (last write wins within a call).
 void SortDedupe(std::vector<std::pair<int64_t, uint32_t>>& v) {
+  // Usually already so (a series' points in time order within a call).
+  if (std::adjacent_find(v.begin(), v.end(), [](const auto& a, const auto& b) {
+        return a.first >= b.first;
+      }) == v.end()) {
+    return;
+  }
   std::stable_sort(v.begin(), v.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   size_t out = 0;
@@ -541,9 +547,21 @@ void EncodeWal(std::span<const PointInput> points, const std::vector<SeriesPtr>&
 // store has taken it. Each step is one job; Write runs them in order under
 // the writer lock.
 struct Engine::WriteCall {
+  // (time, index into points) of one series, by time, one per time.
+  using Group = std::pair<Series*, std::vector<std::pair<int64_t, uint32_t>>>;
+
   WriteCall(Engine& engine, std::span<const PointInput> points, std::vector<Series*> found,
-            std::string* wal)
-      : e(engine), points(points), seq(engine.next_seq_), wal(wal), of(std::move(found)) {}
+            std::string* wal, std::vector<Group> grouped)
+      : e(engine),
+        points(points),
+        seq(engine.next_seq_),
+        wal(wal),
+        of(std::move(found)),
+        groups(std::move(grouped)) {}
+
+  // The points by series (of[i] is point i's), in order of first point.
+  static std::vector<Group> GroupBySeries(std::span<const PointInput> points,
+                                          const std::vector<Series*>& of);
 
   absl::Status ResolveSeries();
   void PutWalRecord();
@@ -572,6 +590,7 @@ struct Engine::WriteCall {
   absl::flat_hash_map<std::string, Series*> created_by_key;
   absl::flat_hash_map<uint64_t, uint64_t> created_per_enterprise;
   std::vector<Series*> of;  // each point's series (those found before the lock, then all)
+  std::vector<Group> groups;  // made before the lock when every series existed
   absl::flat_hash_map<Series*, size_t> slot;  // index into pending
   std::vector<Pending> pending;
   bool any_sealed = false;
@@ -651,7 +670,7 @@ absl::StatusOr<Engine::Series*> Engine::WriteCall::CreateSeries(size_t i, const 
 
 void Engine::WriteCall::PutWalRecord() {
   if (wal->empty()) EncodeWal(points, of, wal);
-  batch.Put(kTsdbWalSpace, WalKey(seq), *wal);
+  batch.PutOwned(kTsdbWalSpace, WalKey(seq), std::move(*wal));
 }
 
 void Engine::WriteCall::PutNewSeries() {
@@ -679,18 +698,37 @@ Engine::Pending& Engine::WriteCall::PendingOf(Series* s) {
   return pending[it->second];
 }
 
+std::vector<Engine::WriteCall::Group> Engine::WriteCall::GroupBySeries(
+    std::span<const PointInput> points, const std::vector<Series*>& of) {
+  std::vector<Group> groups;
+  absl::flat_hash_map<Series*, uint32_t> index;
+  for (size_t i = 0; i < points.size(); ++i) {
+    auto [it, inserted] = index.try_emplace(of[i], static_cast<uint32_t>(groups.size()));
+    if (inserted) groups.emplace_back(of[i], std::vector<std::pair<int64_t, uint32_t>>());
+    groups[it->second].second.emplace_back(points[i].time_ms, static_cast<uint32_t>(i));
+  }
+  for (Group& g : groups) SortDedupe(g.second);
+  return groups;
+}
+
 // Per series: late points (at or before sealed_last) go to blocks, the rest
 // to the head; points older than the retention floor are dropped.
 void Engine::WriteCall::Partition() {
-  for (size_t i = 0; i < points.size(); ++i) {
-    Series* s = of[i];
+  if (groups.empty()) groups = GroupBySeries(points, of);
+  for (auto& [s, entries] : groups) {
     Pending& pd = PendingOf(s);
-    auto entry = std::make_pair(points[i].time_ms, static_cast<uint32_t>(i));
-    if (points[i].time_ms < s->floor_ms) continue;
-    if (s->has_blocks && points[i].time_ms <= s->sealed_last) {
-      pd.late.push_back(entry);
+    auto by_time = [](const std::pair<int64_t, uint32_t>& a, int64_t t) { return a.first < t; };
+    auto begin = std::lower_bound(entries.begin(), entries.end(), s->floor_ms, by_time);
+    auto split = begin;
+    if (s->has_blocks) {
+      split = std::upper_bound(begin, entries.end(), s->sealed_last,
+                               [](int64_t t, const auto& a) { return t < a.first; });
+    }
+    pd.late.assign(begin, split);
+    if (split == entries.begin()) {
+      pd.fresh = std::move(entries);
     } else {
-      pd.fresh.push_back(entry);
+      pd.fresh.assign(split, entries.end());
     }
   }
 }
@@ -887,10 +925,14 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
     }
   }
   std::string wal;
-  if (all_found) EncodeWal(points, found, &wal);
+  std::vector<WriteCall::Group> groups;
+  if (all_found) {
+    EncodeWal(points, found, &wal);
+    groups = WriteCall::GroupBySeries(points, found);
+  }
 
   std::lock_guard write_lock(write_mu_);
-  WriteCall call(*this, points, std::move(found), &wal);
+  WriteCall call(*this, points, std::move(found), &wal, std::move(groups));
   if (absl::Status st = call.ResolveSeries(); !st.ok()) return st;
   call.PutWalRecord();
   call.PutNewSeries();
@@ -907,7 +949,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
 absl::Status Engine::SealAll() {
   std::lock_guard write_lock(write_mu_);
   std::string no_record;
-  WriteCall call(*this, {}, {}, &no_record);
+  WriteCall call(*this, {}, {}, &no_record, {});
   if (absl::Status st = call.SealHeadsBefore(std::numeric_limits<uint64_t>::max()); !st.ok()) {
     return st;
   }
