@@ -266,10 +266,20 @@ void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
     }
     return;
   }
-  std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), std::move(fresh));
-  s->head_ts.clear();
-  s->head_values = EmptyValues(s->info.kind);
-  for (Point& p : merged) {
+  // Only the head's points from the first fresh one on are merged (calls
+  // that arrive a little out of order touch their own stretch, not the
+  // whole head).
+  const size_t keep = static_cast<size_t>(
+      std::lower_bound(s->head_ts.begin(), s->head_ts.end(), fresh.front().time_ms) -
+      s->head_ts.begin());
+  std::vector<Point> tail;
+  tail.reserve(s->head_ts.size() - keep);
+  for (size_t i = keep; i < s->head_ts.size(); ++i) {
+    tail.push_back({s->head_ts[i], ValueAt(s->head_values, i)});
+  }
+  s->head_ts.resize(keep);
+  std::visit([keep](auto& column) { column.resize(keep); }, s->head_values);
+  for (Point& p : MergePoints(std::move(tail), std::move(fresh))) {
     s->head_ts.push_back(p.time_ms);
     AppendValue(s->head_values, p.value);
   }
