@@ -235,6 +235,9 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const RocksDbOptions& optio
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = options.write_buffer_bytes;
   cf.max_write_buffer_number = 2;
+  // The bottommost level holds most of the data and is rewritten least:
+  // zstd there, snappy (cheaper) above.
+  cf.bottommost_compression = rocksdb::kZSTD;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   // Index and filter blocks live in (and are evicted from) the shared

@@ -255,10 +255,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(store::KvStore* store,
 
 void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
   if (fresh.empty()) return;
-  if (s->head_ts.empty()) {
-    s->head_min_seq = seq;
-    s->head_values = EmptyValues(s->info.kind);
-  }
+  if (s->head_ts.empty()) s->head_min_seq = seq;
   if (s->head_ts.empty() || fresh.front().time_ms > s->head_ts.back()) {
     for (Point& p : fresh) {
       s->head_ts.push_back(p.time_ms);
@@ -588,7 +585,7 @@ struct Engine::WriteCall {
 
   absl::StatusOr<Series*> CreateSeries(size_t i, const std::string& key);
   Pending& PendingOf(Series* s);
-  absl::Status Seal(Pending& pd, const std::vector<Point>& merged);
+  absl::Status Seal(Pending& pd, std::vector<Point> merged);
 
   Engine& e;
   const std::span<const PointInput> points;
@@ -743,7 +740,7 @@ void Engine::WriteCall::Partition() {
   }
 }
 
-absl::Status Engine::WriteCall::Seal(Pending& pd, const std::vector<Point>& merged) {
+absl::Status Engine::WriteCall::Seal(Pending& pd, std::vector<Point> merged) {
   if (absl::Status st =
           e.EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &pd.index_insert);
       !st.ok()) {
@@ -753,7 +750,7 @@ absl::Status Engine::WriteCall::Seal(Pending& pd, const std::vector<Point>& merg
   pd.blocks_changed = true;
   pd.sealed_last = merged.back().time_ms;
   pd.last_block_first = pd.index_insert.back();
-  pd.sealed_points = merged;
+  pd.sealed_points = std::move(merged);
   any_sealed = true;
   return absl::OkStatus();
 }
@@ -783,7 +780,7 @@ absl::Status Engine::WriteCall::MergeAndSeal() {
     if (!full && !long_span) continue;
     std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
     if (merged.size() < e.options_.max_points_per_block && !long_span) continue;
-    if (absl::Status st = Seal(pd, merged); !st.ok()) return st;
+    if (absl::Status st = Seal(pd, std::move(merged)); !st.ok()) return st;
   }
   return absl::OkStatus();
 }
@@ -807,7 +804,7 @@ absl::Status Engine::WriteCall::SealHeadsBefore(uint64_t keep_from) {
     Pending& pd = PendingOf(s);
     if (pd.sealed) continue;
     std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
-    if (absl::Status st = Seal(pd, merged); !st.ok()) return st;
+    if (absl::Status st = Seal(pd, std::move(merged)); !st.ok()) return st;
   }
   return absl::OkStatus();
 }
@@ -875,8 +872,9 @@ void Engine::WriteCall::Apply() {
     Series* s = pd.s;
     std::lock_guard lock(e.ShardOf(s->info.id));
     if (pd.sealed) {
+      // Emptied, their capacity kept: the next head grows as large.
       s->head_ts.clear();
-      s->head_values = EmptyValues(s->info.kind);
+      std::visit([](auto& column) { column.clear(); }, s->head_values);
       s->head_min_seq = 0;
     } else {
       MergeIntoHead(s, std::move(pd.fresh_points), seq);
