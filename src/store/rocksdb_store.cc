@@ -274,6 +274,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(const RocksDbOptions& 
   rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions(options, cache);
   rocksdb::ColumnFamilyOptions raw_options = cf_options;
   raw_options.compression = rocksdb::kNoCompression;
+  raw_options.bottommost_compression = rocksdb::kDisableCompressionOption;
   if (options.uncompressed_write_buffer_bytes > 0) {
     raw_options.write_buffer_size = options.uncompressed_write_buffer_bytes;
   }
