@@ -74,6 +74,15 @@ void TcpStream::Insert(uint64_t off, std::span<const uint8_t> data) {
 }
 
 void TcpStream::Segment(uint32_t seq, uint8_t flags, std::span<const uint8_t> payload) {
+  if (started_from_ack_ && (flags & kSyn || !payload.empty())) {
+    // The start guessed from the peer's acknowledgement holds only if this
+    // first segment lands near it; otherwise the segment decides.
+    started_from_ack_ = false;
+    int64_t off = OffsetOf(seq);
+    if (flags & kSyn || off < 0 || off > static_cast<int64_t>(limits_->max_stream_buffer)) {
+      started_ = false;
+    }
+  }
   if (!started_) {
     started_ = true;
     mid_stream_ = !(flags & kSyn);
@@ -126,7 +135,15 @@ void TcpStream::Segment(uint32_t seq, uint8_t flags, std::span<const uint8_t> pa
 }
 
 void TcpStream::PeerAck(uint32_t ack) {
-  if (!started_ || ended_) return;
+  if (!started_) {
+    // Mid-stream, the peer's acknowledgement says where this direction's
+    // next byte is, so a first segment that arrives out of order is still
+    // placed right.
+    started_ = started_from_ack_ = mid_stream_ = true;
+    next_seq_ = ack;
+    return;
+  }
+  if (ended_) return;
   int64_t off = OffsetOf(ack);
   if (off <= static_cast<int64_t>(next_)) return;
   uint64_t target = static_cast<uint64_t>(off);

@@ -10,7 +10,8 @@
 //   so many bytes, and delivery goes on after it. A hole is given up when
 //   the peer acknowledges data past it (the capture missed it), when the
 //   buffer bounds are reached, or when the stream ends.
-// - Mid-stream starts: without a SYN the first segment seen sets the start.
+// - Mid-stream starts: without a SYN, the peer's first acknowledgement (or
+//   else the first segment seen) sets the start.
 // - FIN ends the stream once everything before it is delivered; RST ends it
 //   at once (buffered data is delivered across gaps first).
 //
@@ -94,6 +95,7 @@ class TcpStream {
   StreamSink* sink_;
   bool started_ = false;
   bool mid_stream_ = false;
+  bool started_from_ack_ = false;  // started by PeerAck, not yet confirmed by data
   bool ended_ = false;
   uint64_t next_ = 0;                                 // stream offset of the next byte to deliver
   uint32_t next_seq_ = 0;                             // its sequence number

@@ -72,6 +72,21 @@ TEST_F(TcpStreamTest, MidStreamStartTakesTheFirstSegment) {
   EXPECT_EQ(sink_.log, "middle");
 }
 
+TEST_F(TcpStreamTest, MidStreamStartFromThePeersAck) {
+  stream_.PeerAck(5000);
+  stream_.Segment(5003, kAck, B("dle"));  // out of order: waits for 5000
+  EXPECT_EQ(sink_.log, "");
+  stream_.Segment(5000, kAck, B("mid"));
+  EXPECT_EQ(sink_.log, "middle");
+  EXPECT_TRUE(stream_.mid_stream());
+}
+
+TEST_F(TcpStreamTest, AnAckFarFromTheDataDoesNotSetTheStart) {
+  stream_.PeerAck(0);
+  stream_.Segment(0x80000000, kAck, B("abc"));
+  EXPECT_EQ(sink_.log, "abc");
+}
+
 TEST_F(TcpStreamTest, SequenceNumbersWrap) {
   stream_.Segment(0xfffffffd, kSyn, {});
   stream_.Segment(0xfffffffe, kAck, B("ab"));
@@ -95,7 +110,7 @@ TEST_F(TcpStreamTest, PeerAckPastAHoleIsAGap) {
 
 TEST_F(TcpStreamTest, BogusAckFarAheadIsIgnored) {
   stream_.Segment(0, kSyn, {});
-  stream_.PeerAck(0x7fffffff);
+  stream_.PeerAck(0x7ffffff0);
   EXPECT_EQ(sink_.log, "");
 }
 

@@ -25,6 +25,14 @@ bool PlausibleHeader(std::span<const uint8_t> b) {
 
 bool LooksLikeModbus(std::span<const uint8_t> bytes) { return PlausibleHeader(bytes); }
 
+ModbusAnalyzer::ModbusAnalyzer(AnalyzerHost* host) : host_(host) {
+  // The server listens on 502. Where the capture shows the side on 502
+  // opening the connection (seen in test traffic), it still answers.
+  const Flow& f = host->flow();
+  client_ = (f.orig.port == kModbusPort && f.resp.port != kModbusPort) ? Direction::kResp
+                                                                       : Direction::kOrig;
+}
+
 void ModbusAnalyzer::DeliverStream(Direction dir, std::span<const uint8_t> data) {
   std::vector<uint8_t>& buf = buffer_[Index(dir)];
   buf.insert(buf.end(), data.begin(), data.end());
@@ -79,7 +87,7 @@ void ModbusAnalyzer::Remember(uint16_t tid, const RequestContext& request) {
 
 void ModbusAnalyzer::Frame(Direction dir, std::span<const uint8_t> frame) {
   ModbusEvent e;
-  e.response = dir == Direction::kResp;
+  e.response = dir != client_;
   e.tid = Be16(frame, 0);
   e.unit = frame[6];
   uint8_t code = frame[7];
@@ -105,7 +113,7 @@ void ModbusAnalyzer::Frame(Direction dir, std::span<const uint8_t> frame) {
     weird = ParseResponse(body, request, &e);
   } else {
     weird = ParseRequest(body, &e);
-    Remember(e.tid, RequestContext{e.function, e.address.value_or(0), e.quantity.value_or(0)});
+    Remember(e.tid, RequestContext{e.function, e.address, e.quantity});
   }
   if (e.response && request != nullptr) {
     pending_.erase(e.tid);

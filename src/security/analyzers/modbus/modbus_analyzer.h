@@ -1,8 +1,8 @@
 // The Modbus/TCP analyzer: frames each direction's byte stream into MBAP
 // messages (7-byte header: transaction id, protocol id 0, length, unit id;
 // frames may span or share TCP segments), decodes each PDU (modbus_pdu.h)
-// and emits one event per request and per response. The originator sends
-// requests, the responder responses; reads are matched to their request by
+// and emits one event per request and per response. The side not on port
+// 502 sends requests (normally the originator); reads are matched to their request by
 // transaction id so a response event carries the address it answers.
 //
 // Malformed headers count `modbus_bad_header` and the analyzer resyncs on the
@@ -36,7 +36,7 @@ bool LooksLikeModbus(std::span<const uint8_t> bytes);
 
 class ModbusAnalyzer : public Analyzer {
  public:
-  explicit ModbusAnalyzer(AnalyzerHost* host) : host_(host) {}
+  explicit ModbusAnalyzer(AnalyzerHost* host);
 
   void DeliverStream(Direction dir, std::span<const uint8_t> data) override;
   void Gap(Direction dir, uint64_t length) override;
@@ -47,6 +47,7 @@ class ModbusAnalyzer : public Analyzer {
   void Remember(uint16_t tid, const RequestContext& request);
 
   AnalyzerHost* host_;
+  Direction client_;                // the direction requests travel in
   std::vector<uint8_t> buffer_[2];  // an incomplete frame per direction
   bool resync_[2] = {false, false};
   absl::flat_hash_map<uint16_t, RequestContext> pending_;

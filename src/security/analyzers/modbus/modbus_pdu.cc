@@ -188,8 +188,9 @@ std::string_view ParseResponse(std::span<const uint8_t> body, const RequestConte
       if (matched) {
         e->address = request->address;
         e->quantity = request->quantity;
-        if (count != (request->quantity + 7) / 8) weird = kByteCount;
-        bits = request->quantity;
+        uint16_t quantity = request->quantity.value_or(0);
+        if (count != (quantity + 7) / 8) weird = kByteCount;
+        bits = quantity;
       }
       e->coils = Bits(bytes, bits);
       break;
@@ -201,7 +202,7 @@ std::string_view ParseResponse(std::span<const uint8_t> body, const RequestConte
       if (matched) {
         e->address = request->address;
         e->quantity = request->quantity;
-        if (count != request->quantity * 2) weird = kByteCount;
+        if (count != request->quantity.value_or(0) * 2) weird = kByteCount;
       }
       if (count % 2 && weird.empty()) weird = kByteCount;
       e->values = Registers(r, count / 2);

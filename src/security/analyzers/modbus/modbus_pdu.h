@@ -6,6 +6,7 @@
 #define QILIAN_SECURITY_ANALYZERS_MODBUS_MODBUS_PDU_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -23,8 +24,8 @@ constexpr uint16_t kMaxReadWriteWriteRegisters = 121;
 // What a response needs from its request: reads answer with values only.
 struct RequestContext {
   uint8_t function = 0;
-  uint16_t address = 0;
-  uint16_t quantity = 0;
+  std::optional<uint16_t> address;
+  std::optional<uint16_t> quantity;
 };
 
 // Each returns "" for a well-formed PDU, else a weird name. `body` is the

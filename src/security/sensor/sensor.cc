@@ -1,0 +1,224 @@
+#include "security/sensor/sensor.h"
+
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+
+namespace qilian::security {
+namespace {
+
+// RFC 3339 in UTC, with microseconds (what classic pcap records) unless the
+// capture has nanoseconds.
+std::string Rfc3339(TimeNs ts) {
+  absl::Time t = absl::FromUnixNanos(ts);
+  const char* format = ts % 1000 == 0 ? "%Y-%m-%dT%H:%M:%E6SZ" : "%Y-%m-%dT%H:%M:%E9SZ";
+  return absl::FormatTime(format, t, absl::UTCTimeZone());
+}
+
+Transport TransportOf(uint8_t proto) {
+  return proto == kProtoUdp ? Transport::kUdp : Transport::kTcp;
+}
+
+}  // namespace
+
+// Everything the sensor keeps per flow: the two TCP streams, the analyzer
+// (once chosen), and the AnalyzerHost that analyzer talks to.
+class Sensor::FlowState : public FlowAttachment, public AnalyzerHost {
+ public:
+  FlowState(Sensor* sensor, Flow* flow)
+      : sensor_(sensor),
+        flow_(flow),
+        sinks_{Sink(this, Direction::kOrig), Sink(this, Direction::kResp)} {
+    if (flow->proto == kProtoTcp || flow->proto == kProtoUdp) {
+      Transport t = TransportOf(flow->proto);
+      candidates_ = sensor->registry_->ForPort(t, flow->resp.port);
+      if (candidates_.empty()) candidates_ = sensor->registry_->ForPort(t, flow->orig.port);
+    }
+    if (flow->proto == kProtoTcp) {
+      for (int d = 0; d < 2; ++d) {
+        streams_[d].emplace(&sensor->options_.tcp, &sensor->tcp_budget_, &sensor->weirds_,
+                            &sinks_[d]);
+      }
+    }
+  }
+
+  // AnalyzerHost.
+  TimeNs now() const override { return now_; }
+  const Flow& flow() const override { return *flow_; }
+  void Emit(nlohmann::ordered_json fields) override {
+    ++sensor_->stats_.events;
+    ++sensor_->stats_.protocols[std::string(protocol_)].events;
+    if (sensor_->events_ == nullptr) return;
+    nlohmann::ordered_json e;
+    e["ts"] = Rfc3339(now_);
+    e["flow"] = flow_->id;
+    e["proto"] = protocol_;
+    e["orig_h"] = flow_->orig.addr.ToString();
+    e["orig_p"] = flow_->orig.port;
+    e["resp_h"] = flow_->resp.addr.ToString();
+    e["resp_p"] = flow_->resp.port;
+    for (auto& [k, v] : fields.items()) e[k] = std::move(v);
+    sensor_->events_->Write(e);
+  }
+  void Weird(std::string_view name) override { sensor_->weirds_.Add(name); }
+
+  void Tcp(const DecodedPacket& p, Direction dir) {
+    now_ = p.ts;
+    streams_[Index(dir)]->Segment(p.seq, p.tcp_flags, p.payload);
+    if (p.tcp_flags & kTcpAck) streams_[Index(Reverse(dir))]->PeerAck(p.ack);
+    if (p.tcp_flags & kTcpRst) streams_[Index(Reverse(dir))]->Finish();
+  }
+  bool Closed() const { return streams_[0] && streams_[0]->ended() && streams_[1]->ended(); }
+
+  void Udp(const DecodedPacket& p, Direction dir) {
+    now_ = p.ts;
+    if (Choose(p.payload)) analyzer_->DeliverPacket(dir, p.payload);
+  }
+
+  void End() {
+    now_ = flow_->last_seen;
+    for (auto& s : streams_) {
+      if (!s) continue;
+      s->Finish();
+      sensor_->stats_.tcp_gaps += s->stats().gaps;
+      sensor_->stats_.tcp_gap_bytes += s->stats().gap_bytes;
+    }
+  }
+
+ private:
+  // Adapts one direction's stream output to the analyzer.
+  class Sink : public StreamSink {
+   public:
+    Sink(FlowState* state, Direction dir) : state_(state), dir_(dir) {}
+    void Deliver(std::span<const uint8_t> data) override {
+      if (state_->Choose(data)) state_->analyzer_->DeliverStream(dir_, data);
+    }
+    void Gap(uint64_t length) override {
+      if (state_->analyzer_) state_->analyzer_->Gap(dir_, length);
+    }
+    void End() override {
+      if (state_->analyzer_) state_->analyzer_->EndOfData(dir_);
+    }
+
+   private:
+    FlowState* state_;
+    Direction dir_;
+  };
+
+  // Attaches the first candidate whose signature accepts `first`; true if
+  // an analyzer is attached (now or before).
+  bool Choose(std::span<const uint8_t> first) {
+    if (analyzer_) return true;
+    if (candidates_.empty() || first.empty()) return false;
+    for (const AnalyzerInfo* info : candidates_) {
+      if (info->signature == nullptr || info->signature(first)) {
+        protocol_ = info->name;
+        analyzer_ = info->create(this);
+        ++sensor_->stats_.protocols[std::string(protocol_)].flows;
+        return true;
+      }
+    }
+    if (++tries_ == kMaxSignatureTries) {
+      sensor_->weirds_.Add(std::string(candidates_.front()->name) + "_signature_mismatch");
+      candidates_.clear();
+    }
+    return false;
+  }
+
+  Sensor* sensor_;
+  Flow* flow_;
+  TimeNs now_ = 0;
+  Sink sinks_[2];
+  std::optional<TcpStream> streams_[2];
+  std::vector<const AnalyzerInfo*> candidates_;
+  int tries_ = 0;
+  std::string_view protocol_;
+  std::unique_ptr<Analyzer> analyzer_;
+};
+
+Sensor::Sensor(const AnalyzerRegistry* registry, SensorOptions options, EventSink* events)
+    : registry_(registry),
+      options_(options),
+      events_(events),
+      decoder_(&weirds_, options.fragments),
+      flows_(
+          options.flows, [this](Flow& f, FlowEndReason) { OnFlowEnd(f); },
+          [registry](uint8_t proto, uint16_t port) {
+            return (proto == kProtoTcp || proto == kProtoUdp) &&
+                   registry->IsServerPort(TransportOf(proto), port);
+          }) {}
+
+Sensor::~Sensor() = default;
+
+void Sensor::OnFlowEnd(Flow& flow) {
+  if (flow.attachment) static_cast<FlowState*>(flow.attachment.get())->End();
+}
+
+void Sensor::Process(const RawPacket& raw) {
+  ++stats_.packets;
+  stats_.bytes += raw.wire_len;
+  DecodedPacket p;
+  switch (decoder_.Decode(raw, &p)) {
+    case DecodeResult::kPacket:
+      break;
+    case DecodeResult::kFragmentHeld:
+      ++stats_.fragments_held;
+      return;
+    case DecodeResult::kNotIp:
+      ++stats_.non_ip;
+      return;
+    case DecodeResult::kDropped:
+      ++stats_.dropped;
+      return;
+  }
+  // Expiry once per second of capture time keeps it off the per-packet path.
+  if (p.ts - last_expire_ >= kNsPerSecond) {
+    flows_.Expire(p.ts);
+    last_expire_ = p.ts;
+  }
+  Direction dir;
+  bool created;
+  Flow* flow = flows_.Lookup(p, &dir, &created);
+  if (created) flow->attachment = std::make_unique<FlowState>(this, flow);
+  auto* state = static_cast<FlowState*>(flow->attachment.get());
+  if (p.proto == kProtoTcp) {
+    ++stats_.tcp_packets;
+    state->Tcp(p, dir);
+    if (state->Closed()) flows_.MarkClosed(flow);
+  } else if (p.proto == kProtoUdp) {
+    ++stats_.udp_packets;
+    state->Udp(p, dir);
+  } else {
+    ++stats_.other_ip_packets;
+  }
+}
+
+void Sensor::Finish() { flows_.Flush(); }
+
+std::string Sensor::Summary() const {
+  const FlowTableStats& f = flows_.stats();
+  std::string out = absl::StrFormat(
+      "packets: %d (%d bytes): tcp %d, udp %d, other IP %d, non-IP %d, malformed %d, "
+      "fragments held %d\n",
+      stats_.packets, stats_.bytes, stats_.tcp_packets, stats_.udp_packets, stats_.other_ip_packets,
+      stats_.non_ip, stats_.dropped, stats_.fragments_held);
+  absl::StrAppendFormat(&out,
+                        "flows: %d: tcp %d, udp %d, other %d; expired %d, evicted %d; "
+                        "tcp gaps %d (%d bytes)\n",
+                        f.created, f.created_tcp, f.created_udp,
+                        f.created - f.created_tcp - f.created_udp, f.expired, f.evicted,
+                        stats_.tcp_gaps, stats_.tcp_gap_bytes);
+  absl::StrAppendFormat(&out, "events: %d\n", stats_.events);
+  for (const auto& [name, p] : stats_.protocols) {
+    absl::StrAppendFormat(&out, "  %-12s flows %d, events %d\n", name, p.flows, p.events);
+  }
+  absl::StrAppendFormat(&out, "weirds: %d\n", weirds_.Total());
+  for (const auto& [name, n] : weirds_.counts()) {
+    absl::StrAppendFormat(&out, "  %-36s %d\n", name, n);
+  }
+  return out;
+}
+
+}  // namespace qilian::security
