@@ -19,9 +19,9 @@ constexpr int64_t kBucketsPerRead = 10'000;
 // previous non-empty window.
 class Accumulator {
  public:
-  Accumulator(const WindowGrid& grid, bool text, bool keep_values,
+  Accumulator(const WindowGrid& grid, bool text, bool keep_values, bool increase,
               const std::function<void(size_t, SeriesWindow&)>& emit)
-      : grid_(grid), text_(text), keep_values_(keep_values), emit_(emit) {}
+      : grid_(grid), text_(text), keep_values_(keep_values), increase_(increase), emit_(emit) {}
 
   void AddRaw(const Point& p) {
     MoveTo(IndexOf(p.time_ms));
@@ -101,18 +101,20 @@ class Accumulator {
 
   void Flush() {
     if (current_ == kNone || fresh_ || window_.bucket.count == 0) return;
-    window_.increase = window_.bucket.increase;
-    if (previous_.count > 0) window_.increase += JointIncrease(previous_, window_.bucket);
-    // Only what JointIncrease reads: copying the whole summary here cost a
-    // store-forwarding stall per window (perf).
-    previous_.count = window_.bucket.count;
-    previous_.last = window_.bucket.last;
+    if (increase_) {
+      window_.increase = window_.bucket.increase;
+      if (previous_.count > 0) window_.increase += JointIncrease(previous_, window_.bucket);
+      // Only what JointIncrease reads: copying the whole summary here cost
+      // a store-forwarding stall per window (perf).
+      previous_.count = window_.bucket.count;
+      previous_.last = window_.bucket.last;
+    }
     emit_(current_, window_);
     current_ = kNone;
   }
 
   const WindowGrid& grid_;
-  bool text_, keep_values_;
+  bool text_, keep_values_, increase_;
   const std::function<void(size_t, SeriesWindow&)>& emit_;
   size_t current_ = kNone;
   bool fresh_ = true;    // window_.bucket holds nothing of current_ yet
@@ -236,7 +238,7 @@ absl::Status ReadSeriesWindows(const SeriesSource& source, const SeriesInfo& ser
                                const WindowGrid& grid, const WindowPlan& plan, ReadCounter* counter,
                                const std::function<void(size_t, SeriesWindow&)>& emit) {
   const bool text = series.kind == ValueKind::kText;
-  Accumulator acc(grid, text, plan.keep_values, emit);
+  Accumulator acc(grid, text, plan.keep_values, plan.increase, emit);
   if (plan.lookback_ms > 0 && !text) {
     // The last point before start, from rollups where they are complete:
     // the joint into the first window's first point is that window's.
@@ -247,7 +249,7 @@ absl::Status ReadSeriesWindows(const SeriesSource& source, const SeriesInfo& ser
     std::function<void(size_t, SeriesWindow&)> keep_last = [&](size_t, SeriesWindow& w) {
       last = w.bucket;
     };
-    Accumulator lookback(*before, false, false, keep_last);
+    Accumulator lookback(*before, false, false, false, keep_last);
     if (absl::Status s = ReadInto(source, series, *before, Resolution::k1m, counter, &lookback);
         !s.ok()) {
       return s;

@@ -69,6 +69,8 @@ struct WindowPlan {
   // Rollups to use where complete and aligned; nullopt: raw only.
   std::optional<Resolution> rollup;
   bool keep_values = false;  // percentiles asked: keep every value
+  // increase or rate asked: SeriesWindow::increase is computed (else 0).
+  bool increase = false;
   // > 0: the first window's increase includes the joint from the series'
   // last point in [start - lookback_ms, start) (read from 1m rollups where
   // complete). A multiple of 1 minute.

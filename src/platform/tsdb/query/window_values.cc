@@ -51,6 +51,14 @@ std::optional<double> NumberOf(const Cell& cell) {
 
 }  // namespace
 
+void ResetGroupWindow(GroupWindow* group) {
+  // AddMember's first member overwrites the rest (stats, first and last).
+  group->stats.count = 0;
+  group->twa = 0;
+  group->increase = 0;
+  group->values.clear();
+}
+
 WindowNeeds WindowNeeds::Of(const std::vector<Aggregate>& aggregates) {
   WindowNeeds needs;
   for (const Aggregate& a : aggregates) {

@@ -29,6 +29,9 @@ struct GroupWindow {
   Cell first, last;
 };
 
+// Empties `group` for another window, keeping its buffers.
+void ResetGroupWindow(GroupWindow* group);
+
 // What a query's aggregates take from its windows, so that combining a
 // member's window costs only what is asked (an avg needs no moments, no
 // twa division, no first and last).
