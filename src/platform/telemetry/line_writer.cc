@@ -281,6 +281,44 @@ class BatchSink final : public lp::LineSink {
   std::vector<lp::Tag> previous_tags_;
 };
 
+// Each HTTP worker thread keeps its last call's per-point buffers (their
+// capacity) for the next: a 10,000-line body is about 140,000 points,
+// 13 MB, that the allocator would otherwise map and the kernel zero again
+// on every call. Buffers of more than kKeepPoints points (about 25 MB)
+// are let go.
+constexpr size_t kKeepPoints = size_t{1} << 18;
+
+struct Scratch {
+  std::vector<PointInput> points;
+  std::vector<size_t> line_of, lines;
+};
+
+// Lends the thread's buffers to `batch` for one call and takes them back.
+class ScratchLoan {
+ public:
+  explicit ScratchLoan(Batch* batch) : batch_(batch) {
+    batch_->points.swap(scratch_.points);
+    batch_->line_of.swap(scratch_.line_of);
+    batch_->lines.swap(scratch_.lines);
+  }
+  ~ScratchLoan() {
+    batch_->points.clear();
+    batch_->line_of.clear();
+    batch_->lines.clear();
+    if (batch_->points.capacity() > kKeepPoints) return;
+    batch_->points.swap(scratch_.points);
+    batch_->line_of.swap(scratch_.line_of);
+    batch_->lines.swap(scratch_.lines);
+  }
+  ScratchLoan(const ScratchLoan&) = delete;
+  ScratchLoan& operator=(const ScratchLoan&) = delete;
+
+ private:
+  static thread_local Scratch scratch_;
+  Batch* batch_;
+};
+thread_local Scratch ScratchLoan::scratch_;
+
 }  // namespace
 
 absl::StatusOr<LineWriteOutcome> WriteLines(Engine& engine, uint64_t enterprise,
@@ -289,6 +327,7 @@ absl::StatusOr<LineWriteOutcome> WriteLines(Engine& engine, uint64_t enterprise,
                                             uint64_t max_series) {
   LineWriteOutcome outcome;
   Batch batch;
+  ScratchLoan loan(&batch);
   // About one line per 60 bytes of body, a point per field.
   batch.points.reserve(std::min<size_t>(body.size() / 10, options.limits.max_lines * 4));
   absl::flat_hash_map<size_t, std::string> refused;
