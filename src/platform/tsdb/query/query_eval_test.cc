@@ -350,6 +350,33 @@ TEST_F(QueryEvalTest, SparseWindowsCostNothingPerWindow) {
   EXPECT_EQ(a->series[1999].rows, (std::vector<AnswerRow>{{99'950, {Cell(1999.0)}}}));
 }
 
+// Past 2^20 windows a group finds its windows in a hash map instead of a
+// slot per window; members' windows out of order across members are sorted.
+TEST_F(QueryEvalTest, GroupsOverAGridOfMillionsOfWindows) {
+  MemorySeriesSource source;
+  source.Add(Info("d1", "p", ValueKind::kFloat, {{"product", "a"}}),
+             {{10, 1.0}, {2'900'000, 3.0}});
+  source.Add(Info("d2", "p", ValueKind::kFloat, {{"product", "a"}}), {{5, 4.0}, {10, 5.0}});
+  source.Add(Info("d3", "p", ValueKind::kFloat, {{"product", "b"}}), {{1'500'000, 7.0}});
+  QueryRequest r;
+  r.start_ms = 0;
+  r.end_ms = 3'000'000;
+  r.window_ms = 1;
+  r.aggregates = {{AggregateKind::kCount, 0, "count"}, {AggregateKind::kSum, 0, "sum"}};
+  r.group_by = {{GroupKey::kLabel, "product", "product"}};
+  QueryLimits limits;
+  limits.max_windows = 3'000'000;
+  absl::StatusOr<QueryAnswer> a = EvaluateQuery(source, kEnterprise, r, limits);
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->series.size(), 2u);
+  EXPECT_EQ(a->series[0].rows,
+            (std::vector<AnswerRow>{{5, {Cell(int64_t{1}), Cell(4.0)}},
+                                    {10, {Cell(int64_t{2}), Cell(6.0)}},
+                                    {2'900'000, {Cell(int64_t{1}), Cell(3.0)}}}));
+  EXPECT_EQ(a->series[1].rows,
+            (std::vector<AnswerRow>{{1'500'000, {Cell(int64_t{1}), Cell(7.0)}}}));
+}
+
 TEST_F(QueryEvalTest, ReadsInPages) {
   MemorySeriesSource source;
   std::vector<Point> points;
