@@ -158,7 +158,7 @@ class CliTelemetryTest(unittest.TestCase):
             for k in range(3):
                 values = [value(i) for i in range(10 * k, 10 * k + 10)]
                 rows.append([rfc3339(T0 + k * 60000), repr(sum(values) / 10), repr(max(values)),
-                             "10.0"])
+                             "10"])
             expected.append("series %d: %s/pressure  _measurement=plant product=pump\n"
                             % (self.ids[device, "pressure"], device) + table(rows))
         self.assertEqual(out, "\n".join(expected))
@@ -173,12 +173,12 @@ class CliTelemetryTest(unittest.TestCase):
         def window_sum(values, k):
             return repr(float(sum(values(i) for i in range(50 * k, 50 * k + 50))))
         fan = table([["TIME", "SUM", "COUNT"]] +
-                    [[rfc3339(T0 + k * 300000), window_sum(f1_speed, k), "50.0"]
+                    [[rfc3339(T0 + k * 300000), window_sum(f1_speed, k), "50"]
                      for k in range(2)])
         pump = table([["TIME", "SUM", "COUNT"]] +
                      [[rfc3339(T0 + k * 300000),
                        repr(float(sum(p1_pressure(i) + p2_pressure(i)
-                                      for i in range(50 * k, 50 * k + 50)))), "100.0"]
+                                      for i in range(50 * k, 50 * k + 50)))), "100"]
                       for k in range(2)])
         self.assertEqual(out, "group product=fan (1 members)\n" + fan +
                          "\ngroup product=pump (2 members)\n" + pump)
