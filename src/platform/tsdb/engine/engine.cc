@@ -708,11 +708,22 @@ Engine::Pending& Engine::WriteCall::PendingOf(Series* s) {
 std::vector<Engine::WriteCall::Group> Engine::WriteCall::GroupBySeries(
     std::span<const PointInput> points, const std::vector<Series*>& of) {
   std::vector<Group> groups;
-  absl::flat_hash_map<Series*, uint32_t> index;
+  // Group slots by series id: an array when the ids are few against the
+  // points (a big call), else a hash map (a small call on a big node).
+  constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  SeriesId max_id = 0;
+  for (const Series* s : of) max_id = std::max(max_id, s->info.id);
+  const bool dense = max_id <= 4 * points.size() + 1024;
+  std::vector<uint32_t> by_id(dense ? max_id + 1 : 0, kNone);
+  absl::flat_hash_map<SeriesId, uint32_t> by_hash;
   for (size_t i = 0; i < points.size(); ++i) {
-    auto [it, inserted] = index.try_emplace(of[i], static_cast<uint32_t>(groups.size()));
-    if (inserted) groups.emplace_back(of[i], std::vector<std::pair<int64_t, uint32_t>>());
-    groups[it->second].second.emplace_back(points[i].time_ms, static_cast<uint32_t>(i));
+    const SeriesId id = of[i]->info.id;
+    uint32_t& g = dense ? by_id[id] : by_hash.try_emplace(id, kNone).first->second;
+    if (g == kNone) {
+      g = static_cast<uint32_t>(groups.size());
+      groups.emplace_back(of[i], std::vector<std::pair<int64_t, uint32_t>>());
+    }
+    groups[g].second.emplace_back(points[i].time_ms, static_cast<uint32_t>(i));
   }
   for (Group& g : groups) SortDedupe(g.second);
   return groups;
