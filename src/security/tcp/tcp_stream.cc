@@ -43,10 +43,16 @@ void TcpStream::SkipTo(uint64_t off) {
 }
 
 void TcpStream::MaybeEnd() {
-  if (!ended_ && fin_at_ >= 0 && next_ >= static_cast<uint64_t>(fin_at_)) {
-    ended_ = true;
-    sink_->End();
-  }
+  if (!ended_ && fin_at_ >= 0 && next_ >= static_cast<uint64_t>(fin_at_)) EndNow();
+}
+
+void TcpStream::EndNow() {
+  ended_ = true;
+  // Bytes buffered past the FIN are never delivered (found by fuzzing:
+  // they used to stay counted against the budget until the flow died).
+  pending_.clear();
+  Release(buffered_);
+  sink_->End();
 }
 
 void TcpStream::Insert(uint64_t off, std::span<const uint8_t> data) {
@@ -164,10 +170,7 @@ void TcpStream::Finish() {
     SkipTo(pending_.begin()->first);
     Drain();
   }
-  if (!ended_) {
-    ended_ = true;
-    sink_->End();
-  }
+  if (!ended_) EndNow();
 }
 
 }  // namespace qilian::security

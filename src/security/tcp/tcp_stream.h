@@ -87,6 +87,7 @@ class TcpStream {
   void Drain();
   void SkipTo(uint64_t off);
   void MaybeEnd();
+  void EndNow();
   void Release(size_t n);
 
   const TcpLimits* limits_;

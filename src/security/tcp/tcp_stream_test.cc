@@ -144,6 +144,16 @@ TEST_F(TcpStreamTest, FinWaitsForMissingData) {
   EXPECT_EQ(sink_.log, "abcd|");
 }
 
+TEST_F(TcpStreamTest, BytesBufferedPastTheFinAreDropped) {
+  stream_.Segment(0, kSyn, {});
+  stream_.Segment(8, kAck, B("late"));      // past the FIN below
+  stream_.Segment(4, kAck | kFin, B("d"));  // FIN at offset 4
+  stream_.Segment(1, kAck, B("abc"));
+  EXPECT_EQ(sink_.log, "abcd|");
+  EXPECT_EQ(stream_.buffered(), 0u);
+  EXPECT_EQ(budget_.used, 0u);
+}
+
 TEST_F(TcpStreamTest, RstAndFinishFlushAcrossGaps) {
   stream_.Segment(0, kSyn, {});
   stream_.Segment(3, kAck, B("c"));
