@@ -59,7 +59,8 @@ absl::Status ReadPoints(const SeriesSource& source, SeriesId id, int64_t from, i
 struct SeriesWindow {
   RollupBucket bucket;
   // bucket.increase plus the joint from the series' previous non-empty
-  // window: consecutive windows' increases add up to the range's.
+  // window: consecutive windows' increases add up to the range's. Only
+  // when the plan asks for it (WindowPlan::increase); else 0.
   double increase = 0;
   std::vector<double> values;  // the points' values, for percentiles
   std::string first_text, last_text;
