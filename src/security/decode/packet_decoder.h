@@ -67,6 +67,10 @@ class PacketDecoder {
 
   DecodeResult Decode(const RawPacket& raw, DecodedPacket* out);
 
+  // Drops fragment reassemblies that timed out by `now` (also done as
+  // fragments arrive; this covers datagrams whose fragments stopped coming).
+  void Expire(TimeNs now) { fragments_.Expire(now); }
+
   // The EtherType of the last kNotIp frame (0 for 802.3 and unknown).
   uint16_t last_ethertype() const { return last_ethertype_; }
   const IpReassembler& fragments() const { return fragments_; }

@@ -160,5 +160,20 @@ TEST(CapturesTest, TruncatedCaptureKeepsTheEventsBeforeTheDamage) {
   EXPECT_GT(run.stats.protocols["modbus"].events, 1000u);
 }
 
+TEST(CapturesTest, EveryCaptureInTheCollectionReadsCleanly) {
+  REQUIRE_CAPTURE(kPcaps);
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(kPcaps)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name.find(".pcap") == std::string::npos) continue;
+    ++files;
+    CaptureRun run = ReadCapture(entry.path().string());
+    EXPECT_EQ(run.error, "") << name;
+    EXPECT_GT(run.stats.packets, 0u) << name;
+    EXPECT_EQ(run.stats.dropped, 0u) << name;
+  }
+  EXPECT_EQ(files, 43);  // the collection's README: 41 + 2 captures
+}
+
 }  // namespace
 }  // namespace qilian::security

@@ -176,6 +176,7 @@ void Sensor::Process(const RawPacket& raw) {
   // Expiry once per second of capture time keeps it off the per-packet path.
   if (p.ts - last_expire_ >= kNsPerSecond) {
     flows_.Expire(p.ts);
+    decoder_.Expire(p.ts);
     last_expire_ = p.ts;
   }
   Direction dir;

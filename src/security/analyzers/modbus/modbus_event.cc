@@ -3,14 +3,17 @@
 namespace qilian::security::modbus {
 namespace {
 
+constexpr char kDigits[] = "0123456789abcdef";
+
+void AppendHex(unsigned char c, std::string* out) {
+  out->push_back(kDigits[c >> 4]);
+  out->push_back(kDigits[c & 15]);
+}
+
 std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
+  for (unsigned char c : bytes) AppendHex(c, &out);
   return out;
 }
 
@@ -18,15 +21,13 @@ std::string Hex(std::string_view bytes) {
 // send anything: printable ASCII is kept, every other byte is written as
 // \xNN so the JSON is always valid UTF-8 and nothing is lost.
 std::string Printable(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   for (unsigned char c : bytes) {
     if (c >= 0x20 && c < 0x7f && c != '\\') {
       out.push_back(static_cast<char>(c));
     } else {
       out += "\\x";
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 15]);
+      AppendHex(c, &out);
     }
   }
   return out;

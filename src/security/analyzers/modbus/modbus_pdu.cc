@@ -50,6 +50,35 @@ std::string Rest(ByteReader& r) { return std::string(r.ReadBytes(r.remaining()))
 
 bool IsUserDefined(uint8_t f) { return (f >= 65 && f <= 72) || (f >= 100 && f <= 110); }
 
+// Functions whose response echoes the request's layout. Returns false for
+// every other function.
+bool ParseSameBothWays(ByteReader& r, ModbusEvent* e, std::string_view* weird) {
+  switch (e->function) {
+    case kWriteSingleCoil: {
+      e->address = r.ReadU16();
+      uint16_t v = r.ReadU16();
+      e->coils = std::vector<bool>{v == 0xff00};
+      if (v != 0xff00 && v != 0) *weird = kCoilValue;
+      return true;
+    }
+    case kWriteSingleRegister:
+      e->address = r.ReadU16();
+      e->values = {r.ReadU16()};
+      return true;
+    case kDiagnostics:
+      e->subfunction = r.ReadU16();
+      e->data = Rest(r);
+      return true;
+    case kMaskWriteRegister:
+      e->address = r.ReadU16();
+      e->and_mask = r.ReadU16();
+      e->or_mask = r.ReadU16();
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string_view DeviceIdResponse(ByteReader& r, ModbusEvent* e) {
   e->read_device_id_code = r.ReadU8();
   e->conformity = r.ReadU8();
@@ -71,6 +100,7 @@ std::string_view DeviceIdResponse(ByteReader& r, ModbusEvent* e) {
 std::string_view ParseRequest(std::span<const uint8_t> body, ModbusEvent* e) {
   ByteReader r(body);
   std::string_view weird = kOk;
+  if (ParseSameBothWays(r, e, &weird)) return Finish(r, weird);
   switch (e->function) {
     case kReadCoils:
     case kReadDiscreteInputs:
@@ -82,25 +112,10 @@ std::string_view ParseRequest(std::span<const uint8_t> body, ModbusEvent* e) {
       weird = CheckQuantity(*e->quantity, bits ? kMaxReadBits : kMaxReadRegisters);
       break;
     }
-    case kWriteSingleCoil: {
-      e->address = r.ReadU16();
-      uint16_t v = r.ReadU16();
-      e->coils = std::vector<bool>{v == 0xff00};
-      if (v != 0xff00 && v != 0) weird = kCoilValue;
-      break;
-    }
-    case kWriteSingleRegister:
-      e->address = r.ReadU16();
-      e->values = {r.ReadU16()};
-      break;
     case kReadExceptionStatus:
     case kGetCommEventCounter:
     case kGetCommEventLog:
     case kReportServerId:
-      break;
-    case kDiagnostics:
-      e->subfunction = r.ReadU16();
-      e->data = Rest(r);
       break;
     case kWriteMultipleCoils: {
       e->address = r.ReadU16();
@@ -137,11 +152,6 @@ std::string_view ParseRequest(std::span<const uint8_t> body, ModbusEvent* e) {
       }
       break;
     }
-    case kMaskWriteRegister:
-      e->address = r.ReadU16();
-      e->and_mask = r.ReadU16();
-      e->or_mask = r.ReadU16();
-      break;
     case kReadWriteMultipleRegisters: {
       e->address = r.ReadU16();
       e->quantity = r.ReadU16();
@@ -179,6 +189,7 @@ std::string_view ParseResponse(std::span<const uint8_t> body, const RequestConte
   ByteReader r(body);
   std::string_view weird = kOk;
   bool matched = request != nullptr && request->function == e->function;
+  if (ParseSameBothWays(r, e, &weird)) return Finish(r, weird);
   switch (e->function) {
     case kReadCoils:
     case kReadDiscreteInputs: {
@@ -209,23 +220,8 @@ std::string_view ParseResponse(std::span<const uint8_t> body, const RequestConte
       if (count % 2) r.Skip(1);
       break;
     }
-    case kWriteSingleCoil: {
-      e->address = r.ReadU16();
-      uint16_t v = r.ReadU16();
-      e->coils = std::vector<bool>{v == 0xff00};
-      if (v != 0xff00 && v != 0) weird = kCoilValue;
-      break;
-    }
-    case kWriteSingleRegister:
-      e->address = r.ReadU16();
-      e->values = {r.ReadU16()};
-      break;
     case kReadExceptionStatus:
       e->status = r.ReadU8();
-      break;
-    case kDiagnostics:
-      e->subfunction = r.ReadU16();
-      e->data = Rest(r);
       break;
     case kGetCommEventCounter:
       e->status = r.ReadU16();
@@ -270,11 +266,6 @@ std::string_view ParseResponse(std::span<const uint8_t> body, const RequestConte
     }
     case kWriteFileRecord:  // an echo of the request
       return ParseRequest(body, e);
-    case kMaskWriteRegister:
-      e->address = r.ReadU16();
-      e->and_mask = r.ReadU16();
-      e->or_mask = r.ReadU16();
-      break;
     case kReadFifoQueue: {
       uint16_t count = r.ReadU16();
       uint16_t fifo = r.ReadU16();
