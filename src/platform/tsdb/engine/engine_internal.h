@@ -13,6 +13,7 @@
 
 #include "platform/tsdb/engine/engine.h"
 #include "platform/tsdb/engine/rollup.h"
+#include "platform/tsdb/engine/rollup_chunk.h"
 
 namespace qilian::platform::tsdb {
 namespace engine_internal {
@@ -94,6 +95,10 @@ struct Engine::Series {
   int64_t rolled[2] = {engine_internal::kNoTime, engine_internal::kNoTime};
   // Retention floor: nothing older is ever returned.
   int64_t floor_ms = engine_internal::kNoTime;
+  // The encoder's choices for the chunk last written per resolution (its
+  // start), reused when the next seal rewrites it. Writer only.
+  RollupChunkChoices chunk_choices[2];
+  int64_t chunk_choices_start[2] = {engine_internal::kNoTime, engine_internal::kNoTime};
 };
 
 // What one Write does to one series once the store has taken the batch.

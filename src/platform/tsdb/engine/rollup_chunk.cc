@@ -153,19 +153,46 @@ std::vector<int> CandidateScales(std::span<const RollupBucket> buckets) {
   return out;
 }
 
-// The smallest of the modes that apply to the field, at those scales.
+// The smallest of the modes that apply to the field, at those scales; with
+// a known earlier choice (mode, scale) still among them, that and plain.
 std::string FloatColumn(std::span<const RollupBucket> buckets, const FloatField& f,
-                        const std::vector<int>& scales) {
+                        const std::vector<int>& scales, uint8_t* mode, uint8_t* scale,
+                        bool known) {
   std::string best = PlainColumn(buckets, f);
   auto keep = [&](std::string candidate) {
     if (candidate.size() < best.size()) best = std::move(candidate);
   };
+  auto note = [&] {
+    *mode = static_cast<uint8_t>(best[0]);
+    const auto m = static_cast<FloatMode>(best[0]);
+    *scale = m == FloatMode::kPlain || m == FloatMode::kPredicted
+                 ? 0
+                 : static_cast<uint8_t>(best[1]);
+  };
+  if (known) {
+    const auto m = static_cast<FloatMode>(*mode);
+    if (m == FloatMode::kPlain) return best;
+    if (m == FloatMode::kPredicted && f.predict != nullptr) {
+      keep(ScaledColumn(buckets, f, m, 0));
+      note();
+      return best;
+    }
+    const bool applies = m == FloatMode::kScaled ||
+                         (m == FloatMode::kPerPoint && f.per_point) ||
+                         (m == FloatMode::kFromPrediction && f.predict != nullptr);
+    if (applies && std::find(scales.begin(), scales.end(), *scale) != scales.end()) {
+      keep(ScaledColumn(buckets, f, m, *scale));
+      note();
+      return best;
+    }
+  }
   if (f.predict != nullptr) keep(ScaledColumn(buckets, f, FloatMode::kPredicted, 0));
   for (int e : scales) {
     keep(ScaledColumn(buckets, f, FloatMode::kScaled, e));
     if (f.per_point) keep(ScaledColumn(buckets, f, FloatMode::kPerPoint, e));
     if (f.predict != nullptr) keep(ScaledColumn(buckets, f, FloatMode::kFromPrediction, e));
   }
+  note();
   return best;
 }
 
@@ -241,7 +268,8 @@ absl::Status GetFloats(std::string_view column, const FloatField& f,
 
 }  // namespace
 
-std::string EncodeRollupChunk(std::span<const RollupBucket> buckets) {
+std::string EncodeRollupChunk(std::span<const RollupBucket> buckets,
+                              RollupChunkChoices* choices) {
   const size_t n = buckets.size();
   std::string out;
   ByteWriter w(&out);
@@ -257,9 +285,16 @@ std::string EncodeRollupChunk(std::span<const RollupBucket> buckets) {
   }
   for (const auto* column : {&starts, &counts, &first_offsets, &spans}) PutInts(w, *column);
   std::vector<int> scales = CandidateScales(buckets);
-  for (const FloatField& f : kFloatFields) {
-    w.WriteLengthPrefixed(FloatColumn(buckets, f, scales));
+  RollupChunkChoices scratch;
+  RollupChunkChoices& c = choices != nullptr ? *choices : scratch;
+  static_assert(std::size(kFloatFields) == std::tuple_size_v<decltype(c.mode)>);
+  const bool reuse = c.known && n < 2 * c.searched_at;
+  for (size_t k = 0; k < std::size(kFloatFields); ++k) {
+    w.WriteLengthPrefixed(
+        FloatColumn(buckets, kFloatFields[k], scales, &c.mode[k], &c.scale[k], reuse));
   }
+  if (!reuse) c.searched_at = n;
+  c.known = true;
   return out;
 }
 

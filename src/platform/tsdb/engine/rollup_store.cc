@@ -152,7 +152,12 @@ absl::Status Engine::StoreBuckets(Series* s, Resolution r, const std::vector<Int
     if (kept.empty()) {
       batch->Delete(kTsdbSpace, key);
     } else {
-      batch->Put(kTsdbSpace, key, EncodeRollupChunk(kept));
+      const int ri = ResolutionIndex(r);
+      if (s->chunk_choices_start[ri] != chunk_start) {
+        s->chunk_choices[ri] = {};
+        s->chunk_choices_start[ri] = chunk_start;
+      }
+      batch->Put(kTsdbSpace, key, EncodeRollupChunk(kept, &s->chunk_choices[ri]));
     }
   }
   return absl::OkStatus();
