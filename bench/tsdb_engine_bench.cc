@@ -96,7 +96,8 @@ void Run(benchmark::State& state, qilian::store::KvStore* store) {
 }
 
 void BM_WriteMemoryStore(benchmark::State& state) {
-  auto store = qilian::store::NewMemoryStore({.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}});
+  auto store = qilian::store::NewMemoryStore(
+      {.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}});
   Run(state, store.get());
 }
 BENCHMARK(BM_WriteMemoryStore)->Unit(benchmark::kMillisecond)->UseRealTime();

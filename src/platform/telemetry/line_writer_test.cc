@@ -135,7 +135,8 @@ TEST_F(LineWriterTest, TheSeriesLimitRefusesOnlyLinesThatWouldCreateMore) {
   // what the caller passes, and the engine refuses nothing here. With the
   // engine at its limit, the writer names it.
   EXPECT_TRUE(o.errors.empty());
-  auto small = store::NewMemoryStore({.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}});
+  auto small = store::NewMemoryStore(
+      {.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}});
   tsdb::EngineOptions options;
   options.max_series_per_enterprise = 2;
   engine_ = *Engine::Open(small.get(), options);

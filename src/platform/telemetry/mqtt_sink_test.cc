@@ -23,7 +23,8 @@ constexpr uint64_t kEnterprise = 7;
 class MqttPointSinkTest : public ::testing::Test {
  protected:
   MqttPointSinkTest()
-      : store_(store::NewMemoryStore({.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}})),
+      : store_(store::NewMemoryStore(
+            {.spaces = {std::string(tsdb::kTsdbSpace), std::string(tsdb::kTsdbWalSpace)}})),
         engine_(*Engine::Open(store_.get())),
         model_(testing::TestModelIndex()),
         device_(directory_.Add(kEnterprise, "pump-1")) {}

@@ -546,7 +546,9 @@ void EncodeWal(std::span<const PointInput> points, const std::vector<SeriesPtr>&
                std::string* out) {
   out->reserve(points.size() * 14 + 16);
   WalRecordWriter w(out, points.size());
-  for (size_t i = 0; i < points.size(); ++i) w.Add(of[i]->info.id, points[i].time_ms, points[i].value);
+  for (size_t i = 0; i < points.size(); ++i) {
+    w.Add(of[i]->info.id, points[i].time_ms, points[i].value);
+  }
 }
 }  // namespace
 

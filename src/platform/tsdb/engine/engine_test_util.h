@@ -84,7 +84,9 @@ inline size_t ExpectRollupsMatchRaw(const Engine& e, SeriesId id, Resolution r) 
 class EngineTest : public ::testing::Test {
  protected:
   EngineTest()
-      : base_(store::NewMemoryStore({.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}})), faulty_(base_.get()) {
+      : base_(store::NewMemoryStore(
+            {.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}})),
+        faulty_(base_.get()) {
     options_.max_points_per_block = 100;
     options_.max_head_span_ms = 1000 * 1000;
   }

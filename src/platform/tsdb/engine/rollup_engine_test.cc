@@ -205,7 +205,8 @@ TEST_F(EngineTest, RandomHistoryKeepsRollupsEqualToTheRawPoints) {
 
 // Rollup bytes per raw point on 1 s data (a day, default block sizes).
 TEST(EngineRollupSizeTest, BytesPerPoint) {
-  auto store = store::NewMemoryStore({.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}});
+  auto store =
+      store::NewMemoryStore({.spaces = {std::string(kTsdbSpace), std::string(kTsdbWalSpace)}});
   auto e = Engine::Open(store.get()).value();
   constexpr int kPoints = 86'400;
   std::mt19937 rng(7);

@@ -161,7 +161,8 @@ absl::Status DecodeWalRecord(std::string_view record, const WalVisitor& visit) {
   int64_t t = 0;
   for (uint64_t i = 0; i < n; ++i) {
     SeriesId id = c.Varint();
-    t = static_cast<int64_t>(static_cast<uint64_t>(t) + static_cast<uint64_t>(Unzigzag(c.Varint())));
+    const auto delta = static_cast<uint64_t>(Unzigzag(c.Varint()));
+    t = static_cast<int64_t>(static_cast<uint64_t>(t) + delta);
     PointValue v;
     switch (c.U8()) {
       case 1:
