@@ -109,6 +109,13 @@ class TelemetryDayTest(unittest.TestCase):
                 status, reply = cls.api("POST", "/api/devices", {"id": device, "product": "pump"})
                 assert status == 201, reply
                 f.write("%s,%s,%s,%s\n" % (product_key, device, reply["secret"], STARTER))
+        # qiliand hands new devices to the broker over its admin connection,
+        # which may still be connecting: wait (bounded) until the broker
+        # knows all of them, or devsim's connections are refused (connack 5).
+        deadline = time.monotonic() + 30
+        while cls.broker.device_stats()["devices"] < len(DEVICES):
+            assert time.monotonic() < deadline, "the broker never got the devices"
+            time.sleep(0.05)
         # The day ends at the last whole hour, so that 1-minute and 1-hour
         # windows tile it, and the simulated clock never passes real time.
         now_ms = int(time.time() * 1000)
