@@ -8,26 +8,12 @@
 // Reports bytes per point (timestamps included, headers and
 // checksums included) and encode/decode points per second.
 //   build/bench/tsdb_codec_bench --benchmark_counters_tabular=true
-//
-// With --day FILE it reads instead a generated day in line protocol
-// (bench/tsdb/gen_industrial_day), cuts each series into blocks of --block
-// points (7200: the engine's 2 h heads at 1 s), encodes them as the engine
-// seals them (zstd at --zstd-level) and prints bytes per point, overall and
-// by value kind, and the encode time per point:
-//   build/bench/gen_industrial_day --devices 72 --seconds 14400 --seed 1 --out day.lp
-//   build/bench/tsdb_codec_bench --day day.lp [--block 7200] [--zstd-level 3]
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <map>
 #include <random>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "platform/tsdb/codec/block.h"
@@ -183,120 +169,9 @@ void Register() {
   }
 }
 
-// ---- --day: a generated day in line protocol, per series ----
-
-struct Series {
-  ValueKind kind = ValueKind::kFloat;
-  std::vector<int64_t> ts;
-  std::vector<double> f;
-  std::vector<int64_t> i;
-  std::vector<bool> b;
-};
-
-int RunDay(const char* path, size_t block, int level) {
-  std::ifstream in(path);
-  if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", path);
-    return 1;
-  }
-  std::map<std::string, Series> series;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string_view l(line);
-    const size_t sp1 = l.find(' ');
-    const size_t sp2 = l.rfind(' ');
-    if (sp1 == std::string_view::npos || sp2 <= sp1) continue;
-    const std::string_view key = l.substr(0, sp1);
-    const std::string_view fields = l.substr(sp1 + 1, sp2 - sp1 - 1);
-    const int64_t ts = std::strtoll(line.c_str() + sp2 + 1, nullptr, 10);
-    size_t at = 0;
-    while (at < fields.size()) {
-      size_t end = fields.find(',', at);
-      if (end == std::string_view::npos) end = fields.size();
-      const std::string_view kv = fields.substr(at, end - at);
-      at = end + 1;
-      const size_t eq = kv.find('=');
-      std::string name(key);
-      name.push_back(' ');
-      name.append(kv.substr(0, eq));
-      const std::string v(kv.substr(eq + 1));
-      Series& s = series[name];
-      s.ts.push_back(ts);
-      if (v == "true" || v == "false") {
-        s.kind = ValueKind::kBool;
-        s.b.push_back(v == "true");
-      } else if (v.back() == 'i') {
-        s.kind = ValueKind::kInt;
-        s.i.push_back(std::strtoll(v.c_str(), nullptr, 10));
-      } else {
-        s.kind = ValueKind::kFloat;
-        s.f.push_back(std::strtod(v.c_str(), nullptr));
-      }
-    }
-  }
-  EncodeOptions o;
-  o.zstd_level = level;
-  size_t points[5] = {}, bytes[5] = {}, blocks = 0;
-  std::chrono::nanoseconds spent{0};
-  for (const auto& [name, s] : series) {
-    for (size_t at = 0; at < s.ts.size(); at += block) {
-      const size_t n = std::min(block, s.ts.size() - at);
-      const std::span<const int64_t> ts(s.ts.data() + at, n);
-      const std::vector<bool> part =
-          s.kind == ValueKind::kBool
-              ? std::vector<bool>(s.b.begin() + at, s.b.begin() + at + n)
-              : std::vector<bool>();
-      const auto t0 = std::chrono::steady_clock::now();
-      absl::StatusOr<std::string> b;
-      switch (s.kind) {
-        case ValueKind::kFloat:
-          b = EncodeBlock(s.kind, ts, std::span<const double>(s.f.data() + at, n), o);
-          break;
-        case ValueKind::kInt:
-          b = EncodeBlock(s.kind, ts, std::span<const int64_t>(s.i.data() + at, n), o);
-          break;
-        default:
-          b = EncodeBlock(s.kind, ts, std::cref(part), o);
-          break;
-      }
-      spent += std::chrono::steady_clock::now() - t0;
-      if (!b.ok()) {
-        std::fprintf(stderr, "%s: %s\n", name.c_str(), std::string(b.status().message()).c_str());
-        return 1;
-      }
-      const int k = static_cast<int>(s.kind);
-      points[k] += n;
-      bytes[k] += b->size();
-      points[0] += n;
-      bytes[0] += b->size();
-      ++blocks;
-    }
-  }
-  std::printf("%zu series, %zu blocks of up to %zu points, zstd level %d\n", series.size(),
-              blocks, block, level);
-  const char* names[] = {"all", "float", "int", "bool", "text"};
-  for (int k = 0; k < 5; ++k) {
-    if (points[k] == 0) continue;
-    std::printf("%-6s %10zu points %11zu bytes %.4f B/point\n", names[k], points[k], bytes[k],
-                static_cast<double>(bytes[k]) / points[k]);
-  }
-  std::printf("encode %.1f ns/point (one core)\n",
-              static_cast<double>(spent.count()) / points[0]);
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* day = nullptr;
-  size_t block = 7200;
-  int level = 3;
-  for (int a = 1; a + 1 < argc; ++a) {
-    if (std::strcmp(argv[a], "--day") == 0) day = argv[a + 1];
-    if (std::strcmp(argv[a], "--block") == 0) block = std::strtoul(argv[a + 1], nullptr, 10);
-    if (std::strcmp(argv[a], "--zstd-level") == 0) level = std::atoi(argv[a + 1]);
-  }
-  if (day != nullptr) return RunDay(day, block, level);
   Register();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -2,8 +2,6 @@
 
 #include <zstd.h>
 
-#include <memory>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/bytes.h"
@@ -46,122 +44,6 @@ absl::StatusOr<uint8_t> EncodeValues(ValuesView values, const EncodeOptions& opt
       absl::StatusOr<TextEncoding> e = EncodeText(std::get<3>(values), out);
       if (!e.ok()) return e.status();
       return static_cast<uint8_t>(*e);
-    }
-  }
-}
-
-// The zstd context of this thread (sealing runs on the engine's writer, a
-// context costs a few hundred KiB to set up).
-ZSTD_CCtx* ThreadCCtx() {
-  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx(ZSTD_createCCtx(),
-                                                                     ZSTD_freeCCtx);
-  return ctx.get();
-}
-
-// The payload as one zstd frame; with `head` > 0, of two zstd blocks, the
-// first ending after `head` bytes: each block gets its own entropy tables,
-// so a byte-aligned value section is not coded with the statistics of a bit
-// stream before it. Any zstd decoder reads it as one frame. Empty when zstd
-// fails.
-std::string ZstdSplit(std::string_view raw, size_t head, int level) {
-  ZSTD_CCtx* ctx = ThreadCCtx();
-  ZSTD_CCtx_reset(ctx, ZSTD_reset_session_and_parameters);
-  if (ZSTD_isError(ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level)) ||
-      ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(ctx, raw.size()))) {
-    return {};
-  }
-  std::string z(ZSTD_compressBound(raw.size()) + 64, '\0');
-  ZSTD_outBuffer out{z.data(), z.size(), 0};
-  if (head > 0) {
-    ZSTD_inBuffer first{raw.data(), head, 0};
-    const size_t r = ZSTD_compressStream2(ctx, &out, &first, ZSTD_e_flush);
-    if (ZSTD_isError(r) || r != 0 || first.pos != head) return {};
-  }
-  ZSTD_inBuffer rest{raw.data() + head, raw.size() - head, 0};
-  const size_t r = ZSTD_compressStream2(ctx, &out, &rest, ZSTD_e_end);
-  if (ZSTD_isError(r) || r != 0) return {};
-  z.resize(out.pos);
-  return z;
-}
-
-// A candidate more than this many times larger raw than the smallest is not
-// tried: zstd seldom shrinks a section by that much more than the others (a
-// Gorilla stream of decimals is 4 to 5 times the decimal section). Sizes
-// depend on it, never correctness.
-constexpr size_t kMaxCandidateRatio = 3;
-
-// The level the candidates are compared at: as good a guide as level 3 on
-// the benchmark day, and faster (negative levels skip the Huffman coding
-// of literals, which is what sets a varint section apart: they mislead).
-constexpr int kEstimateLevel = 1;
-
-// The size of the section after zstd, or its raw size when zstd fails or
-// does not make it smaller.
-size_t CompressedSize(std::string_view section, int level) {
-  thread_local std::string scratch;
-  scratch.resize(ZSTD_compressBound(section.size()));
-  const size_t zn = ZSTD_compressCCtx(ThreadCCtx(), scratch.data(), scratch.size(),
-                                      section.data(), section.size(), level);
-  return ZSTD_isError(zn) ? section.size() : std::min(zn, section.size());
-}
-
-// The candidate whose section is smallest after zstd (alone: each section
-// is its own zstd block, below). Ties go to the smaller raw section, then
-// the first.
-const Candidate* SmallestCompressed(const std::vector<Candidate>& candidates, int level) {
-  size_t smallest_raw = candidates.front().section.size();
-  for (const Candidate& c : candidates) smallest_raw = std::min(smallest_raw, c.section.size());
-  const Candidate* best = nullptr;
-  size_t best_z = 0;
-  for (const Candidate& c : candidates) {
-    if (c.section.size() > kMaxCandidateRatio * smallest_raw + 64) continue;
-    const size_t zn = CompressedSize(c.section, level);
-    if (best == nullptr || zn < best_z ||
-        (zn == best_z && c.section.size() < best->section.size())) {
-      best = &c;
-      best_z = zn;
-    }
-  }
-  return best;
-}
-
-// The first candidate with the smallest section.
-const Candidate* SmallestRaw(const std::vector<Candidate>& candidates) {
-  const Candidate* best = &candidates.front();
-  for (const Candidate& c : candidates) {
-    if (c.section.size() < best->section.size()) best = &c;
-  }
-  return best;
-}
-
-// The raw payload of two sections; *head: where the value section starts.
-std::string Payload(const Candidate& ts, const Candidate& value, size_t* head) {
-  std::string p;
-  p.reserve(kMaxVarintBytes + ts.section.size() + value.section.size());
-  PutVarint(&p, ts.section.size());
-  p.append(ts.section);
-  if (head != nullptr) *head = p.size();
-  p.append(value.section);
-  return p;
-}
-
-// The value column's candidates for the second stage (text: its one
-// section, as EncodeValues writes it).
-absl::StatusOr<std::vector<Candidate>> ValueCandidates(ValuesView values,
-                                                      const EncodeOptions& options) {
-  switch (values.index()) {
-    case 0:
-      return FloatCandidates(std::get<0>(values), options.allow_decimal);
-    case 1:
-      return IntCandidates(std::get<1>(values));
-    case 2:
-      return BoolCandidates(std::get<2>(values).get());
-    default: {
-      std::vector<Candidate> c(1);
-      absl::StatusOr<uint8_t> e = EncodeValues(values, options, &c[0].section);
-      if (!e.ok()) return e.status();
-      c[0].encoding = *e;
-      return c;
     }
   }
 }
@@ -233,64 +115,29 @@ absl::StatusOr<std::string> EncodeBlock(ValueKind kind, std::span<const int64_t>
     }
   }
 
-  // Without the second stage, each column's smallest section. With it, the
-  // column is chosen by its size after zstd: bit streams barely compress,
-  // while a byte-aligned section (delta varints of scaled decimals, runs)
-  // often compresses far below them. The frame then is smaller than the
-  // raw payload of the smallest columns, or that raw payload is stored.
-  IntEncoding ts_chosen = IntEncoding::kDeltaVarint;
-  uint8_t value_chosen = 0;
-  uint8_t flags = 0;
+  std::string ts;
+  const IntEncoding ts_encoding = EncodeInts(timestamps, &ts);
   std::string payload;
-  uint32_t raw_size = 0;
-  if (!options.allow_zstd) {
-    std::string ts;
-    ts_chosen = EncodeInts(timestamps, &ts);
-    PutVarint(&payload, ts.size());
-    payload.append(ts);
-    absl::StatusOr<uint8_t> value_encoding = EncodeValues(values, options, &payload);
-    if (!value_encoding.ok()) return value_encoding.status();
-    value_chosen = *value_encoding;
-    if (payload.size() > kMaxPayloadBytes) {
-      return absl::InvalidArgumentError("tsdb block: payload over kMaxPayloadBytes");
-    }
-    raw_size = static_cast<uint32_t>(payload.size());
-  } else {
-    const std::vector<Candidate> ts_candidates = IntCandidates(timestamps);
-    absl::StatusOr<std::vector<Candidate>> value_candidates = ValueCandidates(values, options);
-    if (!value_candidates.ok()) return value_candidates.status();
-    const Candidate* ts_raw = SmallestRaw(ts_candidates);
-    const Candidate* value_raw = SmallestRaw(*value_candidates);
-    std::string raw = Payload(*ts_raw, *value_raw, nullptr);
-    if (raw.size() > kMaxPayloadBytes) {
-      return absl::InvalidArgumentError("tsdb block: payload over kMaxPayloadBytes");
-    }
-    const Candidate* ts_z = SmallestCompressed(ts_candidates, kEstimateLevel);
-    const Candidate* value_z = SmallestCompressed(*value_candidates, kEstimateLevel);
-    size_t head = 0;
-    std::string other = Payload(*ts_z, *value_z, &head);
-    std::string z;
-    if (other.size() <= kMaxPayloadBytes) {
-      // Two blocks mostly; one when the columns share their statistics (a
-      // few bytes smaller: one block header, one set of tables).
-      z = ZstdSplit(other, head, options.zstd_level);
-      std::string one = ZstdSplit(other, 0, options.zstd_level);
-      if (!one.empty() && (z.empty() || one.size() < z.size())) z = std::move(one);
-    }
-    if (!z.empty() && z.size() < raw.size()) {
-      payload = std::move(z);
-      raw_size = static_cast<uint32_t>(other.size());
-      ts_chosen = static_cast<IntEncoding>(ts_z->encoding);
-      value_chosen = value_z->encoding;
-      flags |= kFlagZstd;
-    } else {
-      payload = std::move(raw);
-      raw_size = static_cast<uint32_t>(payload.size());
-      ts_chosen = static_cast<IntEncoding>(ts_raw->encoding);
-      value_chosen = value_raw->encoding;
-    }
+  PutVarint(&payload, ts.size());
+  payload.append(ts);
+  absl::StatusOr<uint8_t> value_encoding = EncodeValues(values, options, &payload);
+  if (!value_encoding.ok()) return value_encoding.status();
+  if (payload.size() > kMaxPayloadBytes) {
+    return absl::InvalidArgumentError("tsdb block: payload over kMaxPayloadBytes");
   }
 
+  uint8_t flags = 0;
+  const uint32_t raw_size = static_cast<uint32_t>(payload.size());
+  if (options.allow_zstd) {
+    std::string z(ZSTD_compressBound(payload.size()), '\0');
+    const size_t zn =
+        ZSTD_compress(z.data(), z.size(), payload.data(), payload.size(), options.zstd_level);
+    if (!ZSTD_isError(zn) && zn < payload.size()) {
+      z.resize(zn);
+      payload = std::move(z);
+      flags |= kFlagZstd;
+    }
+  }
 
   std::string out;
   out.reserve(kBlockHeaderBytes + payload.size() + kBlockChecksumBytes);
@@ -298,8 +145,8 @@ absl::StatusOr<std::string> EncodeBlock(ValueKind kind, std::span<const int64_t>
   w.WriteU8(kBlockFormatVersion);
   w.WriteU8(static_cast<uint8_t>(kind));
   w.WriteU8(flags);
-  w.WriteU8(static_cast<uint8_t>(ts_chosen));
-  w.WriteU8(value_chosen);
+  w.WriteU8(static_cast<uint8_t>(ts_encoding));
+  w.WriteU8(*value_encoding);
   w.WriteU32(static_cast<uint32_t>(n));
   w.WriteU64(static_cast<uint64_t>(timestamps.front()));
   w.WriteU64(static_cast<uint64_t>(timestamps.back()));

@@ -3,9 +3,8 @@
 // "Block format"). The engine that cuts series into blocks, stores and
 // queries them comes later; this is the pure codec.
 //
-// EncodeBlock picks each column's smallest encoding; for a sealed block
-// (allow_zstd) it picks each column's encoding by its size after zstd and
-// stores the payload as a zstd frame when that makes the block smaller. DecodeBlock
+// EncodeBlock picks each column's smallest encoding and, for a sealed block,
+// compresses the payload with zstd when that makes it smaller. DecodeBlock
 // checks every header field, the lengths and the CRC-32C before decoding,
 // never allocates more than kMaxPointsPerBlock points or kMaxPayloadBytes of
 // payload, and names the field at fault in its InvalidArgument error.

@@ -179,46 +179,6 @@ TEST(BlockTest, ZstdWhenItIsSmaller) {
             "tsdb block: zstd payload: Src size is incorrect");
 }
 
-// Sealed blocks pick each column by its size after zstd: jittered stamps
-// stay delta buckets, a sensor's 2-decimal noise goes from a bucket stream
-// (smallest raw) to delta varints (smallest compressed). The block decodes
-// exactly and is smaller than the smallest raw payload.
-TEST(BlockTest, SecondStagePicksColumnsByCompressedSize) {
-  std::mt19937_64 rng(7);
-  std::vector<int64_t> ts;
-  std::vector<double> values;
-  int64_t m = 80'000;
-  for (int i = 0; i < 7200; ++i) {
-    ts.push_back(1'796'083'200'000 + int64_t{i} * 1000 + static_cast<int64_t>(rng() % 41));
-    m += static_cast<int64_t>(rng() % 301) - 150;
-    values.push_back(static_cast<double>(m) / 100);
-  }
-  EncodeOptions raw_only;
-  raw_only.allow_zstd = false;
-  absl::StatusOr<std::string> raw = EncodeBlock(ValueKind::kFloat, ts, values, raw_only);
-  absl::StatusOr<std::string> sealed = EncodeBlock(ValueKind::kFloat, ts, values);
-  ASSERT_TRUE(raw.ok());
-  ASSERT_TRUE(sealed.ok());
-  absl::StatusOr<BlockHeader> rh = DecodeBlockHeader(*raw);
-  absl::StatusOr<BlockHeader> sh = DecodeBlockHeader(*sealed);
-  ASSERT_TRUE(rh.ok());
-  ASSERT_TRUE(sh.ok());
-  EXPECT_EQ(sh->flags, kFlagZstd);
-  EXPECT_EQ(sh->timestamp_encoding, IntEncoding::kDeltaBuckets);
-  EXPECT_EQ(sh->value_encoding, static_cast<uint8_t>(FloatEncoding::kDecimal));
-  EXPECT_LT(sealed->size(), raw->size());
-  absl::StatusOr<Block> b = DecodeBlock(*sealed);
-  ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->timestamps, ts);
-  const auto& got = std::get<std::vector<double>>(b->values);
-  ASSERT_EQ(got.size(), values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    EXPECT_EQ(std::bit_cast<uint64_t>(got[i]), std::bit_cast<uint64_t>(values[i])) << i;
-  }
-  // Every kind still round-trips through the second stage.
-  ExpectRoundTrip(ValueKind::kInt, ts, ts);
-}
-
 TEST(BlockTest, EncodeRefusesBadColumns) {
   auto error = [](absl::StatusOr<std::string> s) { return std::string(s.status().message()); };
   EXPECT_EQ(error(EncodeBlock(ValueKind::kFloat, std::vector<int64_t>{}, std::vector<double>{})),

@@ -265,48 +265,29 @@ IntEncoding EncodeInts(std::span<const int64_t> values, std::string* out) {
   return plan.encoding;
 }
 
-namespace {
-
-// The plan for a given encoding: `best`'s when it is that encoding (its
-// table and base are the best), else the best table for it from one pass.
-IntPlan PlanFor(IntEncoding encoding, std::span<const int64_t> values, const IntPlan& best) {
-  if (best.encoding == encoding) return best;
-  IntPlan plan{encoding};
-  if (values.size() <= 1 ||
-      (encoding != IntEncoding::kDeltaBuckets && encoding != IntEncoding::kDodBuckets)) {
-    return plan;
-  }
-  std::array<uint32_t, 65> hist{};
-  if (encoding == IntEncoding::kDeltaBuckets) {
-    plan.base = MedianDelta(values);
-    for (size_t i = 1; i < values.size(); ++i) {
-      ++hist[SignedWidth(Sub(Sub(values[i], values[i - 1]), plan.base))];
-    }
-  } else {
-    for (size_t i = 2; i < values.size(); ++i) {
-      ++hist[SignedWidth(Sub(Sub(values[i], values[i - 1]), Sub(values[i - 1], values[i - 2])))];
-    }
-  }
-  plan.table = BestTable(hist).first;
-  return plan;
-}
-
-}  // namespace
-
 void EncodeIntsAs(IntEncoding encoding, std::span<const int64_t> values, std::string* out) {
-  EncodeIntsPlanned(PlanFor(encoding, values, PlanInts(values)), values, out);
-}
-
-std::vector<Candidate> IntCandidates(std::span<const int64_t> values) {
-  const IntPlan best = PlanInts(values);
-  std::vector<Candidate> c(kIntEncodingCount);
-  for (int e = 0; e < kIntEncodingCount; ++e) {
-    c[e].encoding = static_cast<uint8_t>(e);
-    c[e].section.reserve(values.size() * 2);
-    EncodeIntsPlanned(PlanFor(static_cast<IntEncoding>(e), values, best), values,
-                      &c[e].section);
+  IntPlan plan{encoding};
+  if (encoding == IntEncoding::kDeltaBuckets || encoding == IntEncoding::kDodBuckets) {
+    // The best table for the forced encoding.
+    IntPlan best = PlanInts(values);
+    if (best.encoding == encoding) {
+      plan = best;
+    } else if (values.size() > 1) {
+      std::array<uint32_t, 65> hist{};
+      if (encoding == IntEncoding::kDeltaBuckets) {
+        plan.base = MedianDelta(values);
+        for (size_t i = 1; i < values.size(); ++i) {
+          ++hist[SignedWidth(Sub(Sub(values[i], values[i - 1]), plan.base))];
+        }
+      } else {
+        for (size_t i = 2; i < values.size(); ++i) {
+          ++hist[SignedWidth(Sub(Sub(values[i], values[i - 1]), Sub(values[i - 1], values[i - 2])))];
+        }
+      }
+      plan.table = BestTable(hist).first;
+    }
   }
-  return c;
+  EncodeIntsPlanned(plan, values, out);
 }
 
 absl::Status DecodeInts(IntEncoding encoding, std::string_view section, size_t count,
@@ -536,25 +517,6 @@ FloatEncoding EncodeFloats(std::span<const double> values, std::string* out, boo
   return FloatEncoding::kDecimal;
 }
 
-std::vector<Candidate> FloatCandidates(std::span<const double> values, bool allow_decimal) {
-  std::vector<Candidate> c(1);
-  c[0].encoding = static_cast<uint8_t>(FloatEncoding::kGorillaXor);
-  EncodeGorilla(values, &c[0].section);
-  if (!allow_decimal || values.empty()) return c;
-  std::vector<int64_t> m;
-  std::optional<int> e = ToDecimal(values, &m);
-  if (!e) return c;
-  for (const Candidate& ints : IntCandidates(m)) {
-    Candidate& d = c.emplace_back();
-    d.encoding = static_cast<uint8_t>(FloatEncoding::kDecimal);
-    d.section.reserve(2 + ints.section.size());
-    d.section.push_back(static_cast<char>(*e));
-    d.section.push_back(static_cast<char>(ints.encoding));
-    d.section.append(ints.section);
-  }
-  return c;
-}
-
 absl::Status DecodeFloats(FloatEncoding encoding, std::string_view section, size_t count,
                           std::vector<double>* out) {
   out->reserve(out->size() + count);
@@ -614,30 +576,6 @@ BoolEncoding EncodeBools(const std::vector<bool>& values, std::string* out) {
     out->push_back(static_cast<char>(b));
   }
   return BoolEncoding::kBitPacked;
-}
-
-std::vector<Candidate> BoolCandidates(const std::vector<bool>& values) {
-  std::vector<Candidate> c(2);
-  c[0].encoding = static_cast<uint8_t>(BoolEncoding::kBitPacked);
-  c[1].encoding = static_cast<uint8_t>(BoolEncoding::kRunLength);
-  const size_t n = values.size();
-  for (size_t i = 0; i < n; i += 8) {
-    uint8_t b = 0;
-    for (size_t k = 0; k < 8; ++k) {
-      if (i + k < n && values[i + k]) b |= 0x80 >> k;
-    }
-    c[0].section.push_back(static_cast<char>(b));
-  }
-  if (n == 0) return c;
-  c[1].section.push_back(values[0] ? 1 : 0);
-  size_t start = 0;
-  for (size_t i = 1; i <= n; ++i) {
-    if (i == n || values[i] != values[i - 1]) {
-      PutVarint(&c[1].section, i - start);
-      start = i;
-    }
-  }
-  return c;
 }
 
 absl::Status DecodeBools(BoolEncoding encoding, std::string_view section, size_t count,

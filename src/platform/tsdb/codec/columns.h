@@ -97,19 +97,6 @@ absl::StatusOr<TextEncoding> EncodeText(std::span<const std::string> values, std
 absl::Status DecodeText(TextEncoding encoding, std::string_view section, size_t count,
                         std::vector<std::string>* out);
 
-// Every section the column encoders could write for a column, with its
-// encoding id (the value's header byte; for floats and text, the integer
-// encoding inside the section is part of the candidate). The block encoder
-// uses them to pick by size after the second stage (zstd), where a larger
-// byte-aligned section often compresses smaller than a bit stream.
-struct Candidate {
-  uint8_t encoding = 0;
-  std::string section;
-};
-std::vector<Candidate> IntCandidates(std::span<const int64_t> values);
-std::vector<Candidate> FloatCandidates(std::span<const double> values, bool allow_decimal = true);
-std::vector<Candidate> BoolCandidates(const std::vector<bool>& values);
-
 // LEB128 varints (7 bits a byte, least significant group first).
 void PutVarint(std::string* out, uint64_t v);
 constexpr int kMaxVarintBytes = 10;

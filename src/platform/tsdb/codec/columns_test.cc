@@ -65,40 +65,6 @@ TEST(IntColumnTest, EveryEncodingRoundTrips) {
   }
 }
 
-TEST(IntColumnTest, EveryCandidateDecodes) {
-  std::mt19937_64 rng(3);
-  std::vector<int64_t> v;
-  for (int i = 0; i < 500; ++i) v.push_back(i * 1000 + static_cast<int64_t>(rng() % 41));
-  for (const std::vector<int64_t>& values :
-       {v, std::vector<int64_t>{}, std::vector<int64_t>{5}, std::vector<int64_t>(9, -3)}) {
-    const std::vector<Candidate> c = IntCandidates(values);
-    ASSERT_EQ(c.size(), static_cast<size_t>(kIntEncodingCount));
-    for (const Candidate& k : c) {
-      std::vector<int64_t> back;
-      ASSERT_TRUE(DecodeInts(static_cast<IntEncoding>(k.encoding), k.section, values.size(),
-                             &back).ok());
-      EXPECT_EQ(back, values);
-    }
-  }
-  std::vector<double> d;
-  for (int64_t x : v) d.push_back(static_cast<double>(x) / 100);
-  const std::vector<Candidate> fc = FloatCandidates(d);
-  EXPECT_EQ(fc.size(), 1u + kIntEncodingCount);  // Gorilla, decimal in each integer encoding
-  for (const Candidate& k : fc) {
-    std::vector<double> back;
-    ASSERT_TRUE(DecodeFloats(static_cast<FloatEncoding>(k.encoding), k.section, d.size(),
-                             &back).ok());
-    EXPECT_EQ(back, d);
-  }
-  const std::vector<bool> flags = {true, true, false, true, false, false, false, true, true};
-  for (const Candidate& k : BoolCandidates(flags)) {
-    std::vector<bool> back;
-    ASSERT_TRUE(DecodeBools(static_cast<BoolEncoding>(k.encoding), k.section, flags.size(),
-                            &back).ok());
-    EXPECT_EQ(back, flags);
-  }
-}
-
 TEST(IntColumnTest, GoldenBytes) {
   std::string s;
   EncodeIntsAs(IntEncoding::kDeltaVarint, std::vector<int64_t>{1, 3, 2}, &s);
