@@ -33,6 +33,14 @@ std::vector<uint16_t> Registers(ByteReader& r, size_t count) {
   return v;
 }
 
+// The registers of a `byte_count`-byte field; an odd count (a weird the
+// caller names) leaves its last byte unread as a register, skipped.
+std::vector<uint16_t> RegisterBytes(ByteReader& r, uint8_t byte_count) {
+  std::vector<uint16_t> v = Registers(r, byte_count / 2);
+  if (byte_count % 2) r.Skip(1);
+  return v;
+}
+
 // Coils and discrete inputs are packed LSB first, 8 to a byte.
 std::vector<bool> Bits(std::string_view bytes, size_t count) {
   std::vector<bool> v;
@@ -132,8 +140,7 @@ std::string_view ParseRequest(std::span<const uint8_t> body, ModbusEvent* e) {
       uint8_t count = r.ReadU8();
       weird = CheckQuantity(*e->quantity, kMaxWriteRegisters);
       if (weird.empty() && count != *e->quantity * 2) weird = kByteCount;
-      e->values = Registers(r, count / 2);
-      if (count % 2) r.Skip(1);
+      e->values = RegisterBytes(r, count);
       break;
     }
     case kReadFileRecord:
@@ -161,8 +168,7 @@ std::string_view ParseRequest(std::span<const uint8_t> body, ModbusEvent* e) {
       weird = CheckQuantity(*e->quantity, kMaxReadRegisters);
       if (weird.empty()) weird = CheckQuantity(*e->write_quantity, kMaxReadWriteWriteRegisters);
       if (weird.empty() && count != *e->write_quantity * 2) weird = kByteCount;
-      e->values = Registers(r, count / 2);
-      if (count % 2) r.Skip(1);
+      e->values = RegisterBytes(r, count);
       break;
     }
     case kReadFifoQueue:
@@ -216,8 +222,7 @@ std::string_view ParseResponse(std::span<const uint8_t> body, const RequestConte
         if (count != request->quantity.value_or(0) * 2) weird = kByteCount;
       }
       if (count % 2 && weird.empty()) weird = kByteCount;
-      e->values = Registers(r, count / 2);
-      if (count % 2) r.Skip(1);
+      e->values = RegisterBytes(r, count);
       break;
     }
     case kReadExceptionStatus:
