@@ -231,5 +231,34 @@ TEST(CapturesTest, Dnp3ZeekTraceGolden) {
   EXPECT_EQ(run.weirds.Total(), 7u);
 }
 
+// IEC 60870-5-104 (testdata/README.md: checked against tshark's
+// iec60870_104 dissector).
+TEST(CapturesTest, Iec104ClockSyncInterrogationCommandsGolden) {
+  std::string path = kPcaps + "/iti/IEC60870-5-104/JavaRMI_and_IEC_Misc.pcap";
+  REQUIRE_CAPTURE(path);
+  CaptureRun run = ReadCapture(path);
+  EXPECT_EQ(run.error, "");
+  EXPECT_EQ(run.stats.packets, 357u);
+  EXPECT_EQ(run.stats.protocols["iec104"].flows, 2u);
+  ExpectGolden(run, "JavaRMI_and_IEC_Misc.events.jsonl");  // tshark: 235 APDUs
+  EXPECT_EQ(run.weirds.Total(), 0u);
+}
+
+TEST(CapturesTest, Iec104WiresharkDissectorTestGolden) {
+  std::string path = kPcaps + "/iti/IEC60870-5-104/TestDissectIec104.pcap";
+  REQUIRE_CAPTURE(path);
+  CaptureRun run = ReadCapture(path);
+  EXPECT_EQ(run.error, "");
+  EXPECT_EQ(run.stats.packets, 147u);
+  EXPECT_EQ(run.stats.protocols["iec104"].flows, 6u);
+  ExpectGolden(run, "TestDissectIec104.events.jsonl");
+  // The capture puts junk before APDUs on purpose (testdata/README.md).
+  EXPECT_EQ(run.weirds.Count("iec104_bad_start"), 16u);
+  EXPECT_EQ(run.weirds.Count("iec104_asdu_truncated"), 5u);
+  EXPECT_EQ(run.weirds.Count("iec104_bad_apdu_length"), 2u);
+  EXPECT_EQ(run.weirds.Count("iec104_truncated_frame_at_end"), 5u);
+  EXPECT_EQ(run.weirds.Total(), 28u);
+}
+
 }  // namespace
 }  // namespace qilian::security
