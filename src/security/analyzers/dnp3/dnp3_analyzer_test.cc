@@ -184,5 +184,32 @@ TEST(Dnp3AnalyzerTest, RegisteredOnTcpAndUdp) {
   }
 }
 
+TEST(Dnp3AnalyzerTest, LaterResponseFragmentsNameTheSameRequest) {
+  FakeHost host;
+  Dnp3Analyzer a(&host);
+  a.DeliverStream(Direction::kOrig, Request({0xc5, 0x01, 0x3c, 0x01, 0x06}));
+  a.DeliverStream(Direction::kResp, Response({0xa5, 0x81, 0x00, 0x00}));  // FIR, CON
+  a.DeliverStream(Direction::kOrig, Request({0xc5, 0x00}));               // confirm
+  a.DeliverStream(Direction::kResp, Response({0x46, 0x81, 0x00, 0x00}));  // FIN
+  ASSERT_EQ(host.events.size(), 4u);
+  EXPECT_EQ(host.events[1]["request_func_name"], "read");
+  EXPECT_EQ(host.events[3]["request_func_name"], "read");
+  EXPECT_EQ(host.events[3]["fir"], false);
+  // An unsolicited response answers nothing.
+  a.DeliverStream(Direction::kResp, Response({0xf0, 0x82, 0x00, 0x00}));
+  EXPECT_EQ(host.events.back()["func_name"], "unsolicited_response");
+  EXPECT_FALSE(host.events.back().contains("request_func"));
+}
+
+TEST(Dnp3AnalyzerTest, MalformedFragmentIsWeirdButStillAnEvent) {
+  FakeHost host;
+  Dnp3Analyzer a(&host);
+  a.DeliverStream(Direction::kOrig, Request({0xc1, 0x02, 0x32, 0x01, 0x07, 0x01, 0x00}));
+  EXPECT_EQ(host.weirds.Count("dnp3_object_data_truncated"), 1u);
+  ASSERT_EQ(host.events.size(), 1u);
+  EXPECT_EQ(host.events[0]["func_name"], "write");
+  EXPECT_EQ(host.events[0]["objects"][0]["group"], 50);
+}
+
 }  // namespace
 }  // namespace qilian::security::dnp3

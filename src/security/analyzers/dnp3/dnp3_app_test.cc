@@ -185,5 +185,70 @@ TEST(Dnp3AppTest, NamesCoverTheStandard) {
   EXPECT_EQ(SizeOf(99, 1).kind, SizeKind::kUnknown);
 }
 
+TEST(Dnp3AppTest, FreezeAtTimeCarriesOnlyItsTime) {
+  // g50v2 count 1 (time 1000 ms, interval 60000), then g20v0 all, g21v1 0..3.
+  Dnp3Event e;
+  EXPECT_EQ(Parse({0xc5, 0x0b, 0x32, 0x02, 0x07, 0x01, 0xe8, 0x03, 0, 0, 0, 0, 0x60, 0xea, 0, 0,
+                   0x14, 0x00, 0x06, 0x15, 0x01, 0x00, 0x00, 0x03},
+                  &e),
+            "");
+  ASSERT_EQ(e.objects.size(), 3u);
+  EXPECT_EQ(e.objects[0].points[0].time_ms, 1000u);
+  EXPECT_EQ(e.objects[0].points[0].interval, 60000u);
+  EXPECT_TRUE(e.objects[1].all);
+  EXPECT_EQ(e.objects[2].count, 4u);
+}
+
+TEST(Dnp3AppTest, AssignClassAndDeviceAttributes) {
+  Dnp3Event a;
+  // Assign class 2 to analog inputs 0..4.
+  EXPECT_EQ(Parse({0xc6, 0x16, 0x3c, 0x03, 0x06, 0x1e, 0x00, 0x00, 0x00, 0x04}, &a), "");
+  ASSERT_EQ(a.objects.size(), 2u);
+  EXPECT_EQ(a.objects[1].count, 5u);
+  // g0v252 (device manufacturer) response: type 1 (string), length 3, "ABB";
+  // then g0v250 the same way.
+  Dnp3Event d;
+  EXPECT_EQ(Parse({0xc6, 0x81, 0, 0, 0x00, 0xfc, 0x00, 0xfc, 0xfc, 0x01, 0x03, 'A', 'B', 'B',
+                   0x00, 0xfa, 0x00, 0xfa, 0xfa, 0x01, 0x01, 'X'},
+                  &d),
+            "");
+  ASSERT_EQ(d.objects.size(), 2u);
+  EXPECT_EQ(d.objects[1].variation, 0xfa);
+}
+
+TEST(Dnp3AppTest, FileTransportObjects) {
+  // Response: g70v4 command status (handle 0x1234, size 100, block 256,
+  // request 9, status 0), then g70v5 transport (block 2, last, 3 bytes).
+  Bytes app = {0xc7, 0x81, 0, 0, 0x46, 0x04, 0x5b, 0x01, 13, 0,
+               0x34, 0x12, 0, 0, 100, 0, 0, 0, 0, 1, 9, 0, 0,
+               0x46, 0x05, 0x5b, 0x01, 11, 0,
+               0x34, 0x12, 0, 0, 2, 0, 0, 0x80, 'a', 'b', 'c'};
+  Dnp3Event e;
+  EXPECT_EQ(Parse(app, &e), "");
+  ASSERT_EQ(e.objects.size(), 2u);
+  const Point& status = e.objects[0].points[0];
+  EXPECT_EQ(status.file_handle, 0x1234u);
+  EXPECT_EQ(status.file_size, 100u);
+  EXPECT_EQ(status.max_block_size, 256);
+  EXPECT_EQ(status.request_id, 9);
+  EXPECT_EQ(status.status, 0);
+  EXPECT_FALSE(ToJson(e)["objects"][0]["points"][0].contains("status_name"));
+  const Point& block = e.objects[1].points[0];
+  EXPECT_EQ(block.block, 2u);
+  EXPECT_EQ(block.last_block, true);
+  EXPECT_EQ(block.data_bytes, 3u);
+  // A size prefix past the end.
+  app[27] = 200;
+  Dnp3Event bad;
+  EXPECT_EQ(Parse(app, &bad), "dnp3_object_data_truncated");
+}
+
+TEST(Dnp3AppTest, FileNamesAreEscaped) {
+  // g70v8 file specification string with a non-ASCII byte.
+  Dnp3Event e;
+  EXPECT_EQ(Parse({0xc8, 0x1b, 0x46, 0x08, 0x5b, 0x01, 3, 0, 'a', 0xff, '\\'}, &e), "");
+  EXPECT_EQ(ToJson(e)["objects"][0]["points"][0]["file_name"], "a\\xff\\x5c");
+}
+
 }  // namespace
 }  // namespace qilian::security::dnp3
