@@ -260,5 +260,63 @@ TEST(CapturesTest, Iec104WiresharkDissectorTestGolden) {
   EXPECT_EQ(run.weirds.Total(), 28u);
 }
 
+// EtherNet/IP with CIP (testdata/README.md, "EtherNet/IP": checked against
+// tshark's enip and cip dissectors with check_enip_with_tshark.py). For the
+// two large captures the golden files keep the first 40 events, and for
+// cip_only.pcap also every Forward Open and Forward Close with its reply.
+void ExpectEnipLines(const std::vector<std::string>& events, const std::string& golden) {
+  std::vector<std::string> want = ReadLines(std::string(QILIAN_SENSOR_TESTDATA) + "/" + golden);
+  ASSERT_FALSE(want.empty()) << golden;
+  ASSERT_LE(want.size(), events.size()) << golden;
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(events[i], want[i]) << golden << " line " << i + 1;
+  }
+}
+
+TEST(CapturesTest, EnipListIdentityAndMultipleServiceGoldens) {
+  std::string list_identity = kPcaps + "/iti/EthernetIP/enip_test.pcap";
+  REQUIRE_CAPTURE(list_identity);
+  CaptureRun run = ReadCapture(list_identity);
+  EXPECT_EQ(run.error, "");
+  EXPECT_EQ(run.stats.packets, 11u);
+  ExpectGolden(run, "enip_test.events.jsonl");  // tshark: 2 messages
+  EXPECT_EQ(run.weirds.Total(), 0u);
+  CaptureRun multiple = ReadCapture(kPcaps + "/iti/EthernetIP/cip-multiple-1.pcap");
+  EXPECT_EQ(multiple.error, "");
+  ExpectGolden(multiple, "cip-multiple-1.events.jsonl");
+  EXPECT_EQ(multiple.weirds.Total(), 0u);
+}
+
+TEST(CapturesTest, EnipLogixTagReadsGolden) {
+  std::string path = kPcaps + "/iti/EthernetIP/EthernetIP-CIP.pcap";
+  REQUIRE_CAPTURE(path);
+  CaptureRun run = ReadCapture(path);
+  EXPECT_EQ(run.error, "");
+  EXPECT_EQ(run.stats.packets, 10880u);
+  EXPECT_EQ(run.stats.protocols["enip"].flows, 4u);
+  EXPECT_EQ(run.stats.protocols["enip"].events, 8799u);  // tshark: 8799 messages
+  ExpectEnipLines(run.events, "EthernetIP-CIP.head.events.jsonl");
+  // The capturing host's own packets carry offloaded (unfinished) IP checksums.
+  EXPECT_EQ(run.weirds.Count("bad_IP_checksum"), 4906u);
+  EXPECT_EQ(run.weirds.Total(), 4906u);
+}
+
+TEST(CapturesTest, EnipPcccAndConnectionsGolden) {
+  std::string path = kPcaps + "/iti/CIP/cip_only.pcap";
+  REQUIRE_CAPTURE(path);
+  CaptureRun run = ReadCapture(path);
+  EXPECT_EQ(run.error, "");
+  EXPECT_EQ(run.stats.packets, 18798u);
+  EXPECT_EQ(run.stats.protocols["enip"].events, 18798u);  // tshark: 18798 messages
+  ExpectEnipLines(run.events, "cip_only.head.events.jsonl");
+  std::vector<std::string> connections;
+  for (const std::string& e : run.events) {
+    if (e.find("\"service_name\":\"Forward_") != std::string::npos) connections.push_back(e);
+  }
+  EXPECT_EQ(connections.size(), 17u);
+  ExpectEnipLines(connections, "cip_only.connections.events.jsonl");
+  EXPECT_EQ(run.weirds.Total(), 0u);
+}
+
 }  // namespace
 }  // namespace qilian::security
