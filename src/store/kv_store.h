@@ -18,7 +18,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <iterator>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -49,6 +51,15 @@ class WriteBatch {
   // Adds `other`'s operations after this batch's own.
   void Append(const WriteBatch& other) {
     ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
+  }
+  void Append(WriteBatch&& other) {
+    if (ops_.empty()) {
+      ops_ = std::move(other.ops_);
+    } else {
+      ops_.insert(ops_.end(), std::make_move_iterator(other.ops_.begin()),
+                  std::make_move_iterator(other.ops_.end()));
+    }
+    other.ops_.clear();
   }
   const std::vector<Op>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }

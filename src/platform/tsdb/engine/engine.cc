@@ -238,7 +238,10 @@ size_t TextBytes(const PointValue& v) {
 ValueKind KindOf(const PointValue& value) { return static_cast<ValueKind>(value.index() + 1); }
 
 Engine::Engine(store::KvStore* store, const EngineOptions& options)
-    : store_(store), options_(options) {
+    : store_(store),
+      options_(options),
+      pool_(std::make_unique<WorkPool>(options.seal_threads == SIZE_MAX ? WorkPool::DefaultThreads()
+                                                                       : options.seal_threads)) {
   options_.max_points_per_block =
       std::clamp<size_t>(options_.max_points_per_block, 1, kMaxPointsPerBlock);
   options_.max_wal_records = std::max<uint64_t>(options_.max_wal_records, 1);
@@ -581,13 +584,13 @@ struct Engine::WriteCall {
   // Seals, as they are, the heads holding points from WAL records before
   // keep_from.
   absl::Status SealHeadsBefore(uint64_t keep_from);
-  absl::Status PutRollupsAndSealRecords();
+  absl::Status EncodeSealsAndRollups();
   void PutCheckpoint();
   void Apply();
 
   absl::StatusOr<Series*> CreateSeries(size_t i, const std::string& key);
   Pending& PendingOf(Series* s);
-  absl::Status Seal(Pending& pd, std::vector<Point> merged);
+  void Seal(Pending& pd, std::vector<Point> merged);
 
   Engine& e;
   const std::span<const PointInput> points;
@@ -753,19 +756,14 @@ void Engine::WriteCall::Partition() {
   }
 }
 
-absl::Status Engine::WriteCall::Seal(Pending& pd, std::vector<Point> merged) {
-  if (absl::Status st =
-          e.EncodeChunks(pd.s->info.id, pd.s->info.kind, merged, &batch, &pd.index_insert);
-      !st.ok()) {
-    return st;
-  }
+// Marks the head (with the call's fresh points) for sealing; the blocks are
+// encoded by EncodeSealsAndRollups, side by side for every sealed series.
+void Engine::WriteCall::Seal(Pending& pd, std::vector<Point> merged) {
   pd.sealed = true;
   pd.blocks_changed = true;
   pd.sealed_last = merged.back().time_ms;
-  pd.last_block_first = pd.index_insert.back();
   pd.sealed_points = std::move(merged);
   any_sealed = true;
-  return absl::OkStatus();
 }
 
 // Late points merged into their blocks; heads sealed when full or too long.
@@ -793,7 +791,7 @@ absl::Status Engine::WriteCall::MergeAndSeal() {
     if (!full && !long_span) continue;
     std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
     if (merged.size() < e.options_.max_points_per_block && !long_span) continue;
-    if (absl::Status st = Seal(pd, std::move(merged)); !st.ok()) return st;
+    Seal(pd, std::move(merged));
   }
   return absl::OkStatus();
 }
@@ -816,18 +814,37 @@ absl::Status Engine::WriteCall::SealHeadsBefore(uint64_t keep_from) {
   for (Series* s : pinning) {
     Pending& pd = PendingOf(s);
     if (pd.sealed) continue;
-    std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
-    if (absl::Status st = Seal(pd, std::move(merged)); !st.ok()) return st;
+    Seal(pd, MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points));
   }
   return absl::OkStatus();
 }
 
-// For each series whose blocks changed: its rollups, then its seal record
-// with the watermarks they moved.
-absl::Status Engine::WriteCall::PutRollupsAndSealRecords() {
+// The CPU-heavy part of a call, one job per series whose blocks changed,
+// run side by side on the engine's pool (a call that crosses a block
+// boundary seals every series of its devices at once): its sealed head
+// encoded as blocks, and its rollups. Each job fills its series' own batch;
+// they are appended to the call's in series order, each followed by the
+// series' seal record with the watermarks its rollups moved.
+absl::Status Engine::WriteCall::EncodeSealsAndRollups() {
+  std::vector<Pending*> changed;
   for (Pending& pd : pending) {
-    if (!pd.blocks_changed) continue;
-    if (absl::Status st = e.UpdateRollups(&pd, &batch); !st.ok()) return st;
+    if (pd.blocks_changed) changed.push_back(&pd);
+  }
+  std::vector<absl::Status> results(changed.size());
+  e.pool_->ParallelFor(changed.size(), [&](size_t i) {
+    Pending& pd = *changed[i];
+    if (pd.sealed) {
+      results[i] = e.EncodeChunks(pd.s->info.id, pd.s->info.kind, pd.sealed_points, &pd.batch,
+                                  &pd.index_insert);
+      if (!results[i].ok()) return;
+      pd.last_block_first = pd.index_insert.back();
+    }
+    results[i] = e.UpdateRollups(&pd, &pd.batch);
+  });
+  for (size_t i = 0; i < changed.size(); ++i) {
+    if (!results[i].ok()) return results[i];
+    Pending& pd = *changed[i];
+    batch.Append(std::move(pd.batch));
     rollup_buckets += pd.rollup_buckets;
     std::string seal;
     ByteWriter w(&seal);
@@ -960,7 +977,7 @@ absl::Status Engine::Write(std::span<const PointInput> points) {
   call.Partition();
   if (absl::Status st = call.MergeAndSeal(); !st.ok()) return st;
   if (absl::Status st = call.SealPinningHeads(); !st.ok()) return st;
-  if (absl::Status st = call.PutRollupsAndSealRecords(); !st.ok()) return st;
+  if (absl::Status st = call.EncodeSealsAndRollups(); !st.ok()) return st;
   call.PutCheckpoint();
   if (absl::Status st = store_->Write(call.batch); !st.ok()) return st;
   call.Apply();
@@ -974,7 +991,7 @@ absl::Status Engine::SealAll() {
   if (absl::Status st = call.SealHeadsBefore(std::numeric_limits<uint64_t>::max()); !st.ok()) {
     return st;
   }
-  if (absl::Status st = call.PutRollupsAndSealRecords(); !st.ok()) return st;
+  if (absl::Status st = call.EncodeSealsAndRollups(); !st.ok()) return st;
   call.PutCheckpoint();  // every head sealed: the checkpoint passes the last record
   if (call.batch.empty()) return absl::OkStatus();
   if (absl::Status st = store_->Write(call.batch); !st.ok()) return st;

@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/work_pool.h"
 #include "platform/tsdb/codec/block.h"
 #include "platform/tsdb/engine/rollup.h"
 #include "store/kv_store.h"
@@ -117,6 +118,10 @@ struct EngineOptions {
   // Past this many WAL records, heads holding points from the older half
   // are sealed as they are (a quiet series must not pin the WAL).
   uint64_t max_wal_records = 1000;
+  // Threads, besides the writer's own, that encode the blocks and rollups
+  // of the series one write seals (WorkPool); SIZE_MAX: one fewer than the
+  // cores. 0 encodes on the writer alone.
+  size_t seal_threads = SIZE_MAX;
   EncodeOptions encode;
 };
 
@@ -257,6 +262,7 @@ class Engine {
 
   store::KvStore* store_;
   EngineOptions options_;
+  std::unique_ptr<WorkPool> pool_;  // seals' encoding (EngineOptions::seal_threads)
 
   mutable std::mutex write_mu_;  // one writer at a time; guards the fields below
   uint64_t next_seq_ = 1;

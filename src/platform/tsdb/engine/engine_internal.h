@@ -116,6 +116,9 @@ struct Engine::Pending {
   std::vector<int64_t> index_erase, index_insert;
   int64_t rolled[2] = {engine_internal::kNoTime, engine_internal::kNoTime};
   uint64_t rollup_buckets = 0;
+  // The sealed blocks and rollups, encoded apart from the other series'
+  // (side by side), then appended to the call's batch.
+  store::WriteBatch batch;
 };
 
 // What one retention step puts in its store write and changes after it.
