@@ -83,8 +83,8 @@ TEST(Dnp3AnalyzerTest, FragmentAcrossFramesAndFramesAcrossSegments) {
   uint8_t seq = 5;
   while (at < app.size()) {
     size_t n = std::min<size_t>(249, app.size() - at);
-    Bytes data = {static_cast<uint8_t>((at == 0 ? 0x40 : 0) | (at + n == app.size() ? 0x80 : 0) |
-                                       seq++)};
+    Bytes data = {
+        static_cast<uint8_t>((at == 0 ? 0x40 : 0) | (at + n == app.size() ? 0x80 : 0) | seq++)};
     for (size_t i = at; i < at + n; ++i) data.push_back(app[i]);
     stream = Concat(stream, LinkFrame(0x44, 1, 10, data));
     at += n;

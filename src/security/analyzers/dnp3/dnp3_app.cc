@@ -312,12 +312,12 @@ class ObjectParser {
 }  // namespace
 
 ObjectSize SizeOf(uint8_t g, uint8_t v) {
-  static constexpr uint8_t kEvent[] = {1, 7, 3};                         // g2, g4
-  static constexpr uint8_t kCounter[] = {5, 3, 5, 3, 4, 2, 4, 2};       // g20
+  static constexpr uint8_t kEvent[] = {1, 7, 3};                                       // g2, g4
+  static constexpr uint8_t kCounter[] = {5, 3, 5, 3, 4, 2, 4, 2};                      // g20
   static constexpr uint8_t kFrozenCounter[] = {5, 3, 5, 3, 11, 9, 11, 9, 4, 2, 4, 2};  // g21
-  static constexpr uint8_t kCounterEvent[] = {5, 3, 5, 3, 11, 9, 11, 9};  // g22, g23
-  static constexpr uint8_t kAnalog[] = {5, 3, 4, 2, 5, 9};               // g30
-  static constexpr uint8_t kFrozenAnalog[] = {5, 3, 11, 9, 4, 2, 5, 9};  // g31
+  static constexpr uint8_t kCounterEvent[] = {5, 3, 5, 3, 11, 9, 11, 9};               // g22, g23
+  static constexpr uint8_t kAnalog[] = {5, 3, 4, 2, 5, 9};                             // g30
+  static constexpr uint8_t kFrozenAnalog[] = {5, 3, 11, 9, 4, 2, 5, 9};                // g31
   static constexpr uint8_t kAnalogEvent[] = {5, 3, 11, 9, 5, 9, 11, 15};  // g32, g33, g42, g43
   static constexpr uint8_t kDeadband[] = {2, 4, 4};                       // g34
   static constexpr uint8_t kAnalogOutput[] = {5, 3, 5, 9};                // g40, g41

@@ -11,10 +11,10 @@ std::string_view Parse(const Bytes& app, Dnp3Event* e) { return ParseApplication
 
 TEST(Dnp3AppTest, ReadClassesHasHeadersOnly) {
   Dnp3Event e;
-  EXPECT_EQ(Parse({0xc3, 0x01, 0x3c, 0x02, 0x06, 0x3c, 0x03, 0x06, 0x3c, 0x04, 0x06, 0x3c, 0x01,
-                   0x06},
-                  &e),
-            "");
+  EXPECT_EQ(
+      Parse({0xc3, 0x01, 0x3c, 0x02, 0x06, 0x3c, 0x03, 0x06, 0x3c, 0x04, 0x06, 0x3c, 0x01, 0x06},
+            &e),
+      "");
   EXPECT_EQ(e.function, kRead);
   EXPECT_EQ(e.app_control & 0x0f, 3);
   EXPECT_FALSE(e.iin);
@@ -42,8 +42,8 @@ TEST(Dnp3AppTest, ReadWithRangesAndCounts) {
 TEST(Dnp3AppTest, SelectCrobFromACapture) {
   // select_operate_and_responses.pcap frame 4.
   Dnp3Event e;
-  EXPECT_EQ(Parse({0xc0, 0x03, 0x0c, 0x01, 0x28, 0x01, 0x00, 0x00, 0x00, 0x03, 0x01, 0x64, 0x00,
-                   0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00},
+  EXPECT_EQ(Parse({0xc0, 0x03, 0x0c, 0x01, 0x28, 0x01, 0x00, 0x00, 0x00, 0x03,
+                   0x01, 0x64, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00},
                   &e),
             "");
   EXPECT_EQ(FunctionName(e.function), "select");
@@ -92,8 +92,8 @@ TEST(Dnp3AppTest, WriteTimeAndClearRestart) {
 TEST(Dnp3AppTest, AnalogOutputsAndDelay) {
   Dnp3Event e;
   // Direct operate g41v2 index 3 = -2; g41v3 index 4 = 1.5.
-  EXPECT_EQ(Parse({0xc2, 0x05, 0x29, 0x02, 0x17, 0x01, 0x03, 0xfe, 0xff, 0x00, 0x29, 0x03, 0x17,
-                   0x01, 0x04, 0x00, 0x00, 0xc0, 0x3f, 0x00},
+  EXPECT_EQ(Parse({0xc2, 0x05, 0x29, 0x02, 0x17, 0x01, 0x03, 0xfe, 0xff, 0x00,
+                   0x29, 0x03, 0x17, 0x01, 0x04, 0x00, 0x00, 0xc0, 0x3f, 0x00},
                   &e),
             "");
   ASSERT_EQ(e.objects.size(), 2u);
@@ -108,14 +108,18 @@ TEST(Dnp3AppTest, AnalogOutputsAndDelay) {
 TEST(Dnp3AppTest, OpenFileNamesTheFile) {
   // g70v3 file command, qualifier 0x5b (2-byte size, 1-byte count).
   std::string name = "/var/log";
-  Bytes object = {26, 0, static_cast<uint8_t>(name.size()), 0,  // name offset, size
-                  0,  0, 0,  0,  0, 0,                         // created
-                  0xa4, 0x01,                                  // permissions 0644
-                  0,  0, 0,  0,                                // auth key
-                  0,  0, 0,  0,                                // file size
-                  1,  0,                                       // mode: read
-                  0,  1,                                       // max block 256
-                  9,  0};                                      // request id
+  Bytes object = {26,   0,    static_cast<uint8_t>(name.size()),
+                  0,  // name offset, size
+                  0,    0,    0,
+                  0,    0,    0,  // created
+                  0xa4, 0x01,     // permissions 0644
+                  0,    0,    0,
+                  0,  // auth key
+                  0,    0,    0,
+                  0,         // file size
+                  1,    0,   // mode: read
+                  0,    1,   // max block 256
+                  9,    0};  // request id
   for (char c : name) object.push_back(static_cast<uint8_t>(c));
   Bytes app = {0xc4, 0x19, 0x46, 0x03, 0x5b, 0x01, static_cast<uint8_t>(object.size()), 0};
   for (uint8_t x : object) app.push_back(x);
@@ -188,8 +192,8 @@ TEST(Dnp3AppTest, NamesCoverTheStandard) {
 TEST(Dnp3AppTest, FreezeAtTimeCarriesOnlyItsTime) {
   // g50v2 count 1 (time 1000 ms, interval 60000), then g20v0 all, g21v1 0..3.
   Dnp3Event e;
-  EXPECT_EQ(Parse({0xc5, 0x0b, 0x32, 0x02, 0x07, 0x01, 0xe8, 0x03, 0, 0, 0, 0, 0x60, 0xea, 0, 0,
-                   0x14, 0x00, 0x06, 0x15, 0x01, 0x00, 0x00, 0x03},
+  EXPECT_EQ(Parse({0xc5, 0x0b, 0x32, 0x02, 0x07, 0x01, 0xe8, 0x03, 0,    0,    0,    0,
+                   0x60, 0xea, 0,    0,    0x14, 0x00, 0x06, 0x15, 0x01, 0x00, 0x00, 0x03},
                   &e),
             "");
   ASSERT_EQ(e.objects.size(), 3u);
@@ -208,8 +212,8 @@ TEST(Dnp3AppTest, AssignClassAndDeviceAttributes) {
   // g0v252 (device manufacturer) response: type 1 (string), length 3, "ABB";
   // then g0v250 the same way.
   Dnp3Event d;
-  EXPECT_EQ(Parse({0xc6, 0x81, 0, 0, 0x00, 0xfc, 0x00, 0xfc, 0xfc, 0x01, 0x03, 'A', 'B', 'B',
-                   0x00, 0xfa, 0x00, 0xfa, 0xfa, 0x01, 0x01, 'X'},
+  EXPECT_EQ(Parse({0xc6, 0x81, 0,   0,    0x00, 0xfc, 0x00, 0xfc, 0xfc, 0x01, 0x03,
+                   'A',  'B',  'B', 0x00, 0xfa, 0x00, 0xfa, 0xfa, 0x01, 0x01, 'X'},
                   &d),
             "");
   ASSERT_EQ(d.objects.size(), 2u);
@@ -219,10 +223,9 @@ TEST(Dnp3AppTest, AssignClassAndDeviceAttributes) {
 TEST(Dnp3AppTest, FileTransportObjects) {
   // Response: g70v4 command status (handle 0x1234, size 100, block 256,
   // request 9, status 0), then g70v5 transport (block 2, last, 3 bytes).
-  Bytes app = {0xc7, 0x81, 0, 0, 0x46, 0x04, 0x5b, 0x01, 13, 0,
-               0x34, 0x12, 0, 0, 100, 0, 0, 0, 0, 1, 9, 0, 0,
-               0x46, 0x05, 0x5b, 0x01, 11, 0,
-               0x34, 0x12, 0, 0, 2, 0, 0, 0x80, 'a', 'b', 'c'};
+  Bytes app = {0xc7, 0x81, 0,    0, 0x46, 0x04, 0x5b, 0x01, 13,   0,    0x34, 0x12, 0,    0,
+               100,  0,    0,    0, 0,    1,    9,    0,    0,    0x46, 0x05, 0x5b, 0x01, 11,
+               0,    0x34, 0x12, 0, 0,    2,    0,    0,    0x80, 'a',  'b',  'c'};
   Dnp3Event e;
   EXPECT_EQ(Parse(app, &e), "");
   ASSERT_EQ(e.objects.size(), 2u);

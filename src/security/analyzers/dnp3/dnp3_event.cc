@@ -110,24 +110,19 @@ nlohmann::ordered_json HeaderJson(const ObjectHeader& h) {
 }  // namespace
 
 std::string_view FunctionName(uint8_t f) {
+  // Function codes 0-33, in order.
+  // clang-format off
   static constexpr std::string_view kRequests[] = {
-      "confirm",           "read",
-      "write",             "select",
-      "operate",           "direct_operate",
-      "direct_operate_no_ack", "immediate_freeze",
-      "immediate_freeze_no_ack", "freeze_clear",
-      "freeze_clear_no_ack", "freeze_at_time",
-      "freeze_at_time_no_ack", "cold_restart",
-      "warm_restart",      "initialize_data",
-      "initialize_application", "start_application",
-      "stop_application",  "save_configuration",
-      "enable_unsolicited", "disable_unsolicited",
-      "assign_class",      "delay_measure",
-      "record_current_time", "open_file",
-      "close_file",        "delete_file",
-      "get_file_info",     "authenticate_file",
-      "abort_file",        "activate_config",
+      "confirm", "read", "write", "select",
+      "operate", "direct_operate", "direct_operate_no_ack", "immediate_freeze",
+      "immediate_freeze_no_ack", "freeze_clear", "freeze_clear_no_ack", "freeze_at_time",
+      "freeze_at_time_no_ack", "cold_restart", "warm_restart", "initialize_data",
+      "initialize_application", "start_application", "stop_application", "save_configuration",
+      "enable_unsolicited", "disable_unsolicited", "assign_class", "delay_measure",
+      "record_current_time", "open_file", "close_file", "delete_file",
+      "get_file_info", "authenticate_file", "abort_file", "activate_config",
       "authenticate_request", "authenticate_request_no_ack"};
+  // clang-format on
   if (f < std::size(kRequests)) return kRequests[f];
   switch (f) {
     case kResponse:
@@ -143,62 +138,110 @@ std::string_view FunctionName(uint8_t f) {
 
 std::string_view GroupName(uint8_t g) {
   switch (g) {
-    case 0: return "device_attributes";
-    case 1: return "binary_input";
-    case 2: return "binary_input_event";
-    case 3: return "double_bit_binary_input";
-    case 4: return "double_bit_binary_input_event";
-    case 10: return "binary_output";
-    case 11: return "binary_output_event";
-    case 12: return "binary_output_command";
-    case 13: return "binary_output_command_event";
-    case 20: return "counter";
-    case 21: return "frozen_counter";
-    case 22: return "counter_event";
-    case 23: return "frozen_counter_event";
-    case 30: return "analog_input";
-    case 31: return "frozen_analog_input";
-    case 32: return "analog_input_event";
-    case 33: return "frozen_analog_input_event";
-    case 34: return "analog_input_deadband";
-    case 40: return "analog_output_status";
-    case 41: return "analog_output";
-    case 42: return "analog_output_event";
-    case 43: return "analog_output_command_event";
-    case 50: return "time_and_date";
-    case 51: return "time_and_date_cto";
-    case 52: return "time_delay";
-    case 60: return "class_data";
-    case 70: return "file_control";
-    case 80: return "internal_indications";
-    case 81: return "device_storage";
-    case 82: return "device_profile";
-    case 83: return "data_set_registration";
-    case 85: return "data_set_prototype";
-    case 86: return "data_set_descriptor";
-    case 87: return "data_set";
-    case 88: return "data_set_event";
-    case 90: return "application";
-    case 91: return "status_of_requested_operation";
-    case 100: return "floating_point";
-    case 101: return "bcd";
-    case 102: return "unsigned_integer";
-    case 110: return "octet_string";
-    case 111: return "octet_string_event";
-    case 112: return "virtual_terminal_output";
-    case 113: return "virtual_terminal_event";
-    case 120: return "authentication";
-    case 121: return "security_statistic";
-    case 122: return "security_statistic_event";
-    default: return "unknown";
+    case 0:
+      return "device_attributes";
+    case 1:
+      return "binary_input";
+    case 2:
+      return "binary_input_event";
+    case 3:
+      return "double_bit_binary_input";
+    case 4:
+      return "double_bit_binary_input_event";
+    case 10:
+      return "binary_output";
+    case 11:
+      return "binary_output_event";
+    case 12:
+      return "binary_output_command";
+    case 13:
+      return "binary_output_command_event";
+    case 20:
+      return "counter";
+    case 21:
+      return "frozen_counter";
+    case 22:
+      return "counter_event";
+    case 23:
+      return "frozen_counter_event";
+    case 30:
+      return "analog_input";
+    case 31:
+      return "frozen_analog_input";
+    case 32:
+      return "analog_input_event";
+    case 33:
+      return "frozen_analog_input_event";
+    case 34:
+      return "analog_input_deadband";
+    case 40:
+      return "analog_output_status";
+    case 41:
+      return "analog_output";
+    case 42:
+      return "analog_output_event";
+    case 43:
+      return "analog_output_command_event";
+    case 50:
+      return "time_and_date";
+    case 51:
+      return "time_and_date_cto";
+    case 52:
+      return "time_delay";
+    case 60:
+      return "class_data";
+    case 70:
+      return "file_control";
+    case 80:
+      return "internal_indications";
+    case 81:
+      return "device_storage";
+    case 82:
+      return "device_profile";
+    case 83:
+      return "data_set_registration";
+    case 85:
+      return "data_set_prototype";
+    case 86:
+      return "data_set_descriptor";
+    case 87:
+      return "data_set";
+    case 88:
+      return "data_set_event";
+    case 90:
+      return "application";
+    case 91:
+      return "status_of_requested_operation";
+    case 100:
+      return "floating_point";
+    case 101:
+      return "bcd";
+    case 102:
+      return "unsigned_integer";
+    case 110:
+      return "octet_string";
+    case 111:
+      return "octet_string_event";
+    case 112:
+      return "virtual_terminal_output";
+    case 113:
+      return "virtual_terminal_event";
+    case 120:
+      return "authentication";
+    case 121:
+      return "security_statistic";
+    case 122:
+      return "security_statistic_event";
+    default:
+      return "unknown";
   }
 }
 
 std::vector<std::string_view> IinNames(uint16_t iin) {
   static constexpr std::string_view kNames[16] = {
-      "device_restart", "device_trouble",    "local_control",   "need_time",
-      "class3_events",  "class2_events",     "class1_events",   "all_stations",
-      "iin2_reserved_7", "iin2_reserved_6",        "config_corrupt",  "already_executing",
+      "device_restart",        "device_trouble",  "local_control",  "need_time",
+      "class3_events",         "class2_events",   "class1_events",  "all_stations",
+      "iin2_reserved_7",       "iin2_reserved_6", "config_corrupt", "already_executing",
       "event_buffer_overflow", "parameter_error", "object_unknown", "no_func_code_support"};
   std::vector<std::string_view> out;
   for (int bit = 0; bit < 16; ++bit) {
@@ -209,22 +252,31 @@ std::vector<std::string_view> IinNames(uint16_t iin) {
 
 std::string_view OperationTypeName(uint8_t control_code) {
   switch (control_code & 0x0f) {
-    case 0: return "nul";
-    case 1: return "pulse_on";
-    case 2: return "pulse_off";
-    case 3: return "latch_on";
-    case 4: return "latch_off";
-    default: return "undefined";
+    case 0:
+      return "nul";
+    case 1:
+      return "pulse_on";
+    case 2:
+      return "pulse_off";
+    case 3:
+      return "latch_on";
+    case 4:
+      return "latch_off";
+    default:
+      return "undefined";
   }
 }
 
 std::string_view ControlStatusName(uint8_t status) {
+  // Control status codes 0-18, in order.
+  // clang-format off
   static constexpr std::string_view kNames[] = {
-      "success",          "timeout",           "no_select",         "format_error",
-      "not_supported",    "already_active",    "hardware_error",    "local",
-      "too_many_objs",    "not_authorized",    "automation_inhibit", "processing_limited",
-      "out_of_range",     "downstream_local",  "already_complete",  "blocked",
-      "canceled",         "blocked_other_master", "downstream_fail"};
+      "success", "timeout", "no_select", "format_error",
+      "not_supported", "already_active", "hardware_error", "local",
+      "too_many_objs", "not_authorized", "automation_inhibit", "processing_limited",
+      "out_of_range", "downstream_local", "already_complete", "blocked",
+      "canceled", "blocked_other_master", "downstream_fail"};
+  // clang-format on
   uint8_t code = status & 0x7f;
   if (code < std::size(kNames)) return kNames[code];
   if (code == 126) return "non_participating";

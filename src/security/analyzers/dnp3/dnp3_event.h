@@ -113,7 +113,7 @@ struct Dnp3Event {
   uint32_t segments = 0;   // transport segments the fragment came in
   uint8_t app_control = 0;
   uint8_t function = 0;
-  std::optional<uint16_t> iin;  // responses: IIN1 << 8 | IIN2
+  std::optional<uint16_t> iin;              // responses: IIN1 << 8 | IIN2
   std::optional<uint8_t> request_function;  // the request a response answers
   std::vector<ObjectHeader> objects;
 };

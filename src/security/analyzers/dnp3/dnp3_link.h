@@ -45,8 +45,7 @@ struct LinkHeader {
   bool primary() const { return control & kPrmBit; }
   bool from_master() const { return control & kDirBit; }
   bool carries_user_data() const {
-    return primary() &&
-           (function() == kConfirmedUserData || function() == kUnconfirmedUserData);
+    return primary() && (function() == kConfirmedUserData || function() == kUnconfirmedUserData);
   }
 };
 
@@ -54,10 +53,10 @@ struct LinkHeader {
 std::string_view LinkFunctionName(bool primary, uint8_t function);
 
 enum class LinkResult {
-  kFrame,       // a whole frame: *size bytes, header and user data filled in
-  kNeedMore,    // a plausible frame whose end has not arrived yet
-  kBadStart,    // no 0x05 0x64 at the front
-  kBadLength,   // length below 5
+  kFrame,      // a whole frame: *size bytes, header and user data filled in
+  kNeedMore,   // a plausible frame whose end has not arrived yet
+  kBadStart,   // no 0x05 0x64 at the front
+  kBadLength,  // length below 5
   kBadHeaderCrc,
   kBadDataCrc,  // whole frame (*size bytes, header filled in), a block CRC wrong
 };
