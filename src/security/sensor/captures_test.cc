@@ -260,6 +260,69 @@ TEST(CapturesTest, Iec104WiresharkDissectorTestGolden) {
   EXPECT_EQ(run.weirds.Total(), 28u);
 }
 
+// S7comm over ISO-on-TCP: the ITI collection's s7/ captures (S7-300/400 with
+// STEP 7, TIA Portal, WinCC and libnodave; S7-1200/1500 with S7comm-plus).
+// Golden events (S7 events only, so another analyzer's events in the same
+// capture do not matter) were cross-checked with tshark, testdata/README.md
+// ("S7comm"); for the three largest captures only the first 200 are kept.
+struct S7Golden {
+  const char* capture;  // under iti/s7/
+  const char* golden;
+  size_t events;       // S7 events (COTP connection TPDUs, S7 and S7comm-plus PDUs)
+  size_t plus_events;  // of which S7comm-plus
+};
+
+std::vector<std::string> S7Events(const CaptureRun& run) {
+  std::vector<std::string> out;
+  for (const std::string& e : run.events) {
+    if (e.find("\"proto\":\"s7comm") != std::string::npos) out.push_back(e);
+  }
+  return out;
+}
+
+TEST(CapturesTest, S7commGoldens) {
+  REQUIRE_CAPTURE(kPcaps + "/iti/s7");
+  // tshark: S7 PDUs + COTP CR/CC + TSDUs that are not S7comm (S7comm-plus).
+  const S7Golden kGoldens[] = {
+      {"S7-1511_db2_var1_HMI.pcap", "S7-1511_db2_var1_HMI.events.jsonl", 20, 18},
+      {"s7-1200-hmi.pcap", "s7-1200-hmi.events.jsonl", 26, 24},
+      {"s7comm_program_blocklist_onlineview.pcap",
+       "s7comm_program_blocklist_onlineview.events.jsonl", 80, 0},
+      {"s7comm_reading_plc_status.pcap", "s7comm_reading_plc_status.events.jsonl", 146, 0},
+      {"s7comm_varservice_libnodavedemo_bench.pcap",
+       "s7comm_varservice_libnodavedemo_bench.head.events.jsonl", 10008, 0},
+      {"step7_s300_readDiagData.pcapng", "step7_s300_readDiagData.events.jsonl", 410, 0},
+      {"step7_s300_readVarTab.pcapng", "step7_s300_readVarTab.events.jsonl", 331, 0},
+      {"tia_s300_goOnline.pcapng", "tia_s300_goOnline.events.jsonl", 448, 0},
+      {"wincc_s300_setup-alarm-read.pcapng", "wincc_s300_setup-alarm-read.events.jsonl", 128, 0},
+      {"wincc_s400_production.pcapng", "wincc_s400_production.head.events.jsonl", 1658, 0},
+      {"S7Comm/s7comm_clean.pcap", "s7comm_clean.head.events.jsonl", 5262, 0},
+  };
+  for (const S7Golden& g : kGoldens) {
+    SCOPED_TRACE(g.capture);
+    CaptureRun run = ReadCapture(kPcaps + "/iti/s7/" + g.capture);
+    EXPECT_EQ(run.error, "");
+    std::vector<std::string> events = S7Events(run);
+    ASSERT_EQ(events.size(), g.events);
+    EXPECT_EQ(run.stats.protocols["s7comm"].events, g.events);
+    size_t plus = 0;
+    for (const std::string& e : events) {
+      plus += e.find("\"proto\":\"s7comm-plus\"") != std::string::npos;
+    }
+    EXPECT_EQ(plus, g.plus_events);
+    std::vector<std::string> want =
+        ReadLines(std::string(QILIAN_SENSOR_TESTDATA) + "/" + g.golden);
+    ASSERT_FALSE(want.empty()) << g.golden;
+    ASSERT_LE(want.size(), events.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(events[i], want[i]) << g.golden << " line " << i + 1;
+    }
+    for (const auto& [name, count] : run.weirds.counts()) {
+      EXPECT_NE(name.rfind("s7comm", 0), 0u) << name << " " << count;
+    }
+  }
+}
+
 // EtherNet/IP with CIP (testdata/README.md, "EtherNet/IP": checked against
 // tshark's enip and cip dissectors with check_enip_with_tshark.py). For the
 // two large captures the golden files keep the first 40 events, and for
