@@ -131,6 +131,9 @@ bool FileObject(uint8_t variation, std::span<const uint8_t> object, Point* p) {
   }
 }
 
+// The groups whose fixed-size objects FixedValues decodes.
+bool HasValues(uint8_t group) { return group == 12 || group == 41 || group == 50 || group == 52; }
+
 // Decodes the values of one fixed-size object of a group whose values
 // matter; false for groups that are only skipped.
 bool FixedValues(uint8_t group, uint8_t variation, std::span<const uint8_t> object, Point* p) {
@@ -293,14 +296,18 @@ class ObjectParser {
     }
     uint64_t each = index_bytes + size.size;
     if (h->count * each > r_.remaining()) return kDataTruncated;  // count < 2^32
-    for (uint64_t i = 0; i < h->count; ++i) {
+    // Values are decoded for the first points of the groups that have them;
+    // everything else is skipped at once (measurements are most of a
+    // response's bytes).
+    uint64_t decode = HasValues(h->group) ? std::min<uint64_t>(h->count, kMaxPointsPerHeader) : 0;
+    for (uint64_t i = 0; i < decode; ++i) {
       std::optional<uint32_t> index;
       if (index_bytes) index = static_cast<uint32_t>(r_.ReadUint(index_bytes));
       std::span<const uint8_t> object = r_.ReadBytes(size.size);
-      if (h->points.size() >= kMaxPointsPerHeader) continue;
       Point p;
       if (FixedValues(h->group, h->variation, object, &p)) AddPoint(h, i, index, std::move(p));
     }
+    r_.Skip((h->count - decode) * each);
     return kOk;
   }
 
@@ -380,6 +387,11 @@ ObjectSize SizeOf(uint8_t g, uint8_t v) {
     case 113:
       // The variation is the string's length.
       return v == 0 ? ObjectSize{} : Fixed(v);
+    case 120:
+      // Secure authentication: aggressive mode request (challenge sequence
+      // number, user) and session key status request (user) are fixed; the
+      // others come with a size prefix.
+      return v == 3 ? Fixed(6) : v == 4 ? Fixed(2) : ObjectSize{};
     case 121:
       return v == 1 ? Fixed(7) : ObjectSize{};
     case 122:

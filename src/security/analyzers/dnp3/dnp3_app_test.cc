@@ -187,6 +187,7 @@ TEST(Dnp3AppTest, NamesCoverTheStandard) {
   EXPECT_EQ(SizeOf(32, 8).size, 15u);
   EXPECT_EQ(SizeOf(110, 12).size, 12u);
   EXPECT_EQ(SizeOf(99, 1).kind, SizeKind::kUnknown);
+  EXPECT_EQ(SizeOf(120, 4).size, 2u);
 }
 
 TEST(Dnp3AppTest, FreezeAtTimeCarriesOnlyItsTime) {
