@@ -263,8 +263,8 @@ void DecodeRequestData(uint8_t service, std::optional<uint32_t> cls, Bytes data,
   if (!d.ok()) w->push_back(kTruncated);
 }
 
-void DecodeResponseData(uint8_t service, uint8_t status, const CipRequestInfo* match,
-                        Bytes data, Json& j, Weirds* w, int depth) {
+void DecodeResponseData(uint8_t service, uint8_t status, const CipRequestInfo* match, Bytes data,
+                        Json& j, Weirds* w, int depth) {
   std::optional<uint32_t> cls = match ? match->cls : std::nullopt;
   LeReader d(data);
   if (service == kMultipleServicePacket && !data.empty()) {

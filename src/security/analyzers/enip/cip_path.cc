@@ -129,7 +129,7 @@ std::string_view ParsePath(std::span<const uint8_t> bytes, CipPath* path) {
           std::span<const uint8_t> chars = r.Take(size);
           if (size % 2) r.Take(1);
           if (r.ok()) AppendSymbol(chars, path);
-          } else {
+        } else {
           return kBadSegment;
         }
         break;

@@ -40,8 +40,8 @@ TEST(CipPathTest, PortSegmentsAndElectronicKey) {
   CipPath p;
   // Backplane slot 0; then port 2 to an extended link address "10.1.1.1"
   // (8 bytes, no pad needed); an electronic key; class 2 instance 1.
-  Bytes b = {0x01, 0x00, 0x12, 8, '1', '0', '.', '1', '.', '1', '.', '1', 0x34, 0x04,
-             1,    0,    0x0e, 0, 0x36, 0,  0x14, 0x0b, 0x20, 0x02, 0x24, 0x01};
+  Bytes b = {0x01, 0x00, 0x12, 8,    '1', '0',  '.', '1',  '.',  '1',  '.',  '1',  0x34,
+             0x04, 1,    0,    0x0e, 0,   0x36, 0,   0x14, 0x0b, 0x20, 0x02, 0x24, 0x01};
   EXPECT_EQ(ParsePath(b, &p), "");
   ASSERT_EQ(p.route.size(), 2u);
   EXPECT_EQ(p.route[0].port, 1);

@@ -37,8 +37,8 @@ bool LooksLikeEnipIo(std::span<const uint8_t> bytes) {
 
 EnipAnalyzer::EnipAnalyzer(AnalyzerHost* host) : host_(host) {
   const Flow& f = host->flow();
-  client_ = (f.orig.port == kEnipPort && f.resp.port != kEnipPort) ? Direction::kResp
-                                                                   : Direction::kOrig;
+  client_ =
+      (f.orig.port == kEnipPort && f.resp.port != kEnipPort) ? Direction::kResp : Direction::kOrig;
   io_ = f.resp.port == kIoPort || f.orig.port == kIoPort;
 }
 

@@ -90,8 +90,9 @@ TEST(EnipAnalyzerTest, UdpDatagrams) {
   FakeHost io_host;
   io_host.flow_.resp.port = kIoPort;
   EnipAnalyzer io(&io_host);
-  io.DeliverPacket(Direction::kOrig, Bytes{0x02, 0x00, 0x02, 0x80, 0x08, 0x00, 0x01, 0, 0, 0,
-                                           0x05, 0, 0, 0, 0xb1, 0x00, 0x02, 0x00, 0xaa, 0xbb});
+  io.DeliverPacket(Direction::kOrig,
+                   Bytes{0x02, 0x00, 0x02, 0x80, 0x08, 0x00, 0x01, 0,    0,    0,
+                         0x05, 0,    0,    0,    0xb1, 0x00, 0x02, 0x00, 0xaa, 0xbb});
   ASSERT_EQ(io_host.events.size(), 1u);
   EXPECT_EQ(io_host.events[0]["pdu"], "io");
 }
@@ -101,10 +102,52 @@ TEST(EnipAnalyzerTest, ConnectedRepliesMatchBySequenceCount) {
   EnipAnalyzer a(&host);
   auto unit = [](uint16_t seq, const Bytes& cip) {
     size_t len = 6 + 2 + 8 + 4 + 2 + cip.size();
-    Bytes b = {0x70, 0x00, static_cast<uint8_t>(len), 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-               0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0xa1, 0x00, 0x04, 0x00,
-               0x01, 0x00, 0x00, 0x00, 0xb1, 0x00, static_cast<uint8_t>(cip.size() + 2), 0x00,
-               static_cast<uint8_t>(seq), static_cast<uint8_t>(seq >> 8)};
+    Bytes b = {0x70,
+               0x00,
+               static_cast<uint8_t>(len),
+               0,
+               1,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0,
+               0x02,
+               0x00,
+               0xa1,
+               0x00,
+               0x04,
+               0x00,
+               0x01,
+               0x00,
+               0x00,
+               0x00,
+               0xb1,
+               0x00,
+               static_cast<uint8_t>(cip.size() + 2),
+               0x00,
+               static_cast<uint8_t>(seq),
+               static_cast<uint8_t>(seq >> 8)};
     for (uint8_t x : cip) b.push_back(x);
     return b;
   };

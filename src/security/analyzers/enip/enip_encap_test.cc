@@ -49,9 +49,10 @@ TEST(EnipEncapTest, SendRRDataHandsBackTheCipMessage) {
 TEST(EnipEncapTest, SendUnitDataAndRegisterSession) {
   // SendUnitData: connected address 0x11223344, connected data with sequence
   // count 7 and a Read_Tag reply.
-  Bytes frame = {0x70, 0x00, 0x1a, 0x00, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0xa1, 0x00, 0x04, 0x00, 0x44, 0x33, 0x22, 0x11,
-                 0xb1, 0x00, 0x06, 0x00, 0x07, 0x00, 0xcc, 0x00, 0x00, 0x00};
+  Bytes frame = {0x70, 0x00, 0x1a, 0x00, 1,    0,    0,    0,    0,    0,    0,    0,    0,
+                 0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+                 0,    0,    0,    0,    0x02, 0x00, 0xa1, 0x00, 0x04, 0x00, 0x44, 0x33, 0x22,
+                 0x11, 0xb1, 0x00, 0x06, 0x00, 0x07, 0x00, 0xcc, 0x00, 0x00, 0x00};
   EncapMessage m;
   Weirds w;
   DecodeEncap(frame, true, &m, &w);
@@ -59,7 +60,8 @@ TEST(EnipEncapTest, SendUnitDataAndRegisterSession) {
   EXPECT_EQ(m.fields["connection_id"], 0x11223344u);
   EXPECT_EQ(m.cip_sequence, 7);
   EXPECT_EQ(m.cip.size(), 4u);
-  Bytes reg = {0x65, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+  Bytes reg = {0x65, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+               0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
   EncapMessage r;
   DecodeEncap(reg, false, &r, &w);
   EXPECT_TRUE(w.empty());
@@ -69,9 +71,10 @@ TEST(EnipEncapTest, SendUnitDataAndRegisterSession) {
 }
 
 TEST(EnipEncapTest, ListServices) {
-  Bytes frame = {0x04, 0, 0x1a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                 1, 0, 0x00, 0x01, 0x14, 0x00, 1, 0, 0x20, 0x01,
-                 'C', 'o', 'm', 'm', 'u', 'n', 'i', 'c', 'a', 't', 'i', 'o', 'n', 's', 0, 0};
+  Bytes frame = {0x04, 0,    0x1a, 0,    0,   0,   0,    0,    0,   0,   0,   0,   0,
+                 0,    0,    0,    0,    0,   0,   0,    0,    0,   0,   0,   1,   0,
+                 0x00, 0x01, 0x14, 0x00, 1,   0,   0x20, 0x01, 'C', 'o', 'm', 'm', 'u',
+                 'n',  'i',  'c',  'a',  't', 'i', 'o',  'n',  's', 0,   0};
   EncapMessage m;
   Weirds w;
   DecodeEncap(frame, true, &m, &w);
@@ -102,8 +105,8 @@ TEST(EnipEncapTest, MalformedMessages) {
   EXPECT_EQ(w, Weirds{"enip_nonzero_options"});
   EXPECT_FALSE(PlausibleHeader(options));
   w.clear();
-  Bytes io = {0x02, 0x00, 0x02, 0x80, 0x08, 0x00, 0x01, 0, 0, 0, 0x05, 0, 0, 0,
-              0xb1, 0x00, 0x02, 0x00, 0xaa, 0xbb};
+  Bytes io = {0x02, 0x00, 0x02, 0x80, 0x08, 0x00, 0x01, 0,    0,    0,
+              0x05, 0,    0,    0,    0xb1, 0x00, 0x02, 0x00, 0xaa, 0xbb};
   nlohmann::ordered_json j = DecodeIo(io, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(j["pdu"], "io");

@@ -43,16 +43,11 @@ constexpr U32 kEncapStatus[] = {
 };
 
 constexpr U16 kItemTypes[] = {
-    {kNullAddress, "null_address"},
-    {kListIdentityItem, "list_identity"},
-    {0x0086, "cip_security_information"},
-    {kConnectedAddress, "connected_address"},
-    {kConnectedData, "connected_data"},
-    {kUnconnectedData, "unconnected_data"},
-    {kListServicesItem, "list_services"},
-    {kSockaddrOT, "sockaddr_o_t"},
-    {kSockaddrTO, "sockaddr_t_o"},
-    {kSequencedAddress, "sequenced_address"},
+    {kNullAddress, "null_address"},       {kListIdentityItem, "list_identity"},
+    {0x0086, "cip_security_information"}, {kConnectedAddress, "connected_address"},
+    {kConnectedData, "connected_data"},   {kUnconnectedData, "unconnected_data"},
+    {kListServicesItem, "list_services"}, {kSockaddrOT, "sockaddr_o_t"},
+    {kSockaddrTO, "sockaddr_t_o"},        {kSequencedAddress, "sequenced_address"},
 };
 
 // CIP Vol 1, Appendix A: services common to all objects.
@@ -226,12 +221,14 @@ constexpr U16 kConnectionManagerStatus[] = {
 // CIP Vol 1, appendix C: elementary data types as Logix tag services
 // report them.
 constexpr U16 kDataTypes[] = {
-    {0x00c1, "BOOL"},  {0x00c2, "SINT"},  {0x00c3, "INT"},   {0x00c4, "DINT"},
-    {0x00c5, "LINT"},  {0x00c6, "USINT"}, {0x00c7, "UINT"},  {0x00c8, "UDINT"},
-    {0x00c9, "ULINT"}, {0x00ca, "REAL"},  {0x00cb, "LREAL"}, {0x00cc, "STIME"},
-    {0x00cd, "DATE"},  {0x00ce, "TIME_OF_DAY"}, {0x00cf, "DATE_AND_TIME"},
-    {0x00d0, "STRING"}, {0x00d1, "BYTE"}, {0x00d2, "WORD"}, {0x00d3, "DWORD"},
-    {0x00d4, "LWORD"}, {0x00da, "SHORT_STRING"}, {0x02a0, "STRUCT"},
+    {0x00c1, "BOOL"},   {0x00c2, "SINT"},        {0x00c3, "INT"},
+    {0x00c4, "DINT"},   {0x00c5, "LINT"},        {0x00c6, "USINT"},
+    {0x00c7, "UINT"},   {0x00c8, "UDINT"},       {0x00c9, "ULINT"},
+    {0x00ca, "REAL"},   {0x00cb, "LREAL"},       {0x00cc, "STIME"},
+    {0x00cd, "DATE"},   {0x00ce, "TIME_OF_DAY"}, {0x00cf, "DATE_AND_TIME"},
+    {0x00d0, "STRING"}, {0x00d1, "BYTE"},        {0x00d2, "WORD"},
+    {0x00d3, "DWORD"},  {0x00d4, "LWORD"},       {0x00da, "SHORT_STRING"},
+    {0x02a0, "STRUCT"},
 };
 
 // A few common vendors of the ODVA vendor list (the full list has over a
@@ -332,8 +329,6 @@ std::string_view ExtendedStatusName(uint8_t general, uint16_t extended) {
 
 std::string_view DataTypeName(uint16_t type) { return Lookup(kDataTypes, type); }
 std::string_view VendorName(uint16_t vendor) { return Lookup(kVendors, vendor); }
-std::string_view DeviceTypeName(uint16_t device_type) {
-  return Lookup(kDeviceTypes, device_type);
-}
+std::string_view DeviceTypeName(uint16_t device_type) { return Lookup(kDeviceTypes, device_type); }
 
 }  // namespace qilian::security::enip

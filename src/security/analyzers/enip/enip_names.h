@@ -50,15 +50,15 @@ enum Service : uint8_t {
   kMultipleServicePacket = 0x0a,
   kGetAttributeSingle = 0x0e,
   kSetAttributeSingle = 0x10,
-  kExecutePccc = 0x4b,           // PCCC class
-  kReadTag = 0x4c,               // Logix
-  kWriteTag = 0x4d,              // Logix
-  kForwardClose = 0x4e,          // Connection Manager
-  kUnconnectedSend = 0x52,       // Connection Manager
-  kReadTagFragmented = 0x52,     // Logix
-  kWriteTagFragmented = 0x53,    // Logix
-  kForwardOpen = 0x54,           // Connection Manager
-  kLargeForwardOpen = 0x5b,      // Connection Manager
+  kExecutePccc = 0x4b,         // PCCC class
+  kReadTag = 0x4c,             // Logix
+  kWriteTag = 0x4d,            // Logix
+  kForwardClose = 0x4e,        // Connection Manager
+  kUnconnectedSend = 0x52,     // Connection Manager
+  kReadTagFragmented = 0x52,   // Logix
+  kWriteTagFragmented = 0x53,  // Logix
+  kForwardOpen = 0x54,         // Connection Manager
+  kLargeForwardOpen = 0x5b,    // Connection Manager
 };
 constexpr uint8_t kResponseBit = 0x80;
 

@@ -34,7 +34,7 @@ bool LooksLikeIec104(std::span<const uint8_t> bytes) {
 Iec104Analyzer::Iec104Analyzer(AnalyzerHost* host) : host_(host) {
   const Flow& f = host->flow();
   controlling_ = (f.orig.port == kIec104Port && f.resp.port != kIec104Port) ? Direction::kResp
-                                                                           : Direction::kOrig;
+                                                                            : Direction::kOrig;
 }
 
 void Iec104Analyzer::DeliverStream(Direction dir, std::span<const uint8_t> data) {

@@ -153,8 +153,8 @@ void DecodeElement(Element e, LeReader& r, Json& o) {
       break;
     }
     case Element::kBcr: {
-      o["counter"] = static_cast<int32_t>(b[0] | b[1] << 8 | b[2] << 16 |
-                                          static_cast<uint32_t>(b[3]) << 24);
+      o["counter"] =
+          static_cast<int32_t>(b[0] | b[1] << 8 | b[2] << 16 | static_cast<uint32_t>(b[3]) << 24);
       o["sequence"] = b[4] & 0x1f;
       o["carry"] = (b[4] & 0x20) != 0;
       o["adjusted"] = (b[4] & 0x40) != 0;
@@ -293,8 +293,8 @@ size_t FixedSize(const TypeInfo& t) {
 std::string Cp56ToString(std::span<const uint8_t, 7> b) {
   unsigned ms = b[0] | b[1] << 8;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "20%02u-%02u-%02uT%02u:%02u:%02u.%03u", b[6] & 0x7fu,
-                b[5] & 0x0fu, b[4] & 0x1fu, b[3] & 0x1fu, b[2] & 0x3fu, ms / 1000, ms % 1000);
+  std::snprintf(buf, sizeof buf, "20%02u-%02u-%02uT%02u:%02u:%02u.%03u", b[6] & 0x7fu, b[5] & 0x0fu,
+                b[4] & 0x1fu, b[3] & 0x1fu, b[2] & 0x3fu, ms / 1000, ms % 1000);
   return buf;
 }
 
@@ -326,8 +326,8 @@ std::string_view ParseAsdu(std::span<const uint8_t> bytes, Asdu* asdu) {
   // cannot hold is the length mismatch, found before anything is decoded.
   size_t size = FixedSize(*type);
   if (size > 0 || type->count == 0) {
-    size_t want = asdu->sq ? kIoaSize + asdu->num_objects * size
-                           : asdu->num_objects * (kIoaSize + size);
+    size_t want =
+        asdu->sq ? kIoaSize + asdu->num_objects * size : asdu->num_objects * (kIoaSize + size);
     if (want != r.remaining() && weird.empty()) weird = kLength;
   }
   uint32_t ioa = 0;

@@ -75,9 +75,8 @@ TEST(Iec104AsduTest, SequenceOfSinglePoints) {
 TEST(Iec104AsduTest, MeasuredValuesWithTime) {
   Asdu a;
   // M_ME_TF_1: float 1.5 with QDS 0, CP56Time2a 2021-03-04 05:06:07.097.
-  Bytes b = Cat(Header(36, 0x01, 3),
-                {0x01, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x3f, 0x00,
-                 0xb9, 0x1b, 0x06, 0x05, 0x04, 0x03, 0x15});
+  Bytes b = Cat(Header(36, 0x01, 3), {0x01, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x3f, 0x00, 0xb9, 0x1b,
+                                      0x06, 0x05, 0x04, 0x03, 0x15});
   EXPECT_EQ(ParseAsdu(b, &a), "");
   ASSERT_EQ(a.objects.size(), 1u);
   EXPECT_EQ(a.objects[0]["value"], 1.5);
@@ -111,8 +110,8 @@ TEST(Iec104AsduTest, Commands) {
   EXPECT_EQ(rc.objects[0]["select"], true);
   Asdu se;
   // C_SE_TC_1: 2.5, select, QL 0, with a time tag.
-  EXPECT_EQ(ParseAsdu(Cat(Header(63, 0x01, 6), {7, 0, 0, 0, 0, 0x20, 0x40, 0x80, 0, 0, 0x01,
-                                                 0x01, 0x01, 0x01, 0x18}),
+  EXPECT_EQ(ParseAsdu(Cat(Header(63, 0x01, 6),
+                          {7, 0, 0, 0, 0, 0x20, 0x40, 0x80, 0, 0, 0x01, 0x01, 0x01, 0x01, 0x18}),
                       &se),
             "");
   EXPECT_EQ(se.objects[0]["value"], 2.5);
@@ -133,8 +132,7 @@ TEST(Iec104AsduTest, Commands) {
   EXPECT_EQ(ParseAsdu(Cat(Header(105, 0x01, 6), {0, 0, 0, 1}), &rp), "");
   EXPECT_EQ(rp.objects[0]["qrp_name"], "general_reset");
   Asdu ts;
-  EXPECT_EQ(ParseAsdu(Cat(Header(107, 0x01, 6), {0, 0, 0, 0x34, 0x12, 0, 0, 0, 0, 1, 1, 0}),
-                      &ts),
+  EXPECT_EQ(ParseAsdu(Cat(Header(107, 0x01, 6), {0, 0, 0, 0x34, 0x12, 0, 0, 0, 0, 1, 1, 0}), &ts),
             "");
   EXPECT_EQ(ts.objects[0]["tsc"], 0x1234);
   EXPECT_EQ(ts.objects[0]["time"], "2000-01-01T00:00:00.000");
@@ -150,8 +148,7 @@ TEST(Iec104AsduTest, TimeFlags) {
 
 TEST(Iec104AsduTest, IntegratedTotalsAndFiles) {
   Asdu it;
-  EXPECT_EQ(ParseAsdu(Cat(Header(15, 0x01, 37), {1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x23}), &it),
-            "");
+  EXPECT_EQ(ParseAsdu(Cat(Header(15, 0x01, 37), {1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x23}), &it), "");
   EXPECT_EQ(it.objects[0]["counter"], -1);
   EXPECT_EQ(it.objects[0]["sequence"], 3);
   EXPECT_EQ(it.objects[0]["carry"], true);

@@ -34,10 +34,10 @@ enum class Format : char { kI = 'I', kS = 'S', kU = 'U' };
 
 struct Apdu {
   Format format = Format::kI;
-  bool from_controlled = false;  // sent by the side on port 2404
-  uint8_t length = 0;            // the APCI length field
-  std::optional<uint16_t> tx_seq;  // N(S), I-format
-  std::optional<uint16_t> rx_seq;  // N(R), I- and S-format
+  bool from_controlled = false;      // sent by the side on port 2404
+  uint8_t length = 0;                // the APCI length field
+  std::optional<uint16_t> tx_seq;    // N(S), I-format
+  std::optional<uint16_t> rx_seq;    // N(R), I- and S-format
   std::optional<uint8_t> u_control;  // U-format: the first control octet
   // I-format whose N(S) is not the one that should follow: the one expected.
   std::optional<uint16_t> expected_tx_seq;

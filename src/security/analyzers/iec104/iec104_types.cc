@@ -124,8 +124,8 @@ size_t ElementSize(Element e) {
 
 const TypeInfo* FindType(uint8_t type_id) {
   const TypeInfo* end = std::end(kTypes);
-  const TypeInfo* it = std::lower_bound(
-      std::begin(kTypes), end, type_id, [](const TypeInfo& t, uint8_t id) { return t.id < id; });
+  const TypeInfo* it = std::lower_bound(std::begin(kTypes), end, type_id,
+                                        [](const TypeInfo& t, uint8_t id) { return t.id < id; });
   return it != end && it->id == type_id ? it : nullptr;
 }
 
@@ -135,15 +135,16 @@ std::string_view TypeName(uint8_t type_id) {
 }
 
 std::string_view CauseName(uint8_t cot) {
+  // Indexed by cause; "" where the standard defines none.
+  // clang-format off
   static constexpr std::string_view kNames[] = {
-      "",        "per/cyc", "back",    "spont",   "init",    "req",     "act",
-      "actcon",  "deact",   "deactcon", "actterm", "retrem",  "retloc",  "file",
-      "",        "",        "",        "",        "",        "",        "inrogen",
-      "inro1",   "inro2",   "inro3",   "inro4",   "inro5",   "inro6",   "inro7",
-      "inro8",   "inro9",   "inro10",  "inro11",  "inro12",  "inro13",  "inro14",
-      "inro15",  "inro16",  "reqcogen", "reqco1", "reqco2",  "reqco3",  "reqco4",
-      "",        "",        "unknown_type", "unknown_cause", "unknown_asdu_address",
-      "unknown_object_address"};
+      /*  0 */ "", "per/cyc", "back", "spont", "init", "req", "act", "actcon", "deact", "deactcon",
+      /* 10 */ "actterm", "retrem", "retloc", "file", "", "", "", "", "", "",
+      /* 20 */ "inrogen", "inro1", "inro2", "inro3", "inro4", "inro5", "inro6", "inro7", "inro8",
+      /* 29 */ "inro9", "inro10", "inro11", "inro12", "inro13", "inro14", "inro15", "inro16",
+      /* 37 */ "reqcogen", "reqco1", "reqco2", "reqco3", "reqco4", "", "",
+      /* 44 */ "unknown_type", "unknown_cause", "unknown_asdu_address", "unknown_object_address"};
+  // clang-format on
   return cot < std::size(kNames) ? kNames[cot] : "";
 }
 

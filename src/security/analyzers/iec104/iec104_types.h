@@ -15,46 +15,46 @@ namespace qilian::security::iec104 {
 // clause 7.2.6). Each has a fixed size except kSegment (a length byte and
 // that many bytes).
 enum class Element : uint8_t {
-  kSiq,    // single-point information with quality
-  kDiq,    // double-point information with quality
-  kVti,    // value with transient state indication
-  kQds,    // quality descriptor
-  kBsi,    // binary state information, 32 bits
-  kNva,    // normalized value
-  kSva,    // scaled value
-  kFloat,  // IEEE 754 short floating point
-  kBcr,    // binary counter reading
-  kSep,    // single event of protection equipment
-  kSpe,    // start events of protection equipment
-  kOci,    // output circuit information
-  kQdp,    // quality descriptor for protection events
-  kCp16,   // two-octet binary time (elapsed, duration, delay)
-  kCp24,   // CP24Time2a
-  kCp56,   // CP56Time2a
-  kScd,    // status and status change detection
-  kSco,    // single command
-  kDco,    // double command
-  kRco,    // regulating step command
-  kQos,    // qualifier of set-point command
-  kCoi,    // cause of initialization
-  kQoi,    // qualifier of interrogation
-  kQcc,    // qualifier of counter interrogation
-  kQrp,    // qualifier of reset process
-  kFbp,    // fixed test bit pattern
-  kTsc,    // test sequence counter
-  kQpm,    // qualifier of parameter of measured values
-  kQpa,    // qualifier of parameter activation
-  kNof,    // name of file
-  kLof,    // length of file or section
-  kFrq,    // file ready qualifier
-  kNos,    // name of section
-  kSrq,    // section ready qualifier
-  kScq,    // select and call qualifier
-  kLsq,    // last section or segment qualifier
-  kChs,    // checksum
-  kAfq,    // acknowledge file or section qualifier
-  kSof,    // status of file
-  kSegment,  // LOS (one byte) and the segment
+  kSiq,       // single-point information with quality
+  kDiq,       // double-point information with quality
+  kVti,       // value with transient state indication
+  kQds,       // quality descriptor
+  kBsi,       // binary state information, 32 bits
+  kNva,       // normalized value
+  kSva,       // scaled value
+  kFloat,     // IEEE 754 short floating point
+  kBcr,       // binary counter reading
+  kSep,       // single event of protection equipment
+  kSpe,       // start events of protection equipment
+  kOci,       // output circuit information
+  kQdp,       // quality descriptor for protection events
+  kCp16,      // two-octet binary time (elapsed, duration, delay)
+  kCp24,      // CP24Time2a
+  kCp56,      // CP56Time2a
+  kScd,       // status and status change detection
+  kSco,       // single command
+  kDco,       // double command
+  kRco,       // regulating step command
+  kQos,       // qualifier of set-point command
+  kCoi,       // cause of initialization
+  kQoi,       // qualifier of interrogation
+  kQcc,       // qualifier of counter interrogation
+  kQrp,       // qualifier of reset process
+  kFbp,       // fixed test bit pattern
+  kTsc,       // test sequence counter
+  kQpm,       // qualifier of parameter of measured values
+  kQpa,       // qualifier of parameter activation
+  kNof,       // name of file
+  kLof,       // length of file or section
+  kFrq,       // file ready qualifier
+  kNos,       // name of section
+  kSrq,       // section ready qualifier
+  kScq,       // select and call qualifier
+  kLsq,       // last section or segment qualifier
+  kChs,       // checksum
+  kAfq,       // acknowledge file or section qualifier
+  kSof,       // status of file
+  kSegment,   // LOS (one byte) and the segment
   kStopTime,  // CP56Time2a, the end of a requested range
 };
 
