@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "security/analyzers/enip/enip_names.h"
+
 namespace qilian::security::enip {
 namespace {
 
@@ -173,6 +175,23 @@ TEST(CipTest, NestingIsBounded) {
   Json j = DecodeCipRequest(inner, nullptr, &w);
   EXPECT_EQ(w, Weirds{"cip_nesting_too_deep"});
   EXPECT_TRUE(j["services"][0]["services"][0]["services"][0].contains("data_length"));
+}
+
+TEST(CipTest, ObjectSpecificServicesAreNamedByClass) {
+  EXPECT_EQ(ServiceName(0x4e, kConnectionManagerClass), "Forward_Close");
+  EXPECT_EQ(ServiceName(0x4e, 0x6b), "Read_Modify_Write_Tag");
+  EXPECT_EQ(ServiceName(0x52, kConnectionManagerClass), "Unconnected_Send");
+  EXPECT_EQ(ServiceName(0x52, std::nullopt), "Read_Tag_Fragmented");
+  EXPECT_EQ(ServiceName(0xd4, kConnectionManagerClass), "Forward_Open");  // response bit
+  EXPECT_EQ(ServiceName(0x4b, kPcccClass), "Execute_PCCC");
+  EXPECT_EQ(ServiceName(0x4b, std::nullopt), "");
+  EXPECT_EQ(ServiceName(0x0e, 0x01), "Get_Attribute_Single");
+  EXPECT_EQ(GeneralStatusName(0x1e), "embedded_service_error");
+  EXPECT_EQ(GeneralStatusName(0x2d), "");
+  EXPECT_EQ(ExtendedStatusName(0x01, 0x0100), "connection_in_use_or_duplicate_forward_open");
+  EXPECT_EQ(ExtendedStatusName(0x05, 0x0100), "");
+  EXPECT_EQ(VendorName(1), "Rockwell Automation/Allen-Bradley");
+  EXPECT_EQ(DeviceTypeName(0x0e), "Programmable Logic Controller");
 }
 
 }  // namespace
