@@ -40,6 +40,21 @@ TEST(S7commAnalyzerTest, ConnectionRequestNamesRackAndSlot) {
   EXPECT_EQ(e["slot"], 3);
 }
 
+TEST(S7commAnalyzerTest, DisconnectAndError) {
+  FakeHost host;
+  S7commAnalyzer a(&host);
+  a.DeliverStream(Direction::kOrig, Tpkt({0x06, 0x80, 0x00, 0x03, 0x00, 0x0a, 0x80}));
+  a.DeliverStream(Direction::kResp, Tpkt({0x05, 0xc0, 0x00, 0x0a, 0x00, 0x03}));
+  a.DeliverStream(Direction::kResp, Tpkt({0x04, 0x70, 0x00, 0x0a, 0x02}));
+  ASSERT_EQ(host.events.size(), 3u);
+  EXPECT_EQ(host.events[0]["pdu"], "cotp_disconnect_request");
+  EXPECT_EQ(host.events[0]["reason"], 128);
+  EXPECT_EQ(host.events[1]["pdu"], "cotp_disconnect_confirm");
+  EXPECT_EQ(host.events[2]["pdu"], "cotp_error");
+  EXPECT_EQ(host.events[2]["reject_cause"], 2);
+  EXPECT_EQ(host.weirds.Total(), 0u);
+}
+
 TEST(S7commAnalyzerTest, TpktsSpanAndShareSegments) {
   FakeHost host;
   S7commAnalyzer a(&host);

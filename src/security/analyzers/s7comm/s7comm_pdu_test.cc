@@ -190,6 +190,59 @@ TEST_F(S7PduTest, UserdataBlockFunctionsAndClock) {
   EXPECT_EQ(t["time"], "2014-05-27T13:45:30.123");
 }
 
+TEST_F(S7PduTest, DbReadItemListsItsRanges) {
+  // One DBREAD item with two ranges: 4 bytes of DB 68 at 358, 2 of DB 72 at 50.
+  Bytes param = {0x04, 0x01, 0x12, 0x0c, 0xb0, 0x02, 0x04, 0x00, 0x44,
+                 0x01, 0x66, 0x02, 0x00, 0x48, 0x00, 0x32};
+  ordered_json job = Parse(S7(1, 30, param));
+  const auto& item = job["items"][0];
+  EXPECT_EQ(item["syntax"], "DBREAD");
+  ASSERT_EQ(item["areas"].size(), 2u);
+  EXPECT_EQ(item["areas"][0]["db"], 68);
+  EXPECT_EQ(item["areas"][0]["byte"], 358);
+  EXPECT_EQ(item["areas"][1]["length"], 2);
+}
+
+TEST_F(S7PduTest, CyclicSubscriptionAndItsPushes) {
+  // Change driven transfer every 2 s (time base 1 s, factor 2) of DB1.DBW0.
+  Bytes param = {0x00, 0x01, 0x12, 0x04, 0x11, 0x42, 0x05, 0x00};
+  Bytes data = {0xff, 0x09, 0x00, 0x10, 0x00, 0x01, 0x01, 0x02, 0x12, 0x0a, 0x10,
+                0x04, 0x00, 0x01, 0x00, 0x01, 0x84, 0x00, 0x00, 0x00};
+  ordered_json req = Parse(S7(7, 31, param, data));
+  EXPECT_EQ(req["subfunction_name"], "change_driven_transfer");
+  EXPECT_EQ(req["interval_ms"], 2000);
+  EXPECT_EQ(req["items"][0]["area"], "DB");
+  EXPECT_EQ(req["items"][0]["transport_size"], "WORD");
+  Bytes push_param = {0x00, 0x01, 0x12, 0x08, 0x12, 0x02, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00};
+  Bytes values = {0xff, 0x09, 0x00, 0x08, 0x00, 0x01, 0xff, 0x04, 0x00, 0x10, 0xbe, 0xef};
+  ordered_json push = Parse(S7(7, 0, push_param, values));
+  EXPECT_EQ(push["type"], "push");
+  EXPECT_EQ(push["item_count"], 1);
+  EXPECT_EQ(push["items"][0]["data"], "beef");
+  Bytes stop_param = {0x00, 0x01, 0x12, 0x04, 0x11, 0x42, 0x04, 0x00};
+  ordered_json stop = Parse(S7(7, 32, stop_param, {0xff, 0x09, 0x00, 0x02, 0x05, 0x07}));
+  EXPECT_EQ(stop["subfunction_name"], "unsubscribe");
+  EXPECT_EQ(stop["job_id"], 7);
+}
+
+TEST_F(S7PduTest, SplitSzlResponseRepeatsTheIdOnEveryUnit) {
+  Bytes first = {0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x01, 0x03, 0x01, 0x00, 0x00};
+  Bytes head = {0xff, 0x09, 0x00, 0x0a, 0x00, 0x11, 0x00, 0x01,
+                0x00, 0x1c, 0x00, 0x05, 0x41, 0x42};
+  ordered_json e1 = Parse(S7(7, 40, first, head));
+  EXPECT_EQ(e1["last_data_unit"], false);
+  EXPECT_EQ(e1["szl_id"], 0x11);
+  // The rest: no SZL header of its own (its bytes are records).
+  Bytes last = {0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x02, 0x03, 0x00, 0x00, 0x00};
+  ordered_json e2 = Parse(S7(7, 41, last, {0xff, 0x09, 0x00, 0x04, 0x43, 0x44, 0x45, 0x46}));
+  EXPECT_EQ(e2["szl_id"], 0x11);
+  EXPECT_EQ(e2["szl_index"], 1);
+  EXPECT_FALSE(e2.contains("szl_count"));
+  // The unit reference is free again: a new response reads its own header.
+  ordered_json e3 = Parse(S7(7, 42, last, {0xff, 0x09, 0x00, 0x04, 0x01, 0x32, 0x00, 0x04}));
+  EXPECT_EQ(e3["szl_id"], 0x132);
+}
+
 TEST_F(S7PduTest, PasswordIsNeverWritten) {
   Bytes param = {0x00, 0x01, 0x12, 0x04, 0x11, 0x45, 0x01, 0x00};
   Bytes data = {0xff, 0x09, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 7, 8};

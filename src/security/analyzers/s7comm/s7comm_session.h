@@ -18,10 +18,10 @@ constexpr size_t kMaxPendingRequests = 256;
 
 // What a response needs from its request.
 struct RequestContext {
-  uint8_t rosctr = 0;
-  uint8_t function = 0;  // job function; for userdata, group << 8 is not used
-  uint8_t group = 0;     // userdata function group
-  uint8_t subfunction = 0;
+  uint8_t rosctr = 0;       // kJob or kUserdata
+  uint8_t function = 0;     // a job's function
+  uint8_t group = 0;        // a userdata request's function group
+  uint8_t subfunction = 0;  // and subfunction
   // read/write var: the request's items, copied into the response's items.
   std::vector<nlohmann::ordered_json> items;
   // Fields copied into the response as they are (block type and number).

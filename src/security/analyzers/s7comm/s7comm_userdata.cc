@@ -2,6 +2,9 @@
 // time function groups. The parameter names the group and subfunction and
 // whether this is a request, a response or a push from the PLC; the data
 // part starts with a return code, a transport size and a length.
+#include <algorithm>
+#include <cstdio>
+
 #include "security/analyzers/s7comm/s7comm_names.h"
 #include "security/analyzers/s7comm/s7comm_pdu.h"
 
@@ -11,7 +14,7 @@ using nlohmann::ordered_json;
 
 namespace {
 
-constexpr uint8_t kTypePush = 0x0;
+// The type nibble; 0x0 is a push from the PLC, answered by nothing.
 constexpr uint8_t kTypeRequest = 0x4;
 constexpr uint8_t kTypeResponse = 0x8;
 
