@@ -42,9 +42,9 @@ struct CotpTpdu {
   // CR, CC, DR, DC.
   uint16_t dst_ref = 0;
   uint16_t src_ref = 0;
-  uint8_t class_option = 0;           // CR, CC
-  std::optional<uint8_t> reason;      // DR: disconnect reason; ER: reject cause
-  std::optional<uint8_t> tpdu_size;   // CR, CC: the size code (2^code bytes)
+  uint8_t class_option = 0;             // CR, CC
+  std::optional<uint8_t> reason;        // DR: disconnect reason; ER: reject cause
+  std::optional<uint8_t> tpdu_size;     // CR, CC: the size code (2^code bytes)
   std::optional<std::string> src_tsap;  // raw bytes
   std::optional<std::string> dst_tsap;
   // DT.

@@ -11,8 +11,8 @@ using Bytes = std::vector<uint8_t>;
 
 TEST(CotpTest, ConnectRequestWithTsaps) {
   // LI 17, CR, dst-ref 0, src-ref 1, class 0, TPDU size 1024, TSAPs 0100/0102.
-  Bytes cr = {0x11, 0xe0, 0x00, 0x00, 0x00, 0x01, 0x00, 0xc0, 0x01, 0x0a,
-              0xc1, 0x02, 0x01, 0x00, 0xc2, 0x02, 0x01, 0x02};
+  Bytes cr = {0x11, 0xe0, 0x00, 0x00, 0x00, 0x01, 0x00, 0xc0, 0x01,
+              0x0a, 0xc1, 0x02, 0x01, 0x00, 0xc2, 0x02, 0x01, 0x02};
   CotpTpdu t;
   EXPECT_EQ(ParseCotp(cr, &t), "");
   EXPECT_EQ(t.type, kCotpCr);
@@ -47,10 +47,10 @@ TEST(CotpTest, MalformedTpdus) {
 TEST(CotpTest, PlausibleTpkt) {
   EXPECT_TRUE(PlausibleTpkt(Bytes{3, 0, 0, 7, 2, 0xf0, 0x80}));
   EXPECT_TRUE(PlausibleTpkt(Bytes{3, 0, 0, 22, 0x11, 0xe0}));
-  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 0, 0, 6, 2, 0xf0}));   // too short for a DT
-  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 1, 0, 7, 2, 0xf0}));   // reserved byte set
-  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 0, 0, 7, 9, 0xf0}));   // LI beyond the TPKT
-  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 0, 0, 7, 2, 0x30}));   // no such TPDU
+  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 0, 0, 6, 2, 0xf0}));  // too short for a DT
+  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 1, 0, 7, 2, 0xf0}));  // reserved byte set
+  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 0, 0, 7, 9, 0xf0}));  // LI beyond the TPKT
+  EXPECT_FALSE(PlausibleTpkt(Bytes{3, 0, 0, 7, 2, 0x30}));  // no such TPDU
   EXPECT_FALSE(PlausibleTpkt(Bytes{'G', 'E', 'T', ' ', '/', ' '}));
 }
 

@@ -113,8 +113,8 @@ std::string_view ParseBlockJob(uint8_t function, ByteReader& p, std::span<const 
   return Finish(p);
 }
 
-std::string_view ParseBlockResponse(uint8_t function, ByteReader& p,
-                                    std::span<const uint8_t> data, ordered_json* e) {
+std::string_view ParseBlockResponse(uint8_t function, ByteReader& p, std::span<const uint8_t> data,
+                                    ordered_json* e) {
   switch (function) {
     case kStartUpload: {
       (*e)["status"] = p.ReadU8();

@@ -305,11 +305,10 @@ namespace {
 
 std::string_view ProgrammerSubfunction(uint8_t s) {
   static constexpr std::string_view kNames[] = {
-      "unknown",         "block_status",  "variable_status", "output_istack",
-      "output_bstack",   "output_lstack", "time_measurement", "force_selection",
-      "modify_variable", "force",         "breakpoint",       "exit_hold",
-      "memory_reset",    "disable_job",   "enable_job",       "delete_job",
-      "read_job_list",   "read_job",      "replace_job",      "block_status_v2"};
+      "unknown",       "block_status",     "variable_status", "output_istack",   "output_bstack",
+      "output_lstack", "time_measurement", "force_selection", "modify_variable", "force",
+      "breakpoint",    "exit_hold",        "memory_reset",    "disable_job",     "enable_job",
+      "delete_job",    "read_job_list",    "read_job",        "replace_job",     "block_status_v2"};
   if (s < std::size(kNames)) return kNames[s];
   return s == 0x16 ? "flash_led" : "unknown";
 }

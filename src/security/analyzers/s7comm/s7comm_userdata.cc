@@ -107,8 +107,8 @@ void GroupData(uint8_t type, uint8_t group, uint8_t subfunction, bool first_unit
     while (r.remaining() >= 4) {
       std::string_view t = r.ReadBytes(2);
       uint16_t count = r.ReadU16();
-      std::string name = t[0] == '0' ? std::string(BlockTypeName(static_cast<uint8_t>(t[1])))
-                                     : "unknown";
+      std::string name =
+          t[0] == '0' ? std::string(BlockTypeName(static_cast<uint8_t>(t[1]))) : "unknown";
       counts[name] = count;
     }
     (*e)["block_counts"] = std::move(counts);
@@ -153,8 +153,7 @@ void GroupData(uint8_t type, uint8_t group, uint8_t subfunction, bool first_unit
 }  // namespace
 
 std::string_view ParseUserdata(uint16_t pdu_ref, std::span<const uint8_t> param,
-                               std::span<const uint8_t> data, S7Session* session,
-                               ordered_json* e) {
+                               std::span<const uint8_t> data, S7Session* session, ordered_json* e) {
   ByteReader p(param);
   std::string_view head = p.ReadBytes(3);
   uint8_t length = p.ReadU8();
@@ -193,9 +192,8 @@ std::string_view ParseUserdata(uint16_t pdu_ref, std::span<const uint8_t> param,
   const RequestContext* request = nullptr;
   if (type == kTypeResponse) {
     request = session->Find(pdu_ref);
-    if (request != nullptr &&
-        (request->rosctr != kUserdata || request->group != group ||
-         request->subfunction != subfunction)) {
+    if (request != nullptr && (request->rosctr != kUserdata || request->group != group ||
+                               request->subfunction != subfunction)) {
       request = nullptr;
     }
     if (request != nullptr) {
