@@ -93,20 +93,14 @@ const char* ValueKindName(ValueKind kind) {
   return "unknown";
 }
 
-absl::StatusOr<std::string> EncodeBlock(ValueKind kind, std::span<const int64_t> timestamps,
-                                        ValuesView values, const EncodeOptions& options) {
+namespace {
+
+// Checks the columns EncodeBlock and EncodeTimestampColumn take.
+absl::Status CheckTimestamps(std::span<const int64_t> timestamps) {
   const size_t n = timestamps.size();
-  if (static_cast<size_t>(kind) != values.index() + 1) {
-    return absl::InvalidArgumentError(absl::StrCat("tsdb block: values are not of kind ",
-                                                   ValueKindName(kind)));
-  }
   if (n == 0 || n > kMaxPointsPerBlock) {
     return absl::InvalidArgumentError(
         absl::StrCat("tsdb block: ", n, " points outside 1..", kMaxPointsPerBlock));
-  }
-  if (ValuesSize(values) != n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tsdb block: ", n, " timestamps but ", ValuesSize(values), " values"));
   }
   for (size_t i = 1; i < n; ++i) {
     if (timestamps[i] < timestamps[i - 1]) {
@@ -114,19 +108,18 @@ absl::StatusOr<std::string> EncodeBlock(ValueKind kind, std::span<const int64_t>
           absl::StrCat("tsdb block: timestamps decrease at point ", i));
     }
   }
+  return absl::OkStatus();
+}
 
-  std::string ts;
-  const IntEncoding ts_encoding = EncodeInts(timestamps, &ts);
-  std::string payload;
-  PutVarint(&payload, ts.size());
-  payload.append(ts);
-  absl::StatusOr<uint8_t> value_encoding = EncodeValues(values, options, &payload);
-  if (!value_encoding.ok()) return value_encoding.status();
+// The header, the column id when the timestamps are shared, the payload
+// (zstd-compressed when allowed and smaller) and the checksum.
+absl::StatusOr<std::string> Finish(ValueKind kind, uint8_t flags, IntEncoding ts_encoding,
+                                   uint8_t value_encoding, std::span<const int64_t> timestamps,
+                                   uint64_t column, std::string payload,
+                                   const EncodeOptions& options) {
   if (payload.size() > kMaxPayloadBytes) {
     return absl::InvalidArgumentError("tsdb block: payload over kMaxPayloadBytes");
   }
-
-  uint8_t flags = 0;
   const uint32_t raw_size = static_cast<uint32_t>(payload.size());
   if (options.allow_zstd) {
     std::string z(ZSTD_compressBound(payload.size()), '\0');
@@ -138,23 +131,64 @@ absl::StatusOr<std::string> EncodeBlock(ValueKind kind, std::span<const int64_t>
       flags |= kFlagZstd;
     }
   }
-
   std::string out;
-  out.reserve(kBlockHeaderBytes + payload.size() + kBlockChecksumBytes);
+  out.reserve(kBlockHeaderBytes + 8 + payload.size() + kBlockChecksumBytes);
   ByteWriter w(&out);
   w.WriteU8(kBlockFormatVersion);
   w.WriteU8(static_cast<uint8_t>(kind));
   w.WriteU8(flags);
   w.WriteU8(static_cast<uint8_t>(ts_encoding));
-  w.WriteU8(*value_encoding);
-  w.WriteU32(static_cast<uint32_t>(n));
+  w.WriteU8(value_encoding);
+  w.WriteU32(static_cast<uint32_t>(timestamps.size()));
   w.WriteU64(static_cast<uint64_t>(timestamps.front()));
   w.WriteU64(static_cast<uint64_t>(timestamps.back()));
   w.WriteU32(static_cast<uint32_t>(payload.size()));
   w.WriteU32(raw_size);
+  if (flags & kFlagSharedTimestamps) w.WriteU64(column);
   w.WriteBytes(payload);
   w.WriteU32(Crc32c(out));
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EncodeBlock(ValueKind kind, std::span<const int64_t> timestamps,
+                                        ValuesView values, const EncodeOptions& options,
+                                        uint64_t shared_column) {
+  const size_t n = timestamps.size();
+  if (static_cast<size_t>(kind) != values.index() + 1) {
+    return absl::InvalidArgumentError(absl::StrCat("tsdb block: values are not of kind ",
+                                                   ValueKindName(kind)));
+  }
+  if (absl::Status st = CheckTimestamps(timestamps); !st.ok()) return st;
+  if (ValuesSize(values) != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tsdb block: ", n, " timestamps but ", ValuesSize(values), " values"));
+  }
+  // A shared block's timestamp section is empty: its column is stored once
+  // for the series that share it (EncodeTimestampColumn).
+  std::string ts;
+  IntEncoding ts_encoding = IntEncoding::kDeltaVarint;
+  if (shared_column == 0) ts_encoding = EncodeInts(timestamps, &ts);
+  std::string payload;
+  PutVarint(&payload, ts.size());
+  payload.append(ts);
+  absl::StatusOr<uint8_t> value_encoding = EncodeValues(values, options, &payload);
+  if (!value_encoding.ok()) return value_encoding.status();
+  return Finish(kind, shared_column == 0 ? 0 : kFlagSharedTimestamps, ts_encoding,
+                *value_encoding, timestamps, shared_column, std::move(payload), options);
+}
+
+absl::StatusOr<std::string> EncodeTimestampColumn(std::span<const int64_t> timestamps,
+                                                  const EncodeOptions& options) {
+  if (absl::Status st = CheckTimestamps(timestamps); !st.ok()) return st;
+  std::string ts;
+  const IntEncoding ts_encoding = EncodeInts(timestamps, &ts);
+  std::string payload;
+  PutVarint(&payload, ts.size());
+  payload.append(ts);
+  return Finish(ValueKind::kInt, kFlagTimestampsOnly, ts_encoding, 0, timestamps, 0,
+                std::move(payload), options);
 }
 
 absl::StatusOr<BlockHeader> DecodeBlockHeader(std::string_view block) {
@@ -184,6 +218,10 @@ absl::StatusOr<BlockHeader> DecodeBlockHeader(std::string_view block) {
   if (h.flags & ~kKnownFlags) {
     return Bad(absl::StrFormat("flags 0x%02x have unknown bits", h.flags));
   }
+  if ((h.flags & kFlagSharedTimestamps) && (h.flags & kFlagTimestampsOnly)) {
+    return Bad(absl::StrFormat("flags 0x%02x: shared timestamps and timestamps only together",
+                               h.flags));
+  }
   if (ts_encoding >= kIntEncodingCount) {
     return Bad(absl::StrCat("timestamp encoding ", ts_encoding, " unknown"));
   }
@@ -208,7 +246,16 @@ absl::StatusOr<BlockHeader> DecodeBlockHeader(std::string_view block) {
                             " differs from payload length ", h.payload_bytes,
                             " in an uncompressed block"));
   }
-  const size_t follows = block.size() - kBlockHeaderBytes;
+  size_t header_bytes = kBlockHeaderBytes;
+  if (h.flags & kFlagSharedTimestamps) {
+    if (block.size() < kBlockHeaderBytes + 8) {
+      return Bad("timestamp column id truncated");
+    }
+    h.timestamp_column = r.ReadU64();
+    if (h.timestamp_column == 0) return Bad("timestamp column id 0");
+    header_bytes += 8;
+  }
+  const size_t follows = block.size() - header_bytes;
   const size_t want = size_t{h.payload_bytes} + kBlockChecksumBytes;
   if (follows < want) {
     return Bad(absl::StrCat("truncated: payload length ", h.payload_bytes, " and a ",
@@ -219,11 +266,12 @@ absl::StatusOr<BlockHeader> DecodeBlockHeader(std::string_view block) {
   return h;
 }
 
-absl::StatusOr<Block> DecodeBlock(std::string_view block) {
-  absl::StatusOr<BlockHeader> header = DecodeBlockHeader(block);
-  if (!header.ok()) return header.status();
-  const BlockHeader& h = *header;
+namespace {
 
+// Checks the header and checksum, decompresses; `*raw` keeps the payload's
+// bytes when they had to be decompressed.
+absl::StatusOr<std::string_view> OpenPayload(std::string_view block, const BlockHeader& h,
+                                             std::string* raw) {
   const size_t checked = block.size() - kBlockChecksumBytes;
   ByteReader crc_reader(block.substr(checked));
   const uint32_t stored_crc = crc_reader.ReadU32();
@@ -232,19 +280,59 @@ absl::StatusOr<Block> DecodeBlock(std::string_view block) {
     return Bad(absl::StrFormat("checksum 0x%08x does not match the contents (0x%08x)",
                                stored_crc, crc));
   }
-
-  std::string_view payload = block.substr(kBlockHeaderBytes, h.payload_bytes);
-  std::string raw;
+  const size_t header_bytes = kBlockHeaderBytes + ((h.flags & kFlagSharedTimestamps) ? 8 : 0);
+  std::string_view payload = block.substr(header_bytes, h.payload_bytes);
   if (h.flags & kFlagZstd) {
-    raw.resize(h.raw_payload_bytes);
-    const size_t n = ZSTD_decompress(raw.data(), raw.size(), payload.data(), payload.size());
+    raw->resize(h.raw_payload_bytes);
+    const size_t n = ZSTD_decompress(raw->data(), raw->size(), payload.data(), payload.size());
     if (ZSTD_isError(n)) return Bad(absl::StrCat("zstd payload: ", ZSTD_getErrorName(n)));
     if (n != h.raw_payload_bytes) {
       return Bad(absl::StrCat("zstd payload decompressed to ", n,
                               " bytes, raw payload length says ", h.raw_payload_bytes));
     }
-    payload = raw;
+    payload = *raw;
   }
+  return payload;
+}
+
+// Checks a timestamp column against the header: count, ends, order.
+absl::Status CheckColumn(const BlockHeader& h, std::span<const int64_t> ts) {
+  if (ts.size() != h.count) {
+    return Bad(absl::StrCat("timestamps: ", ts.size(), " for a count of ", h.count));
+  }
+  if (ts.front() != h.first_timestamp) {
+    return Bad(absl::StrCat("first timestamp ", h.first_timestamp, " differs from the column's ",
+                            ts.front()));
+  }
+  for (size_t i = 1; i < ts.size(); ++i) {
+    if (ts[i] < ts[i - 1]) return Bad(absl::StrCat("timestamps: decrease at point ", i));
+  }
+  if (ts.back() != h.last_timestamp) {
+    return Bad(absl::StrCat("last timestamp ", h.last_timestamp, " differs from the column's ",
+                            ts.back()));
+  }
+  return absl::OkStatus();
+}
+
+// Decodes `block`; its timestamps from its own section, or `shared` (the
+// column it names) when it has none.
+absl::StatusOr<Block> Decode(std::string_view block, std::span<const int64_t> shared,
+                             bool column) {
+  absl::StatusOr<BlockHeader> header = DecodeBlockHeader(block);
+  if (!header.ok()) return header.status();
+  const BlockHeader& h = *header;
+  if (column != static_cast<bool>(h.flags & kFlagTimestampsOnly)) {
+    return Bad(column ? "not a timestamp column" : "a timestamp column, not a block");
+  }
+  const bool is_shared = h.flags & kFlagSharedTimestamps;
+  if (is_shared && shared.empty()) {
+    return Bad(absl::StrCat("its timestamps are in column ", h.timestamp_column,
+                            ", which the caller did not give"));
+  }
+  std::string raw;
+  absl::StatusOr<std::string_view> opened = OpenPayload(block, h, &raw);
+  if (!opened.ok()) return opened.status();
+  std::string_view payload = *opened;
 
   // The timestamp section's length (a varint), the section, then the values.
   uint64_t ts_len = 0;
@@ -262,25 +350,42 @@ absl::StatusOr<Block> DecodeBlock(std::string_view block) {
 
   Block out;
   out.header = h;
-  absl::Status s =
-      DecodeInts(h.timestamp_encoding, payload.substr(pos, ts_len), h.count, &out.timestamps);
-  if (!s.ok()) return Bad(absl::StrCat("timestamps: ", s.message()));
-  if (out.timestamps.front() != h.first_timestamp) {
-    return Bad(absl::StrCat("first timestamp ", h.first_timestamp, " differs from the column's ",
-                            out.timestamps.front()));
+  if (is_shared) {
+    if (ts_len != 0) return Bad(absl::StrCat("timestamp section of ", ts_len,
+                                             " bytes in a block with shared timestamps"));
+    out.timestamps.assign(shared.begin(), shared.end());
+  } else {
+    absl::Status s =
+        DecodeInts(h.timestamp_encoding, payload.substr(pos, ts_len), h.count, &out.timestamps);
+    if (!s.ok()) return Bad(absl::StrCat("timestamps: ", s.message()));
   }
-  for (size_t i = 1; i < out.timestamps.size(); ++i) {
-    if (out.timestamps[i] < out.timestamps[i - 1]) {
-      return Bad(absl::StrCat("timestamps: decrease at point ", i));
+  if (absl::Status s = CheckColumn(h, out.timestamps); !s.ok()) return s;
+  if (h.flags & kFlagTimestampsOnly) {
+    if (pos + ts_len != payload.size()) {
+      return Bad(absl::StrCat(payload.size() - pos - ts_len,
+                              " bytes after the timestamps of a timestamp column"));
     }
+    return out;
   }
-  if (out.timestamps.back() != h.last_timestamp) {
-    return Bad(absl::StrCat("last timestamp ", h.last_timestamp, " differs from the column's ",
-                            out.timestamps.back()));
-  }
-  s = DecodeValues(h.kind, h.value_encoding, payload.substr(pos + ts_len), h.count, &out.values);
+  absl::Status s =
+      DecodeValues(h.kind, h.value_encoding, payload.substr(pos + ts_len), h.count, &out.values);
   if (!s.ok()) return Bad(absl::StrCat("values: ", s.message()));
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Block> DecodeBlock(std::string_view block) { return Decode(block, {}, false); }
+
+absl::StatusOr<Block> DecodeBlock(std::string_view block,
+                                  std::span<const int64_t> shared_timestamps) {
+  return Decode(block, shared_timestamps, false);
+}
+
+absl::StatusOr<std::vector<int64_t>> DecodeTimestampColumn(std::string_view column) {
+  absl::StatusOr<Block> block = Decode(column, {}, true);
+  if (!block.ok()) return block.status();
+  return std::move(block->timestamps);
 }
 
 }  // namespace qilian::platform::tsdb

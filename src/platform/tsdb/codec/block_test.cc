@@ -283,5 +283,79 @@ TEST(BlockTest, TruncationAtEveryByte) {
   EXPECT_EQ(DecodeError(b + "x"), "tsdb block: 1 trailing bytes");
 }
 
+// Blocks of several series sealed together share one timestamp column.
+TEST(BlockTest, SharedTimestampsRoundTripWithTheirColumn) {
+  std::vector<int64_t> ts;
+  for (int i = 0; i < 500; ++i) ts.push_back(1796083200000 + i * 1000 + (i * 37) % 50);
+  std::vector<double> a(500), b(500);
+  for (int i = 0; i < 500; ++i) {
+    a[i] = i * 0.25;
+    b[i] = 100 - i;
+  }
+  absl::StatusOr<std::string> column = EncodeTimestampColumn(ts);
+  ASSERT_TRUE(column.ok()) << column.status();
+  absl::StatusOr<std::string> inline_a = EncodeBlock(ValueKind::kFloat, ts, a);
+  absl::StatusOr<std::string> shared_a = EncodeBlock(ValueKind::kFloat, ts, a, {}, 7);
+  absl::StatusOr<std::string> shared_b = EncodeBlock(ValueKind::kFloat, ts, b, {}, 7);
+  ASSERT_TRUE(inline_a.ok() && shared_a.ok() && shared_b.ok());
+  // The shared block is smaller by about the column (which has a header
+  // and checksum of its own; the block gains an 8-byte id).
+  EXPECT_LT(shared_a->size(), inline_a->size());
+  EXPECT_LE(shared_a->size() + column->size(),
+            inline_a->size() + kBlockHeaderBytes + kBlockChecksumBytes + 8 + 16);
+
+  absl::StatusOr<BlockHeader> h = DecodeBlockHeader(*shared_a);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->flags & kFlagSharedTimestamps, kFlagSharedTimestamps);
+  EXPECT_EQ(h->timestamp_column, 7u);
+  EXPECT_EQ(h->count, 500u);
+  EXPECT_EQ(h->first_timestamp, ts.front());
+  EXPECT_EQ(h->last_timestamp, ts.back());
+
+  absl::StatusOr<std::vector<int64_t>> back_ts = DecodeTimestampColumn(*column);
+  ASSERT_TRUE(back_ts.ok()) << back_ts.status();
+  EXPECT_EQ(*back_ts, ts);
+  absl::StatusOr<Block> back_a = DecodeBlock(*shared_a, *back_ts);
+  absl::StatusOr<Block> back_b = DecodeBlock(*shared_b, *back_ts);
+  ASSERT_TRUE(back_a.ok() && back_b.ok());
+  EXPECT_EQ(back_a->timestamps, ts);
+  EXPECT_EQ(std::get<0>(back_a->values), a);
+  EXPECT_EQ(std::get<0>(back_b->values), b);
+  // A block with its own timestamps ignores the column it is given.
+  absl::StatusOr<Block> own = DecodeBlock(*inline_a, std::vector<int64_t>{1});
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->timestamps, ts);
+}
+
+TEST(BlockTest, SharedTimestampsRefusedWithoutOrWithTheWrongColumn) {
+  const std::vector<int64_t> other = {1000, 2500, 3000};
+  absl::StatusOr<std::string> shared = EncodeBlock(ValueKind::kFloat, kStamps, kOneAndAHalf, {}, 9);
+  ASSERT_TRUE(shared.ok());
+  EXPECT_EQ(DecodeBlock(*shared).status().message(),
+            "tsdb block: its timestamps are in column 9, which the caller did not give");
+  EXPECT_EQ(DecodeBlock(*shared, std::vector<int64_t>{1000, 3000}).status().message(),
+            "tsdb block: timestamps: 2 for a count of 3");
+  EXPECT_EQ(DecodeBlock(*shared, std::vector<int64_t>{1000, 2000, 2999}).status().message(),
+            "tsdb block: last timestamp 3000 differs from the column's 2999");
+  absl::StatusOr<Block> ok = DecodeBlock(*shared, other);  // same count and ends: accepted
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->timestamps, other);
+  // A column is not a block, and a block is not a column.
+  absl::StatusOr<std::string> column = EncodeTimestampColumn(kStamps);
+  ASSERT_TRUE(column.ok());
+  EXPECT_EQ(DecodeBlock(*column).status().message(),
+            "tsdb block: a timestamp column, not a block");
+  EXPECT_EQ(DecodeTimestampColumn(*shared).status().message(),
+            "tsdb block: not a timestamp column");
+  // Column id 0 is never written; a block saying so is damaged.
+  std::string zero = *shared;
+  for (size_t i = kBlockHeaderBytes; i < kBlockHeaderBytes + 8; ++i) zero[i] = 0;
+  EXPECT_EQ(DecodeBlockHeader(zero).status().message(), "tsdb block: timestamp column id 0");
+  EXPECT_EQ(DecodeBlockHeader(shared->substr(0, kBlockHeaderBytes + 3)).status().message(),
+            "tsdb block: timestamp column id truncated");
+  EXPECT_EQ(EncodeTimestampColumn(std::vector<int64_t>{}).status().message(),
+            "tsdb block: 0 points outside 1..8192");
+}
+
 }  // namespace
 }  // namespace qilian::platform::tsdb

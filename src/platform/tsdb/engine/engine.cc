@@ -4,11 +4,13 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/bytes.h"
+#include "platform/tsdb/codec/crc32c.h"
 #include "platform/tsdb/engine/engine_internal.h"
 #include "platform/tsdb/engine/wal_record.h"
 
@@ -40,6 +42,17 @@ void PutBlock(store::WriteBatch* batch, SeriesId id, int64_t first, std::string_
 void DeleteBlock(store::WriteBatch* batch, SeriesId id, int64_t first) {
   batch->Delete(kTsdbSpace, BlockKey(id, first));
   batch->Delete(kTsdbSpace, IndexPrefix(id) + Be64(BiasTime(first)));
+}
+std::string ColumnPrefix(uint64_t enterprise, std::string_view device) {
+  std::string out(kColumnPrefix);
+  ByteWriter w(&out);
+  w.WriteU64(enterprise);
+  w.WriteU32(Crc32c(device));
+  return out;
+}
+std::string ColumnKey(uint64_t enterprise, std::string_view device, int64_t last,
+                      uint64_t column) {
+  return absl::StrCat(ColumnPrefix(enterprise, device), Be64(BiasTime(last)), Be64(column));
 }
 std::string RollupPrefix(SeriesId id, Resolution r) {
   return absl::StrCat(r == Resolution::k1m ? "r1m/" : "r1h/", Be64(id), "/");
@@ -313,6 +326,15 @@ absl::Status Engine::Load() {
     return st;
   }
   next_seq_ = checkpoint_;
+  std::string next_column;
+  st = store_->Get(kTsdbSpace, kNextColumnKey, &next_column);
+  if (st.ok()) {
+    ByteReader r(next_column);
+    next_column_ = r.ReadU64();
+    if (!r.ok() || next_column_ == 0) return absl::DataLossError("tsdb: bad next column id");
+  } else if (!absl::IsNotFound(st)) {
+    return st;
+  }
   if (absl::Status st = MoveLegacyWal(); !st.ok()) return st;
   return ReplayWal();
 }
@@ -475,7 +497,8 @@ Engine::Series* Engine::Lookup(SeriesId id) const {
 }
 
 absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const Point> points,
-                                  store::WriteBatch* batch, std::vector<int64_t>* firsts) {
+                                  store::WriteBatch* batch, std::vector<int64_t>* firsts,
+                                  uint64_t shared_column) {
   size_t i = 0;
   while (i < points.size()) {
     std::vector<int64_t> ts;
@@ -489,7 +512,11 @@ absl::Status Engine::EncodeChunks(SeriesId id, ValueKind kind, std::span<const P
       AppendValue(values, points[i].value);
       ++i;
     }
-    absl::StatusOr<std::string> block = EncodeBlock(kind, ts, ViewOf(values), options_.encode);
+    // A shared column holds exactly these timestamps (the caller shares
+    // only points that make one block).
+    absl::StatusOr<std::string> block =
+        EncodeBlock(kind, ts, ViewOf(values), options_.encode,
+                    ts.size() == points.size() ? shared_column : 0);
     if (!block.ok()) return block.status();
     PutBlock(batch, id, ts.front(), *block);
     firsts->push_back(ts.front());
@@ -526,7 +553,7 @@ absl::Status Engine::MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_
     std::string key = BlockKey(s->info.id, firsts[b]);
     std::string bytes;
     if (absl::Status st = store_->Get(kTsdbSpace, key, &bytes); !st.ok()) return st;
-    absl::StatusOr<Block> old = DecodeBlock(bytes);
+    absl::StatusOr<Block> old = LoadBlock(s, bytes);
     if (!old.ok()) return old.status();
     std::vector<Point> merged = MergePoints(ToPoints(old->timestamps, old->values), newer);
     DeleteBlock(batch, s->info.id, firsts[b]);
@@ -567,6 +594,7 @@ struct Engine::WriteCall {
       : e(engine),
         points(points),
         seq(engine.next_seq_),
+        next_column(engine.next_column_),
         wal(wal),
         of(std::move(found)),
         groups(std::move(grouped)) {}
@@ -585,6 +613,7 @@ struct Engine::WriteCall {
   // keep_from.
   absl::Status SealHeadsBefore(uint64_t keep_from);
   absl::Status EncodeSealsAndRollups();
+  absl::Status ShareTimestamps(const std::vector<Pending*>& changed);
   void PutCheckpoint();
   void Apply();
 
@@ -595,6 +624,7 @@ struct Engine::WriteCall {
   Engine& e;
   const std::span<const PointInput> points;
   const uint64_t seq;
+  uint64_t next_column;  // the id of the next shared timestamp column
   std::string* wal;  // the WAL record, when encoded before the lock; else empty
   store::WriteBatch batch;
   // New series, registered only once the batch is stored.
@@ -830,12 +860,13 @@ absl::Status Engine::WriteCall::EncodeSealsAndRollups() {
   for (Pending& pd : pending) {
     if (pd.blocks_changed) changed.push_back(&pd);
   }
+  if (absl::Status st = ShareTimestamps(changed); !st.ok()) return st;
   std::vector<absl::Status> results(changed.size());
   e.pool_->ParallelFor(changed.size(), [&](size_t i) {
     Pending& pd = *changed[i];
     if (pd.sealed) {
       results[i] = e.EncodeChunks(pd.s->info.id, pd.s->info.kind, pd.sealed_points, &pd.batch,
-                                  &pd.index_insert);
+                                  &pd.index_insert, pd.shared_column);
       if (!results[i].ok()) return;
       pd.last_block_first = pd.index_insert.back();
     }
@@ -854,6 +885,68 @@ absl::Status Engine::WriteCall::EncodeSealsAndRollups() {
     w.WriteU64(BiasTime(pd.rolled[1]));
     batch.Put(kTsdbSpace, SealKey(pd.s->info.id), seal);
   }
+  return absl::OkStatus();
+}
+
+// The series of one device that this call seals with the same timestamps
+// (every property of a line or an MQTT report shares its time) store them
+// once: a column of their own, which each block names. Only seals that
+// make one block, of numeric series, and groups of two or more.
+absl::Status Engine::WriteCall::ShareTimestamps(const std::vector<Pending*>& changed) {
+  using GroupKey = std::tuple<uint64_t, std::string_view, size_t, int64_t, int64_t>;
+  absl::flat_hash_map<GroupKey, std::vector<std::vector<Pending*>>> candidates;
+  for (Pending* pd : changed) {
+    const std::vector<Point>& p = pd->sealed_points;
+    if (!pd->sealed || pd->s->info.kind == ValueKind::kText ||
+        p.size() > e.options_.max_points_per_block) {
+      continue;
+    }
+    auto& groups = candidates[GroupKey{pd->s->info.enterprise, pd->s->info.device, p.size(),
+                                       p.front().time_ms, p.back().time_ms}];
+    auto same_times = [&](const std::vector<Pending*>& g) {
+      const std::vector<Point>& q = g.front()->sealed_points;
+      for (size_t i = 0; i < p.size(); ++i) {
+        if (p[i].time_ms != q[i].time_ms) return false;
+      }
+      return true;
+    };
+    auto it = std::find_if(groups.begin(), groups.end(), same_times);
+    if (it == groups.end()) {
+      groups.push_back({pd});
+    } else {
+      it->push_back(pd);
+    }
+  }
+  std::vector<std::vector<Pending*>*> shared;
+  for (auto& [key, groups] : candidates) {
+    for (auto& g : groups) {
+      if (g.size() >= 2) shared.push_back(&g);
+    }
+  }
+  if (shared.empty()) return absl::OkStatus();
+  // In the order of the groups' first series, so that ids do not depend on
+  // hash-map order.
+  std::sort(shared.begin(), shared.end(), [](const auto* a, const auto* b) {
+    return a->front()->s->info.id < b->front()->s->info.id;
+  });
+  std::vector<absl::StatusOr<std::string>> columns(shared.size());
+  e.pool_->ParallelFor(shared.size(), [&](size_t i) {
+    const std::vector<Point>& p = shared[i]->front()->sealed_points;
+    std::vector<int64_t> ts(p.size());
+    for (size_t k = 0; k < p.size(); ++k) ts[k] = p[k].time_ms;
+    columns[i] = EncodeTimestampColumn(ts, e.options_.encode);
+  });
+  for (size_t i = 0; i < shared.size(); ++i) {
+    if (!columns[i].ok()) return columns[i].status();
+    const uint64_t id = next_column++;
+    const Series* first = shared[i]->front()->s;
+    batch.PutOwned(kTsdbSpace,
+                   ColumnKey(first->info.enterprise, first->info.device,
+                             shared[i]->front()->sealed_points.back().time_ms, id),
+                   std::move(*columns[i]));
+    for (Pending* pd : *shared[i]) pd->shared_column = id;
+  }
+  batch.Put(kTsdbSpace, kNextColumnKey, Be64(next_column));
   return absl::OkStatus();
 }
 
@@ -921,6 +1014,7 @@ void Engine::WriteCall::Apply() {
     }
   }
   e.next_seq_ = points.empty() ? seq : seq + 1;
+  e.next_column_ = next_column;
   e.checkpoint_ = checkpoint;
   e.blocks_written_ += blocks;
   e.late_points_ += late_count;
@@ -997,6 +1091,26 @@ absl::Status Engine::SealAll() {
   if (absl::Status st = store_->Write(call.batch); !st.ok()) return st;
   call.Apply();
   return absl::OkStatus();
+}
+
+absl::StatusOr<Block> Engine::LoadBlock(const Series* s, std::string_view bytes) const {
+  absl::StatusOr<BlockHeader> header = DecodeBlockHeader(bytes);
+  if (!header.ok()) return header.status();
+  if (!(header->flags & kFlagSharedTimestamps)) return DecodeBlock(bytes);
+  std::string key = ColumnKey(s->info.enterprise, s->info.device, header->last_timestamp,
+                              header->timestamp_column);
+  std::string column;
+  if (absl::Status st = store_->Get(kTsdbSpace, key, &column); !st.ok()) {
+    if (absl::IsNotFound(st)) {
+      return absl::DataLossError(absl::StrCat(
+          SeriesName(s->info.id, s->info.enterprise, s->info.device, s->info.property),
+          ": a block's timestamp column ", header->timestamp_column, " is missing"));
+    }
+    return st;
+  }
+  absl::StatusOr<std::vector<int64_t>> ts = DecodeTimestampColumn(column);
+  if (!ts.ok()) return ts.status();
+  return DecodeBlock(bytes, *ts);
 }
 
 absl::StatusOr<SeriesId> Engine::Find(uint64_t enterprise, std::string_view device,

@@ -103,6 +103,7 @@ struct RetentionResult {
   uint64_t series_trimmed = 0;  // series with a cutoff
   uint64_t blocks_deleted = 0;  // whole blocks (a straddling block is rewritten, not counted)
   uint64_t points_deleted = 0;  // points older than their series' cutoff, blocks and heads
+  uint64_t columns_deleted = 0;  // shared timestamp columns no block names any more
 };
 
 struct EngineOptions {
@@ -181,6 +182,7 @@ class Engine {
   absl::Status DeleteBefore(SeriesId id, int64_t cutoff_ms);
   // DeleteBefore for every series for which `cutoff_for` gives a cutoff
   // (nullopt: keep everything), in id order; stops at the first error.
+  // Then deletes the shared timestamp columns no block names any more.
   absl::StatusOr<RetentionResult> ApplyRetention(
       const std::function<std::optional<int64_t>(const SeriesInfo&)>& cutoff_for);
   // The enterprise's series (of one device if given), by id.
@@ -232,8 +234,14 @@ class Engine {
                          Pending* pending);
   // Encodes `points` as blocks of at most max_points_per_block (and half
   // the text limit), appending each block's first timestamp to *firsts.
+  // With a shared column, points that make one block name it instead of
+  // holding their timestamps.
   absl::Status EncodeChunks(SeriesId id, ValueKind kind, std::span<const Point> points,
-                            store::WriteBatch* batch, std::vector<int64_t>* firsts);
+                            store::WriteBatch* batch, std::vector<int64_t>* firsts,
+                            uint64_t shared_column = 0);
+  // Decodes a stored block of `s`, reading its timestamp column when it
+  // shares one (DataLoss when that column is missing).
+  absl::StatusOr<Block> LoadBlock(const Series* s, std::string_view bytes) const;
   // The block index: loads the series' block first timestamps from the
   // store on first use (takes the shard lock).
   absl::Status EnsureIndex(Series* s) const;
@@ -255,6 +263,7 @@ class Engine {
   absl::Status RetentionStep(Series* s, int64_t cutoff_ms, bool first_step, bool* done,
                              RetentionResult* result);
   bool HasOlder(Series* s, int64_t cutoff_ms) const;
+  absl::Status DeleteOldColumns(const std::vector<Series*>& all, RetentionResult* result);
   absl::Status TrimBlocks(Series* s, int64_t cutoff_ms, Trim* trim, bool* done);
   absl::Status TrimFloorBucket(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim);
   absl::Status DeleteOldChunks(Series* s, Resolution r, int64_t cutoff_ms, Trim* trim, bool* done);
@@ -268,6 +277,7 @@ class Engine {
   uint64_t next_seq_ = 1;
   uint64_t checkpoint_ = 1;
   SeriesId next_id_ = 1;
+  uint64_t next_column_ = 1;  // shared timestamp columns' ids
 
   mutable std::shared_mutex catalog_mu_;         // the maps and the series vector
   std::vector<std::unique_ptr<Series>> series_;  // index id - 1

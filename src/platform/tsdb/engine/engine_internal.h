@@ -31,6 +31,11 @@ inline constexpr std::string_view kIndexReadyKey = "bix_ready";
 inline constexpr std::string_view kWalPrefix = "wal/";
 inline constexpr std::string_view kFloorPrefix = "floor/";
 inline constexpr std::string_view kCheckpointKey = "ckpt";
+// Shared timestamp columns (docs/tsdb.md, "Shared timestamps"):
+// tsc/<enterprise><device tag><biased last><column id>, so that retention
+// finds a device's old columns by prefix and time; and the next column id.
+inline constexpr std::string_view kColumnPrefix = "tsc/";
+inline constexpr std::string_view kNextColumnKey = "tsc_next";
 // "Nothing yet": the watermark of a series with no complete bucket, the
 // floor of a series never trimmed.
 inline constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
@@ -49,6 +54,12 @@ std::string IndexPrefix(SeriesId id);
 // A block and its index entry go in and out of the store together.
 void PutBlock(store::WriteBatch* batch, SeriesId id, int64_t first, std::string_view bytes);
 void DeleteBlock(store::WriteBatch* batch, SeriesId id, int64_t first);
+// A device's columns: kColumnPrefix, the enterprise, the device's tag
+// (CRC-32C of its name: devices that share a tag share a prefix, and
+// retention treats them as one).
+std::string ColumnPrefix(uint64_t enterprise, std::string_view device);
+std::string ColumnKey(uint64_t enterprise, std::string_view device, int64_t last,
+                      uint64_t column);
 // r1m/<id>/ and r1h/<id>/, then the chunk's biased start.
 std::string RollupPrefix(SeriesId id, Resolution r);
 std::string RollupKey(SeriesId id, Resolution r, int64_t chunk_start);
@@ -119,6 +130,9 @@ struct Engine::Pending {
   // The sealed blocks and rollups, encoded apart from the other series'
   // (side by side), then appended to the call's batch.
   store::WriteBatch batch;
+  // The timestamp column the sealed block shares with the device's other
+  // series sealed by this call (0: its own timestamps).
+  uint64_t shared_column = 0;
 };
 
 // What one retention step puts in its store write and changes after it.

@@ -69,7 +69,7 @@ absl::Status Engine::ReadBlocks(Series* s, int64_t from, int64_t to, size_t cap,
           return false;
         }
         if (header->last_timestamp < from) return true;
-        absl::StatusOr<Block> block = DecodeBlock(value);
+        absl::StatusOr<Block> block = LoadBlock(s, value);
         if (!block.ok()) {
           error = block.status();
           return false;
@@ -172,7 +172,7 @@ absl::StatusOr<Point> Engine::Latest(SeriesId id) const {
   }
   if (bytes.empty()) return empty();
   ++blocks_read_;
-  absl::StatusOr<Block> block = DecodeBlock(bytes);
+  absl::StatusOr<Block> block = LoadBlock(s, bytes);
   if (!block.ok()) return block.status();
   size_t n = block->timestamps.size();
   std::lock_guard lock(ShardOf(id));

@@ -44,7 +44,51 @@ absl::StatusOr<RetentionResult> Engine::ApplyRetention(
     ++result.series_trimmed;
     if (absl::Status st = RunRetention(s, *cutoff, &result); !st.ok()) return st;
   }
+  if (absl::Status st = DeleteOldColumns(all, &result); !st.ok()) return st;
   return result;
+}
+
+// Shared timestamp columns that no block can name any more: those of a
+// device (a column prefix: enterprise and device tag) ending before the
+// lowest retention floor of its series. Every block left ends at or after
+// its series' floor, so it names none of them. A prefix with a series
+// never trimmed keeps all its columns.
+absl::Status Engine::DeleteOldColumns(const std::vector<Series*>& all, RetentionResult* result) {
+  absl::flat_hash_map<std::string, int64_t> lowest_floor;
+  for (const Series* s : all) {
+    int64_t floor;
+    {
+      std::lock_guard lock(ShardOf(s->info.id));
+      floor = s->floor_ms;
+    }
+    std::string prefix = engine_internal::ColumnPrefix(s->info.enterprise, s->info.device);
+    auto [it, fresh] = lowest_floor.try_emplace(std::move(prefix), floor);
+    if (!fresh) it->second = std::min(it->second, floor);
+  }
+  for (const auto& [prefix, floor] : lowest_floor) {
+    if (floor == kNoTime) continue;
+    const std::string end = prefix + engine_internal::Be64(engine_internal::BiasTime(floor));
+    for (bool more = true; more;) {
+      std::lock_guard write_lock(write_mu_);
+      store::WriteBatch batch;
+      more = false;
+      absl::Status st =
+          store_->Scan(kTsdbSpace, prefix, "", [&](std::string_view key, std::string_view) {
+            if (key >= end) return false;
+            if (batch.size() == kRetentionBatchKeys) {
+              more = true;
+              return false;
+            }
+            batch.Delete(kTsdbSpace, key);
+            return true;
+          });
+      if (!st.ok()) return st;
+      if (batch.empty()) break;
+      if (st = store_->Write(batch); !st.ok()) return st;
+      result->columns_deleted += batch.size();
+    }
+  }
+  return absl::OkStatus();
 }
 
 // One store write under the writer lock. The first step stores the floor
@@ -139,10 +183,20 @@ absl::Status Engine::TrimBlocks(Series* s, int64_t cutoff_ms, Trim* trim, bool* 
     std::string bytes;
     absl::Status st = store_->Get(kTsdbSpace, engine_internal::BlockKey(id, firsts[i]), &bytes);
     if (!st.ok()) return st;
-    absl::StatusOr<Block> block = DecodeBlock(bytes);
-    if (!block.ok()) return block.status();
+    // A block wholly before the cutoff is deleted from its header alone:
+    // its shared timestamp column may already be gone (an interrupted
+    // run's column pass, ApplyRetention).
+    absl::StatusOr<BlockHeader> header = DecodeBlockHeader(bytes);
+    if (!header.ok()) return header.status();
     engine_internal::DeleteBlock(&trim->batch, id, firsts[i]);
     trim->index_erase.push_back(firsts[i]);
+    if (header->last_timestamp < cutoff_ms) {
+      trim->points += header->count;
+      ++trim->blocks;
+      continue;
+    }
+    absl::StatusOr<Block> block = LoadBlock(s, bytes);
+    if (!block.ok()) return block.status();
     std::vector<Point> kept;
     const std::vector<int64_t>& ts = block->timestamps;
     for (size_t j = 0; j < ts.size(); ++j) {
