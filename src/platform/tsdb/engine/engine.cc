@@ -269,9 +269,35 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(store::KvStore* store,
   return engine;
 }
 
+namespace {
+constexpr int64_t kHourMs = 3600 * 1000;
+
+// Notes that write `seq` raised the head's newest time to new_max.
+void NoteNewest(std::vector<std::pair<int64_t, uint64_t>>* marks, int64_t new_max, uint64_t seq) {
+  const int64_t hour = SafeBucketStart(new_max, kHourMs);
+  if (marks->empty() || hour > marks->back().first) marks->emplace_back(hour, seq);
+}
+
+// The oldest write with a point at or after `boundary` (at most the head's
+// newest time once write `seq` is in) in a head with these marks.
+uint64_t HeadSeqFrom(const std::vector<std::pair<int64_t, uint64_t>>& marks, int64_t boundary,
+                     uint64_t seq) {
+  for (const auto& [hour, from] : marks) {
+    if (hour >= boundary) return from;
+  }
+  return seq;  // past every mark: write `seq` raised the newest time over it
+}
+}  // namespace
+
 void Engine::MergeIntoHead(Series* s, std::vector<Point> fresh, uint64_t seq) {
   if (fresh.empty()) return;
-  if (s->head_ts.empty()) s->head_min_seq = seq;
+  if (s->head_ts.empty()) {
+    s->head_min_seq = seq;
+    s->hour_marks.clear();
+  }
+  if (s->head_ts.empty() || fresh.back().time_ms > s->head_ts.back()) {
+    NoteNewest(&s->hour_marks, fresh.back().time_ms, seq);
+  }
   if (s->head_ts.empty() || fresh.front().time_ms > s->head_ts.back()) {
     for (Point& p : fresh) {
       s->head_ts.push_back(p.time_ms);
@@ -620,6 +646,7 @@ struct Engine::WriteCall {
   absl::StatusOr<Series*> CreateSeries(size_t i, const std::string& key);
   Pending& PendingOf(Series* s);
   void Seal(Pending& pd, std::vector<Point> merged);
+  void SealBefore(Pending& pd, std::vector<Point> merged, int64_t boundary);
 
   Engine& e;
   const std::span<const PointInput> points;
@@ -796,6 +823,20 @@ void Engine::WriteCall::Seal(Pending& pd, std::vector<Point> merged) {
   any_sealed = true;
 }
 
+// Seals the points before `boundary` (an hour start, some of the points
+// before it) and keeps the rest as the head.
+void Engine::WriteCall::SealBefore(Pending& pd, std::vector<Point> merged, int64_t boundary) {
+  auto split = std::lower_bound(merged.begin(), merged.end(), boundary,
+                                [](const Point& p, int64_t t) { return p.time_ms < t; });
+  pd.kept_points.assign(std::make_move_iterator(split), std::make_move_iterator(merged.end()));
+  merged.erase(split, merged.end());
+  pd.kept_min_seq = HeadSeqFrom(pd.s->hour_marks, boundary, seq);
+  pd.partial = true;
+  pd.boundary = boundary;
+  Seal(pd, std::move(merged));
+  pd.sealed_last = boundary - 1;  // nothing in [last sealed point, boundary) is in the head
+}
+
 // Late points merged into their blocks; heads sealed when full or too long.
 absl::Status Engine::WriteCall::MergeAndSeal() {
   for (Pending& pd : pending) {
@@ -821,7 +862,21 @@ absl::Status Engine::WriteCall::MergeAndSeal() {
     if (!full && !long_span) continue;
     std::vector<Point> merged = MergePoints(ToPoints(s->head_ts, s->head_values), pd.fresh_points);
     if (merged.size() < e.options_.max_points_per_block && !long_span) continue;
-    Seal(pd, std::move(merged));
+    // A long head is sealed up to an hour boundary a margin before its
+    // newest point (EngineOptions::seal_margin_ms), when that leaves
+    // something to seal and a block's worth at most; a full one whole.
+    const int64_t margin = std::max<int64_t>(e.options_.seal_margin_ms, 0);
+    const int64_t boundary =
+        last >= kNoTime + margin + kHourMs ? SafeBucketStart(last - margin, kHourMs) : kNoTime;
+    const bool fits = std::lower_bound(merged.begin(), merged.end(), boundary,
+                                       [](const Point& p, int64_t t) { return p.time_ms < t; }) -
+                          merged.begin() <=
+                      static_cast<ptrdiff_t>(e.options_.max_points_per_block);
+    if (long_span && boundary > merged.front().time_ms && boundary != kNoTime && fits) {
+      SealBefore(pd, std::move(merged), boundary);
+    } else {
+      Seal(pd, std::move(merged));
+    }
   }
   return absl::OkStatus();
 }
@@ -962,12 +1017,13 @@ void Engine::WriteCall::PutCheckpoint() {
     for (const auto& s : e.series_) {
       if (s->head_ts.empty()) continue;
       auto it = slot.find(s.get());
-      if (it != slot.end() && pending[it->second].sealed) continue;
+      if (it != slot.end() && pending[it->second].sealed) continue;  // below
       need = std::min(need, s->head_min_seq);
     }
   }
   for (const Pending& pd : pending) {
     if (!pd.sealed && !pd.fresh.empty()) need = std::min(need, seq);
+    if (pd.partial && !pd.kept_points.empty()) need = std::min(need, pd.kept_min_seq);
   }
   if (need <= e.checkpoint_) return;
   for (uint64_t q = e.checkpoint_; q < need; ++q) batch.Delete(kTsdbWalSpace, WalKey(q));
@@ -999,6 +1055,17 @@ void Engine::WriteCall::Apply() {
       s->head_ts.clear();
       std::visit([](auto& column) { column.clear(); }, s->head_values);
       s->head_min_seq = 0;
+      if (pd.partial && !pd.kept_points.empty()) {
+        NoteNewest(&s->hour_marks, pd.kept_points.back().time_ms, seq);
+        std::erase_if(s->hour_marks, [&](const auto& m) { return m.first < pd.boundary; });
+        for (Point& p : pd.kept_points) {
+          s->head_ts.push_back(p.time_ms);
+          AppendValue(s->head_values, p.value);
+        }
+        s->head_min_seq = pd.kept_min_seq;
+      } else {
+        s->hour_marks.clear();
+      }
     } else {
       MergeIntoHead(s, std::move(pd.fresh_points), seq);
     }

@@ -114,8 +114,13 @@ struct EngineOptions {
   // A head is sealed when it holds this many points (at most
   // kMaxPointsPerBlock) ...
   size_t max_points_per_block = kMaxPointsPerBlock;
-  // ... or spans this long (last - first timestamp, ms).
+  // ... or spans this long (last - first timestamp, ms). Such a head is
+  // sealed up to an hour boundary at least seal_margin_ms before its newest
+  // point, the rest kept: writers a little behind (concurrent calls, a
+  // gateway's buffer) still land in the head, not as late points that
+  // rewrite a block, and the rollups end exactly at the boundary.
   int64_t max_head_span_ms = 2 * 3600 * 1000;
+  int64_t seal_margin_ms = 15 * 60 * 1000;
   // Past this many WAL records, heads holding points from the older half
   // are sealed as they are (a quiet series must not pin the WAL).
   uint64_t max_wal_records = 1000;

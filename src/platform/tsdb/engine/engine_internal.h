@@ -95,6 +95,11 @@ struct Engine::Series {
   std::vector<int64_t> head_ts;  // ascending, unique
   Values head_values;
   uint64_t head_min_seq = 0;  // oldest WAL record with a point in the head
+  // (hour start, seq): the write whose points first raised the head's
+  // newest time into that hour. A head sealed up to a boundary B keeps
+  // points from the records at or after the seq of the first mark at or
+  // after B (HeadSeqFrom).
+  std::vector<std::pair<int64_t, uint64_t>> hour_marks;
   bool has_blocks = false;
   int64_t sealed_last = 0;       // every point at or before it is in a block
   int64_t last_block_first = 0;  // key time of the newest block
@@ -121,6 +126,12 @@ struct Engine::Pending {
   std::vector<Point> late_points;    // sorted, unique: merged into blocks by this call
   std::vector<Point> sealed_points;  // the head and fresh points sealed by this call
   bool sealed = false;
+  // A head sealed up to a boundary: the points at or after it, kept as the
+  // head, and the oldest WAL record they need.
+  bool partial = false;
+  int64_t boundary = 0;
+  std::vector<Point> kept_points;
+  uint64_t kept_min_seq = 0;
   bool blocks_changed = false;
   int64_t sealed_last = 0;
   int64_t last_block_first = 0;

@@ -29,6 +29,8 @@ namespace {
 
 using testing_util::EngineTest;
 using testing_util::P;
+using testing_util::kMax;
+using testing_util::kMin;
 
 TEST_F(EngineTest, RoundTripAcrossSealsAndRestart) {
   auto e = OpenEngine();
@@ -182,10 +184,11 @@ TEST_F(EngineTest, LatePointsAreMergedIntoTheBlockThatCoversThem) {
 
 TEST_F(EngineTest, GapsAndClockJumps) {
   auto e = OpenEngine();
-  // A gap longer than the head span seals the head with the point after it.
+  // A gap longer than the head span seals the head up to the hour boundary
+  // a margin (15 min) before the point after it: 3,600,000; that point stays.
   ASSERT_TRUE(e->Write(std::vector{P("d", "x", 0, 1.0), P("d", "x", 1000, 2.0)}).ok());
   ASSERT_TRUE(e->Write(std::vector{P("d", "x", 5'000'000, 3.0)}).ok());
-  EXPECT_EQ(e->GetStats().head_points, 0u);
+  EXPECT_EQ(e->GetStats().head_points, 1u);
   EXPECT_EQ(CountPrefix("blk/"), 1u);
   // The device clock jumps back an hour: those points are late and merge
   // into the sealed block; forward again, into the head.
@@ -293,7 +296,7 @@ TEST_F(EngineTest, FailedStoreWriteLeavesNothingAndReturnsTheError) {
   // Reads that nothing stored can answer do not touch the store: a series
   // all in its head, and a range after every sealed point.
   faulty_.Clear();
-  constexpr int64_t kMin = testing_util::kMin, kMax = testing_util::kMax;
+
   ASSERT_TRUE(e->Write(std::vector{P("h", "x", 5, 1.5)}).ok());
   ASSERT_TRUE(e->Write(std::vector{P("d", "x", 500, 2.5)}).ok());
   faulty_.FailReads(absl::InternalError("io error"));
@@ -656,6 +659,56 @@ TEST_F(EngineTest, ReadsDuringWritesAreConsistent) {
   writer.join();
   EXPECT_FALSE(bad);
   EXPECT_EQ(All(*e, 1).size(), 2000u);
+}
+
+// A long head is sealed up to an hour boundary 15 minutes before its
+// newest point; writers a few minutes behind land in the head, not late;
+// after a restart the WAL gives back exactly the kept points; the rollups
+// end at the boundary and match the raw points.
+TEST_F(EngineTest, ALongHeadIsSealedUpToAnHourBoundaryAndKeepsTheRest) {
+  options_.max_points_per_block = 8192;
+  options_.max_head_span_ms = 2 * 3600 * 1000;
+  auto e = OpenEngine();
+  auto write_minutes = [&](int from, int to) {  // one point every 10 s
+    std::vector<PointInput> batch;
+    for (int64_t t = from * 60'000LL; t < to * 60'000LL; t += 10'000) {
+      batch.push_back(P("d", "x", t, static_cast<double>(t / 1000)));
+    }
+    ASSERT_TRUE(e->Write(batch).ok());
+  };
+  for (int m = 0; m < 120; m += 10) write_minutes(m, m + 10);
+  EXPECT_EQ(CountPrefix("blk/"), 0u);
+  // 120..130 arrives before 115..120 (a concurrent writer a little behind).
+  write_minutes(120, 130);  // span >= 2 h: sealed up to 1:00 (130 - 15 min = 1:55)
+  EXPECT_EQ(CountPrefix("blk/"), 1u);
+  write_minutes(115, 120);
+  EXPECT_EQ(e->GetStats().late_points, 0u);
+  EXPECT_EQ(e->GetStats().head_points, 6u * 70);  // 1:00 .. 2:10
+  const SeriesId id = Id(*e, "d", "x");
+  auto rollups = e->ReadRollups(id, Resolution::k1h, kMin, kMax);
+  ASSERT_TRUE(rollups.ok());
+  EXPECT_EQ(rollups->complete_until_ms, 3'600'000);
+  ASSERT_EQ(rollups->buckets.size(), 1u);
+  EXPECT_EQ(rollups->buckets[0].count, 360u);
+  EXPECT_EQ(e->ReadRollups(id, Resolution::k1m, kMin, kMax)->complete_until_ms, 3'600'000);
+  EXPECT_EQ(testing_util::ExpectRollupsMatchRaw(*e, id, Resolution::k1m), 60u);
+  std::vector<Point> all = All(*e, id);
+  ASSERT_EQ(all.size(), 6u * 130);
+  // A restart (no seal first): the head comes back from the WAL, exactly.
+  e.reset();
+  e = OpenEngine();
+  EXPECT_EQ(e->GetStats().head_points, 6u * 70);
+  EXPECT_EQ(All(*e, id), all);
+  // Another hour on: the next seal ends at 2:00, and the WAL is trimmed to
+  // the records of the kept points.
+  for (int m = 130; m < 200; m += 10) write_minutes(m, m + 10);
+  EXPECT_EQ(CountPrefix("blk/"), 2u);
+  EXPECT_EQ(e->ReadRollups(id, Resolution::k1h, kMin, kMax)->complete_until_ms, 7'200'000);
+  EXPECT_EQ(testing_util::ExpectRollupsMatchRaw(*e, id, Resolution::k1h), 2u);
+  e.reset();
+  e = OpenEngine();
+  EXPECT_EQ(All(*e, id).size(), 6u * 200);
+  EXPECT_EQ(e->GetStats().head_points, 6u * 80);  // 2:00 .. 3:20
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // buckets of numeric series, kept in the same WriteBatch as the blocks whose
 // points they summarize, and read back by ReadRollups.
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -97,7 +98,14 @@ absl::Status Engine::UpdateRollups(Pending* pd, store::WriteBatch* batch) {
     }
     std::vector<Interval> intervals = dirty;
     if (pd->sealed) {
-      int64_t complete = engine_internal::SafeBucketStart(pd->sealed_last, width);
+      // Every point at or before sealed_last is in a block (a later one
+      // there comes late): the bucket holding sealed_last + 1 is the
+      // first that can still grow (a seal up to a boundary B has
+      // sealed_last B - 1, and completes every bucket before B).
+      const int64_t next = pd->sealed_last == std::numeric_limits<int64_t>::max()
+                               ? pd->sealed_last
+                               : pd->sealed_last + 1;
+      int64_t complete = engine_internal::SafeBucketStart(next, width);
       if (complete > mark) {
         intervals.emplace_back(mark, complete);
         mark = complete;
