@@ -11,27 +11,14 @@
 #include <cstdlib>
 #include <vector>
 
+#include <string>
+
+#include "analyzer_fuzz_host.h"
 #include "security/analyzers/dnp3/dnp3_analyzer.h"
 
 using namespace qilian::security;
 
 namespace {
-class Host : public AnalyzerHost {
- public:
-  TimeNs now() const override { return 0; }
-  const Flow& flow() const override { return flow_; }
-  void Emit(nlohmann::ordered_json fields) override {
-    fields.dump();  // throws, and so aborts, on invalid UTF-8
-    const auto& pdu = fields["pdu"];
-    if (pdu != "request" && pdu != "response" && pdu != "link") std::abort();
-  }
-  void Weird(std::string_view name) override {
-    if (name.empty()) std::abort();
-  }
-
- private:
-  Flow flow_;
-};
 
 void PutCrc(std::vector<uint8_t>* b, size_t from) {
   uint16_t c = dnp3::Crc({b->data() + from, b->size() - from});
@@ -64,7 +51,10 @@ std::vector<uint8_t> Framed(bool resp, std::span<const uint8_t> chunk) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  Host host;
+  FuzzAnalyzerHost host([](const nlohmann::ordered_json& f) {
+    const std::string pdu = f.value("pdu", "");
+    return pdu == "request" || pdu == "response" || pdu == "link";
+  });
   dnp3::Dnp3Analyzer analyzer(&host);
   bool udp = data[0] & 1;
   bool framed = data[0] & 2;

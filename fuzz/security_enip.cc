@@ -7,32 +7,20 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include <string>
+
+#include "analyzer_fuzz_host.h"
 #include "security/analyzers/enip/enip_analyzer.h"
 
 using namespace qilian::security;
 
-namespace {
-class Host : public AnalyzerHost {
- public:
-  explicit Host(uint16_t port) { flow_.resp.port = port; }
-  TimeNs now() const override { return 0; }
-  const Flow& flow() const override { return flow_; }
-  void Emit(nlohmann::ordered_json fields) override {
-    fields.dump();  // throws, and so aborts, on invalid UTF-8
-    const auto& p = fields["pdu"];
-    if (p != "request" && p != "response" && p != "io") std::abort();
-  }
-  void Weird(std::string_view name) override {
-    if (name.empty()) std::abort();
-  }
-
- private:
-  Flow flow_;
-};
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Host tcp_host(enip::kEnipPort), udp_host(enip::kEnipPort), io_host(enip::kIoPort);
+  auto valid = [](const nlohmann::ordered_json& f) {
+    const std::string p = f.value("pdu", "");
+    return p == "request" || p == "response" || p == "io";
+  };
+  FuzzAnalyzerHost tcp_host(valid, enip::kEnipPort), udp_host(valid, enip::kEnipPort),
+      io_host(valid, enip::kIoPort);
   enip::EnipAnalyzer tcp(&tcp_host), udp(&udp_host), io(&io_host);
   size_t at = 0;
   bool to_io = false;
