@@ -14,7 +14,9 @@ using namespace qilian::security;
 namespace {
 class StrictSink : public EventSink {
  public:
-  void Write(const nlohmann::ordered_json& event) override { event.dump(); }
+  void Write(const EventLine& event) override {
+    if (!nlohmann::json::accept(event.json)) std::abort();
+  }
 };
 }  // namespace
 

@@ -1,5 +1,7 @@
-// Where the sensor's events go. A JSON-lines file now; the store-and-forward
-// sender to a qiliand (issue 12, "Delivery") implements the same interface.
+// Where the sensor's events go: a JSON-lines file, memory (tests), or the
+// store-and-forward sender to a qiliand (issue 12, "Delivery"). Events reach
+// a sink already serialized, once, so every sink writes the same bytes and
+// none pays for building a JSON tree.
 #ifndef QILIAN_SECURITY_SENSOR_EVENT_WRITER_H_
 #define QILIAN_SECURITY_SENSOR_EVENT_WRITER_H_
 
@@ -10,13 +12,22 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "security/common/address.h"
 
 namespace qilian::security {
+
+// One event as the sensor wrote it (docs/security/sensor.md, "Events").
+struct EventLine {
+  TimeNs ts = 0;           // the `ts` field, as nanoseconds
+  std::string_view proto;  // the `proto` field
+  std::string_view json;   // the whole event: one JSON object, no newline
+};
 
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual void Write(const nlohmann::ordered_json& event) = 0;
+  // `event`'s views are valid only during the call.
+  virtual void Write(const EventLine& event) = 0;
 };
 
 // One JSON object per line, in the order events are written.
@@ -24,7 +35,7 @@ class JsonLinesFile : public EventSink {
  public:
   static absl::StatusOr<std::unique_ptr<JsonLinesFile>> Create(const std::string& path);
   ~JsonLinesFile() override;
-  void Write(const nlohmann::ordered_json& event) override;
+  void Write(const EventLine& event) override;
   // Flushes and closes; reports a write error (disk full) that Write could not.
   absl::Status Close();
 
@@ -34,10 +45,15 @@ class JsonLinesFile : public EventSink {
   FILE* file_;
 };
 
-// Keeps events in memory (tests, small captures).
+// Keeps events in memory (tests, small captures): the lines, and each
+// parsed back, so a test can look at fields.
 class EventVector : public EventSink {
  public:
-  void Write(const nlohmann::ordered_json& event) override { events.push_back(event); }
+  void Write(const EventLine& event) override {
+    lines.emplace_back(event.json);
+    events.push_back(nlohmann::ordered_json::parse(event.json));
+  }
+  std::vector<std::string> lines;
   std::vector<nlohmann::ordered_json> events;
 };
 

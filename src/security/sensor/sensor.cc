@@ -51,16 +51,22 @@ class Sensor::FlowState : public FlowAttachment, public AnalyzerHost {
     ++sensor_->stats_.events;
     ++sensor_->stats_.protocols[std::string(protocol_)].events;
     if (sensor_->events_ == nullptr) return;
-    nlohmann::ordered_json e;
-    e["ts"] = Rfc3339(now_);
-    e["flow"] = flow_->id;
-    e["proto"] = protocol_;
-    e["orig_h"] = flow_->orig.addr.ToString();
-    e["orig_p"] = flow_->orig.port;
-    e["resp_h"] = flow_->resp.addr.ToString();
-    e["resp_p"] = flow_->resp.port;
-    for (auto& [k, v] : fields.items()) e[k] = std::move(v);
-    sensor_->events_->Write(e);
+    // The host's fields first, then the analyzer's, in one object. The host's
+    // are numbers and strings that need no escaping (a protocol name, an
+    // RFC 3339 time, addresses); analyzers escape what they take from the
+    // wire, so dump cannot meet invalid UTF-8 (replaced if it ever did).
+    std::string line = absl::StrCat(
+        "{\"ts\":\"", Rfc3339(now_), "\",\"flow\":", flow_->id, ",\"proto\":\"", absl::string_view(protocol_.data(), protocol_.size()),
+        "\",\"orig_h\":\"", flow_->orig.addr.ToString(), "\",\"orig_p\":", flow_->orig.port,
+        ",\"resp_h\":\"", flow_->resp.addr.ToString(), "\",\"resp_p\":", flow_->resp.port);
+    if (fields.is_object() && !fields.empty()) {
+      std::string rest = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line.push_back(',');
+      line.append(rest, 1);  // without its opening brace
+    } else {
+      line.push_back('}');
+    }
+    sensor_->events_->Write(EventLine{now_, protocol_, line});
   }
   void Weird(std::string_view name) override { sensor_->weirds_.Add(name); }
 
