@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <zlib.h>
 
 namespace qilian::cli {
 
@@ -163,6 +164,24 @@ std::string BuildQuery(const std::vector<std::pair<std::string, std::string>>& p
     out += '=';
     out += EncodeQueryComponent(value);
   }
+  return out;
+}
+
+absl::StatusOr<std::string> Gzip(std::string_view data) {
+  z_stream z{};
+  // 15 window bits + 16: a gzip header and trailer instead of zlib's.
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return absl::InternalError("gzip: cannot start the compressor");
+  }
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (result != Z_STREAM_END) return absl::InternalError("gzip: compression failed");
   return out;
 }
 

@@ -65,6 +65,9 @@ std::string EncodeQueryComponent(std::string_view text);
 // Joins name=value pairs into "?a=1&b=2" (empty string for no pairs).
 std::string BuildQuery(const std::vector<std::pair<std::string, std::string>>& params);
 
+// `data` as one gzip member (what Content-Encoding: gzip carries).
+absl::StatusOr<std::string> Gzip(std::string_view data);
+
 class RestClient {
  public:
   RestClient(ServerUrl server, std::chrono::milliseconds timeout);

@@ -1,7 +1,5 @@
 #include "cli/telemetry_args.h"
 
-#include <zlib.h>
-
 #include <cctype>
 #include <cstdio>
 #include <set>
@@ -296,24 +294,6 @@ void LineBatcher::Scan(std::string_view line) {
 std::string FileLineError(const json& error, size_t first_line) {
   const size_t line = error.value("line", size_t{1}) + first_line - 1;
   return "line " + std::to_string(line) + ": " + MemberText(error, "message");
-}
-
-absl::StatusOr<std::string> Gzip(std::string_view data) {
-  z_stream z{};
-  // 15 window bits + 16: a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return absl::InternalError("gzip: cannot start the compressor");
-  }
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int result = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (result != Z_STREAM_END) return absl::InternalError("gzip: compression failed");
-  return out;
 }
 
 absl::StatusOr<std::pair<uint64_t, uint64_t>> ParseSeriesProgress(std::string_view text) {

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cli/rest_client.h"  // Gzip
 
 namespace qilian::cli {
 
@@ -133,9 +134,6 @@ class LineBatcher {
 // An entry of the write answer's "errors" ({"line", "column", "message"},
 // lines counted in the batch) as "line N: message" with N the file's line.
 std::string FileLineError(const nlohmann::json& error, size_t first_line);
-
-// `data` as one gzip member (what Content-Encoding: gzip carries).
-absl::StatusOr<std::string> Gzip(std::string_view data);
 
 // --- Export ------------------------------------------------------------------
 
