@@ -1,8 +1,7 @@
 // The seam between where packets come from and what the sensor does with
 // them. A PacketSource yields raw link-layer frames with their timestamp and
-// link type; a file reader implements it now, a live interface reader
-// (libpcap or a TPACKET_V3 ring) will implement it later without anything
-// downstream changing.
+// link type: PcapFileSource from a capture file, LiveSource from an
+// interface (libpcap over a TPACKET_V3 ring); nothing downstream differs.
 #ifndef QILIAN_SECURITY_CAPTURE_PACKET_SOURCE_H_
 #define QILIAN_SECURITY_CAPTURE_PACKET_SOURCE_H_
 
@@ -25,6 +24,8 @@ struct RawPacket {
 enum class ReadResult {
   kPacket,  // *packet was filled in
   kEnd,     // clean end of input
+  kIdle,    // a live source saw no packet for a while (never from a file): the
+            // caller may let its clock advance, then call Next() again
   kError,   // the input is damaged or unreadable; error() says how
 };
 

@@ -179,12 +179,7 @@ void Sensor::Process(const RawPacket& raw) {
       ++stats_.dropped;
       return;
   }
-  // Expiry once per second of capture time keeps it off the per-packet path.
-  if (p.ts - last_expire_ >= kNsPerSecond) {
-    flows_.Expire(p.ts);
-    decoder_.Expire(p.ts);
-    last_expire_ = p.ts;
-  }
+  Advance(p.ts);
   Direction dir;
   bool created;
   Flow* flow = flows_.Lookup(p, &dir, &created);
@@ -200,6 +195,14 @@ void Sensor::Process(const RawPacket& raw) {
   } else {
     ++stats_.other_ip_packets;
   }
+}
+
+void Sensor::Advance(TimeNs now) {
+  // Expiry once per second of capture time keeps it off the per-packet path.
+  if (now - last_expire_ < kNsPerSecond) return;
+  flows_.Expire(now);
+  decoder_.Expire(now);
+  last_expire_ = now;
 }
 
 void Sensor::Finish() { flows_.Flush(); }

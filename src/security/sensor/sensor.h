@@ -62,6 +62,10 @@ class Sensor {
   ~Sensor();
 
   void Process(const RawPacket& raw);
+  // Moves the sensor's clock to `now` without a packet: expires idle flows
+  // and fragments as a packet at `now` would. A live capture calls it when
+  // the link is quiet; `now` must be on the packets' clock (receive time).
+  void Advance(TimeNs now);
   // Ends every flow, delivering what reassembly still holds. Call once at
   // the end of input.
   void Finish();

@@ -71,6 +71,21 @@ TEST_F(SensorTest, ModbusSessionBecomesEvents) {
   EXPECT_EQ(sensor_.weirds().Total(), 0u);
 }
 
+// A live capture moves the clock when no packet comes (Sensor::Advance):
+// the closed flow ends 5 s after its last packet, as a later packet would
+// have ended it.
+TEST_F(SensorTest, AdvanceExpiresIdleFlowsWithoutAPacket) {
+  Client(100, 0, kTcpSyn, {}, 0);
+  Server(500, 101, kTcpSyn | kTcpAck, {}, 1);
+  Client(101, 501, kTcpAck | kTcpFin, {}, 2);
+  Server(501, 102, kTcpAck | kTcpFin, {}, 3);
+  const TimeNs t0 = 1700000000LL * kNsPerSecond;
+  sensor_.Advance(t0 + 4 * kNsPerSecond);
+  EXPECT_EQ(sensor_.flows().stats().expired, 0u);
+  sensor_.Advance(t0 + 6 * kNsPerSecond);
+  EXPECT_EQ(sensor_.flows().stats().expired, 1u);
+}
+
 TEST_F(SensorTest, MidStreamStartAndSegmentsSplitAcrossAFrame) {
   // No handshake; the response comes in two segments, the first out of order.
   Client(1000, 9000, kTcpAck, kReadRequest, 0);
