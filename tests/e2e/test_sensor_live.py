@@ -154,7 +154,7 @@ class Sensor:
                 self.proc.wait(timeout=30)
             finally:
                 self.kill()
-            raise AssertionError("qilian-sensor did not finish:\n" + self.output())
+            raise AssertionError("qilian-sensor did not finish:\n" + self.output()) from None
         self._pump.join(timeout=30)
         return self.proc.returncode
 
