@@ -18,6 +18,7 @@
 #include "ident/auth/seckey_lookup.h"
 #include "ident/handle_value.h"
 #include "ident/response_code.h"
+#include "security/events/sensor_registry.h"
 
 namespace qilian::api {
 
@@ -329,6 +330,10 @@ absl::StatusOr<ident::Caller> AuthenticateRequest(const CredentialOptions& optio
     return caller;
   }
   if (HasScheme(*header, "bearer", &rest)) {
+    if (rest.starts_with(security::events::kSensorTokenPrefix)) {
+      if (!options.sensor) return NeedCredentials("sensor tokens are not accepted by this node");
+      return options.sensor(rest);  // method "sensor"
+    }
     if (!options.bearer) return NeedCredentials("Bearer tokens are not accepted by this node");
     QL_ASSIGN_OR_RETURN(ident::Caller caller, options.bearer(rest));
     caller.method = "bearer";
@@ -452,6 +457,9 @@ std::string ClaimedActor(const CredentialOptions& options, const net::HttpReques
   } else if (HasScheme(*header, "token", &rest)) {
     decoded = std::string(absl::StripAsciiWhitespace(absl::string_view(rest.data(), rest.size())));
   } else if (HasScheme(*header, "bearer", &rest)) {
+    if (rest.starts_with(security::events::kSensorTokenPrefix)) {
+      return security::events::SensorActorOf(rest);
+    }
     return options.bearer_actor ? options.bearer_actor(rest) : "bearer";
   } else if (HasScheme(*header, "handle", &rest)) {
     absl::StatusOr<HandleAuthorization> parsed = ParseHandleAuthorization(rest);

@@ -3,7 +3,8 @@
 //  - Basic base64("<index>%3A<handle>:<secret>") (the Handle.Net
 //    convention; also "<index>:<handle>:<secret>" with a literal first
 //    ':'), checked against that identity's HS_SECKEY;
-//  - Bearer <token>, a console user's login token (tenant/token_service.h);
+//  - Bearer <token>, a console user's login token (tenant/token_service.h),
+//    or a sensor's token ("qsn.<id>.<secret>", docs/security/events-api.md);
 //  - Handle sessionId="...", ... : Handle.Net v9's REST session, whose
 //    server nonce the client signs once with its HS_PUBKEY (or MACs with
 //    its HS_SECKEY); see api/session_routes.h.
@@ -39,6 +40,10 @@ struct CredentialOptions {
   std::function<std::string(std::string_view token)> bearer_actor;
   // Resolves a Bearer token; null: Bearer is refused.
   std::function<absl::StatusOr<ident::Caller>(std::string_view token)> bearer;
+  // Resolves a sensor's Bearer token, one that starts "qsn."
+  // (security/events/sensor_registry.h; a console token, base64url, never
+  // holds a '.'); null: sensor tokens are refused.
+  std::function<absl::StatusOr<ident::Caller>(std::string_view token)> sensor;
   // REST sessions (Authorization: Handle); null: that scheme is refused.
   RestSessions* sessions = nullptr;
   // Verifies a session's challenge answer: `answer` is what a native

@@ -196,6 +196,112 @@ constexpr std::string_view kDocument = R"json({
         }
       }
     },
+    "/api/enterprises/{id}/sensors": {
+      "parameters": [{"$ref": "#/components/parameters/SensorEnterprise"}],
+      "get": {
+        "summary": "The enterprise's sensors with their delivery statistics (last_seen, events_received, last_event_ts), never a token (docs/security/events-api.md)",
+        "responses": {
+          "200": {"description": "{sensors: [...]}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "post": {
+        "summary": "Register a sensor {name, description?}; the answer holds its token, shown this once (operators and the enterprise's admins)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "201": {"description": "{id, name, description, enterprise, created, ..., token}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/enterprises/{id}/sensors/{sensor}": {
+      "parameters": [{"$ref": "#/components/parameters/SensorEnterprise"}, {"$ref": "#/components/parameters/SensorId"}],
+      "get": {
+        "summary": "One sensor",
+        "responses": {
+          "200": {"description": "The sensor", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Delete a sensor: its token stops working; its events stay until retention",
+        "responses": {
+          "200": {"description": "{deleted}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/enterprises/{id}/sensors/{sensor}/token": {
+      "parameters": [{"$ref": "#/components/parameters/SensorEnterprise"}, {"$ref": "#/components/parameters/SensorId"}],
+      "post": {
+        "summary": "A new token for the sensor (the old one stops working); shown this once",
+        "responses": {
+          "200": {"description": "The sensor and its token", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/security/events": {
+      "post": {
+        "summary": "A sensor delivers events (Bearer sensor token): one JSON object a line with an id unique to the sensor; all or nothing; replays count as duplicates; answered once durable",
+        "requestBody": {"required": true, "content": {"application/x-ndjson": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "string"}}}},
+        "responses": {
+          "200": {"description": "{accepted, duplicates}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"description": "{error: \"line N: ...\", line: N}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "415": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "get": {
+        "summary": "Security events, newest first: ?enterprise, sensor, protocol, from, to (RFC 3339, from <= ts < to), orig_h, resp_h, limit (1..1000, 100), cursor",
+        "parameters": [
+          {"name": "enterprise", "in": "query", "schema": {"type": "integer"}},
+          {"name": "sensor", "in": "query", "schema": {"type": "string"}},
+          {"name": "protocol", "in": "query", "schema": {"type": "string"}},
+          {"name": "from", "in": "query", "schema": {"type": "string"}},
+          {"name": "to", "in": "query", "schema": {"type": "string"}},
+          {"name": "orig_h", "in": "query", "schema": {"type": "string"}},
+          {"name": "resp_h", "in": "query", "schema": {"type": "string"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+          {"name": "cursor", "in": "query", "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "{events: [...], next_cursor}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/products": {
       "post": {
         "summary": "Create a product with thing model version 1: from our model format, an Alibaba TSL or JetLinks import (answer lists the import warnings), or the starter library (docs/products.md)",
@@ -869,6 +975,16 @@ constexpr std::string_view kDocument = R"json({
   },
   "components": {
     "parameters": {
+      "SensorEnterprise": {
+        "name": "id", "in": "path", "required": true,
+        "description": "The enterprise id (a decimal number).",
+        "schema": {"type": "string"}
+      },
+      "SensorId": {
+        "name": "sensor", "in": "path", "required": true,
+        "description": "The sensor id: 16 hexadecimal digits, given at registration.",
+        "schema": {"type": "string"}
+      },
       "ProductId": {
         "name": "id", "in": "path", "required": true,
         "description": "The product id, unique within its enterprise: 1 to 64 of A-Z a-z 0-9 _ -, starting with a letter or digit.",

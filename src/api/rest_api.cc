@@ -20,6 +20,7 @@
 #include "ident/auth/seckey_lookup.h"
 #include "ident/handle_name.h"
 #include "ident/response_code.h"
+#include "security/events/sensor_registry.h"
 
 namespace qilian::api {
 
@@ -323,6 +324,16 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     return ErrorResponse(call, caller.status(), "");
   }
   call->caller = *std::move(caller);
+  // A sensor's token delivers events and does nothing else
+  // (docs/security/events-api.md).
+  if (security::events::IsSensorCaller(call->caller) &&
+      !(route->id == RouteId::kSecurityEvents && request.method == "POST")) {
+    return ErrorResponse(call,
+                         HandleError(ResponseCode::kInsufficientPermissions,
+                                     absl::StrCat(call->caller.actor,
+                                                  " is a sensor: it may only post events")),
+                         "");
+  }
   switch (route->id) {
     case RouteId::kHandle:
       if (request.method == "GET") return GetHandle(ctx, call, param);
@@ -389,6 +400,17 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
       return GetProductModel(ctx, call, param);
     case RouteId::kStarterProducts:
       return ListStarterProducts(ctx, call);
+    case RouteId::kSensors:
+      if (request.method == "POST") return CreateSensor(ctx, call, param);
+      return ListSensors(ctx, call, param);
+    case RouteId::kSensor:
+      if (request.method == "DELETE") return DeleteSensor(ctx, call, param, params[1]);
+      return GetSensor(ctx, call, param, params[1]);
+    case RouteId::kSensorToken:
+      return RotateSensorToken(ctx, call, param, params[1]);
+    case RouteId::kSecurityEvents:
+      if (request.method == "POST") return PostSecurityEvents(ctx, call);
+      return QuerySecurityEvents(ctx, call);
     case RouteId::kStats:
       return GetStats(ctx, call);
     case RouteId::kStatsSummary:
@@ -450,6 +472,12 @@ void RestApi::SetTelemetry(platform::telemetry::TelemetryService* telemetry,
                            size_t max_write_body_bytes) {
   impl_->ctx.telemetry = telemetry;
   impl_->ctx.telemetry_max_body_bytes = max_write_body_bytes;
+}
+
+void RestApi::SetSecurityEvents(security::events::SensorRegistry* sensors,
+                                security::events::EventStore* events) {
+  impl_->ctx.sensors = sensors;
+  impl_->ctx.security_events = events;
 }
 
 void RestApi::SetAuth(RestAuthOptions auth) {

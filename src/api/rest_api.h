@@ -30,6 +30,10 @@ namespace telemetry {
 class TelemetryService;
 }  // namespace telemetry
 }  // namespace qilian::platform
+namespace qilian::security::events {
+class SensorRegistry;
+class EventStore;
+}  // namespace qilian::security::events
 
 namespace qilian::api {
 
@@ -91,6 +95,13 @@ class RestApi {
   // 501. Call before serving.
   void SetTelemetry(platform::telemetry::TelemetryService* telemetry,
                     size_t max_write_body_bytes);
+
+  // Serves /api/enterprises/{id}/sensors... and /api/security/events from
+  // `sensors` and `events` (which must outlive this object); tenancy needs
+  // SetEnterprises too. Without it those routes answer 501. Call before
+  // serving.
+  void SetSecurityEvents(security::events::SensorRegistry* sensors,
+                         security::events::EventStore* events);
 
   // Serves /api/stats... from `stats` (whose pointers must outlive this
   // object). Without it those routes answer 501. Call before serving.

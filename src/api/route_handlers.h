@@ -31,6 +31,9 @@ struct ApiContext {
   size_t telemetry_max_body_bytes = 32 << 20;  // [tsdb] max_write_body_bytes, decompressed
   const StatsEndpoints* stats = nullptr;  // null: statistics routes answer 501
   const RestAuthOptions* auth = nullptr;  // null: every caller anonymous
+  // null: the sensor and security event routes answer 501.
+  security::events::SensorRegistry* sensors = nullptr;
+  security::events::EventStore* security_events = nullptr;
 };
 
 // One request on its way through the routes.
@@ -163,6 +166,19 @@ net::HttpResponse GetTelemetryRetention(const ApiContext& ctx, Call* call);
 net::HttpResponse PutTelemetryRetention(const ApiContext& ctx, Call* call);
 // Operators only: seals every head and compacts the store; 204.
 net::HttpResponse CompactTelemetry(const ApiContext& ctx, Call* call);
+
+// /api/enterprises/{id}/sensors... and /api/security/events
+// (security_routes.cc).
+net::HttpResponse CreateSensor(const ApiContext& ctx, Call* call, std::string_view raw_enterprise);
+net::HttpResponse ListSensors(const ApiContext& ctx, Call* call, std::string_view raw_enterprise);
+net::HttpResponse GetSensor(const ApiContext& ctx, Call* call, std::string_view raw_enterprise,
+                            std::string_view raw_id);
+net::HttpResponse DeleteSensor(const ApiContext& ctx, Call* call, std::string_view raw_enterprise,
+                               std::string_view raw_id);
+net::HttpResponse RotateSensorToken(const ApiContext& ctx, Call* call,
+                                    std::string_view raw_enterprise, std::string_view raw_id);
+net::HttpResponse PostSecurityEvents(const ApiContext& ctx, Call* call);
+net::HttpResponse QuerySecurityEvents(const ApiContext& ctx, Call* call);
 
 // /api/stats... (stats_routes.cc).
 net::HttpResponse GetStats(const ApiContext& ctx, Call* call);

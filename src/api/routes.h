@@ -24,7 +24,9 @@ enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterpris
                      // Telemetry (telemetry_routes.cc): InfluxDB's write
                      // endpoints and Qilian's own.
                      kInfluxWrite, kInfluxWriteV2, kTelemetryQuery, kTelemetryExport,
-                     kTelemetrySeries, kTelemetryRetention, kTelemetryCompact };
+                     kTelemetrySeries, kTelemetryRetention, kTelemetryCompact,
+                     // Security events (security_routes.cc).
+                     kSensors, kSensor, kSensorToken, kSecurityEvents };
 
 struct RouteInfo {
   RouteId id;

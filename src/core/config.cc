@@ -43,6 +43,7 @@ class ConfigParser {
     sections["platform"] = PlatformSchema(&config.platform);
     sections["mqtt"] = MqttSchema(&config.mqtt);
     sections["tsdb"] = TsdbSchema(&config.tsdb);
+    sections["security"] = SecuritySchema(&config.security);
 
     for (const auto& [section_key, section_node] : root) {
       std::string section_name(section_key.str());
@@ -386,6 +387,16 @@ class ConfigParser {
     s["mqtt_flush_ms"] = Integer(&c->mqtt_flush_ms, 1, 60'000);
     s["retention_days"] = Integer(&c->retention_days, 0, 100 * 366);
     s["retention_interval_s"] = Integer(&c->retention_interval_s, 1, 7 * 86'400);
+    return s;
+  }
+
+  SectionSchema SecuritySchema(SecurityConfig* c) {
+    SectionSchema s;
+    s["events_retention_days"] = Integer(&c->events_retention_days, 0, 100 * 366);
+    s["events_retention_interval_s"] = Integer(&c->events_retention_interval_s, 1, 7 * 86'400);
+    s["max_events_scanned_per_query"] =
+        Integer(&c->max_events_scanned_per_query, 1000, 1'000'000'000);
+    s["max_sensors_per_enterprise"] = Integer(&c->max_sensors_per_enterprise, 1, 1'000'000);
     return s;
   }
 

@@ -236,6 +236,18 @@ struct TsdbConfig {
   uint64_t retention_interval_s = 3600;
 };
 
+// [security]: events delivered by qilian-sensor (docs/security/events-api.md).
+struct SecurityConfig {
+  // Events whose ts is older than this are deleted (0: kept forever).
+  uint64_t events_retention_days = 90;
+  // How often the retention sweep runs.
+  uint64_t events_retention_interval_s = 3600;
+  // A query reading more events than this is refused (422), naming the key.
+  uint64_t max_events_scanned_per_query = 100'000;
+  // Sensors one enterprise may register.
+  uint64_t max_sensors_per_enterprise = 1000;
+};
+
 struct Config {
   NodeConfig node;
   HttpConfig http;
@@ -248,6 +260,7 @@ struct Config {
   PlatformConfig platform;
   MqttConfig mqtt;
   TsdbConfig tsdb;
+  SecurityConfig security;
 };
 
 // Parses TOML text. Keys absent from the text keep their defaults.

@@ -48,6 +48,8 @@
 #include "net/handle_tcp_server.h"
 #include "net/handle_udp_server.h"
 #include "net/http_server.h"
+#include "security/events/event_store.h"
+#include "security/events/sensor_registry.h"
 #include "store/memory_store.h"
 #include "store/rocksdb_store.h"
 #include "platform/device/device_registry.h"
@@ -248,7 +250,8 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) 
                                      std::string(platform::ProductRegistry::kSpace),
                                      std::string(platform::tsdb::kTsdbSpace),
                                      std::string(platform::tsdb::kTsdbWalSpace),
-                                     std::string(platform::telemetry::kTelemetrySpace)};
+                                     std::string(platform::telemetry::kTelemetrySpace),
+                                     std::string(security::events::kSecuritySpace)};
   if (config.store.backend == "memory") {
     return store::NewMemoryStore(store::StoreOptions{spaces});
   }
@@ -531,7 +534,34 @@ int Run(int argc, char** argv) {
   native->all_may_block.store(recursive, std::memory_order_relaxed);
   native->frontend.store(frontend.get(), std::memory_order_release);
   auto rest = std::make_unique<api::RestApi>(processor.get(), &metrics);
-  rest->SetAuth(access->RestOptions());
+  // Sensors deliver their events here (docs/security/events-api.md): their
+  // tokens authenticate beside the console users'.
+  std::unique_ptr<security::events::SensorRegistry> sensors;
+  std::unique_ptr<security::events::EventStore> security_events;
+  api::RestAuthOptions rest_auth = access->RestOptions();
+  if (enterprises) {
+    sensors = std::make_unique<security::events::SensorRegistry>(
+        kv.get(), clock, static_cast<size_t>(config.security.max_sensors_per_enterprise));
+    if (absl::Status s = sensors->Load(); !s.ok()) {
+      LogError("security.start_failed", {{"error", std::string(s.message())}});
+      std::cerr << "qiliand: " << s.message() << "\n";
+      return kExitStartupFailed;
+    }
+    security::events::EventStoreOptions event_options;
+    event_options.retention_days = config.security.events_retention_days;
+    event_options.retention_interval =
+        absl::Seconds(static_cast<int64_t>(config.security.events_retention_interval_s));
+    event_options.max_scanned_per_query = config.security.max_events_scanned_per_query;
+    security_events = std::make_unique<security::events::EventStore>(kv.get(), sensors.get(), clock,
+                                                                     event_options);
+    security_events->StartRetention();
+    rest_auth.credentials.sensor = [s = sensors.get()](std::string_view token) {
+      return s->Authenticate(token);
+    };
+    rest->SetSecurityEvents(sensors.get(), security_events.get());
+    LogInfo("sensors_loaded", {{"count", sensors->size()}});
+  }
+  rest->SetAuth(std::move(rest_auth));
   if (enterprises) rest->SetEnterprises(enterprises.get());
   // Products belong to enterprises (docs/products.md): served where
   // enterprises are.
@@ -656,11 +686,15 @@ int Run(int argc, char** argv) {
   http_options.max_body_bytes = config.http.max_body_bytes;
   // Line-protocol writes carry batches of thousands of lines (Telegraf's
   // default is 1,000 a flush; gateways send more).
-  http_options.max_bulk_body_bytes = config.tsdb.max_write_body_bytes;
+  http_options.max_bulk_body_bytes = std::max<size_t>(config.tsdb.max_write_body_bytes,
+                                                      security::events::kMaxBatchBytes);
   http_options.body_limit_for = [bulk = static_cast<size_t>(config.tsdb.max_write_body_bytes)](
                                     std::string_view target) -> size_t {
     std::string_view path = target.substr(0, target.find('?'));
-    return path == "/write" || path == "/api/v2/write" ? bulk : 0;
+    if (path == "/write" || path == "/api/v2/write") return bulk;
+    // A sensor's batch: up to 8 MiB of events (docs/security/events-api.md).
+    if (path == "/api/security/events") return security::events::kMaxBatchBytes;
+    return size_t{0};
   };
   http_options.header_timeout = std::chrono::milliseconds(config.http.header_timeout_ms);
   http_options.body_timeout = std::chrono::milliseconds(config.http.body_timeout_ms);
@@ -732,6 +766,8 @@ int Run(int argc, char** argv) {
   }
   stats_service.reset();
   rest.reset();
+  security_events.reset();  // stops the retention sweep
+  sensors.reset();
   platform_runtime.reset();  // ingestion stops before the registry and store go
   telemetry.reset();         // writes what MQTT buffered
   frontend.reset();
