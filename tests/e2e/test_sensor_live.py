@@ -296,8 +296,8 @@ class LiveCaptureErrorsTest(unittest.TestCase):
         for args in ([], ["--read", "x.pcap", "--interface", "lo"]):
             out = self.sensor(*args)
             self.assertEqual(out.returncode, 2)
-            self.assertEqual(out.stdout,
-                             "qilian-sensor: give exactly one of --read FILE and --interface IF\n")
+            self.assertEqual(out.stdout, "qilian-sensor: give exactly one of --read FILE and "
+                             "--interface IF (or neither, with --flush-only)\n")
         out = self.sensor("--read", "x.pcap", "--count", "3")
         self.assertEqual(out.returncode, 2)
         self.assertEqual(out.stdout, "qilian-sensor: --count goes with --interface\n")
