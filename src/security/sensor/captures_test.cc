@@ -13,7 +13,9 @@
 //                 packets read, and of them TCP, UDP and non-IP frames
 //   .flows, .tcp_flows, .udp_flows
 //                 flows created, and of them TCP and UDP
+//   .links        link-layer conversations (frames that are not IP)
 //   .protocols    {name, flows, events} for every protocol in the summary
+//                 (flows: flows or link-layer conversations)
 //   .selections   {has, count, golden}: the events whose JSON line contains
 //                 `has` ("" = every event) number `count`; when `golden`
 //                 (a file under testdata/) is given, they equal its lines,
@@ -69,6 +71,7 @@ struct CaptureRow {
   uint64_t flows = 0;
   uint64_t tcp_flows = 0;
   uint64_t udp_flows = 0;
+  uint64_t links = 0;
   std::vector<ProtocolCount> protocols = {};
   std::vector<Selection> selections = {};
   std::vector<WeirdCount> weirds = {};
@@ -82,12 +85,17 @@ std::string ProtoPrefix(const std::string& p) { return "\"proto\":\"" + p; }
 
 const std::vector<CaptureRow>& Captures() {
   static const auto* rows = new std::vector<CaptureRow>{
-      // --- OPC UA binary: not analyzed yet.
+      // --- OPC UA binary (testdata/README.md, "OPC UA"; every event checked
+      // against tshark's opcua dissector: one message per frame, 0 differences).
       {.path = "icsnpp-opcua-binary/opcua_with-gap_with-handshake.pcap",
        .packets = 411,
        .tcp = 411,
        .flows = 3,
        .tcp_flows = 3,
+       .protocols = {{"opcua", 3, 239}},  // tshark: 239 messages
+       .selections = {{"", 239, "opcua_with-gap_with-handshake.events.jsonl"},
+                      {"\"service\":\"Write\"", 4},
+                      {"\"identity_token\":\"username\"", 1}},
        .weirds = {{"bad_IP_checksum", 152}}},
       {.path = "icsnpp-opcua-binary/python_opcua-client-server_minimal.pcap",
        .link_type = DLT_NULL,
@@ -95,12 +103,20 @@ const std::vector<CaptureRow>& Captures() {
        .tcp = 44,
        .flows = 2,
        .tcp_flows = 2,
+       .protocols = {{"opcua", 1, 17}},  // tshark: 17
+       .selections = {{"", 17, "opcua_python_opcua-client-server_minimal.events.jsonl"}},
        .weirds = {{"bad_IP_checksum", 42}}},
+      // The server listens on 12001; two Call requests are malformed on
+      // purpose (a test tool's), answered by ERR messages.
       {.path = "iti/OPC/opc-ua-ap-method-wireshark-freeze.pcap",
        .packets = 90,
        .tcp = 90,
        .flows = 2,
-       .tcp_flows = 2},
+       .tcp_flows = 2,
+       .protocols = {{"opcua", 2, 24}},  // tshark (-d tcp.port==12001,opcua): 24
+       .selections = {{"", 24, "opcua_opc-ua-ap-method-wireshark-freeze.events.jsonl"},
+                      {"\"msg_type\":\"ERR\"", 2}},
+       .weirds = {{"opcua_bad_nodeid_encoding", 1}, {"opcua_bad_string_length", 1}}},
 
       // --- Modbus/TCP (testdata/README.md, "Modbus").
       {.path = "iti/ModbusTCP/ModbusTCP.pcap",
@@ -438,6 +454,7 @@ const std::vector<CaptureRow>& Captures() {
 struct CaptureRun {
   SensorStats stats;
   FlowTableStats flows;
+  LinkTableStats links;
   WeirdCounter weirds;
   std::vector<std::string> events;  // as JSON lines
   int link_type = -1;
@@ -463,6 +480,7 @@ CaptureRun ReadCapture(const std::string& path) {
   sensor.Finish();
   run.stats = sensor.stats();
   run.flows = sensor.flows().stats();
+  run.links = sensor.links().stats();
   run.weirds = sensor.weirds();
   for (const auto& e : events.events) run.events.push_back(e.dump());
   return run;
@@ -482,7 +500,7 @@ std::string ActualRow(const CaptureRun& run) {
                                  run.stats.udp_packets, ", .non_ip = ", run.stats.non_ip,
                                  ",\n.flows = ", run.flows.created, ", .tcp_flows = ",
                                  run.flows.created_tcp, ", .udp_flows = ", run.flows.created_udp,
-                                 ",\n.protocols = {");
+                                 ", .links = ", run.links.created, ",\n.protocols = {");
   for (const auto& [name, p] : run.stats.protocols) {
     absl::StrAppend(&out, "{\"", name, "\", ", p.flows, ", ", p.events, "}, ");
   }
@@ -514,6 +532,7 @@ TEST_P(CapturesTest, MatchesItsRow) {
   EXPECT_EQ(run.flows.created, row.flows);
   EXPECT_EQ(run.flows.created_tcp, row.tcp_flows);
   EXPECT_EQ(run.flows.created_udp, row.udp_flows);
+  EXPECT_EQ(run.links.created, row.links);
 
   std::map<std::string, std::pair<uint64_t, uint64_t>> protocols, want_protocols;
   for (const auto& [name, p] : run.stats.protocols) protocols[name] = {p.flows, p.events};

@@ -73,8 +73,8 @@ bool LooksLikeOpcUa(std::span<const uint8_t> bytes) {
 
 OpcUaAnalyzer::OpcUaAnalyzer(AnalyzerHost* host) : host_(host) {
   const Flow& f = host->flow();
-  client_ = IsServerPort(f.orig.port) && !IsServerPort(f.resp.port) ? Direction::kResp
-                                                                    : Direction::kOrig;
+  client_ =
+      IsServerPort(f.orig.port) && !IsServerPort(f.resp.port) ? Direction::kResp : Direction::kOrig;
 }
 
 void OpcUaAnalyzer::DeliverStream(Direction dir, std::span<const uint8_t> data) {
@@ -200,13 +200,13 @@ void OpcUaAnalyzer::SecureChunk(Direction dir, std::span<const uint8_t> chunk) {
   bool readable;
   if (type == "OPN") {
     std::optional<std::span<const uint8_t>> policy = h.Bytes();
-    std::string_view uri = policy ? std::string_view(reinterpret_cast<const char*>(policy->data()),
-                                                     policy->size())
-                                  : std::string_view();
+    std::string_view uri =
+        policy ? std::string_view(reinterpret_cast<const char*>(policy->data()), policy->size())
+               : std::string_view();
     headers["security_policy_uri"] = Escape(policy ? *policy : std::span<const uint8_t>());
-    headers["security_policy"] = Escape(std::span<const uint8_t>(
-        reinterpret_cast<const uint8_t*>(SecurityPolicyName(uri).data()),
-        SecurityPolicyName(uri).size()));
+    headers["security_policy"] = Escape(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(SecurityPolicyName(uri).data()),
+                                 SecurityPolicyName(uri).size()));
     std::optional<std::span<const uint8_t>> cert = h.Bytes();
     headers["sender_certificate_length"] = cert ? cert->size() : 0;
     std::optional<std::span<const uint8_t>> thumbprint = h.Bytes();

@@ -69,7 +69,7 @@ class OpcUaAnalyzer : public Analyzer {
     bool readable = false;
     bool too_large = false;
     size_t chunks = 0;
-    size_t size = 0;  // all chunks' bytes, headers included
+    size_t size = 0;                 // all chunks' bytes, headers included
     nlohmann::ordered_json headers;  // the first chunk's secure channel headers
     std::vector<uint8_t> body;
   };
@@ -90,7 +90,7 @@ class OpcUaAnalyzer : public Analyzer {
   std::optional<Partial> partial_[2];
   std::optional<uint32_t> next_sequence_[2];
   Security security_ = Security::kUnknown;
-  std::optional<uint32_t> channel_id_;  // from the OpenSecureChannel response
+  std::optional<uint32_t> channel_id_;                       // from the OpenSecureChannel response
   std::deque<std::pair<uint32_t, PendingRequest>> pending_;  // oldest first
 };
 

@@ -28,11 +28,26 @@ constexpr uint8_t kServerIndexFlag = 0x40, kNamespaceUriFlag = 0x80;
 // The fewest bytes an element of a built-in type takes, to bound array counts.
 size_t MinEncodedSize(uint8_t type) {
   switch (type) {
-    case 4: case 5: return 2;
-    case 6: case 7: case 10: case 12: case 15: case 16: case 19: return 4;
-    case 8: case 9: case 11: case 13: return 8;
-    case 14: return 16;
-    default: return 1;
+    case 4:
+    case 5:
+      return 2;
+    case 6:
+    case 7:
+    case 10:
+    case 12:
+    case 15:
+    case 16:
+    case 19:
+      return 4;
+    case 8:
+    case 9:
+    case 11:
+    case 13:
+      return 8;
+    case 14:
+      return 16;
+    default:
+      return 1;
   }
 }
 
@@ -212,23 +227,36 @@ std::string Decoder::LocalizedText() {
 nlohmann::ordered_json Decoder::Scalar(uint8_t type) {
   using json = nlohmann::ordered_json;
   switch (type) {
-    case 1: return Bool();
-    case 2: return static_cast<int8_t>(U8());
-    case 3: return U8();
-    case 4: return static_cast<int16_t>(U16());
-    case 5: return U16();
-    case 6: return I32();
-    case 7: return U32();
-    case 8: return I64();
-    case 9: return U64();
-    case 10: return Float();
-    case 11: return Double();
+    case 1:
+      return Bool();
+    case 2:
+      return static_cast<int8_t>(U8());
+    case 3:
+      return U8();
+    case 4:
+      return static_cast<int16_t>(U16());
+    case 5:
+      return U16();
+    case 6:
+      return I32();
+    case 7:
+      return U32();
+    case 8:
+      return I64();
+    case 9:
+      return U64();
+    case 10:
+      return Float();
+    case 11:
+      return Double();
     case 12: {
       std::optional<std::span<const uint8_t>> b = Bytes();
       return b ? json(Escape(*b)) : json();
     }
-    case 13: return DateTime();
-    case 14: return Guid();
+    case 13:
+      return DateTime();
+    case 14:
+      return Guid();
     case 15:
     case 16: {  // ByteString, XmlElement
       std::optional<std::span<const uint8_t>> b = Bytes();
@@ -236,14 +264,22 @@ nlohmann::ordered_json Decoder::Scalar(uint8_t type) {
       if (b->size() <= kMaxEventBytesHex) return Hex(*b);
       return json{{"length", b->size()}};
     }
-    case 17: return ReadNodeId().text;
-    case 18: return ReadExpandedNodeId().text;
-    case 19: return U32();
-    case 20: return QualifiedName();
-    case 21: return LocalizedText();
-    case 22: return ExtensionObject();
-    case 23: return DataValue();
-    case 24: return Variant();
+    case 17:
+      return ReadNodeId().text;
+    case 18:
+      return ReadExpandedNodeId().text;
+    case 19:
+      return U32();
+    case 20:
+      return QualifiedName();
+    case 21:
+      return LocalizedText();
+    case 22:
+      return ExtensionObject();
+    case 23:
+      return DataValue();
+    case 24:
+      return Variant();
     case 25:
       SkipDiagnosticInfo();
       return json();
@@ -320,8 +356,7 @@ nlohmann::ordered_json Decoder::DataValue() {
   return v;
 }
 
-nlohmann::ordered_json Decoder::ExtensionObject(NodeId* type_id,
-                                               std::span<const uint8_t>* body) {
+nlohmann::ordered_json Decoder::ExtensionObject(NodeId* type_id, std::span<const uint8_t>* body) {
   nlohmann::ordered_json v = nlohmann::ordered_json::object();
   if (!Enter()) {
     Leave();
@@ -355,7 +390,7 @@ void Decoder::SkipDiagnosticInfo() {
     if (mask & bit) I32();
   }
   if (mask & 0x10) Bytes();  // additional info
-  if (mask & 0x20) U32();  // inner status code
+  if (mask & 0x20) U32();    // inner status code
   if (mask & 0x40) SkipDiagnosticInfo();
   Leave();
 }

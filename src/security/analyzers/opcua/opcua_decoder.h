@@ -25,10 +25,10 @@
 
 namespace qilian::security::opcua {
 
-constexpr int kMaxDepth = 8;               // nested Variant/DataValue/ExtensionObject/DiagnosticInfo
-constexpr size_t kMaxEventArray = 32;      // array elements written into an event
-constexpr size_t kMaxEventString = 256;    // characters of a string written into an event
-constexpr size_t kMaxEventBytesHex = 32;   // bytes of a ByteString written as hex
+constexpr int kMaxDepth = 8;              // nested Variant/DataValue/ExtensionObject/DiagnosticInfo
+constexpr size_t kMaxEventArray = 32;     // array elements written into an event
+constexpr size_t kMaxEventString = 256;   // characters of a string written into an event
+constexpr size_t kMaxEventBytesHex = 32;  // bytes of a ByteString written as hex
 
 // Printable ASCII kept; every other byte, and '\', written as \xNN; cut at
 // kMaxEventString characters with "..." after.
@@ -81,8 +81,8 @@ class Decoder {
   // cannot hold (each element takes at least `min_element_size` bytes) fails.
   size_t ArrayCount(size_t min_element_size = 1);
 
-  NodeId ReadNodeId();          // NodeId; the expanded flags are an error
-  NodeId ReadExpandedNodeId();  // NodeId with namespace URI and server index
+  NodeId ReadNodeId();                // NodeId; the expanded flags are an error
+  NodeId ReadExpandedNodeId();        // NodeId with namespace URI and server index
   nlohmann::ordered_json DateTime();  // text, or null
   std::string Guid();
   std::string QualifiedName();  // "ns:name", or "name" for namespace 0

@@ -244,20 +244,63 @@ constexpr Code kStatusCodes[] = {
 };
 
 constexpr std::string_view kAttributes[] = {
-    "",          "NodeId",         "NodeClass",     "BrowseName",      "DisplayName",
-    "Description", "WriteMask",    "UserWriteMask", "IsAbstract",      "Symmetric",
-    "InverseName", "ContainsNoLoops", "EventNotifier", "Value",        "DataType",
-    "ValueRank", "ArrayDimensions", "AccessLevel",  "UserAccessLevel", "MinimumSamplingInterval",
-    "Historizing", "Executable",   "UserExecutable", "DataTypeDefinition", "RolePermissions",
-    "UserRolePermissions", "AccessRestrictions", "AccessLevelEx",
+    "",
+    "NodeId",
+    "NodeClass",
+    "BrowseName",
+    "DisplayName",
+    "Description",
+    "WriteMask",
+    "UserWriteMask",
+    "IsAbstract",
+    "Symmetric",
+    "InverseName",
+    "ContainsNoLoops",
+    "EventNotifier",
+    "Value",
+    "DataType",
+    "ValueRank",
+    "ArrayDimensions",
+    "AccessLevel",
+    "UserAccessLevel",
+    "MinimumSamplingInterval",
+    "Historizing",
+    "Executable",
+    "UserExecutable",
+    "DataTypeDefinition",
+    "RolePermissions",
+    "UserRolePermissions",
+    "AccessRestrictions",
+    "AccessLevelEx",
 };
 
 constexpr std::string_view kBuiltinTypes[] = {
-    "",           "Boolean",   "SByte",      "Byte",          "Int16",         "UInt16",
-    "Int32",      "UInt32",    "Int64",      "UInt64",        "Float",         "Double",
-    "String",     "DateTime",  "Guid",       "ByteString",    "XmlElement",    "NodeId",
-    "ExpandedNodeId", "StatusCode", "QualifiedName", "LocalizedText", "ExtensionObject",
-    "DataValue",  "Variant",   "DiagnosticInfo",
+    "",
+    "Boolean",
+    "SByte",
+    "Byte",
+    "Int16",
+    "UInt16",
+    "Int32",
+    "UInt32",
+    "Int64",
+    "UInt64",
+    "Float",
+    "Double",
+    "String",
+    "DateTime",
+    "Guid",
+    "ByteString",
+    "XmlElement",
+    "NodeId",
+    "ExpandedNodeId",
+    "StatusCode",
+    "QualifiedName",
+    "LocalizedText",
+    "ExtensionObject",
+    "DataValue",
+    "Variant",
+    "DiagnosticInfo",
 };
 
 template <size_t N>
@@ -317,16 +360,26 @@ std::string_view MonitoringModeName(uint32_t value) {
 
 std::string_view NodeClassName(uint32_t value) {
   switch (value) {
-    case 0: return "Unspecified";
-    case 1: return "Object";
-    case 2: return "Variable";
-    case 4: return "Method";
-    case 8: return "ObjectType";
-    case 16: return "VariableType";
-    case 32: return "ReferenceType";
-    case 64: return "DataType";
-    case 128: return "View";
-    default: return "";
+    case 0:
+      return "Unspecified";
+    case 1:
+      return "Object";
+    case 2:
+      return "Variable";
+    case 4:
+      return "Method";
+    case 8:
+      return "ObjectType";
+    case 16:
+      return "VariableType";
+    case 32:
+      return "ReferenceType";
+    case 64:
+      return "DataType";
+    case 128:
+      return "View";
+    default:
+      return "";
   }
 }
 
