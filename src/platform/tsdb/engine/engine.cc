@@ -341,6 +341,7 @@ absl::Status Engine::ScanRecords(
 absl::Status Engine::Load() {
   if (absl::Status st = LoadSeries(); !st.ok()) return st;
   if (absl::Status st = BuildIndexEntries(); !st.ok()) return st;
+  if (absl::Status st = SplitWideRollupChunks(); !st.ok()) return st;
   if (absl::Status st = LoadSealsAndFloors(); !st.ok()) return st;
   std::string ckpt;
   absl::Status st = store_->Get(kTsdbSpace, kCheckpointKey, &ckpt);

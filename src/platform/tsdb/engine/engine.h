@@ -232,6 +232,9 @@ class Engine {
       const std::function<absl::Status(std::string_view, std::string_view)>& visit) const;
   // Index entries for the blocks of a store from before the index.
   absl::Status BuildIndexEntries();
+  // Splits the wide rollup chunks of a store written before
+  // kBucketsPerChunk (rollup_store.cc).
+  absl::Status SplitWideRollupChunks();
   Series* Lookup(SeriesId id) const;
   std::mutex& ShardOf(SeriesId id) const { return shards_[id % kShards]; }
   absl::Status MergeLate(Series* s, std::vector<std::pair<int64_t, uint32_t>>& late,

@@ -28,6 +28,9 @@ inline constexpr std::string_view kIndexPrefix = "bix/";
 // Present once every block has its index entry (stores from before the
 // index get theirs at Open, once).
 inline constexpr std::string_view kIndexReadyKey = "bix_ready";
+// Present once every rollup chunk is at most ChunkWidthMs wide (stores
+// from before kBucketsPerChunk get their chunks split at Open, once).
+inline constexpr std::string_view kNarrowChunksKey = "rchunk_narrow";
 inline constexpr std::string_view kWalPrefix = "wal/";
 inline constexpr std::string_view kFloorPrefix = "floor/";
 inline constexpr std::string_view kCheckpointKey = "ckpt";

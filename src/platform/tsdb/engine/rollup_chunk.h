@@ -24,19 +24,27 @@
 namespace qilian::platform::tsdb {
 
 inline constexpr uint8_t kRollupChunkVersion = 1;
-// A chunk holds at most this many buckets: a day of 1 m buckets, 60 days of
-// 1 h buckets.
+// A chunk decodes with at most this many buckets (chunks written before
+// kBucketsPerChunk held a day of 1 m buckets, 60 days of 1 h buckets).
 inline constexpr size_t kMaxBucketsPerChunk = 1440;
+// The engine writes chunks of this many bucket widths: 2 hours of 1 m
+// buckets, 5 days of 1 h buckets. A seal rewrites the chunks its buckets
+// fall in; with day-wide chunks each 2 h seal decoded and re-encoded the
+// day so far (a third of ingest CPU late in the day, and for 1 h chunks up
+// to 60 days of buckets at every seal). 120 buckets cost a few per cent of
+// the rollups' size in chunk headers and scale searches.
+inline constexpr size_t kBucketsPerChunk = 120;
 
 constexpr int64_t ChunkWidthMs(Resolution r) {
-  return ResolutionMs(r) * static_cast<int64_t>(kMaxBucketsPerChunk);
+  return ResolutionMs(r) * static_cast<int64_t>(kBucketsPerChunk);
 }
 
 // What EncodeRollupChunk chose for each float column (mode and scale), so
 // that the next encoding of the same chunk with more buckets tries that
 // choice and the plain mode only, instead of every mode at every scale: a
-// seal re-encodes the day's 1 m chunk so far, and the full search over
-// 1,440 buckets costs about 3 ms (12 seals a day, every series). A column
+// seal re-encodes the chunk so far (several times where heads are sealed
+// small, by WAL pressure), and the full search costs about 2 µs a bucket,
+// for every series. A column
 // whose scale is no longer a candidate is searched in full again, and so
 // is every column once the chunk has doubled since the last full search.
 struct RollupChunkChoices {
