@@ -52,8 +52,12 @@ json TimeOrNull(const std::optional<absl::Time>& t) {
   return t ? json(sec::FormatRfc3339Utc(absl::ToUnixNanos(*t))) : json(nullptr);
 }
 
+// The success answers of the sensor and query routes start with
+// "responseCode": 1, as every console route's (the CLI checks it); the
+// sensor's own POST answers only {"accepted", "duplicates"}.
 json SensorJson(const sec::Sensor& s) {
-  return {{"id", s.id},
+  return {{"responseCode", static_cast<int>(ResponseCode::kSuccess)},
+          {"id", s.id},
           {"name", s.name},
           {"description", s.description},
           {"enterprise", s.enterprise},
@@ -147,8 +151,13 @@ net::HttpResponse ListSensors(const ApiContext& ctx, Call* call, std::string_vie
   auto enterprise = SensorEnterprise(ctx, call, raw_enterprise, Access::kRead, "");
   if (!enterprise.ok()) return ErrorResponse(call, enterprise.status(), "");
   json list = json::array();
-  for (const sec::Sensor& s : ctx.sensors->List(*enterprise)) list.push_back(SensorJson(s));
-  return JsonResponse(200, {{"sensors", std::move(list)}});
+  for (const sec::Sensor& s : ctx.sensors->List(*enterprise)) {
+    json one = SensorJson(s);
+    one.erase("responseCode");
+    list.push_back(std::move(one));
+  }
+  return JsonResponse(200, {{"responseCode", static_cast<int>(ResponseCode::kSuccess)},
+                            {"sensors", std::move(list)}});
 }
 
 net::HttpResponse GetSensor(const ApiContext& ctx, Call* call, std::string_view raw_enterprise,
@@ -170,7 +179,8 @@ net::HttpResponse DeleteSensor(const ApiContext& ctx, Call* call, std::string_vi
   absl::Status s = ctx.sensors->Delete(path->enterprise, path->id);
   AuditWrite(ctx, *call, "delete sensor", path->enterprise, "sensor", path->id, s);
   if (!s.ok()) return ErrorResponse(call, s, "");
-  return JsonResponse(200, {{"deleted", path->id}});
+  return JsonResponse(200, {{"responseCode", static_cast<int>(ResponseCode::kSuccess)},
+                            {"deleted", path->id}});
 }
 
 net::HttpResponse RotateSensorToken(const ApiContext& ctx, Call* call,
@@ -357,6 +367,7 @@ net::HttpResponse QuerySecurityEvents(const ApiContext& ctx, Call* call) {
     return ErrorResponse(call, page.status(), "");
   }
   nlohmann::ordered_json out;
+  out["responseCode"] = static_cast<int>(ResponseCode::kSuccess);
   out["events"] = std::move(page->events);
   out["next_cursor"] = page->next_cursor ? nlohmann::ordered_json(*page->next_cursor)
                                          : nlohmann::ordered_json(nullptr);

@@ -106,7 +106,8 @@ TEST_F(SecurityRoutesTest, RegisterListShowRotateDelete) {
   const std::string id = reply["id"];
   const std::string token = reply["token"];
   EXPECT_EQ(token.substr(0, 4), "qsn.");
-  json expected = {{"id", id},
+  json expected = {{"responseCode", 1},
+                   {"id", id},
                    {"name", "plant-1-line-3"},
                    {"description", "line 3 span port"},
                    {"enterprise", 1},
@@ -117,8 +118,10 @@ TEST_F(SecurityRoutesTest, RegisterListShowRotateDelete) {
                    {"token", token}};
   EXPECT_EQ(reply, expected);
   expected.erase("token");
+  json listed = expected;
+  listed.erase("responseCode");
   EXPECT_EQ(ResponseJson(Send("GET", "/api/enterprises/1/sensors")),
-            json({{"sensors", {expected}}}));
+            json({{"responseCode", 1}, {"sensors", {listed}}}));
   EXPECT_EQ(ResponseJson(Send("GET", "/api/enterprises/1/sensors/" + id, "", "auditor")), expected);
   EXPECT_EQ(ResponseJson(Send("GET", "/api/enterprises/1/sensors/" + id, "", "member:88.999.1")),
             expected);
@@ -130,8 +133,8 @@ TEST_F(SecurityRoutesTest, RegisterListShowRotateDelete) {
   ExpectErrorResponse(Post(token, Line("1")), 401, 403, "", "sensor token is not valid");
   EXPECT_EQ(Post(token2, Line("1")).status, 200);
 
-  EXPECT_EQ(Send("DELETE", "/api/enterprises/1/sensors/" + id).body,
-            json({{"deleted", id}}).dump());
+  EXPECT_EQ(ResponseJson(Send("DELETE", "/api/enterprises/1/sensors/" + id)),
+            json({{"responseCode", 1}, {"deleted", id}}));
   ExpectErrorResponse(Send("GET", "/api/enterprises/1/sensors/" + id), 404, 100, "",
                       "sensor '" + id + "' not found");
   ExpectErrorResponse(Post(token2, Line("2")), 401, 403, "", "sensor token is not valid");

@@ -30,6 +30,7 @@
 #include "cli/handle_client.h"
 #include "cli/native_write.h"
 #include "cli/device.h"
+#include "cli/security.h"
 #include "cli/product.h"
 #include "cli/rest_client.h"
 #include "cli/telemetry.h"
@@ -822,6 +823,7 @@ int Main(int argc, char** argv) {
   ProductCommand product(&app);
   DeviceCommand device(&app);
   TelemetryCommand telemetry(&app);
+  SecurityCommand security(&app);
 
   NativeArgs siteinfo;
   CLI::App* siteinfo_cmd =
@@ -895,6 +897,7 @@ int Main(int argc, char** argv) {
   if (product.parsed()) return product.Run(client, options.json);
   if (device.parsed()) return device.Run(client, options.json);
   if (telemetry.parsed()) return telemetry.Run(client, options.json);
+  if (security.parsed()) return security.Run(client, options.json);
   if (get_cmd->parsed()) return RunGet(client, options, get);
   if (put_cmd->parsed()) return RunPut(client, options, put);
   if (delete_cmd->parsed()) return RunDelete(client, options, del);

@@ -169,6 +169,32 @@ class SecurityEventsTest(unittest.TestCase):
         status, reply = self.post("a", ndjson([event(99)]), token="qsn.0000000000000000." + "0" * 64)
         self.assertEqual((status, reply["message"]), (401, "sensor token is not valid"))
 
+        # The CLI, as the node's operator: the same events, as JSON lines and a table.
+        secret_file = os.path.join(self.node.data_dir, "operator.secret")
+        with open(secret_file, "w") as f:
+            f.write(self.node.admin[1])
+
+        def cli(*args):
+            proc = subprocess.run([QILIAN, "--server", self.node.url, "--auth", self.node.admin[0],
+                                   "--secret-file", secret_file] + list(args),
+                                  capture_output=True, timeout=60)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            return proc.stdout.decode()
+
+        api = self.query("a-admin", "?protocol=dnp3&limit=1000")["events"]
+        lines = cli("security", "events", "--enterprise", str(self.enterprise[0]),
+                    "--protocol", "dnp3", "--limit", "1000", "--json").splitlines()
+        self.assertEqual([json.loads(line) for line in lines], api)
+        self.assertEqual(list(json.loads(lines[0])), list(api[0]))  # the same member order
+        table = cli("security", "events", "--sensor", self.sensor["b"], "--limit", "3").splitlines()
+        self.assertEqual(table[0].split(), ["TS", "PROTO", "ORIG", "RESP", "SENSOR", "ID", "DETAIL"])
+        self.assertEqual([row.split()[:6] for row in table[1:]],
+                         [[event(i, second=100 + i)["ts"], "modbus", "10.1.0.5:%d" % (50000 + i),
+                           "10.1.0.9:502", self.sensor["b"], "s1:%d" % i] for i in (5, 4, 3)])
+        listed = cli("security", "sensors", "list", "--enterprise", str(self.enterprise[0]))
+        self.assertEqual(listed.splitlines()[1].split()[:3],
+                         [self.sensor["a"], "plant-a-line-3", "41"])
+
 
 if __name__ == "__main__":
     unittest.main()
