@@ -66,11 +66,10 @@ std::string EventDelivery::Summary() const {
                                  s.spool.pending);
   if (s.lost > 0) absl::StrAppend(&out, ", not spooled ", s.lost);  // disk full
   if (s.spool.corrupt > 0) absl::StrAppend(&out, ", corrupt ", s.spool.corrupt);
-  absl::StrAppend(&out, "\n  ", server_text_, ": ", s.sender.requests, " requests (",
-                  s.sender.gzip_requests, " gzip, ", s.sender.body_bytes, " bytes), ",
-                  s.sender.failures, " failed; spool ", spool_->dir(), ": ", s.spool.segments,
-                  s.spool.segments == 1 ? " segment, " : " segments, ", s.spool.bytes,
-                  " bytes\n");
+  absl::StrAppend(&out, "\n  ", server_text_, ": requests ", s.sender.requests, " (gzip ",
+                  s.sender.gzip_requests, ", ", s.sender.body_bytes, " bytes), failed ",
+                  s.sender.failures, "; spool ", spool_->dir(), ": segments ", s.spool.segments,
+                  ", ", s.spool.bytes, " bytes\n");
   return out;
 }
 

@@ -57,6 +57,20 @@ class EventVector : public EventSink {
   std::vector<nlohmann::ordered_json> events;
 };
 
+// Hands every event to two sinks (a file and delivery); either may be null.
+class EventTee : public EventSink {
+ public:
+  EventTee(EventSink* first, EventSink* second) : first_(first), second_(second) {}
+  void Write(const EventLine& event) override {
+    if (first_ != nullptr) first_->Write(event);
+    if (second_ != nullptr) second_->Write(event);
+  }
+
+ private:
+  EventSink* first_;
+  EventSink* second_;
+};
+
 }  // namespace qilian::security
 
 #endif  // QILIAN_SECURITY_SENSOR_EVENT_WRITER_H_

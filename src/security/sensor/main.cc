@@ -3,13 +3,16 @@
 //   qilian-sensor --read FILE [--events OUT.jsonl]
 //   qilian-sensor --interface IF [--filter BPF] [--snaplen N] [--buffer-mib N]
 //                 [--duration SECONDS] [--count PACKETS] [--events OUT.jsonl]
+//   ... [--deliver https://HOST:PORT --sensor-token-file FILE --spool DIR
+//        [--ca-file PEM] [--flush-only]]   (docs/security/delivery.md)
 //
 // Reads a pcap or pcapng file, or captures on an interface until SIGINT,
 // SIGTERM, the duration or the count; prints a summary (packets, flows,
 // protocols, weirds; for a capture, the kernel's drops) and writes the
 // analyzers' events as JSON lines. Exit status: 0 on success, 1 if the
 // capture is damaged or fails midway (the summary and events then cover the
-// packets before), 2 if nothing could be read or written.
+// packets before), 2 if nothing could be read or written, 3 if the node
+// refused the sensor's token or rejected events.
 #include <signal.h>
 
 #include <atomic>
@@ -21,6 +24,7 @@
 #include "security/capture/live_source.h"
 #include "security/capture/pcap_file_source.h"
 #include "security/decode/link_layer.h"
+#include "security/delivery/delivery_flags.h"
 #include "security/sensor/sensor.h"
 
 namespace {
@@ -94,11 +98,14 @@ int main(int argc, char** argv) {
   app.add_option("--count", count, "stop capturing after this many packets")
       ->check(CLI::PositiveNumber);
   app.add_option("--events,-e", events_path, "write events here as JSON lines");
+  DeliveryFlags delivery_flags;
+  AddDeliveryFlags(&app, &delivery_flags);
   CLI11_PARSE(app, argc, argv);
 
   const bool live = !live_options.interface.empty();
-  if (live == !read_path.empty()) {
-    std::cerr << "qilian-sensor: give exactly one of --read FILE and --interface IF\n";
+  if (delivery_flags.flush_only ? live || !read_path.empty() : live == !read_path.empty()) {
+    std::cerr << "qilian-sensor: give exactly one of --read FILE and --interface IF"
+              << " (or neither, with --flush-only)\n";
     return 2;
   }
   for (const char* name : {"--filter", "--snaplen", "--buffer-mib", "--duration", "--count"}) {
@@ -108,6 +115,20 @@ int main(int argc, char** argv) {
     }
   }
   if (live) CatchStopSignals();
+  std::unique_ptr<EventDelivery> delivery;
+  if (delivery_flags.enabled()) {
+    auto started = StartDelivery(delivery_flags, [](const std::string& line) {
+      std::cerr << "qilian-sensor: " + line + "\n";
+    });
+    if (!started.ok()) {
+      std::cerr << "qilian-sensor: " << started.status().message() << "\n";
+      return 2;
+    }
+    delivery = std::move(*started);
+    if (delivery_flags.flush_only) {
+      return FinishDelivery(delivery.get(), delivery_flags, std::cout, 0);
+    }
+  }
 
   std::unique_ptr<PcapFileSource> file;
   std::unique_ptr<LiveSource> capture;
@@ -147,7 +168,9 @@ int main(int argc, char** argv) {
 
   AnalyzerRegistry registry;
   RegisterBuiltinAnalyzers(&registry);
-  Sensor sensor(&registry, SensorOptions{}, events.get());
+  EventTee both(events.get(), delivery.get());
+  EventSink* sink = delivery ? static_cast<EventSink*>(&both) : events.get();
+  Sensor sensor(&registry, SensorOptions{}, sink);
   ReadResult r;
   if (live) {
     if (!capture->warning().empty()) std::cerr << "qilian-sensor: " << capture->warning() << "\n";
@@ -177,6 +200,7 @@ int main(int argc, char** argv) {
     std::cerr << "qilian-sensor: " << (live ? capture->error() : file->error()) << "\n";
     status = 1;
   }
+  if (delivery) status = FinishDelivery(delivery.get(), delivery_flags, std::cout, status);
   if (events) {
     if (absl::Status s = events->Close(); !s.ok()) {
       std::cerr << "qilian-sensor: " << s.message() << "\n";
