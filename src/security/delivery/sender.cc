@@ -33,10 +33,14 @@ int CrashAfterPosts() {
   return v == nullptr ? 0 : std::atoi(v);
 }
 
+// The node's words for a refusal: `error` (the events API), else `message`
+// (every console answer), else the start of the body.
 std::string NodeMessage(const std::string& body) {
   nlohmann::json reply = nlohmann::json::parse(body, nullptr, false);
-  if (reply.is_object() && reply.contains("error") && reply["error"].is_string()) {
-    return reply["error"].get<std::string>();
+  for (const char* key : {"error", "message"}) {
+    if (reply.is_object() && reply.contains(key) && reply[key].is_string()) {
+      return reply[key].get<std::string>();
+    }
   }
   return body.substr(0, 200);
 }
@@ -202,8 +206,8 @@ Sender::Outcome Sender::Post(Batch* batch) {
     stats_.stopped = true;
     stats_.stop_reason =
         absl::StrCat(options_.server.text, " refused the sensor token (HTTP ", reply->status,
-                     ": ", NodeMessage(reply->body), "); sending stopped, ",
-                     spool_->stats().pending, " events stay spooled in ", spool_->dir());
+                     ": ", NodeMessage(reply->body),
+                     "); sending stopped, the events stay spooled in ", spool_->dir());
     Log(stats_.stop_reason);
     return Outcome::kStop;
   } else {
