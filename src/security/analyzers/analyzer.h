@@ -4,6 +4,11 @@
 // reports what it parses through its AnalyzerHost: typed events, written as
 // JSON lines, and weirds for malformed traffic. An analyzer never sees
 // packets, sequence numbers or flow tables.
+//
+// Link-layer analyzers (PROFINET, GOOSE, ...) are fed the same way, frame by
+// frame through DeliverPacket, for one link-layer conversation (source MAC,
+// destination MAC, EtherType): there flow() has proto 0 and no addresses,
+// and its orig counters are the conversation's frames and bytes.
 #ifndef QILIAN_SECURITY_ANALYZERS_ANALYZER_H_
 #define QILIAN_SECURITY_ANALYZERS_ANALYZER_H_
 
@@ -41,8 +46,14 @@ class Analyzer {
   virtual void Gap(Direction dir, uint64_t length) {}
   // TCP: one direction ended (FIN, RST, or the flow went away).
   virtual void EndOfData(Direction dir) {}
-  // UDP: one datagram's payload.
+  // UDP: one datagram's payload. Link layer: one frame's payload (after
+  // the EtherType and any VLAN tags), always Direction::kOrig.
   virtual void DeliverPacket(Direction dir, std::span<const uint8_t> data) {}
+  // The flow or conversation ended (idle timeout, closed, evicted, end of
+  // input), after EndOfData for both TCP directions; host->now() is the time
+  // of its last packet. Where an analyzer writes a per-flow record (Zeek's
+  // conn.log line), this is the place.
+  virtual void EndOfFlow() {}
 };
 
 }  // namespace qilian::security

@@ -2,6 +2,8 @@
 
 #include <pcap/dlt.h>
 
+#include <algorithm>
+
 namespace qilian::security {
 namespace {
 
@@ -36,6 +38,8 @@ bool Ethernet(std::span<const uint8_t> frame, WeirdCounter* weirds, LinkFrame* o
     weirds->Add("truncated_link_header");
     return false;
   }
+  std::copy_n(frame.begin(), 6, out->dst_mac.begin());
+  std::copy_n(frame.begin() + 6, 6, out->src_mac.begin());
   uint16_t type = Be16(frame, at);
   // 0x8100 802.1Q, 0x88a8 802.1ad service tag, 0x9100 the pre-standard Q-in-Q.
   while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
@@ -48,6 +52,7 @@ bool Ethernet(std::span<const uint8_t> frame, WeirdCounter* weirds, LinkFrame* o
       weirds->Add("truncated_link_header");
       return false;
     }
+    if (out->vlan_tags == 1) out->vlan = Be16(frame, at - 2) & 0x0fff;
     type = Be16(frame, at);
   }
   out->ethertype = type >= 0x0600 ? type : 0;  // <= 1500 is an 802.3 length
@@ -56,6 +61,17 @@ bool Ethernet(std::span<const uint8_t> frame, WeirdCounter* weirds, LinkFrame* o
 }
 
 }  // namespace
+
+std::string MacToString(const MacAddress& mac) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < mac.size(); ++i) {
+    if (i > 0) out += ':';
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 0x0f];
+  }
+  return out;
+}
 
 bool IsSupportedLinkType(int dlt) {
   switch (dlt) {
@@ -83,6 +99,7 @@ bool DecodeLink(int dlt, std::span<const uint8_t> frame, WeirdCounter* weirds, L
       if (frame.size() < 16) break;
       out->ethertype = Be16(frame, 14);
       out->offset = 16;
+      if (Be16(frame, 4) == 6) std::copy_n(frame.begin() + 6, 6, out->src_mac.begin());
       return true;
     case kDltLinuxSll2:  // 20 bytes, protocol first
       if (frame.size() < 20) break;

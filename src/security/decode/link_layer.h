@@ -4,9 +4,11 @@
 #ifndef QILIAN_SECURITY_DECODE_LINK_LAYER_H_
 #define QILIAN_SECURITY_DECODE_LINK_LAYER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "security/common/weird.h"
 
@@ -18,11 +20,21 @@ constexpr uint16_t kEtherTypeIpv6 = 0x86dd;
 // one (802.1Q) or two (802.1ad Q-in-Q).
 constexpr int kMaxVlanTags = 4;
 
+using MacAddress = std::array<uint8_t, 6>;
+
 struct LinkFrame {
   uint16_t ethertype = 0;  // what the payload is, as an EtherType
   size_t offset = 0;       // where the payload starts in the frame
   int vlan_tags = 0;
+  uint16_t vlan = 0;  // the outermost tag's VLAN ID (0 when untagged)
+  // Ethernet: the addresses. Linux cooked captures have the source only
+  // (when it is 6 bytes); other link types none (all zero).
+  MacAddress src_mac{};
+  MacAddress dst_mac{};
 };
+
+// "00:1b:1b:6b:6b:20".
+std::string MacToString(const MacAddress& mac);
 
 // True if `dlt` (a libpcap DLT_* value) is a link type DecodeLink reads.
 bool IsSupportedLinkType(int dlt);

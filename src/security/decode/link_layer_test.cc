@@ -35,6 +35,27 @@ TEST(LinkLayerTest, Dot1qAndQinQ) {
   EXPECT_EQ(f.vlan_tags, 2);
 }
 
+TEST(LinkLayerTest, AddressesAndOuterVlanForTheLinkLayerPath) {
+  WeirdCounter w;
+  LinkFrame f;
+  Bytes frame = Ether(0x88b8, {{0x8100, 0x8005}, {0x8100, 7}});  // PCP 4, VID 5; then VID 7
+  ASSERT_TRUE(DecodeLink(DLT_EN10MB, frame, &w, &f));
+  EXPECT_EQ(MacToString(f.dst_mac), "00:01:02:03:04:05");
+  EXPECT_EQ(MacToString(f.src_mac), "00:01:02:03:04:06");
+  EXPECT_EQ(f.vlan, 5);
+  EXPECT_EQ(f.ethertype, 0x88b8);
+  Bytes untagged = Ether(0x8892);
+  ASSERT_TRUE(DecodeLink(DLT_EN10MB, untagged, &w, &f));
+  EXPECT_EQ(f.vlan, 0);
+  // Linux cooked v1: packet type, ARPHRD, address length 6, the address
+  // padded to 8, protocol.
+  Bytes sll = {0, 0, 0, 1, 0, 6, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0, 0, 0x88, 0x92};
+  ASSERT_TRUE(DecodeLink(DLT_LINUX_SLL, sll, &w, &f));
+  EXPECT_EQ(MacToString(f.src_mac), "aa:bb:cc:dd:ee:ff");
+  EXPECT_EQ(MacToString(f.dst_mac), "00:00:00:00:00:00");
+  EXPECT_EQ(w.Total(), 0u);
+}
+
 TEST(LinkLayerTest, TooManyTagsAndTruncationAreWeird) {
   WeirdCounter w;
   LinkFrame f;

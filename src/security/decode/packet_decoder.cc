@@ -50,7 +50,8 @@ DecodeResult PacketDecoder::Decode(const RawPacket& raw, DecodedPacket* out) {
   std::span<const uint8_t> net = raw.data.subspan(link.offset);
   if (link.ethertype == kEtherTypeIpv4) return Ipv4(net, out);
   if (link.ethertype == kEtherTypeIpv6) return Ipv6(net, out);
-  last_ethertype_ = link.ethertype;
+  last_link_ = link;
+  last_link_payload_ = net;
   return DecodeResult::kNotIp;
 }
 

@@ -18,6 +18,7 @@
 #include "security/common/address.h"
 #include "security/common/weird.h"
 #include "security/decode/ip_reassembler.h"
+#include "security/decode/link_layer.h"
 
 namespace qilian::security {
 
@@ -72,7 +73,12 @@ class PacketDecoder {
   void Expire(TimeNs now) { fragments_.Expire(now); }
 
   // The EtherType of the last kNotIp frame (0 for 802.3 and unknown).
-  uint16_t last_ethertype() const { return last_ethertype_; }
+  uint16_t last_ethertype() const { return last_link_.ethertype; }
+  // The last kNotIp frame's link header, and its payload (after the
+  // EtherType and VLAN tags; valid until the next Decode), for the sensor's
+  // link-layer path.
+  const LinkFrame& last_link() const { return last_link_; }
+  std::span<const uint8_t> last_link_payload() const { return last_link_payload_; }
   const IpReassembler& fragments() const { return fragments_; }
 
  private:
@@ -83,7 +89,8 @@ class PacketDecoder {
   WeirdCounter* weirds_;
   IpReassembler fragments_;
   std::vector<uint8_t> reassembled_;
-  uint16_t last_ethertype_ = 0;
+  LinkFrame last_link_;
+  std::span<const uint8_t> last_link_payload_;
 };
 
 }  // namespace qilian::security

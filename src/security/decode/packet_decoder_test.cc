@@ -165,5 +165,14 @@ TEST_F(PacketDecoderTest, NonIpFramesReportTheirEtherType) {
   EXPECT_EQ(decoder_.last_ethertype(), 0x8892);
 }
 
+TEST_F(PacketDecoderTest, NonIpFramesKeepTheirLinkHeaderAndPayload) {
+  // A PROFINET DCP identify request (frame id 0xfefe) behind a VLAN tag.
+  Bytes dcp = {0xfe, 0xfe, 0x05, 0x00, 0, 0, 0, 1, 0, 1, 0, 4, 0xff, 0xff, 0, 0};
+  EXPECT_EQ(Run(Concat({Ether(0x8892, {{0x8100, 3}}), dcp})), DecodeResult::kNotIp);
+  EXPECT_EQ(decoder_.last_link().vlan, 3);
+  EXPECT_EQ(MacToString(decoder_.last_link().src_mac), "00:01:02:03:04:06");
+  EXPECT_EQ(Bytes(decoder_.last_link_payload().begin(), decoder_.last_link_payload().end()), dcp);
+}
+
 }  // namespace
 }  // namespace qilian::security

@@ -13,6 +13,8 @@ absl::StatusOr<std::unique_ptr<JsonLinesFile>> JsonLinesFile::Create(const std::
     return absl::InvalidArgumentError(
         absl::StrCat("cannot write events to ", path, ": ", std::strerror(errno)));
   }
+  // Events come at up to hundreds of MB/s: write them in large blocks.
+  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
   return std::unique_ptr<JsonLinesFile>(new JsonLinesFile(path, f));
 }
 
@@ -22,8 +24,9 @@ JsonLinesFile::~JsonLinesFile() {
 
 void JsonLinesFile::Write(const EventLine& event) {
   if (file_ == nullptr) return;
-  std::fwrite(event.json.data(), 1, event.json.size(), file_);
-  std::fputc('\n', file_);
+  // One writer per file: stdio's per-call locking is not needed.
+  fwrite_unlocked(event.json.data(), 1, event.json.size(), file_);
+  fputc_unlocked('\n', file_);
 }
 
 absl::Status JsonLinesFile::Close() {

@@ -4,6 +4,8 @@
 //                                             \-> UDP datagrams
 //                -> Analyzer (chosen by the responder's port and a signature
 //                   check on the first bytes) -> EventSink
+//   frames that are not IP -> LinkConversationTable -> Analyzer (chosen by
+//                   EtherType and signature) -> EventSink
 //
 // Time is the packets' time: idle flows are expired as the capture's clock
 // moves, so a file replays as the live traffic behaved.
@@ -18,6 +20,7 @@
 #include "security/analyzers/registry.h"
 #include "security/capture/packet_source.h"
 #include "security/common/weird.h"
+#include "security/decode/link_conversations.h"
 #include "security/decode/packet_decoder.h"
 #include "security/flow/flow_table.h"
 #include "security/sensor/event_writer.h"
@@ -29,15 +32,22 @@ struct SensorOptions {
   FlowLimits flows;
   ReassemblyLimits fragments;
   TcpLimits tcp;
+  LinkLimits links;
 };
 
 // Deliveries of a flow's first data that may fail the analyzers' signature
 // checks before the flow is left unanalyzed.
 constexpr int kMaxSignatureTries = 4;
 
+// Per protocol (analyzer or recogniser): flows (and link-layer
+// conversations) it was attached to, its events, and those flows' packets
+// and bytes (IP bytes; frame bytes for link-layer ones), counted as each
+// flow ends.
 struct ProtocolStats {
   uint64_t flows = 0;
   uint64_t events = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
 };
 
 struct SensorStats {
@@ -73,13 +83,17 @@ class Sensor {
   const SensorStats& stats() const { return stats_; }
   const WeirdCounter& weirds() const { return weirds_; }
   const FlowTable& flows() const { return flows_; }
+  const LinkConversationTable& links() const { return links_; }
   // The human-readable summary qilian-sensor prints.
   std::string Summary() const;
 
  private:
   class FlowState;
+  class LinkState;
 
   void OnFlowEnd(Flow& flow);
+  // A frame that is not IP: to its link-layer conversation.
+  void Link(const RawPacket& raw);
 
   const AnalyzerRegistry* registry_;
   SensorOptions options_;
@@ -88,6 +102,7 @@ class Sensor {
   PacketDecoder decoder_;
   TcpBudget tcp_budget_;
   FlowTable flows_;
+  LinkConversationTable links_;
   SensorStats stats_;
   TimeNs last_expire_ = 0;
 };

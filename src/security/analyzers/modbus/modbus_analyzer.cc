@@ -121,7 +121,9 @@ void ModbusAnalyzer::Frame(Direction dir, std::span<const uint8_t> frame) {
     if (at != pending_order_.end()) pending_order_.erase(at);
   }
   if (!weird.empty()) host_->Weird(weird);
-  host_->Emit(ToJson(e));
+  JsonWriter& w = JsonWriter::ForEvent();
+  WriteJson(e, w);
+  host_->EmitJson(w.view());
 }
 
 }  // namespace modbus

@@ -34,8 +34,13 @@ std::string Printable(std::string_view bytes) {
 }
 
 template <typename T>
-void Put(nlohmann::ordered_json& j, const char* key, const std::optional<T>& v) {
-  if (v) j[key] = *v;
+void Put(JsonWriter& w, const char* key, const std::optional<T>& v) {
+  if (!v) return;
+  if constexpr (std::is_same_v<T, bool>) {
+    w.Key(key).Bool(*v);
+  } else {
+    w.Key(key).Uint(*v);
+  }
 }
 
 }  // namespace
@@ -118,61 +123,69 @@ std::string_view DeviceIdObjectName(uint8_t id) {
   return id < std::size(kNames) ? kNames[id] : "";
 }
 
-nlohmann::ordered_json ToJson(const ModbusEvent& e) {
-  nlohmann::ordered_json j;
-  j["pdu"] = e.response ? "response" : "request";
-  j["tid"] = e.tid;
-  j["unit"] = e.unit;
-  j["func"] = e.function;
-  j["func_name"] = FunctionName(e.function);
+void WriteJson(const ModbusEvent& e, JsonWriter& w) {
+  w.Key("pdu").String(e.response ? "response" : "request");
+  w.Key("tid").Uint(e.tid);
+  w.Key("unit").Uint(e.unit);
+  w.Key("func").Uint(e.function);
+  w.Key("func_name").String(FunctionName(e.function));
   if (e.exception) {
-    j["exception"] = *e.exception;
-    j["exception_name"] = ExceptionName(*e.exception);
+    w.Key("exception").Uint(*e.exception);
+    w.Key("exception_name").String(ExceptionName(*e.exception));
   }
-  Put(j, "address", e.address);
-  Put(j, "quantity", e.quantity);
-  Put(j, "write_address", e.write_address);
-  Put(j, "write_quantity", e.write_quantity);
-  if (!e.values.empty()) j["values"] = e.values;
-  if (e.coils) j["coils"] = *e.coils;
-  Put(j, "and_mask", e.and_mask);
-  Put(j, "or_mask", e.or_mask);
-  Put(j, "subfunction", e.subfunction);
-  Put(j, "status", e.status);
-  Put(j, "event_count", e.event_count);
-  Put(j, "message_count", e.message_count);
+  Put(w, "address", e.address);
+  Put(w, "quantity", e.quantity);
+  Put(w, "write_address", e.write_address);
+  Put(w, "write_quantity", e.write_quantity);
+  if (!e.values.empty()) w.Key("values").Uints(e.values);
+  if (e.coils) {
+    w.Key("coils").BeginArray();
+    for (bool c : *e.coils) w.Bool(c);
+    w.EndArray();
+  }
+  Put(w, "and_mask", e.and_mask);
+  Put(w, "or_mask", e.or_mask);
+  Put(w, "subfunction", e.subfunction);
+  Put(w, "status", e.status);
+  Put(w, "event_count", e.event_count);
+  Put(w, "message_count", e.message_count);
   if (!e.file_records.empty()) {
-    nlohmann::ordered_json records = nlohmann::ordered_json::array();
+    w.Key("file_records").BeginArray();
     for (const FileRecord& r : e.file_records) {
-      nlohmann::ordered_json o;
-      o["ref_type"] = r.ref_type;
-      Put(o, "file", r.file);
-      Put(o, "record", r.record);
-      Put(o, "length", r.length);
-      if (!r.values.empty()) o["values"] = r.values;
-      records.push_back(std::move(o));
+      w.BeginObject();
+      w.Key("ref_type").Uint(r.ref_type);
+      Put(w, "file", r.file);
+      Put(w, "record", r.record);
+      Put(w, "length", r.length);
+      if (!r.values.empty()) w.Key("values").Uints(r.values);
+      w.EndObject();
     }
-    j["file_records"] = std::move(records);
+    w.EndArray();
   }
-  Put(j, "mei_type", e.mei_type);
-  Put(j, "read_device_id_code", e.read_device_id_code);
-  Put(j, "object_id", e.object_id);
-  Put(j, "conformity", e.conformity);
-  Put(j, "more_follows", e.more_follows);
-  Put(j, "next_object_id", e.next_object_id);
+  Put(w, "mei_type", e.mei_type);
+  Put(w, "read_device_id_code", e.read_device_id_code);
+  Put(w, "object_id", e.object_id);
+  Put(w, "conformity", e.conformity);
+  Put(w, "more_follows", e.more_follows);
+  Put(w, "next_object_id", e.next_object_id);
   if (!e.objects.empty()) {
-    nlohmann::ordered_json objects = nlohmann::ordered_json::array();
+    w.Key("objects").BeginArray();
     for (const DeviceIdObject& o : e.objects) {
-      nlohmann::ordered_json x;
-      x["id"] = o.id;
-      if (std::string_view name = DeviceIdObjectName(o.id); !name.empty()) x["name"] = name;
-      x["value"] = Printable(o.value);
-      objects.push_back(std::move(x));
+      w.BeginObject();
+      w.Key("id").Uint(o.id);
+      if (std::string_view name = DeviceIdObjectName(o.id); !name.empty()) w.Key("name").String(name);
+      w.Key("value").String(Printable(o.value));
+      w.EndObject();
     }
-    j["objects"] = std::move(objects);
+    w.EndArray();
   }
-  if (e.data) j["data"] = Hex(*e.data);
-  return j;
+  if (e.data) w.Key("data").String(Hex(*e.data));
+}
+
+nlohmann::ordered_json ToJson(const ModbusEvent& e) {
+  JsonWriter w;
+  WriteJson(e, w);
+  return nlohmann::ordered_json::parse("{" + std::string(w.view()) + "}");
 }
 
 }  // namespace qilian::security::modbus

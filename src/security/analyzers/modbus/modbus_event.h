@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "security/analyzers/json_writer.h"
 
 namespace qilian::security::modbus {
 
@@ -95,7 +96,10 @@ std::string_view ExceptionName(uint8_t code);
 // "VendorName", ... for the basic and regular objects; "" otherwise.
 std::string_view DeviceIdObjectName(uint8_t id);
 
-// The event's own fields, in schema order (the host adds time and flow).
+// The event's own fields, in schema order (the host adds time and flow), as
+// JSON object members (AnalyzerHost::EmitJson).
+void WriteJson(const ModbusEvent& e, JsonWriter& w);
+// The same as a tree (tests).
 nlohmann::ordered_json ToJson(const ModbusEvent& e);
 
 }  // namespace qilian::security::modbus
