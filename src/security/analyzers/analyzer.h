@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "nlohmann/json.hpp"
@@ -32,6 +33,13 @@ class AnalyzerHost {
   // Writes one event. The host puts time, flow id, endpoints and protocol
   // first; `fields` follow in their order.
   virtual void Emit(nlohmann::ordered_json fields) = 0;
+  // The same without a tree: `members` are the event's fields as JSON
+  // object members without the braces, as JsonWriter writes them
+  // ("pdu":"request","tid":1). Hosts that keep trees (tests) get them
+  // parsed; the sensor writes them as they are.
+  virtual void EmitJson(std::string_view members) {
+    Emit(nlohmann::ordered_json::parse("{" + std::string(members) + "}"));
+  }
   // Counts a weird (security/common/weird.h), e.g. "modbus_bad_header".
   virtual void Weird(std::string_view name) = 0;
 };
