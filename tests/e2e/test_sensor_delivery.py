@@ -6,6 +6,11 @@ the spool's acknowledgement loses nothing and stores nothing twice (the
 resent ids are counted as duplicates); a wrong token stops delivery with
 exit status 3 and the events stay spooled.
 
+The answers a real node gives only to a broken sender (a 400 naming a line,
+a 413 for a batch over its limits) come from FakeNode, a small HTTPS server
+in this file that follows the contract of docs/security/events-api.md:
+fault injection, the one use of a fake.
+
 Each test starts its own qiliand with a self-signed certificate for
 127.0.0.1 (made by openssl, as test_tls does), onboards an enterprise and
 registers a sensor over REST as the node's first administrator. The
@@ -15,7 +20,9 @@ makes the sender SIGKILL itself right after the Nth acknowledged request's
 200, before the spool records it, so the test knows exactly what was sent.
 No timed assertions."""
 
+import gzip
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -23,6 +30,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -224,6 +232,143 @@ class SensorDeliveryTest(unittest.TestCase):
                             "--sensor-token-file", missing)
         self.assertEqual((rc, err), (2, "qilian-sensor: cannot read sensor token file %s: "
                                         "No such file or directory\n" % missing))
+
+
+class FakeNode:
+    """An HTTPS server for POST /api/security/events: ids stored once each,
+    in order, 200 {"accepted", "duplicates"} unless `refuse(lines)` returns
+    (status, answer) for the request's event lines."""
+
+    def __init__(self, cert, key, refuse):
+        self.ids, self.bodies = [], []
+        node = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # kept alive, as the sensor expects
+
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    data = gzip.decompress(data)
+                lines = data.decode().splitlines()
+                node.bodies.append(lines)
+                status, answer = refuse(lines) or (200, None)
+                if status == 200:
+                    ids = [json.loads(line)["id"] for line in lines]
+                    new = [i for i in ids if i not in node.ids]
+                    node.ids += new
+                    answer = {"accepted": len(new), "duplicates": len(ids) - len(new)}
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = "https://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@unittest.skipUnless(os.path.exists(SMALL), "the public captures are not in " + PCAPS)
+class SenderFaultTest(unittest.TestCase):
+    """The capture's 2,258 events are spooled with no node (port 1), then
+    `--flush-only` sends them to a FakeNode: one request of all of them
+    first, so every answer and message is known."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="qilian-delivery-fault-")
+        self.cert, self.key = make_pair(self.dir)
+        self.token_file = os.path.join(self.dir, "token")
+        with open(self.token_file, "w") as f:
+            f.write(WRONG_TOKEN)  # the fake does not check it
+        self.spool = os.path.join(self.dir, "spool")
+        self.events_file = os.path.join(self.dir, "events.jsonl")
+        rc, out, err = sensor("--read", SMALL, "--events", self.events_file,
+                              "--deliver", "https://127.0.0.1:1", "--ca-file", self.cert,
+                              "--sensor-token-file", self.token_file, "--spool", self.spool)
+        self.assertEqual((rc, delivery_line(out)), (0, summary(2258, 0, 0, 2258)), err)
+        with open(os.path.join(self.spool, "identity")) as f:
+            self.identity = f.read().strip()
+        self.all_ids = ["%s-%d" % (self.identity, n) for n in range(1, 2259)]
+        self.node = None
+
+    def tearDown(self):
+        if self.node:
+            self.node.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def flush(self, refuse):
+        self.node = FakeNode(self.cert, self.key, refuse)
+        return sensor("--flush-only", "--deliver", self.node.url, "--ca-file", self.cert,
+                      "--sensor-token-file", self.token_file, "--spool", self.spool)
+
+    def test_a_line_refused_with_400_is_set_aside_and_the_rest_delivered(self):
+        bad = "%s-5" % self.identity
+
+        def refuse(lines):
+            for n, line in enumerate(lines, 1):
+                if json.loads(line)["id"] == bad:
+                    message = "line %d: the test refuses this event" % n
+                    return 400, {"error": message, "line": n}
+            return None
+
+        rc, out, err = self.flush(refuse)
+        self.assertEqual(rc, 3, err)
+        self.assertEqual(delivery_line(out), "delivery: spooled 0, sent 2257, duplicates 0, "
+                                             "rejected 1, dropped 0, pending 0")
+        rejected = os.path.join(self.spool, "rejected", "events.ndjson")
+        self.assertEqual(err, "qilian-sensor: event %s rejected by %s (HTTP 400: line 5: the "
+                              "test refuses this event); set aside in %s\n" %
+                         (bad, self.node.url, rejected))
+        self.assertEqual(self.node.ids, [i for i in self.all_ids if i != bad])
+        self.assertEqual([len(b) for b in self.node.bodies], [2258, 2257])
+        with open(self.events_file) as f:
+            fifth = f.read().splitlines()[4]
+        with open(rejected) as f:
+            self.assertEqual(f.read(), '{"id":"%s",%s\n' % (bad, fifth[1:]))
+        with open(os.path.join(self.spool, "rejected", "reasons.txt")) as f:
+            self.assertEqual(f.read(), "%s HTTP 400: line 5: the test refuses this event\n" % bad)
+
+    def test_413_halves_the_batches(self):
+        def refuse(lines):
+            if len(lines) > 500:
+                return 413, {"error": "request holds more than 500 events"}
+            return None
+
+        rc, out, err = self.flush(refuse)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(delivery_line(out), summary(0, 2258, 0, 0))
+        self.assertEqual(err, "".join(
+            "qilian-sensor: %s refused a batch of %d events as too large (request holds more "
+            "than 500 events); sending %d at most\n" % (self.node.url, n, n // 2)
+            for n in (2258, 1129, 564)))
+        self.assertEqual(self.node.ids, self.all_ids)
+        self.assertEqual([len(b) for b in self.node.bodies],
+                         [2258, 1129, 564] + [282] * 8 + [2])
+
+    def test_503_at_exit_leaves_the_events_spooled(self):
+        # At exit a failed request ends the flush: the node is not answering
+        # now, and the next run sends the rest.
+        rc, out, err = self.flush(lambda lines: (503, {"error": "storage is busy"}))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(delivery_line(out), summary(0, 0, 0, 2258))
+        self.assertEqual(err, "qilian-sensor: cannot deliver events: %s answered HTTP 503: "
+                              "storage is busy; retrying (events stay spooled)\n" % self.node.url)
+        self.node.close()
+        rc, out, err = self.flush(lambda lines: None)
+        self.assertEqual((rc, delivery_line(out)), (0, summary(0, 2258, 0, 0)), err)
+        self.assertEqual(self.node.ids, self.all_ids)
 
 
 if __name__ == "__main__":
