@@ -216,7 +216,7 @@ void OpcUaAnalyzer::SecureChunk(Direction dir, std::span<const uint8_t> chunk) {
   } else {
     headers["token_id"] = h.U32();
     if (channel_id_ && channel != *channel_id_) host_->Weird("opcua_channel_id_mismatch");
-    std::optional<Partial>& p = partial_[d];
+    std::optional<PartialMessage>& p = partial_[d];
     if (security_ == Security::kNone) {
       readable = true;
     } else if (p && p->type == type) {
@@ -253,7 +253,7 @@ void OpcUaAnalyzer::SecureChunk(Direction dir, std::span<const uint8_t> chunk) {
     next_sequence_[d].reset();  // encrypted: the numbers are not seen
   }
 
-  std::optional<Partial>& p = partial_[d];
+  std::optional<PartialMessage>& p = partial_[d];
   if (p && (p->type != type || (request_id && p->request_id != request_id))) {
     host_->Weird("opcua_chunk_interleaved");
     p.reset();
@@ -277,12 +277,12 @@ void OpcUaAnalyzer::SecureChunk(Direction dir, std::span<const uint8_t> chunk) {
     }
   }
   if (chunk_type == 'C') return;
-  Partial m = std::move(*p);
+  PartialMessage m = std::move(*p);
   p.reset();
   Finish(dir, m, static_cast<char>(chunk_type), readable ? body : std::span<const uint8_t>());
 }
 
-void OpcUaAnalyzer::Finish(Direction dir, Partial& m, char chunk_type,
+void OpcUaAnalyzer::Finish(Direction dir, PartialMessage& m, char chunk_type,
                            std::span<const uint8_t> abort_body) {
   json e = Start(dir, m.type);
   e["chunk"] = std::string(1, chunk_type);

@@ -53,6 +53,17 @@ constexpr uint32_t kMinBufferSize = 8192;     // §7.1.2.3: receive and send buf
 // allowed for it, and (with 8 bytes) a size that can hold its fixed fields.
 bool LooksLikeOpcUa(std::span<const uint8_t> bytes);
 
+// A message whose chunks are still arriving.
+struct PartialMessage {
+  std::string type;
+  std::optional<uint32_t> request_id;  // unknown for encrypted chunks
+  bool readable = false;
+  bool too_large = false;
+  size_t chunks = 0;
+  size_t size = 0;                 // all chunks' bytes, headers included
+  nlohmann::ordered_json headers;  // the first chunk's secure channel headers
+  std::vector<uint8_t> body;
+};
 class OpcUaAnalyzer : public Analyzer {
  public:
   explicit OpcUaAnalyzer(AnalyzerHost* host);
@@ -62,23 +73,13 @@ class OpcUaAnalyzer : public Analyzer {
   void EndOfData(Direction dir) override;
 
  private:
-  // A message whose chunks are still arriving.
-  struct Partial {
-    std::string type;
-    std::optional<uint32_t> request_id;  // unknown for encrypted chunks
-    bool readable = false;
-    bool too_large = false;
-    size_t chunks = 0;
-    size_t size = 0;                 // all chunks' bytes, headers included
-    nlohmann::ordered_json headers;  // the first chunk's secure channel headers
-    std::vector<uint8_t> body;
-  };
   enum class Security { kUnknown, kNone, kSecured };
 
   void Chunk(Direction dir, std::span<const uint8_t> chunk);
   void Connection(Direction dir, std::span<const uint8_t> chunk, nlohmann::ordered_json* e);
   void SecureChunk(Direction dir, std::span<const uint8_t> chunk);
-  void Finish(Direction dir, Partial& m, char chunk_type, std::span<const uint8_t> abort_body);
+  void Finish(Direction dir, PartialMessage& m, char chunk_type,
+              std::span<const uint8_t> abort_body);
   void CheckSequence(Direction dir, uint32_t sequence);
   nlohmann::ordered_json Start(Direction dir, std::string_view type) const;
 
@@ -87,7 +88,7 @@ class OpcUaAnalyzer : public Analyzer {
   std::vector<uint8_t> buffer_[2];
   bool resync_[2] = {false, false};
   size_t skip_[2] = {0, 0};  // bytes left of an oversized chunk
-  std::optional<Partial> partial_[2];
+  std::optional<PartialMessage> partial_[2];
   std::optional<uint32_t> next_sequence_[2];
   Security security_ = Security::kUnknown;
   std::optional<uint32_t> channel_id_;                       // from the OpenSecureChannel response

@@ -61,13 +61,25 @@ void StatusResults(Decoder& d, json* e, const PendingRequest* request) {
   d.SkipDiagnosticInfos();
 }
 
-json ReadValueId(Decoder& d) {
+// A String written only when not empty.
+void NonEmpty(Decoder& d, json* out, const char* key) {
+  std::string value = d.String();
+  if (!value.empty()) (*out)[key] = std::move(value);
+}
+
+// The node, attribute and index range that Read, Write and
+// CreateMonitoredItems operations start with.
+json NodeAttribute(Decoder& d) {
   json op;
   op["node_id"] = d.ReadNodeId().text;
   uint32_t attribute = d.U32();
   op["attribute"] = Named(AttributeName(attribute), attribute);
-  std::string range = d.String();
-  if (!range.empty()) op["index_range"] = range;
+  NonEmpty(d, &op, "index_range");
+  return op;
+}
+
+json ReadValueId(Decoder& d) {
+  json op = NodeAttribute(d);
   d.QualifiedName();  // data encoding
   return op;
 }
@@ -295,12 +307,7 @@ void Request(std::string_view service, Decoder& d, json* e) {
     List(d, 13, e, "nodes", [&](size_t) { return ReadValueId(d); });
   } else if (service == "Write") {
     List(d, 10, e, "nodes", [&](size_t) {
-      json op;
-      op["node_id"] = d.ReadNodeId().text;
-      uint32_t attribute = d.U32();
-      op["attribute"] = Named(AttributeName(attribute), attribute);
-      std::string range = d.String();
-      if (!range.empty()) op["index_range"] = range;
+      json op = NodeAttribute(d);
       op.update(d.DataValue());
       return op;
     });
@@ -367,8 +374,7 @@ void Request(std::string_view service, Decoder& d, json* e) {
     List(d, 13, e, "nodes", [&](size_t) {
       json op;
       op["node_id"] = d.ReadNodeId().text;
-      std::string range = d.String();
-      if (!range.empty()) op["index_range"] = range;
+      NonEmpty(d, &op, "index_range");
       d.QualifiedName();
       d.Bytes();  // continuation point
       return op;
