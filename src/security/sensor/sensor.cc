@@ -9,14 +9,6 @@
 namespace qilian::security {
 namespace {
 
-// RFC 3339 in UTC, with microseconds (what classic pcap records) unless the
-// capture has nanoseconds.
-std::string Rfc3339(TimeNs ts) {
-  absl::Time t = absl::FromUnixNanos(ts);
-  const char* format = ts % 1000 == 0 ? "%Y-%m-%dT%H:%M:%E6SZ" : "%Y-%m-%dT%H:%M:%E9SZ";
-  return absl::FormatTime(format, t, absl::UTCTimeZone());
-}
-
 Transport TransportOf(uint8_t proto) {
   return proto == kProtoUdp ? Transport::kUdp : Transport::kTcp;
 }
@@ -47,25 +39,10 @@ class Sensor::FlowState : public FlowAttachment, public AnalyzerHost {
   TimeNs now() const override { return now_; }
   const Flow& flow() const override { return *flow_; }
   void Emit(nlohmann::ordered_json fields) override {
-    ++sensor_->stats_.events;
-    ++sensor_->stats_.protocols[std::string(protocol_)].events;
-    if (sensor_->events_ == nullptr) return;
-    // The host's fields first, then the analyzer's, in one object. The host's
-    // are numbers and strings that need no escaping (a protocol name, an
-    // RFC 3339 time, addresses); analyzers escape what they take from the
-    // wire, so dump cannot meet invalid UTF-8 (replaced if it ever did).
-    std::string line = absl::StrCat(
-        "{\"ts\":\"", Rfc3339(now_), "\",\"flow\":", flow_->id, ",\"proto\":\"", absl::string_view(protocol_.data(), protocol_.size()),
-        "\",\"orig_h\":\"", flow_->orig.addr.ToString(), "\",\"orig_p\":", flow_->orig.port,
-        ",\"resp_h\":\"", flow_->resp.addr.ToString(), "\",\"resp_p\":", flow_->resp.port);
-    if (fields.is_object() && !fields.empty()) {
-      std::string rest = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      line.push_back(',');
-      line.append(rest, 1);  // without its opening brace
-    } else {
-      line.push_back('}');
-    }
-    sensor_->events_->Write(EventLine{now_, protocol_, line});
+    if (Count()) Write(sensor_->event_format_.Line(now_, *flow_, protocol_, fields));
+  }
+  void EmitJson(std::string_view members) override {
+    if (Count()) Write(sensor_->event_format_.Line(now_, *flow_, protocol_, members));
   }
   void Weird(std::string_view name) override { sensor_->weirds_.Add(name); }
 
@@ -98,6 +75,14 @@ class Sensor::FlowState : public FlowAttachment, public AnalyzerHost {
   }
 
  private:
+  // Counts an event; true if it is to be written.
+  bool Count() {
+    ++sensor_->stats_.events;
+    ++sensor_->stats_.protocols[std::string(protocol_)].events;
+    return sensor_->events_ != nullptr;
+  }
+  void Write(std::string_view line) { sensor_->events_->Write(EventLine{now_, protocol_, line}); }
+
   // Adapts one direction's stream output to the analyzer.
   class Sink : public StreamSink {
    public:

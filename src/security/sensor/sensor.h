@@ -23,6 +23,7 @@
 #include "security/decode/link_conversations.h"
 #include "security/decode/packet_decoder.h"
 #include "security/flow/flow_table.h"
+#include "security/sensor/event_format.h"
 #include "security/sensor/event_writer.h"
 #include "security/tcp/tcp_stream.h"
 
@@ -105,6 +106,7 @@ class Sensor {
   LinkConversationTable links_;
   SensorStats stats_;
   TimeNs last_expire_ = 0;
+  EventFormatter event_format_;  // the line buffer every event is written through
 };
 
 }  // namespace qilian::security

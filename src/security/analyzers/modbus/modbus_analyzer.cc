@@ -79,7 +79,7 @@ void ModbusAnalyzer::Remember(uint16_t tid, const RequestContext& request) {
   }
   if (pending_.size() >= kMaxPendingRequests) {
     pending_.erase(pending_order_.front());
-    pending_order_.pop_front();
+    pending_order_.erase(pending_order_.begin());
   }
   pending_.emplace(tid, request);
   pending_order_.push_back(tid);
