@@ -33,7 +33,8 @@ EventDelivery::~EventDelivery() { Finish(std::chrono::milliseconds(0)); }
 void EventDelivery::Write(const EventLine& event) {
   absl::StatusOr<uint64_t> appended = spool_->Append(event.json);
   if (!appended.ok()) {
-    if (lost_++ == 0 && log_) log_(absl::StrCat("cannot spool events: ", appended.status().message()));
+    if (lost_++ == 0 && log_)
+      log_(absl::StrCat("cannot spool events: ", appended.status().message()));
     return;
   }
   bytes_since_wake_ += event.json.size();
@@ -60,10 +61,10 @@ DeliveryStats EventDelivery::stats() const {
 
 std::string EventDelivery::Summary() const {
   const DeliveryStats s = stats();
-  std::string out = absl::StrCat("delivery: spooled ", s.spooled, ", sent ", s.sender.sent,
-                                 ", duplicates ", s.sender.duplicates, ", rejected ",
-                                 s.sender.rejected, ", dropped ", s.spool.dropped, ", pending ",
-                                 s.spool.pending);
+  std::string out =
+      absl::StrCat("delivery: spooled ", s.spooled, ", sent ", s.sender.sent, ", duplicates ",
+                   s.sender.duplicates, ", rejected ", s.sender.rejected, ", dropped ",
+                   s.spool.dropped, ", pending ", s.spool.pending);
   if (s.lost > 0) absl::StrAppend(&out, ", not spooled ", s.lost);  // disk full
   if (s.spool.corrupt > 0) absl::StrAppend(&out, ", corrupt ", s.spool.corrupt);
   absl::StrAppend(&out, "\n  ", server_text_, ": requests ", s.sender.requests, " (gzip ",

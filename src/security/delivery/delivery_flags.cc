@@ -50,7 +50,8 @@ absl::StatusOr<std::string> ReadToken(const std::string& path) {
 absl::StatusOr<std::unique_ptr<EventDelivery>> StartDelivery(
     const DeliveryFlags& flags, std::function<void(const std::string&)> log) {
   if (flags.url.empty()) return absl::InvalidArgumentError("--flush-only needs --deliver URL");
-  if (flags.token_file.empty()) return absl::InvalidArgumentError("--deliver needs --sensor-token-file");
+  if (flags.token_file.empty())
+    return absl::InvalidArgumentError("--deliver needs --sensor-token-file");
   if (flags.spool_dir.empty()) return absl::InvalidArgumentError("--deliver needs --spool DIR");
   absl::StatusOr<cli::ServerUrl> url = cli::ServerUrl::Parse(flags.url);
   if (!url.ok()) return url.status();

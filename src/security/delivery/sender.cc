@@ -110,9 +110,8 @@ bool Sender::Sleep(std::chrono::milliseconds d) {
 void Sender::Run() {
   Batch batch;
   uint64_t failures_in_a_row = 0;
-  const size_t max_payload =
-      options_.max_batch_bytes - std::min(options_.max_batch_bytes / 2,
-                                          batch_limit_ * kIdOverheadBytes);
+  const size_t max_payload = options_.max_batch_bytes - std::min(options_.max_batch_bytes / 2,
+                                                                 batch_limit_ * kIdOverheadBytes);
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -142,8 +141,8 @@ void Sender::Run() {
     if (outcome == Outcome::kResend) continue;
     if (outcome == Outcome::kDelivered) {
       if (failures_in_a_row > 0) {
-        Log(absl::StrCat("delivering to ", options_.server.text, " again after ",
-                         failures_in_a_row, " failed attempts"));
+        Log(absl::StrCat("delivering to ", options_.server.text, " again after ", failures_in_a_row,
+                         " failed attempts"));
       }
       failures_in_a_row = 0;
       last_failure_.clear();
@@ -204,10 +203,9 @@ Sender::Outcome Sender::Post(Batch* batch) {
   } else if (reply->status == 401 || reply->status == 403) {
     std::lock_guard lock(mu_);
     stats_.stopped = true;
-    stats_.stop_reason =
-        absl::StrCat(options_.server.text, " refused the sensor token (HTTP ", reply->status,
-                     ": ", NodeMessage(reply->body),
-                     "); sending stopped, the events stay spooled in ", spool_->dir());
+    stats_.stop_reason = absl::StrCat(
+        options_.server.text, " refused the sensor token (HTTP ", reply->status, ": ",
+        NodeMessage(reply->body), "); sending stopped, the events stay spooled in ", spool_->dir());
     Log(stats_.stop_reason);
     return Outcome::kStop;
   } else {
@@ -238,8 +236,8 @@ Sender::Outcome Sender::Delivered(const Batch& batch, const std::string& reply_b
   if (reply.is_object() && reply.value("duplicates", nlohmann::json()).is_number_unsigned()) {
     duplicates = std::min<uint64_t>(reply["duplicates"].get<uint64_t>(), sent);
   } else {
-    Log(absl::StrCat(options_.server.text, " acknowledged a batch without counts: ",
-                     reply_body.substr(0, 200)));
+    Log(absl::StrCat(options_.server.text,
+                     " acknowledged a batch without counts: ", reply_body.substr(0, 200)));
   }
   {
     std::lock_guard lock(mu_);
@@ -270,8 +268,7 @@ Sender::Outcome Sender::Rejected(Batch* batch, int status, const std::string& re
       // The node's limits are below ours: halve the batches from now on.
       batch_limit_ = std::max<size_t>(1, sent.size() / 2);
       Log(absl::StrCat(options_.server.text, " refused a batch of ", sent.size(),
-                       " events as too large (", message, "); sending ", batch_limit_,
-                       " at most"));
+                       " events as too large (", message, "); sending ", batch_limit_, " at most"));
       batch->records.resize(sent[batch_limit_ - 1] + 1);
       batch->set_aside.resize(batch->records.size());
       return Outcome::kResend;
@@ -298,8 +295,8 @@ Sender::Outcome Sender::Rejected(Batch* batch, int status, const std::string& re
     return Outcome::kResend;
   }
   for (size_t i : sent) SetAside(batch, i, absl::StrCat("HTTP 400 for the batch: ", message));
-  Log(absl::StrCat(sent.size(), " events rejected by ", options_.server.text, " (HTTP 400: ",
-                   message, "); set aside in ", rejected_file_.events_path()));
+  Log(absl::StrCat(sent.size(), " events rejected by ", options_.server.text,
+                   " (HTTP 400: ", message, "); set aside in ", rejected_file_.events_path()));
   return Outcome::kResend;
 }
 

@@ -43,15 +43,15 @@ struct SenderOptions {
 };
 
 struct SenderStats {
-  uint64_t requests = 0;      // answered or not
+  uint64_t requests = 0;  // answered or not
   uint64_t gzip_requests = 0;
-  uint64_t body_bytes = 0;    // request bodies as sent
-  uint64_t failures = 0;      // requests to retry later: no answer, 5xx, 429, ...
-  uint64_t sent = 0;          // events in batches the node acknowledged
-  uint64_t accepted = 0;      // ... of which new to the node
-  uint64_t duplicates = 0;    // ... of which it had already
-  uint64_t rejected = 0;      // set aside after a 400 (or a 413 for one event)
-  bool stopped = false;       // refused (401/403) or misconfigured: no more sending
+  uint64_t body_bytes = 0;  // request bodies as sent
+  uint64_t failures = 0;    // requests to retry later: no answer, 5xx, 429, ...
+  uint64_t sent = 0;        // events in batches the node acknowledged
+  uint64_t accepted = 0;    // ... of which new to the node
+  uint64_t duplicates = 0;  // ... of which it had already
+  uint64_t rejected = 0;    // set aside after a 400 (or a 413 for one event)
+  bool stopped = false;     // refused (401/403) or misconfigured: no more sending
   std::string stop_reason;
 };
 

@@ -151,8 +151,7 @@ class Spool::SegmentReader {
   uint64_t buffer_start_ = 0;
 };
 
-Spool::Spool(std::string dir, SpoolOptions options)
-    : dir_(std::move(dir)), options_(options) {}
+Spool::Spool(std::string dir, SpoolOptions options) : dir_(std::move(dir)), options_(options) {}
 
 Spool::~Spool() {
   {
@@ -167,9 +166,9 @@ Spool::~Spool() {
 absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, SpoolOptions options) {
   if (options.segment_bytes < kSegmentHeaderBytes + kRecordHeaderBytes ||
       options.max_bytes < 2 * options.segment_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "spool bound of ", options.max_bytes, " bytes is under two segments of ",
-        options.segment_bytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("spool bound of ", options.max_bytes,
+                                                   " bytes is under two segments of ",
+                                                   options.segment_bytes, " bytes"));
   }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoError("cannot create spool directory", dir);
@@ -336,9 +335,9 @@ uint64_t Spool::SegmentEnd(std::map<uint64_t, Segment>::const_iterator it) const
 
 absl::StatusOr<uint64_t> Spool::Append(std::string_view payload) {
   if (payload.size() > kMaxRecordPayload) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "an event of ", payload.size(), " bytes is over the spool's record limit of ",
-        kMaxRecordPayload));
+    return absl::InvalidArgumentError(absl::StrCat("an event of ", payload.size(),
+                                                   " bytes is over the spool's record limit of ",
+                                                   kMaxRecordPayload));
   }
   std::lock_guard lock(mu_);
   const uint64_t size = kRecordHeaderBytes + payload.size();
@@ -541,8 +540,8 @@ absl::Status Spool::Acknowledge(uint64_t sequence) {
   std::lock_guard lock(mu_);
   if (sequence <= acked_) return absl::OkStatus();
   if (sequence >= next_sequence_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("acknowledging sequence ", sequence, ", beyond the last ", next_sequence_ - 1));
+    return absl::InvalidArgumentError(absl::StrCat("acknowledging sequence ", sequence,
+                                                   ", beyond the last ", next_sequence_ - 1));
   }
   acked_ = sequence;
   if (absl::Status s = PersistAcked(); !s.ok()) return s;

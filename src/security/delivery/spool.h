@@ -50,7 +50,7 @@ struct SpoolStats {
   uint64_t torn_bytes = 0;        // cut from the newest segment's tail by Open
   uint64_t pending = 0;           // records not acknowledged yet
   uint64_t segments = 0;
-  uint64_t bytes = 0;             // of all segment files
+  uint64_t bytes = 0;  // of all segment files
 };
 
 class Spool {
@@ -81,10 +81,10 @@ class Spool {
 
   // The records after the acknowledged ones, in order: up to `max_records`
   // and `max_bytes` of payload (at least one record when any is pending).
-  // A batch ends at the end of a segment. Empty when all are acknowledged. A corrupt record (bad length, CRC,
-  // sequence) gives DataLoss "spool segment PATH: record at offset N: ..."
-  // and the rest of that segment is skipped (counted in `corrupt`): the
-  // next call reads on from the next segment.
+  // A batch ends at the end of a segment. Empty when all are acknowledged. A corrupt record (bad
+  // length, CRC, sequence) gives DataLoss "spool segment PATH: record at offset N: ..." and the
+  // rest of that segment is skipped (counted in `corrupt`): the next call reads on from the next
+  // segment.
   absl::Status Read(size_t max_records, size_t max_bytes, std::vector<SpoolRecord>* out);
 
   // Every record up to `sequence` is delivered (or given up): kept durably,
@@ -128,8 +128,8 @@ class Spool {
   // The active segment: appends go to write_buffer_, then to the file.
   int active_fd_ = -1;
   uint64_t active_first_ = 0;
-  uint64_t active_flushed_ = 0;          // bytes in the file
-  uint64_t flushed_next_sequence_ = 1;   // the sequence after the last record in the file
+  uint64_t active_flushed_ = 0;         // bytes in the file
+  uint64_t flushed_next_sequence_ = 1;  // the sequence after the last record in the file
   std::string write_buffer_;
   uint64_t buffered_records_ = 0;
   bool unsynced_ = false;

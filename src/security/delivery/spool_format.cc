@@ -45,13 +45,13 @@ void AppendRecord(uint64_t sequence, std::string_view payload, std::string* out)
   PutLe(0, 4, out);  // the CRC, once the bytes it covers are in place
   PutLe(sequence, 8, out);
   out->append(payload);
-  const uint32_t crc = platform::tsdb::Crc32c(
-      std::string_view(*out).substr(start + 8, 8 + payload.size()));
+  const uint32_t crc =
+      platform::tsdb::Crc32c(std::string_view(*out).substr(start + 8, 8 + payload.size()));
   for (int i = 0; i < 4; ++i) (*out)[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
 }
 
-RecordResult DecodeRecord(std::string_view bytes, uint64_t expected_sequence,
-                          DecodedRecord* out, std::string* error) {
+RecordResult DecodeRecord(std::string_view bytes, uint64_t expected_sequence, DecodedRecord* out,
+                          std::string* error) {
   if (bytes.size() < 4) return RecordResult::kIncomplete;
   const uint64_t length = GetLe(bytes, 0, 4);
   if (length > kMaxRecordPayload) {

@@ -49,8 +49,8 @@ struct DecodedRecord {
 // `expected_sequence` (records follow each other without gaps). kCorrupt
 // errors: "record length N over the limit", "CRC32C mismatch (stored
 // 0x..., computed 0x...)", "sequence N where M was expected".
-RecordResult DecodeRecord(std::string_view bytes, uint64_t expected_sequence,
-                          DecodedRecord* out, std::string* error);
+RecordResult DecodeRecord(std::string_view bytes, uint64_t expected_sequence, DecodedRecord* out,
+                          std::string* error);
 
 }  // namespace qilian::security
 

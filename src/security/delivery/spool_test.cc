@@ -179,9 +179,9 @@ TEST_F(SpoolTest, CrcMismatchInAClosedSegmentIsNamedAndSkipped) {
     auto spool = Open(small);
     for (int i = 1; i <= 5; ++i) ASSERT_TRUE(spool->Append(Event(i)).ok());
   }
-  ASSERT_EQ(SegmentFiles(), (std::vector<std::string>{"00000000000000000001.seg",
-                                                      "00000000000000000003.seg",
-                                                      "00000000000000000005.seg"}));
+  ASSERT_EQ(SegmentFiles(),
+            (std::vector<std::string>{"00000000000000000001.seg", "00000000000000000003.seg",
+                                      "00000000000000000005.seg"}));
   // Flip a payload byte of record 2 (the second of segment 1).
   const uint64_t offset = kSegmentHeaderBytes + kRecordHeaderBytes + 7;
   {
@@ -211,8 +211,8 @@ TEST_F(SpoolTest, AcknowledgedSegmentsAreDeleted) {
   ASSERT_TRUE(spool->Flush(false).ok());
   EXPECT_EQ(SegmentFiles().size(), 4u);  // 1-2, 3-4, 5-6, 7
   ASSERT_TRUE(spool->Acknowledge(4).ok());
-  EXPECT_EQ(SegmentFiles(), (std::vector<std::string>{"00000000000000000005.seg",
-                                                      "00000000000000000007.seg"}));
+  EXPECT_EQ(SegmentFiles(),
+            (std::vector<std::string>{"00000000000000000005.seg", "00000000000000000007.seg"}));
   ASSERT_TRUE(spool->Acknowledge(7).ok());  // the active segment stays
   EXPECT_EQ(SegmentFiles(), (std::vector<std::string>{"00000000000000000007.seg"}));
   EXPECT_EQ(spool->stats().segments, 1u);
@@ -255,7 +255,8 @@ TEST_F(SpoolTest, OneProcessAtATime) {
   auto spool = Open();
   auto second = Spool::Open(dir_);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(second.status().message(), absl::StrCat("spool ", dir_, " is in use by another process"));
+  EXPECT_EQ(second.status().message(),
+            absl::StrCat("spool ", dir_, " is in use by another process"));
 }
 
 TEST_F(SpoolTest, BadStateFilesAreNamed) {
