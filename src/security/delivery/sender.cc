@@ -121,6 +121,7 @@ void Sender::Run() {
       absl::Status read = spool_->Read(batch_limit_, max_payload, &batch.records);
       batch.set_aside.assign(batch.records.size(), false);
       batch.rejections = 0;
+      batch.wire.clear();
       if (!read.ok()) {
         Log(std::string(read.message()));
         if (absl::IsDataLoss(read)) continue;  // that segment is skipped; read on
@@ -162,7 +163,7 @@ void Sender::Run() {
   cv_.notify_all();
 }
 
-Sender::Outcome Sender::Post(Batch* batch) {
+void Sender::BuildBody(Batch* batch) {
   std::string body;
   for (size_t i = 0; i < batch->records.size(); ++i) {
     if (batch->set_aside[i]) continue;
@@ -170,21 +171,28 @@ Sender::Outcome Sender::Post(Batch* batch) {
     AppendWithId(r.payload, EventId(spool_->identity(), r.sequence), &body);
     body.push_back('\n');
   }
-  if (body.empty()) return Acknowledge(*batch);  // every line set aside
-
-  std::string packed;
+  batch->gzip = false;
   if (body.size() >= kGzipMinBytes) {
     absl::StatusOr<std::string> gz = cli::Gzip(body);
-    if (gz.ok() && gz->size() < body.size() - body.size() / 10) packed = *std::move(gz);
+    if (gz.ok() && gz->size() < body.size() - body.size() / 10) {
+      body = *std::move(gz);
+      batch->gzip = true;
+    }
   }
-  client_.set_content_encoding(packed.empty() ? "" : "gzip");
-  const std::string& wire = packed.empty() ? body : packed;
-  absl::StatusOr<cli::HttpReply> reply = client_.Send("POST", kEventsPath, wire);
+  batch->wire = std::move(body);
+}
+
+Sender::Outcome Sender::Post(Batch* batch) {
+  if (batch->wire.empty()) BuildBody(batch);
+  if (batch->wire.empty()) return Acknowledge(*batch);  // every line set aside
+
+  client_.set_content_encoding(batch->gzip ? "gzip" : "");
+  absl::StatusOr<cli::HttpReply> reply = client_.Send("POST", kEventsPath, batch->wire);
   {
     std::lock_guard lock(mu_);
     ++stats_.requests;
-    stats_.body_bytes += wire.size();
-    if (!packed.empty()) ++stats_.gzip_requests;
+    stats_.body_bytes += batch->wire.size();
+    if (batch->gzip) ++stats_.gzip_requests;
   }
   std::string failure;
   if (!reply.ok()) {
@@ -271,6 +279,7 @@ Sender::Outcome Sender::Rejected(Batch* batch, int status, const std::string& re
                        " events as too large (", message, "); sending ", batch_limit_, " at most"));
       batch->records.resize(sent[batch_limit_ - 1] + 1);
       batch->set_aside.resize(batch->records.size());
+      batch->wire.clear();
       return Outcome::kResend;
     }
     SetAside(batch, sent.front(), absl::StrCat("HTTP 413: ", message));
@@ -307,6 +316,7 @@ void Sender::SetAside(Batch* batch, size_t index, const std::string& reason) {
   AppendWithId(r.payload, id, &line);
   absl::Status written = rejected_file_.Add(id, line, reason);
   batch->set_aside[index] = true;
+  batch->wire.clear();
   {
     std::lock_guard lock(mu_);
     ++stats_.rejected;

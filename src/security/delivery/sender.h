@@ -80,9 +80,15 @@ class Sender {
     std::vector<SpoolRecord> records;
     std::vector<bool> set_aside;  // rejected by the node: not sent again
     int rejections = 0;
+    // The request body as last built (gzipped when `gzip`), kept for
+    // retries; "" once the batch changes.
+    std::string wire;
+    bool gzip = false;
   };
 
   void Run();
+  // The body: each line with its id, gzipped when that pays.
+  void BuildBody(Batch* batch);
   Outcome Post(Batch* batch);
   Outcome Delivered(const Batch& batch, const std::string& reply_body);
   Outcome Rejected(Batch* batch, int status, const std::string& reply_body);
