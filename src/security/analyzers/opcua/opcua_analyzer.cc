@@ -57,24 +57,17 @@ std::string_view HeaderProblem(std::span<const uint8_t> b) {
   return {};
 }
 
-bool IsServerPort(uint16_t port) {
-  return port == kOpcUaPort ||
-         std::count(std::begin(kOtherServerPorts), std::end(kOtherServerPorts), port) > 0;
-}
-
 }  // namespace
 
 bool LooksLikeOpcUa(std::span<const uint8_t> bytes) {
-  if (bytes.size() < 4) return false;
-  if (bytes.size() >= kHeaderSize) return HeaderProblem(bytes).empty();
-  const MessageType* t = TypeOf(bytes);
-  return t != nullptr && ChunkTypeAllowed(*t, bytes[3]);
+  if (bytes.size() < kHeaderSize || !HeaderProblem(bytes).empty()) return false;
+  return TypeOf(bytes)->secure || Le32(bytes, 4) <= kMaxConnectionMessage;
 }
 
 OpcUaAnalyzer::OpcUaAnalyzer(AnalyzerHost* host) : host_(host) {
   const Flow& f = host->flow();
   client_ =
-      IsServerPort(f.orig.port) && !IsServerPort(f.resp.port) ? Direction::kResp : Direction::kOrig;
+      f.orig.port == kOpcUaPort && f.resp.port != kOpcUaPort ? Direction::kResp : Direction::kOrig;
 }
 
 void OpcUaAnalyzer::DeliverStream(Direction dir, std::span<const uint8_t> data) {
@@ -328,19 +321,18 @@ void OpcUaAnalyzer::Finish(Direction dir, PartialMessage& m, char chunk_type,
 
 }  // namespace opcua
 
-// The folder's registration (analyzers/CMakeLists.txt lists "opcua").
+// The folder's registration (analyzers/CMakeLists.txt lists "opcua"): TCP
+// 4840, and any port where the first bytes pass the signature.
 void Register_opcua(AnalyzerRegistry* registry) {
-  std::vector<uint16_t> ports = {opcua::kOpcUaPort};
-  ports.insert(ports.end(), std::begin(opcua::kOtherServerPorts),
-               std::end(opcua::kOtherServerPorts));
   registry->Register(AnalyzerInfo{
       .name = "opcua",
       .transport = Transport::kTcp,
-      .ports = std::move(ports),
+      .ports = {opcua::kOpcUaPort},
       .signature = &opcua::LooksLikeOpcUa,
       .create = [](AnalyzerHost* host) -> std::unique_ptr<Analyzer> {
         return std::make_unique<opcua::OpcUaAnalyzer>(host);
       },
+      .on_any_port = true,
   });
 }
 

@@ -36,12 +36,10 @@
 
 namespace qilian::security::opcua {
 
-// IANA's opc-ua-tcp port, and the ports of servers in the public captures
-// whose flows should be analyzed though the registry picks by port (the
-// signature still has to accept the first bytes).
+// IANA's opc-ua-tcp port. Servers listen on many others (vendors' defaults
+// such as 48010, 53530, 62541; 12001 in the ITI capture): the signature is
+// strong enough to be tried on flows of no registered port.
 constexpr uint16_t kOpcUaPort = 4840;
-constexpr uint16_t kOtherServerPorts[] = {12001};
-
 constexpr size_t kHeaderSize = 8;
 constexpr size_t kMaxChunkSize = 1 << 20;     // larger chunks are skipped, not buffered
 constexpr size_t kMaxMessageBytes = 1 << 20;  // a reassembled message's body
@@ -49,8 +47,11 @@ constexpr size_t kMaxChunks = 256;            // chunks of one message
 constexpr size_t kMaxPending = 256;           // requests awaiting a response per flow
 constexpr uint32_t kMinBufferSize = 8192;     // §7.1.2.3: receive and send buffers
 
+constexpr size_t kMaxConnectionMessage = 16384;  // HEL, ACK, ERR, RHE, for the signature
+
 // Whether `bytes` start like a message header: a defined type, a chunk type
-// allowed for it, and (with 8 bytes) a size that can hold its fixed fields.
+// allowed for it, and a size that holds the type's fixed fields (a HEL,
+// ACK, ERR or RHE at most kMaxConnectionMessage bytes). Needs the 8 bytes.
 bool LooksLikeOpcUa(std::span<const uint8_t> bytes);
 
 // A message whose chunks are still arriving.

@@ -56,11 +56,13 @@ Bytes ReadResponseBody(uint32_t handle, uint32_t value) {
 
 TEST(OpcUaAnalyzerTest, Signature) {
   EXPECT_TRUE(LooksLikeOpcUa(kHello));
-  EXPECT_TRUE(LooksLikeOpcUa(Bytes{'H', 'E', 'L', 'F'}));
   EXPECT_TRUE(LooksLikeOpcUa(OpnRequest()));
   EXPECT_TRUE(LooksLikeOpcUa(Msg('C', 9, 1, 2, 2, {})));
-  EXPECT_FALSE(LooksLikeOpcUa(Bytes{'H', 'E', 'L', 'C'}));  // HEL is never chunked
-  EXPECT_FALSE(LooksLikeOpcUa(Bytes{'M', 'S', 'G', 'X'}));
+  EXPECT_TRUE(LooksLikeOpcUa(Bytes{'M', 'S', 'G', 'F', 0xff, 0xff, 0xff, 0x7f}));
+  EXPECT_FALSE(LooksLikeOpcUa(Bytes{'H', 'E', 'L', 'F'}));                 // the size is needed
+  EXPECT_FALSE(LooksLikeOpcUa(Bytes{'H', 'E', 'L', 'C', 0x20, 0, 0, 0}));  // HEL is never chunked
+  EXPECT_FALSE(LooksLikeOpcUa(Bytes{'M', 'S', 'G', 'X', 0x20, 0, 0, 0}));
+  EXPECT_FALSE(LooksLikeOpcUa(Bytes{'H', 'E', 'L', 'F', 0x01, 0x40, 0, 0}));  // a 16 KiB + 1 HEL
   EXPECT_FALSE(LooksLikeOpcUa(Bytes{'G', 'E', 'T', ' ', '/', ' ', 'H', 'T'}));
   EXPECT_FALSE(LooksLikeOpcUa(Bytes{'H', 'E', 'L', 'F', 0x08, 0, 0, 0}));  // too small a size
   EXPECT_FALSE(LooksLikeOpcUa(Bytes{'M', 'S', 'G', 'F', 0xff, 0xff, 0xff, 0xff}));
