@@ -357,6 +357,12 @@ void Stamp(std::vector<HandleValue>* values, uint32_t now) {
   for (auto& v : *values) v.timestamp = now;
 }
 
+// The RecordValidator's verdict on the values a write would store.
+absl::Status CheckRecord(const RecordValidator* validator, std::string_view handle,
+                         std::vector<HandleValue>* values) {
+  return validator == nullptr ? absl::OkStatus() : validator->Check(handle, values);
+}
+
 absl::Status NeedValues(const std::vector<HandleValue>& values) {
   if (values.empty()) return InvalidValue("the request has no values");
   return absl::OkStatus();
@@ -448,6 +454,7 @@ absl::Status Registry::Create(std::string_view handle, std::vector<HandleValue> 
   }
   Stamp(&values, NowSeconds(clock_));
   SortByIndex(&values);
+  QL_RETURN_IF_ERROR(CheckRecord(options_.record_validator, handle, &values));
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, handle, &values, /*stored=*/false));
   return Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)},
               also);
@@ -469,6 +476,7 @@ absl::StatusOr<WriteOutcome> Registry::Replace(std::string_view handle,
   SortByIndex(&values);
   // The record keeps the spelling it was created with.
   std::string spelling = existing ? existing->handle : std::string(handle);
+  QL_RETURN_IF_ERROR(CheckRecord(options_.record_validator, spelling, &values));
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, spelling, &values, /*stored=*/false));
   QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::move(spelling), std::move(values)}, also));
   return existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated;
@@ -487,6 +495,7 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
                                  &values, /*stored=*/false));
   if (!existing) {
     SortByIndex(&values);
+    QL_RETURN_IF_ERROR(CheckRecord(options_.record_validator, handle, &values));
     QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, HandleRecord{std::string(handle), std::move(values)}, also));
     return WriteOutcome::kCreated;
   }
@@ -503,6 +512,7 @@ absl::StatusOr<WriteOutcome> Registry::PutValues(std::string_view handle,
   }
   QL_RETURN_IF_ERROR(CheckValueCount(existing->values.size()));
   SortByIndex(&existing->values);
+  QL_RETURN_IF_ERROR(CheckRecord(options_.record_validator, existing->handle, &existing->values));
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
                                  /*stored=*/true));
   QL_RETURN_IF_ERROR(Save(store_, &impl_->cache, target.key, *existing, also));
@@ -530,6 +540,7 @@ absl::Status Registry::AddValues(std::string_view handle, std::vector<HandleValu
                                  /*stored=*/true));
   for (auto& v : values) existing->values.push_back(std::move(v));
   SortByIndex(&existing->values);
+  QL_RETURN_IF_ERROR(CheckRecord(options_.record_validator, existing->handle, &existing->values));
   return Save(store_, &impl_->cache, target.key, *existing, also);
 }
 
@@ -552,6 +563,7 @@ absl::Status Registry::ModifyValues(std::string_view handle, std::vector<HandleV
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
                                  /*stored=*/true));
   for (auto& v : values) *FindIndex(&existing->values, v.index) = std::move(v);
+  QL_RETURN_IF_ERROR(CheckRecord(options_.record_validator, existing->handle, &existing->values));
   return Save(store_, &impl_->cache, target.key, *existing, also);
 }
 
@@ -581,6 +593,7 @@ absl::Status Registry::RemoveValues(std::string_view handle,
   }
   std::erase_if(existing->values,
                 [&](const HandleValue& v) { return seen.contains(v.index); });
+  QL_RETURN_IF_ERROR(CheckRecord(options_.record_validator, existing->handle, &existing->values));
   QL_RETURN_IF_ERROR(SealSecrets(impl_->sealer, existing->handle, &existing->values,
                                  /*stored=*/true));
   return Save(store_, &impl_->cache, target.key, *existing, also);

@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "ident/handle_value.h"
+#include "ident/record_validator.h"
 #include "store/kv_store.h"
 
 namespace qilian::ident {
@@ -74,6 +75,10 @@ struct RegistryOptions {
   // Seals HS_SECKEY values; null: they are stored as given (tests; a
   // sealed value then reads as error 2). Must outlive the Registry.
   const ValueSealer* value_sealer = nullptr;
+  // Checks every record a write would store (identifier data templates,
+  // docs/templates.md); its error refuses the write. Null: no check. Must
+  // outlive the Registry.
+  const RecordValidator* record_validator = nullptr;
 };
 
 // Resolution filter: a value matches if its index is listed or its type
