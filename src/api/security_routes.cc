@@ -82,9 +82,9 @@ absl::StatusOr<uint64_t> SensorEnterprise(const ApiContext& ctx, Call* call,
   }
   if (refused.ok() && access != Access::kRead && call->caller.principal &&
       call->caller.principal->role == ident::Role::kEnterpriseMember) {
-    refused = HandleError(ResponseCode::kInsufficientPermissions,
-                          absl::StrCat(call->caller.actor,
-                                       " is an enterprise member and may not manage sensors"));
+    refused = HandleError(
+        ResponseCode::kInsufficientPermissions,
+        absl::StrCat(call->caller.actor, " is an enterprise member and may not manage sensors"));
   }
   if (!refused.ok()) {
     if (!action.empty()) AuditWrite(ctx, *call, action, std::nullopt, "sensor", "", refused);
@@ -173,21 +173,20 @@ net::HttpResponse GetSensor(const ApiContext& ctx, Call* call, std::string_view 
 net::HttpResponse DeleteSensor(const ApiContext& ctx, Call* call, std::string_view raw_enterprise,
                                std::string_view raw_id) {
   if (ctx.sensors == nullptr) return NotEnabled(call);
-  auto path =
-      SensorPathOf(ctx, call, raw_enterprise, raw_id, Access::kDelete, "delete sensor");
+  auto path = SensorPathOf(ctx, call, raw_enterprise, raw_id, Access::kDelete, "delete sensor");
   if (!path.ok()) return ErrorResponse(call, path.status(), "");
   absl::Status s = ctx.sensors->Delete(path->enterprise, path->id);
   AuditWrite(ctx, *call, "delete sensor", path->enterprise, "sensor", path->id, s);
   if (!s.ok()) return ErrorResponse(call, s, "");
-  return JsonResponse(200, {{"responseCode", static_cast<int>(ResponseCode::kSuccess)},
-                            {"deleted", path->id}});
+  return JsonResponse(
+      200, {{"responseCode", static_cast<int>(ResponseCode::kSuccess)}, {"deleted", path->id}});
 }
 
 net::HttpResponse RotateSensorToken(const ApiContext& ctx, Call* call,
                                     std::string_view raw_enterprise, std::string_view raw_id) {
   if (ctx.sensors == nullptr) return NotEnabled(call);
-  auto path = SensorPathOf(ctx, call, raw_enterprise, raw_id, Access::kWrite,
-                           "rotate sensor token");
+  auto path =
+      SensorPathOf(ctx, call, raw_enterprise, raw_id, Access::kWrite, "rotate sensor token");
   if (!path.ok()) return ErrorResponse(call, path.status(), "");
   if (!call->request->body.empty()) {
     return ErrorResponse(call, BadParam(call, "request body must be empty"), "");
@@ -242,9 +241,10 @@ net::HttpResponse PostSecurityEvents(const ApiContext& ctx, Call* call) {
     return IngestError(call, 0, s);
   }
   const std::string* type = call->request->Header("content-type");
-  const std::string media =
-      type == nullptr ? "" : absl::AsciiStrToLower(absl::StripAsciiWhitespace(
-                                 absl::string_view(*type).substr(0, type->find(';'))));
+  const std::string media = type == nullptr
+                                ? ""
+                                : absl::AsciiStrToLower(absl::StripAsciiWhitespace(
+                                      absl::string_view(*type).substr(0, type->find(';'))));
   if (media != "application/x-ndjson" && media != "application/json") {
     count("bad_request", 1, 0, 0, 0);
     call->SetReason("bad_body");
@@ -268,8 +268,8 @@ net::HttpResponse PostSecurityEvents(const ApiContext& ctx, Call* call) {
     }
   }
   std::string inflated;
-  absl::StatusOr<std::string_view> body = platform::lp::DecodeBody(
-      call->request->body, encoding, sec::kMaxBatchBytes, &inflated);
+  absl::StatusOr<std::string_view> body =
+      platform::lp::DecodeBody(call->request->body, encoding, sec::kMaxBatchBytes, &inflated);
   if (!body.ok()) {
     count(absl::IsResourceExhausted(body.status()) ? "too_large" : "bad_request", 1, 0, 0, 0);
     call->SetReason("bad_body");
@@ -281,8 +281,8 @@ net::HttpResponse PostSecurityEvents(const ApiContext& ctx, Call* call) {
                                                   "of ",
                                                   sec::kMaxBatchBytes)));
     }
-    return IngestError(call, 400,
-                       HandleError(ResponseCode::kProtocolError, std::string(body.status().message())));
+    return IngestError(
+        call, 400, HandleError(ResponseCode::kProtocolError, std::string(body.status().message())));
   }
   sec::ParsedBatch batch = sec::ParseEventBatch(*body);
   if (batch.error) {
@@ -302,8 +302,8 @@ net::HttpResponse PostSecurityEvents(const ApiContext& ctx, Call* call) {
     return IngestError(call, 0, delivered.status());
   }
   count("accepted", 1, delivered->accepted, delivered->duplicates, 0);
-  return JsonResponse(200, {{"accepted", delivered->accepted},
-                            {"duplicates", delivered->duplicates}});
+  return JsonResponse(200,
+                      {{"accepted", delivered->accepted}, {"duplicates", delivered->duplicates}});
 }
 
 net::HttpResponse QuerySecurityEvents(const ApiContext& ctx, Call* call) {
@@ -327,17 +327,20 @@ net::HttpResponse QuerySecurityEvents(const ApiContext& ctx, Call* call) {
   q.resp_h = get("resp_h");
   if (auto c = get("cursor")) q.cursor = *c;
   if (q.protocol && !sec::ValidProto(*q.protocol)) {
-    return ErrorResponse(call, BadParam(call, absl::StrCat("protocol must be 1 to 32 of [a-z0-9_], got '",
-                                                           tenant::Excerpt(*q.protocol), "'")),
-                         "");
+    return ErrorResponse(
+        call,
+        BadParam(call, absl::StrCat("protocol must be 1 to 32 of [a-z0-9_-], got '",
+                                    tenant::Excerpt(*q.protocol), "'")),
+        "");
   }
   for (auto [name, out] : {std::pair{"from", &q.from_ns}, std::pair{"to", &q.to_ns}}) {
     if (auto text = get(name)) {
       *out = sec::ParseRfc3339Utc(*text);
       if (!*out) {
         return ErrorResponse(call,
-                             BadParam(call, absl::StrCat(name, " must be an RFC 3339 UTC time "
-                                                               "(2026-12-07T16:00:00Z), got '",
+                             BadParam(call, absl::StrCat(name,
+                                                         " must be an RFC 3339 UTC time "
+                                                         "(2026-12-07T16:00:00Z), got '",
                                                          tenant::Excerpt(*text), "'")),
                              "");
       }
@@ -346,11 +349,11 @@ net::HttpResponse QuerySecurityEvents(const ApiContext& ctx, Call* call) {
   if (auto text = get("limit")) {
     auto v = ParseDecimal(*text, 1, sec::kMaxQueryLimit);
     if (!v) {
-      return ErrorResponse(call,
-                           BadParam(call, absl::StrCat("limit must be an integer in 1..",
-                                                       sec::kMaxQueryLimit, ", got '",
-                                                       tenant::Excerpt(*text), "'")),
-                           "");
+      return ErrorResponse(
+          call,
+          BadParam(call, absl::StrCat("limit must be an integer in 1..", sec::kMaxQueryLimit,
+                                      ", got '", tenant::Excerpt(*text), "'")),
+          "");
     }
     q.limit = *v;
   }
@@ -358,8 +361,9 @@ net::HttpResponse QuerySecurityEvents(const ApiContext& ctx, Call* call) {
   if (!page.ok()) {
     if (absl::IsResourceExhausted(page.status())) {
       call->SetReason("over_limit");
-      return ErrorResponse(call, HandleError(ResponseCode::kProtocolError, std::string(page.status().message())),
-                           "", 422);
+      return ErrorResponse(
+          call, HandleError(ResponseCode::kProtocolError, std::string(page.status().message())), "",
+          422);
     }
     if (ident::ResponseCodeOf(page.status()) == ResponseCode::kProtocolError) {
       call->SetReason("bad_param");

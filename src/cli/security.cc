@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "cli/exit_code.h"
 #include "cli/product_args.h"
 #include "cli/rest_client.h"
 #include "cli/rest_exchange.h"
-#include "absl/status/statusor.h"
 
 namespace qilian::cli {
 namespace {
@@ -50,24 +50,26 @@ SecurityCommand::SecurityCommand(CLI::App* app) {
       "token to qilian-sensor; the node keeps only its hash (rotate-token makes another).\n\n"
       "Exit codes: 0 registered, 1 enterprise not found, 3 name taken, 4 refused,\n"
       "5 permission, 6 server or network error.\n");
-  list_ = AddSensorCommand(sensors_, "list",
-                           "list sensors: ID, NAME, EVENTS, LAST_SEEN, LAST_EVENT", &enterprise_,
-                           nullptr);
+  list_ =
+      AddSensorCommand(sensors_, "list", "list sensors: ID, NAME, EVENTS, LAST_SEEN, LAST_EVENT",
+                       &enterprise_, nullptr);
   list_->footer("Exit codes: 0 listed, 1 enterprise not found, 5 permission, 6 server error.\n");
-  show_ = AddSensorCommand(sensors_, "show", "print a sensor (never its token)", &enterprise_, &id_);
+  show_ =
+      AddSensorCommand(sensors_, "show", "print a sensor (never its token)", &enterprise_, &id_);
   show_->footer("Exit codes: 0 found, 1 not found, 5 permission, 6 server error.\n");
   remove_ = AddSensorCommand(sensors_, "remove",
                              "delete a sensor: its token stops working, its events stay",
                              &enterprise_, &id_);
   remove_->footer("Exit codes: 0 removed, 1 not found, 5 permission, 6 server error.\n");
-  rotate_ = AddSensorCommand(sensors_, "rotate-token",
-                             "give a sensor a new token (the old one stops working)",
-                             &enterprise_, &id_);
+  rotate_ =
+      AddSensorCommand(sensors_, "rotate-token",
+                       "give a sensor a new token (the old one stops working)", &enterprise_, &id_);
   rotate_->footer("Exit codes: 0 rotated, 1 not found, 5 permission, 6 server error.\n");
 
   events_ = group_->add_subcommand("events", "security events, newest first");
-  events_->add_option("--enterprise", filter_.enterprise,
-                      "only this enterprise's (operators and auditors; staff see their own)")
+  events_
+      ->add_option("--enterprise", filter_.enterprise,
+                   "only this enterprise's (operators and auditors; staff see their own)")
       ->type_name("N")
       ->check(CLI::Range(uint64_t{1}, uint64_t{UINT64_MAX}).description(""));
   events_->add_option("--sensor", filter_.sensor, "only this sensor's")->type_name("ID");

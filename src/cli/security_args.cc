@@ -24,8 +24,8 @@ std::string OrDash(const json& object, const char* key) {
 }
 
 std::string Endpoint(const ordered_json& event, const char* host, const char* port) {
-  std::string h = event.contains(host) && event[host].is_string() ? event[host].get<std::string>()
-                                                                  : "-";
+  std::string h =
+      event.contains(host) && event[host].is_string() ? event[host].get<std::string>() : "-";
   if (event.contains(port) && event[port].is_number_unsigned()) {
     const bool v6 = h.find(':') != std::string::npos;
     return (v6 ? "[" + h + "]" : h) + ":" + std::to_string(event[port].get<uint64_t>());
@@ -36,8 +36,8 @@ std::string Endpoint(const ordered_json& event, const char* host, const char* po
 }  // namespace
 
 std::string SensorTarget(uint64_t enterprise, std::string_view id, std::string_view suffix) {
-  return CollectionTarget("/api/enterprises/" + std::to_string(enterprise) + "/sensors", id,
-                          suffix, std::nullopt, {});
+  return CollectionTarget("/api/enterprises/" + std::to_string(enterprise) + "/sensors", id, suffix,
+                          std::nullopt, {});
 }
 
 std::string EventsTarget(const EventFilter& f, size_t limit, std::string_view cursor) {
@@ -90,8 +90,13 @@ std::vector<std::string> EventRow(const ordered_json& event) {
     return event.contains(key) && event[key].is_string() ? event[key].get<std::string>()
                                                          : std::string("-");
   };
-  return {text("ts"), text("proto"), Endpoint(event, "orig_h", "orig_p"),
-          Endpoint(event, "resp_h", "resp_p"), text("sensor"), text("id"), detail};
+  return {text("ts"),
+          text("proto"),
+          Endpoint(event, "orig_h", "orig_p"),
+          Endpoint(event, "resp_h", "resp_p"),
+          text("sensor"),
+          text("id"),
+          detail};
 }
 
 }  // namespace qilian::cli

@@ -38,10 +38,11 @@ TEST(SecurityArgs, SensorTables) {
                                {"events_received", 0},
                                {"last_seen", nullptr},
                                {"last_event_ts", nullptr}}});
-  EXPECT_EQ(FormatSensors(sensors),
-            "ID                NAME            EVENTS  LAST_SEEN             LAST_EVENT\n"
-            "3f9c0a7d51e2b846  plant-1-line-3  1520    2026-12-07T16:05:00Z  2026-12-07T16:04:59.5Z\n"
-            "00000000000000aa  spare           0       -                     -\n");
+  EXPECT_EQ(
+      FormatSensors(sensors),
+      "ID                NAME            EVENTS  LAST_SEEN             LAST_EVENT\n"
+      "3f9c0a7d51e2b846  plant-1-line-3  1520    2026-12-07T16:05:00Z  2026-12-07T16:04:59.5Z\n"
+      "00000000000000aa  spare           0       -                     -\n");
   json one = sensors[1];
   one["description"] = "";
   one["enterprise"] = 2;
@@ -57,10 +58,10 @@ TEST(SecurityArgs, EventRowsKeepTheProtocolsFieldsInOrder) {
           "ts":"2026-12-07T16:04:59.5Z","flow":3,"proto":"modbus","orig_h":"10.1.0.5",
           "orig_p":50412,"resp_h":"fe80::1","resp_p":502,"unit":1,"func":"read_coils",
           "values":[true,false]})");
-  EXPECT_EQ(EventRow(e), (std::vector<std::string>{
-                             "2026-12-07T16:04:59.5Z", "modbus", "10.1.0.5:50412", "[fe80::1]:502",
-                             "3f9c0a7d51e2b846", "s1:7",
-                             "unit=1 func=read_coils values=[true,false]"}));
+  EXPECT_EQ(EventRow(e),
+            (std::vector<std::string>{"2026-12-07T16:04:59.5Z", "modbus", "10.1.0.5:50412",
+                                      "[fe80::1]:502", "3f9c0a7d51e2b846", "s1:7",
+                                      "unit=1 func=read_coils values=[true,false]"}));
   EXPECT_EQ(EventHeader(),
             (std::vector<std::string>{"TS", "PROTO", "ORIG", "RESP", "SENSOR", "ID", "DETAIL"}));
 }

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <array>
 
-#include "platform/thing_model/str_cat.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "platform/thing_model/str_cat.h"
 
 namespace qilian::security::events {
 
@@ -83,14 +83,13 @@ std::string CheckEvent(std::string_view line, IncomingEvent* out) {
   auto proto = doc.find("proto");
   if (proto == doc.end()) return "proto: missing";
   if (!proto->is_string() || !ValidProto(proto->get_ref<const std::string&>())) {
-    return "proto: must be 1 to 32 of [a-z0-9_]";
+    return "proto: must be 1 to 32 of [a-z0-9_-]";
   }
   for (const char* name : {"orig_h", "resp_h"}) {
     auto h = doc.find(name);
     if (h != doc.end() &&
         (!h->is_string() || h->get_ref<const std::string&>().size() > kMaxAddressChars)) {
-      return Cat(name, ": must be a string of at most ", kMaxAddressChars,
-                          " characters");
+      return Cat(name, ": must be a string of at most ", kMaxAddressChars, " characters");
     }
   }
   for (const char* name : {"orig_p", "resp_p"}) {
@@ -111,15 +110,16 @@ std::string CheckEvent(std::string_view line, IncomingEvent* out) {
 bool ValidEventId(std::string_view id) {
   if (id.empty() || id.size() > kMaxEventIdChars) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' ||
-           c == '_' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '.' || c == '_' ||
+           c == ':' || c == '-';
   });
 }
 
 bool ValidProto(std::string_view proto) {
   if (proto.empty() || proto.size() > kMaxProtoChars) return false;
-  return std::all_of(proto.begin(), proto.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_'; });
+  return std::all_of(proto.begin(), proto.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' || c == '-';
+  });
 }
 
 std::optional<int64_t> ParseRfc3339Utc(std::string_view t) {
@@ -130,8 +130,8 @@ std::optional<int64_t> ParseRfc3339Utc(std::string_view t) {
   }
   const int year = Digits(t, 0, 4), month = Digits(t, 5, 2), day = Digits(t, 8, 2);
   const int hour = Digits(t, 11, 2), minute = Digits(t, 14, 2), second = Digits(t, 17, 2);
-  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || hour < 0 ||
-      hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 59) {
     return std::nullopt;
   }
   const absl::CivilDay civil_day(year, month, day);
@@ -188,7 +188,7 @@ ParsedBatch ParseEventBatch(std::string_view body) {
       out.events.clear();
       out.too_large = true;
       out.error = BatchError{0, Cat("request holds more than ", kMaxBatchLines,
-                                             " events, over the limit of ", kMaxBatchLines)};
+                                    " events, over the limit of ", kMaxBatchLines)};
       return out;
     }
     IncomingEvent event;

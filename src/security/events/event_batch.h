@@ -40,7 +40,7 @@ struct IncomingEvent {
 };
 
 struct BatchError {
-  size_t line = 0;  // 1-based; 0: the batch as a whole (a limit)
+  size_t line = 0;      // 1-based; 0: the batch as a whole (a limit)
   std::string message;  // "line 17: ts: not an RFC 3339 time"
 };
 
@@ -54,7 +54,7 @@ struct ParsedBatch {
 // skipped but counted) and checks every event: a JSON object of at most
 // kMaxEventBytes, nesting at most kMaxEventNesting; `id` 1 to 64 of
 // [A-Za-z0-9._:-]; `ts` RFC 3339 UTC ("2026-12-07T16:00:00.123456Z", 0 to 9
-// fraction digits, year 1970 to 2200); `proto` 1 to 32 of [a-z0-9_];
+// fraction digits, year 1970 to 2200); `proto` 1 to 32 of [a-z0-9_-];
 // `orig_h`/`resp_h`, when present, strings of at most 64 characters;
 // `orig_p`/`resp_p`, when present, integers 0 to 65535; none of
 // kServerFields. More than kMaxBatchLines events refuses the batch (too_large).
@@ -69,7 +69,7 @@ std::string FormatRfc3339Utc(int64_t ns);
 
 // Whether `id` is 1 to 64 of [A-Za-z0-9._:-].
 bool ValidEventId(std::string_view id);
-// Whether `proto` is 1 to 32 of [a-z0-9_].
+// Whether `proto` is 1 to 32 of [a-z0-9_-].
 bool ValidProto(std::string_view proto);
 
 }  // namespace qilian::security::events

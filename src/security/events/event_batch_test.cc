@@ -1,5 +1,7 @@
 #include "security/events/event_batch.h"
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -10,9 +12,10 @@ namespace {
 
 std::string Event(const std::string& id, const std::string& ts = "2026-12-07T16:00:00.123456Z",
                   const std::string& proto = "modbus") {
-  return absl::StrCat(R"({"ts":")", ts, R"(","flow":1,"proto":")", proto,
-                      R"(","orig_h":"10.0.0.1","orig_p":50000,"resp_h":"10.0.0.2","resp_p":502,"func":"read_holding_registers","id":")",
-                      id, R"("})");
+  return absl::StrCat(
+      R"({"ts":")", ts, R"(","flow":1,"proto":")", proto,
+      R"(","orig_h":"10.0.0.1","orig_p":50000,"resp_h":"10.0.0.2","resp_p":502,"func":"read_holding_registers","id":")",
+      id, R"("})");
 }
 
 std::string ErrorOf(const std::string& body) {
@@ -58,8 +61,7 @@ TEST(EventBatch, RefusalsNameTheProblem) {
   EXPECT_EQ(ErrorOf(R"({"ts":"2026-12-07T16:00:00Z","proto":"modbus"})"), "line 1: id: missing");
   EXPECT_EQ(ErrorOf(Event("")), "line 1: id: must be 1 to 64 of [A-Za-z0-9._:-]");
   EXPECT_EQ(ErrorOf(Event("a/b")), "line 1: id: must be 1 to 64 of [A-Za-z0-9._:-]");
-  EXPECT_EQ(ErrorOf(Event(std::string(65, 'a'))),
-            "line 1: id: must be 1 to 64 of [A-Za-z0-9._:-]");
+  EXPECT_EQ(ErrorOf(Event(std::string(65, 'a'))), "line 1: id: must be 1 to 64 of [A-Za-z0-9._:-]");
   EXPECT_EQ(ErrorOf(R"({"id":"a","proto":"modbus"})"), "line 1: ts: missing");
   EXPECT_EQ(ErrorOf(R"({"id":"a","ts":5,"proto":"modbus"})"), "line 1: ts: not an RFC 3339 time");
   EXPECT_EQ(ErrorOf(Event("a", "2026-12-07T16:00:00+08:00")), "line 1: ts: not an RFC 3339 time");
@@ -70,7 +72,7 @@ TEST(EventBatch, RefusalsNameTheProblem) {
   EXPECT_EQ(ErrorOf(Event("a", "1969-12-31T23:59:59Z")), "line 1: ts: not an RFC 3339 time");
   EXPECT_EQ(ErrorOf(R"({"id":"a","ts":"2026-12-07T16:00:00Z"})"), "line 1: proto: missing");
   EXPECT_EQ(ErrorOf(Event("a", "2026-12-07T16:00:00Z", "Modbus")),
-            "line 1: proto: must be 1 to 32 of [a-z0-9_]");
+            "line 1: proto: must be 1 to 32 of [a-z0-9_-]");
   EXPECT_EQ(ErrorOf(R"({"id":"a","ts":"2026-12-07T16:00:00Z","proto":"x","orig_p":70000})"),
             "line 1: orig_p: must be an integer 0 to 65535");
   EXPECT_EQ(ErrorOf(R"({"id":"a","ts":"2026-12-07T16:00:00Z","proto":"x","resp_h":1})"),
@@ -84,8 +86,8 @@ TEST(EventBatch, RefusalsNameTheProblem) {
 TEST(EventBatch, EventSizeAndNestingAreBounded) {
   std::string big = R"({"id":"a","ts":"2026-12-07T16:00:00Z","proto":"x","pad":")" +
                     std::string(kMaxEventBytes, 'p') + "\"}";
-  EXPECT_EQ(ErrorOf(big), absl::StrCat("line 1: event is ", big.size(),
-                                       " bytes, over the limit of 16384"));
+  EXPECT_EQ(ErrorOf(big),
+            absl::StrCat("line 1: event is ", big.size(), " bytes, over the limit of 16384"));
   std::string deep = R"({"id":"a","ts":"2026-12-07T16:00:00Z","proto":"x","v":)" +
                      std::string(20, '[') + std::string(20, ']') + "}";
   EXPECT_EQ(ErrorOf(deep), "line 1: event nests deeper than 16 levels");
@@ -108,6 +110,33 @@ TEST(EventBatch, TimesRoundTrip) {
   EXPECT_EQ(FormatRfc3339Utc(1'796'659'200'123'456'789), "2026-12-07T16:00:00.123456789Z");
   EXPECT_EQ(FormatRfc3339Utc(1'796'659'200'000'000'000), "2026-12-07T16:00:00Z");
   EXPECT_EQ(ParseRfc3339Utc("2026-12-07T24:00:00Z"), std::nullopt);
+}
+
+// Every event of the sensor's golden files (what qilian-sensor writes for
+// the public captures), with a delivery id appended as the sender does,
+// passes the server's checks.
+TEST(EventBatch, EveryGoldenSensorEventIsAccepted) {
+  size_t files = 0, events = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(QILIAN_SENSOR_TESTDATA)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".events.jsonl")) continue;
+    ++files;
+    std::ifstream in(entry.path());
+    std::string body, line;
+    size_t n = 0;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      ASSERT_EQ(line.back(), '}') << name;
+      line.pop_back();
+      body += line + absl::StrCat(",\"id\":\"golden:", ++n, "\"}\n");
+    }
+    ParsedBatch b = ParseEventBatch(body);
+    EXPECT_FALSE(b.error.has_value()) << name << ": " << (b.error ? b.error->message : "");
+    EXPECT_EQ(b.events.size(), n) << name;
+    events += b.events.size();
+  }
+  EXPECT_GT(files, 10u);
+  EXPECT_GT(events, 1000u);
 }
 
 }  // namespace

@@ -3,12 +3,12 @@
 #include <set>
 #include <utility>
 
-#include "platform/thing_model/str_cat.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "ident/response_code.h"
+#include "platform/thing_model/str_cat.h"
 
 namespace qilian::security::events {
 
@@ -32,7 +32,8 @@ constexpr size_t kTimeBytes = 8;
 constexpr size_t kSweepBatch = 1000;
 
 void AppendBe64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
 }
 
 uint64_t ReadBe64(std::string_view s) {
@@ -122,7 +123,8 @@ absl::Status StorageError(const absl::Status& s) {
 
 absl::Status CorruptAt(std::string_view key) {
   return HandleError(ResponseCode::kError,
-                     Cat("security events: corrupt entry ", absl::CHexEscape(absl::string_view(key.data(), key.size()))));
+                     Cat("security events: corrupt entry ",
+                         absl::CHexEscape(absl::string_view(key.data(), key.size()))));
 }
 
 }  // namespace
@@ -252,11 +254,11 @@ absl::StatusOr<EventPage> EventStore::Query(const EventQuery& q) const {
           }
         }
         if (++scanned > options_.max_scanned_per_query) {
-          failed = absl::ResourceExhaustedError(Cat(
-              "the query reads more than ", options_.max_scanned_per_query,
-              " events, over the limit of ", options_.max_scanned_per_query,
-              " ([security] max_events_scanned_per_query): narrow it with enterprise, sensor, "
-              "protocol, from or to"));
+          failed = absl::ResourceExhaustedError(
+              Cat("the query reads more than ", options_.max_scanned_per_query,
+                  " events, over the limit of ", options_.max_scanned_per_query,
+                  " ([security] max_events_scanned_per_query): narrow it with enterprise, sensor, "
+                  "protocol, from or to"));
           return false;
         }
         std::optional<Record> record = DecodeRecord(record_value);
@@ -306,18 +308,18 @@ absl::StatusOr<uint64_t> EventStore::DeleteOlderThan(absl::Time cutoff) {
   while (true) {
     std::vector<std::pair<std::string, uint64_t>> found;  // tail, enterprise
     absl::Status bad;
-    QL_RETURN_IF_ERROR(store_->Scan(
-        kSecuritySpace, kTimeIndex, start, [&](std::string_view key, std::string_view value) {
-          std::string_view tail = key.substr(kTimeIndex.size());
-          std::optional<TailParts> parts = SplitTail(tail);
-          if (!parts || value.size() != 8) {
-            bad = CorruptAt(key);
-            return false;
-          }
-          if (parts->ts_ns >= cutoff_ns) return true;
-          found.emplace_back(std::string(tail), ReadBe64(value));
-          return found.size() < kSweepBatch;
-        }));
+    QL_RETURN_IF_ERROR(store_->Scan(kSecuritySpace, kTimeIndex, start,
+                                    [&](std::string_view key, std::string_view value) {
+                                      std::string_view tail = key.substr(kTimeIndex.size());
+                                      std::optional<TailParts> parts = SplitTail(tail);
+                                      if (!parts || value.size() != 8) {
+                                        bad = CorruptAt(key);
+                                        return false;
+                                      }
+                                      if (parts->ts_ns >= cutoff_ns) return true;
+                                      found.emplace_back(std::string(tail), ReadBe64(value));
+                                      return found.size() < kSweepBatch;
+                                    }));
     QL_RETURN_IF_ERROR(bad);
     if (found.empty()) return deleted;
     store::WriteBatch batch;

@@ -94,8 +94,8 @@ TEST_F(EventStoreTest, ReplayStoresNothingTwice) {
 TEST_F(EventStoreTest, AStorageFailureStoresNothing) {
   faulty_.FailNthWrite(1, absl::UnavailableError("disk gone"));
   auto r = Deliver(1, a_, {Line("1", kT0, "modbus"), Line("2", kT0, "modbus")});
-  EXPECT_EQ(r.status(), ident::HandleError(ident::ResponseCode::kError,
-                                           "security events: disk gone"));
+  EXPECT_EQ(r.status(),
+            ident::HandleError(ident::ResponseCode::kError, "security events: disk gone"));
   EXPECT_TRUE(Ids({.enterprise = 1}).empty());
   EXPECT_EQ(sensors_.Get(1, a_)->events_received, 0u);
   // The retry is not a duplicate.
@@ -103,19 +103,23 @@ TEST_F(EventStoreTest, AStorageFailureStoresNothing) {
 }
 
 TEST_F(EventStoreTest, AnswersNewestFirstWithServerFields) {
-  ASSERT_TRUE(Deliver(1, a_, {Line("x1", kT0, "modbus"), Line("x2", kT0 + kSecond, "s7comm")}).ok());
+  ASSERT_TRUE(
+      Deliver(1, a_, {Line("x1", kT0, "modbus"), Line("x2", kT0 + kSecond, "s7comm")}).ok());
   auto page = events_.Query({.enterprise = 1});
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->events.size(), 2u);
-  EXPECT_EQ(page->events[0].dump(),
-            absl::StrCat(R"({"id":"x2","sensor":")", a_,
-                         R"(","enterprise":1,"received":"2026-12-07T17:00:00Z","ts":"2026-12-07T16:00:01Z","flow":1,"proto":"s7comm","orig_h":"10.0.0.1","orig_p":50000,"resp_h":"10.0.0.2","resp_p":502})"));
+  EXPECT_EQ(
+      page->events[0].dump(),
+      absl::StrCat(
+          R"({"id":"x2","sensor":")", a_,
+          R"(","enterprise":1,"received":"2026-12-07T17:00:00Z","ts":"2026-12-07T16:00:01Z","flow":1,"proto":"s7comm","orig_h":"10.0.0.1","orig_p":50000,"resp_h":"10.0.0.2","resp_p":502})"));
   EXPECT_FALSE(page->next_cursor.has_value());
 }
 
 TEST_F(EventStoreTest, FiltersByIndexAndRecord) {
-  ASSERT_TRUE(Deliver(1, a_, {Line("1", kT0, "modbus"), Line("2", kT0 + 1 * kSecond, "dnp3"),
-                              Line("3", kT0 + 2 * kSecond, "modbus", "10.9.9.9")})
+  ASSERT_TRUE(Deliver(1, a_,
+                      {Line("1", kT0, "modbus"), Line("2", kT0 + 1 * kSecond, "dnp3"),
+                       Line("3", kT0 + 2 * kSecond, "modbus", "10.9.9.9")})
                   .ok());
   ASSERT_TRUE(Deliver(1, b_, {Line("4", kT0 + 3 * kSecond, "modbus")}).ok());
   ASSERT_TRUE(Deliver(2, c_, {Line("5", kT0 + 4 * kSecond, "modbus")}).ok());
@@ -135,7 +139,8 @@ TEST_F(EventStoreTest, FiltersByIndexAndRecord) {
 
 TEST_F(EventStoreTest, CursorPagesAreStableUnderInserts) {
   std::vector<std::string> lines;
-  for (int i = 0; i < 25; ++i) lines.push_back(Line(absl::StrCat("e", i), kT0 + i * kSecond, "modbus"));
+  for (int i = 0; i < 25; ++i)
+    lines.push_back(Line(absl::StrCat("e", i), kT0 + i * kSecond, "modbus"));
   ASSERT_TRUE(Deliver(1, a_, lines).ok());
   EventQuery q{.enterprise = 1, .limit = 10};
   auto p1 = events_.Query(q);
@@ -158,9 +163,8 @@ TEST_F(EventStoreTest, CursorPagesAreStableUnderInserts) {
   EXPECT_EQ(p3->events.back()["id"], "e0");
   EXPECT_FALSE(p3->next_cursor.has_value());
   q.cursor = "not-a-cursor";
-  EXPECT_EQ(events_.Query(q).status(),
-            ident::HandleError(ident::ResponseCode::kProtocolError,
-                               "cursor is not one this node gave"));
+  EXPECT_EQ(events_.Query(q).status(), ident::HandleError(ident::ResponseCode::kProtocolError,
+                                                          "cursor is not one this node gave"));
 }
 
 TEST_F(EventStoreTest, QueryReadingTooMuchIsRefused) {
@@ -176,8 +180,9 @@ TEST_F(EventStoreTest, QueryReadingTooMuchIsRefused) {
 }
 
 TEST_F(EventStoreTest, RetentionDeletesOldEventsAndTheirIndexes) {
-  ASSERT_TRUE(Deliver(1, a_, {Line("old", kT0, "modbus"), Line("edge", kT0 + kSecond, "dnp3"),
-                              Line("new", kT0 + 2 * kSecond, "modbus")})
+  ASSERT_TRUE(Deliver(1, a_,
+                      {Line("old", kT0, "modbus"), Line("edge", kT0 + kSecond, "dnp3"),
+                       Line("new", kT0 + 2 * kSecond, "modbus")})
                   .ok());
   auto deleted = events_.DeleteOlderThan(absl::FromUnixNanos(kT0 + kSecond));
   ASSERT_TRUE(deleted.ok());
@@ -189,11 +194,14 @@ TEST_F(EventStoreTest, RetentionDeletesOldEventsAndTheirIndexes) {
   EXPECT_EQ(Ids({}), (V{"new", "edge"}));
   // Nothing of it is left in the space but the others' keys.
   size_t keys = 0;
-  ASSERT_TRUE(store_->Scan(kSecuritySpace, "", "", [&](std::string_view k, std::string_view) {
-                EXPECT_EQ(k.find("old"), std::string_view::npos);
-                ++keys;
-                return true;
-              }).ok());
+  ASSERT_TRUE(store_
+                  ->Scan(kSecuritySpace, "", "",
+                         [&](std::string_view k, std::string_view) {
+                           EXPECT_EQ(k.find("old"), std::string_view::npos);
+                           ++keys;
+                           return true;
+                         })
+                  .ok());
   EXPECT_EQ(keys, 3u + 1u + 2u * 5u);  // 3 sensors, a's statistics, 2 events x 5 keys
   // Once forgotten, the id may be stored again.
   EXPECT_EQ(Deliver(1, a_, {Line("old", kT0, "modbus")})->accepted, 1u);

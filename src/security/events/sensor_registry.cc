@@ -6,12 +6,12 @@
 
 #include <functional>
 
-#include "platform/thing_model/str_cat.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "ident/response_code.h"
 #include "nlohmann/json.hpp"
+#include "platform/thing_model/str_cat.h"
 #include "tenant/field_error.h"
 
 namespace qilian::security::events {
@@ -86,8 +86,7 @@ std::string NewToken(Sensor* sensor) {
 }
 
 bool SecretMatches(const Sensor& sensor, std::string_view secret) {
-  const std::string expected =
-      Hex(Sha256(Cat(absl::HexStringToBytes(A(sensor.salt_hex)), secret)));
+  const std::string expected = Hex(Sha256(Cat(absl::HexStringToBytes(A(sensor.salt_hex)), secret)));
   return expected.size() == sensor.hash_hex.size() &&
          CRYPTO_memcmp(expected.data(), sensor.hash_hex.data(), expected.size()) == 0;
 }
@@ -212,8 +211,7 @@ absl::Status SensorRegistry::Load() {
 absl::Status SensorRegistry::Validate(uint64_t enterprise, const SensorInput& input) const {
   QL_RETURN_IF_ERROR(tenant::CheckDisplayText("name", input.name, kMaxSensorNameBytes));
   if (input.name.size() > kMaxSensorNameBytes) {
-    return tenant::FieldError("name", Cat("is longer than ", kMaxSensorNameBytes,
-                                                   " bytes"));
+    return tenant::FieldError("name", Cat("is longer than ", kMaxSensorNameBytes, " bytes"));
   }
   if (!input.description.empty()) {
     QL_RETURN_IF_ERROR(
@@ -226,13 +224,13 @@ absl::Status SensorRegistry::Validate(uint64_t enterprise, const SensorInput& in
     if (s.name == input.name) {
       return HandleError(ResponseCode::kHandleAlreadyExists,
                          Cat("enterprise ", enterprise, " already has a sensor named '",
-                                      tenant::Excerpt(input.name), "'"));
+                             tenant::Excerpt(input.name), "'"));
     }
   }
   if (count >= max_per_enterprise_) {
-    return HandleError(ResponseCode::kIdisIdentifierLimit,
-                       Cat("enterprise ", enterprise, " has ", count,
-                                    " sensors, the most it may have"));
+    return HandleError(
+        ResponseCode::kIdisIdentifierLimit,
+        Cat("enterprise ", enterprise, " has ", count, " sensors, the most it may have"));
   }
   return absl::OkStatus();
 }

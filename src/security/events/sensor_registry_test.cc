@@ -44,9 +44,9 @@ TEST_F(SensorRegistryTest, TokenAuthenticatesItsSensorOnly) {
 
   std::string wrong = created->token;
   wrong.back() = wrong.back() == '0' ? '1' : '0';
-  EXPECT_EQ(sensors_.Authenticate(wrong).status(),
-            ident::HandleError(ident::ResponseCode::kAuthenticationFailed,
-                               "sensor token is not valid"));
+  EXPECT_EQ(
+      sensors_.Authenticate(wrong).status(),
+      ident::HandleError(ident::ResponseCode::kAuthenticationFailed, "sensor token is not valid"));
   EXPECT_EQ(sensors_.Authenticate("qsn.x").status().message(), "sensor token is not valid");
   EXPECT_EQ(SensorActorOf(created->token), "sensor:" + s.id);
   EXPECT_EQ(SensorActorOf("qsn.nonsense"), "sensor");
