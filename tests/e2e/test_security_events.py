@@ -6,13 +6,16 @@ replayed stores nothing twice, and after kill -9 and a restart every
 acknowledged event is there. Queries by protocol, time and sensor answer
 newest first with cursors; each enterprise sees only its own events; a
 sensor token can do nothing but post events; `qilian security events`
-prints the same events."""
+prints the same events. A second node, on a test clock, shows the
+retention sweep deleting events older than [security] events_retention_days."""
 
+import datetime
 import gzip
 import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -194,6 +197,46 @@ class SecurityEventsTest(unittest.TestCase):
         listed = cli("security", "sensors", "list", "--enterprise", str(self.enterprise[0]))
         self.assertEqual(listed.splitlines()[1].split()[:3],
                          [self.sensor["a"], "plant-a-line-3", "41"])
+
+
+class RetentionTest(unittest.TestCase):
+    def test_sweep_deletes_events_past_retention(self):
+        config = "[security]\nevents_retention_days = 2\nevents_retention_interval_s = 1\n"
+        with Qiliand(extra_args=["--test-clock"], config_text=config) as node:
+            enterprise, _, token = two_enterprises_with_staff(node, ("71001211", "71001212"))
+            admin = {"Authorization": token["a-admin"]}
+            status, sensor = node.request("POST", "/api/enterprises/%d/sensors" % enterprise[0],
+                                          {"name": "s"}, headers=admin)
+            self.assertEqual(status, 201, sensor)
+            now = datetime.datetime.now(datetime.timezone.utc)
+            stamp = lambda days: (now - datetime.timedelta(days=days)).strftime(  # noqa: E731
+                "%Y-%m-%dT%H:%M:%SZ")
+            body = "".join(json.dumps({"ts": stamp(days), "flow": 1, "proto": "modbus",
+                                       "id": "e%d" % days}) + "\n" for days in (0, 1, 3))
+            status, reply = node.request(
+                "POST", "/api/security/events", body,
+                headers={"Authorization": "Bearer " + sensor["token"],
+                         "Content-Type": "application/x-ndjson"})
+            self.assertEqual((status, reply), (200, {"accepted": 3, "duplicates": 0}))
+
+            def ids():
+                # As the operator: the console token expires with the clock's jump.
+                status, page = node.request("GET", "/api/security/events",
+                                            headers=node.admin_header())
+                self.assertEqual(status, 200, page)
+                return [e["id"] for e in page["events"]]
+            # The sweep runs every second: wait for it to delete e3 (3 days old).
+            deadline = time.monotonic() + 60
+            while ids() != ["e0", "e1"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(ids(), ["e0", "e1"])
+            # A day and a half later, e1 is past retention too.
+            status, _ = node.request("POST", "/debug/clock?advance_s=%d" % (36 * 3600))
+            self.assertEqual(status, 200)
+            deadline = time.monotonic() + 60
+            while ids() != ["e0"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(ids(), ["e0"])
 
 
 if __name__ == "__main__":
