@@ -312,10 +312,10 @@ nlohmann::ordered_json Decoder::Variant() {
     nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (size_t i = 0; i < n && ok(); ++i) {
       nlohmann::ordered_json x = Scalar(type);
-      if (i < kMaxEventArray) items.push_back(std::move(x));
+      if (Keep(i)) items.push_back(std::move(x));
     }
     v["array"] = std::move(items);
-    if (n > kMaxEventArray) v["length"] = n;
+    if (n > v["array"].size()) v["length"] = n;
     if (mask & 0x40) {  // array dimensions
       size_t dims = ArrayCount(4);
       for (size_t i = 0; i < dims && ok(); ++i) I32();

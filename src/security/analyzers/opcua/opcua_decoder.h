@@ -10,8 +10,8 @@
 // ExtensionObjects and DiagnosticInfos nested more than kMaxDepth deep,
 // `opcua_nesting_too_deep`. Nothing it reads allocates more than the input
 // holds: counts are checked against the bytes left before anything is kept,
-// and what goes into events is bounded (kMaxEventArray items, kMaxEventString
-// characters).
+// and what goes into events is bounded (kMaxEventArray items per array,
+// kMaxEventValues in all, kMaxEventString characters per string).
 #ifndef QILIAN_SECURITY_ANALYZERS_OPCUA_OPCUA_DECODER_H_
 #define QILIAN_SECURITY_ANALYZERS_OPCUA_OPCUA_DECODER_H_
 
@@ -27,6 +27,7 @@ namespace qilian::security::opcua {
 
 constexpr int kMaxDepth = 8;              // nested Variant/DataValue/ExtensionObject/DiagnosticInfo
 constexpr size_t kMaxEventArray = 32;     // array elements written into an event
+constexpr size_t kMaxEventValues = 1024;  // array elements written, all arrays of one decoder
 constexpr size_t kMaxEventString = 256;   // characters of a string written into an event
 constexpr size_t kMaxEventBytesHex = 32;  // bytes of a ByteString written as hex
 
@@ -77,6 +78,9 @@ class Decoder {
   std::optional<std::span<const uint8_t>> Bytes();
   // String escaped for an event ("" for null).
   std::string String();
+  // Whether the `index`th element of an array may go into the event: within
+  // kMaxEventArray, and within kMaxEventValues for all arrays together.
+  bool Keep(size_t index) { return index < kMaxEventArray && ++kept_ <= kMaxEventValues; }
   // An array's count: -1 (null) and 0 give 0; a count that the bytes left
   // cannot hold (each element takes at least `min_element_size` bytes) fails.
   size_t ArrayCount(size_t min_element_size = 1);
@@ -108,6 +112,7 @@ class Decoder {
   std::span<const uint8_t> b_;
   size_t pos_ = 0;
   int depth_ = 0;
+  size_t kept_ = 0;
   std::string_view weird_;
 };
 

@@ -82,6 +82,17 @@ TEST(OpcUaDecoderTest, VariantBounds) {
   EXPECT_EQ(weird, "");
   EXPECT_EQ(v["array"].size(), kMaxEventArray);
   EXPECT_EQ(v["length"], 40);
+  // Arrays of arrays: at most kMaxEventValues elements kept in all.
+  Bytes nested = Join({{0x98}, U32(40)});
+  for (int i = 0; i < 40; ++i) {
+    nested = Join({nested, {0x86}, U32(40)});
+    for (uint32_t j = 0; j < 40; ++j) nested = Join({nested, U32(j)});
+  }
+  v = VariantOf(nested, &weird);
+  EXPECT_EQ(weird, "");
+  ASSERT_EQ(v["array"].size(), 31u);  // each kept one holds 32 Int32s: 31 * 33 = 1023
+  EXPECT_EQ(v["length"], 40);
+  EXPECT_EQ(v["array"][30]["array"].size(), kMaxEventArray);
   // A count the bytes cannot hold fails before anything is kept.
   VariantOf(Join({{0x86}, U32(0x7fffffff), U32(1)}), &weird);
   EXPECT_EQ(weird, "opcua_bad_array_length");

@@ -20,19 +20,20 @@ void Status(uint32_t code, json* out, const char* key = "status") {
   (*out)[std::string(key) + "_name"] = StatusCodeName(code);
 }
 
-// An array of `min_size`-byte-or-more elements, each read by `item(i)`; the
-// first kMaxEventArray go into `event[key]`, the count beyond that into
-// `<key>_total`.
+// An array of `min_size`-byte-or-more elements, each read by `item(i)`;
+// those the decoder lets keep (Decoder::Keep) go into `event[key]`, and the
+// count, when more, into `<key>_total`.
 template <typename F>
 void List(Decoder& d, size_t min_size, json* event, const std::string& key, F item) {
   size_t n = d.ArrayCount(min_size);
   json items = json::array();
   for (size_t i = 0; i < n && d.ok(); ++i) {
     json x = item(i);
-    if (i < kMaxEventArray) items.push_back(std::move(x));
+    if (d.Keep(i)) items.push_back(std::move(x));
   }
+  size_t kept = items.size();
   (*event)[key] = std::move(items);
-  if (n > kMaxEventArray) (*event)[key + "_total"] = n;
+  if (n > kept) (*event)[key + "_total"] = n;
 }
 
 // A response result, beginning with what the request's operation `i` named.
