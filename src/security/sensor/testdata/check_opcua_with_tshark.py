@@ -12,7 +12,10 @@ NodeId; RequestHeader request handle and timeout hint; ResponseHeader
 service result; OpenSecureChannel request type, security mode and
 lifetimes; CreateSession session name, ActivateSession user name; the
 attribute ids of Read, Write and CreateMonitoredItems; subscription and
-monitored item ids; the operations' status codes. Prints every difference
+monitored item ids; the operations' status codes; and in Read responses,
+Write and Call requests, Call and Publish responses the Variant values of
+the scalar built-in types (Boolean to Double, String), by type in message
+order, arrays and nested Variants included. Prints every difference
 and exits 1 if there is any (README.md explains the expected ones). EVENTS
 may be a whole run's events or a golden file's prefix. Needs the `tshark`
 package; a tool for checking by hand, not part of the test run.
@@ -42,6 +45,12 @@ FIELDS = {
     "monitored_item_ids": "opcua.MonitoredItemId",
     "statuses": ["opcua.StatusCode", "opcua.Results"],
 }
+# Built-in types whose values (Variants: values read, written, called with,
+# returned, reported in data changes) both list.
+VALUE_TYPES = ["Boolean", "SByte", "Byte", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64",
+               "Float", "Double", "String"]
+VALUE_SERVICES = {("Read", "response"), ("Write", "request"), ("Call", "request"),
+                  ("Call", "response"), ("Publish", "response")}
 TEXT = {"msg_type", "endpoint_url", "reason", "security_policy_uri", "session_name", "user_name"}
 ATTRIBUTES = ["", "NodeId", "NodeClass", "BrowseName", "DisplayName", "Description", "WriteMask",
               "UserWriteMask", "IsAbstract", "Symmetric", "InverseName", "ContainsNoLoops",
@@ -56,6 +65,28 @@ def value(key, v):
     return v if key in TEXT else int(v, 0)
 
 
+def typed(t, v):
+    """A value as tshark writes it, in the form our events give it."""
+    if t == "String":
+        return v
+    if t in ("Float", "Double"):
+        return float(v)
+    if t == "Boolean":
+        return v in ("1", "True", "true")
+    return int(v, 0)
+
+
+def variant_values(v, out):
+    """Collects a value's scalars (arrays and nested Variants included) by type."""
+    t = v.get("type")
+    items = v["array"] if "array" in v else [v["value"]] if "value" in v else []
+    for x in items:
+        if isinstance(x, dict):
+            variant_values(x, out)
+        elif t in out:
+            out[t].append(float(x) if t in ("Float", "Double") else x)
+
+
 def tshark_frames(capture, port):
     args = ["tshark", "-r", capture, "-Y", "opcua", "-T", "json", "-e", "frame.number",
             "-e", "frame.time_epoch"]
@@ -64,6 +95,8 @@ def tshark_frames(capture, port):
     for f in FIELDS.values():
         for name in f if isinstance(f, list) else [f]:
             args += ["-e", name]
+    for t in VALUE_TYPES:
+        args += ["-e", f"opcua.{t}"]
     out = subprocess.run(args, capture_output=True, check=True, text=True).stdout
     frames = []
     for fr in json.loads(out):
@@ -72,6 +105,7 @@ def tshark_frames(capture, port):
         for k, names in FIELDS.items():
             f[k] = [value(k, v) for name in (names if isinstance(names, list) else [names])
                     for v in l.get(name, [])]
+        f["values"] = {t: [typed(t, v) for v in l.get(f"opcua.{t}", [])] for t in VALUE_TYPES}
         frames.append(f)
     return frames
 
@@ -115,6 +149,22 @@ def collect(e, out):
             out["statuses"].append(r["status"])
 
 
+def collect_values(e, out):
+    """The values of an event whose service writes them, in message order."""
+    for op in e.get("nodes", []):  # Write
+        variant_values(op, out)
+    for call in e.get("calls", []):
+        for a in call.get("arguments", []):
+            variant_values(a, out)
+    for r in e.get("results", []):  # Read, Call
+        variant_values(r, out)
+        for o in r.get("outputs", []):
+            variant_values(o, out)
+    for n in e.get("notification", {}).get("notifications", []):  # Publish
+        for item in n.get("items", []):
+            variant_values(item, out)
+
+
 def our_frames(events):
     frames = OrderedDict()
     with open(events) as f:
@@ -122,6 +172,11 @@ def our_frames(events):
             e = json.loads(line)
             out = frames.setdefault(epoch(e["ts"]), {k: [] for k in FIELDS})
             collect(e, out)
+            values = out.setdefault("values", {t: [] for t in VALUE_TYPES})
+            out.setdefault("value_frame", False)
+            if (e.get("service"), e.get("pdu")) in VALUE_SERVICES:
+                out["value_frame"] = True
+                collect_values(e, values)
     return frames
 
 
@@ -134,6 +189,7 @@ def main():
     print(f"tshark: {len(theirs)} frames with OPC UA; ours: "
           f"{sum(len(o['msg_type']) for o in ours.values())} events in {len(ours)} frames")
     differences = 0
+    values_compared = 0
     seen = set()
     for t in theirs:
         o = ours.get(t["ts"])
@@ -146,12 +202,20 @@ def main():
             if t[k] != o[k]:
                 print(f"frame {t['frame']}: {k}: tshark {t[k]} ours {o[k]}")
                 differences += 1
+        if o["value_frame"]:
+            values_compared += sum(len(v) for v in t["values"].values())
+            for vt in VALUE_TYPES:
+                if t["values"][vt] != o["values"][vt]:
+                    print(f"frame {t['frame']}: {vt} values: tshark {t['values'][vt]} "
+                          f"ours {o['values'][vt]}")
+                    differences += 1
     for ts in ours:
         if ts not in seen:
             print(f"events at {ts} with no tshark frame: {ours[ts]['msg_type']}")
             differences += 1
     compared = {k: sum(len(t[k]) for t in theirs) for k in FIELDS}
-    print("values compared: " + ", ".join(f"{k} {n}" for k, n in compared.items()))
+    print("values compared: " + ", ".join(f"{k} {n}" for k, n in compared.items()) +
+          f"; Variant values (Read, Write, Call, Publish) {values_compared}")
     print(f"{differences} differences")
     sys.exit(1 if differences else 0)
 
