@@ -238,8 +238,7 @@ absl::Status SensorRegistry::Validate(uint64_t enterprise, const SensorInput& in
 absl::StatusOr<SensorWithToken> SensorRegistry::Create(uint64_t enterprise,
                                                        const SensorInput& input) {
   // Creations are rare; one at a time keeps the name check and the cap exact.
-  static std::mutex create_mu;
-  std::lock_guard create_lock(create_mu);
+  std::lock_guard create_lock(create_mu_);
   {
     std::shared_lock lock(mu_);
     QL_RETURN_IF_ERROR(Validate(enterprise, input));

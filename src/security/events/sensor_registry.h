@@ -130,6 +130,7 @@ class SensorRegistry {
   store::KvStore* store_;
   const Clock& clock_;
   size_t max_per_enterprise_;
+  std::mutex create_mu_;  // one creation at a time
   mutable std::shared_mutex mu_;
   std::map<std::string, Sensor> by_id_;
   std::array<std::mutex, 64> sensor_locks_;
