@@ -296,6 +296,10 @@ absl::Status Spool::RecoverNewest(uint64_t first, uint64_t* next_sequence) {
   active_fd_ = fd;
   active_first_ = first;
   active_flushed_ = valid_end;
+  // A process crash leaves written bytes in the page cache, not yet on
+  // disk: the first read syncs them before sending any.
+  active_synced_ = kSegmentHeaderBytes;
+  unsynced_ = true;
   flushed_next_sequence_ = after_last;
   *next_sequence = after_last;
   return absl::OkStatus();
@@ -314,6 +318,7 @@ absl::Status Spool::StartSegment(uint64_t first) {
   active_fd_ = fd;
   active_first_ = first;
   active_flushed_ = kSegmentHeaderBytes;
+  active_synced_ = kSegmentHeaderBytes;
   flushed_next_sequence_ = first;
   unsynced_ = true;
   auto [it, added] = segments_.try_emplace(first);
@@ -394,6 +399,32 @@ absl::Status Spool::FlushLocked(bool sync) {
   if (sync && unsynced_) {
     if (::fdatasync(active_fd_) != 0) return ErrnoError("cannot sync", SegmentPath(active_first_));
     unsynced_ = false;
+    active_synced_ = active_flushed_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Spool::SyncForRead() {
+  int fd;
+  uint64_t first, bytes;
+  {
+    std::lock_guard lock(mu_);
+    if (absl::Status s = FlushLocked(false); !s.ok()) return s;
+    if (!unsynced_) return absl::OkStatus();
+    fd = ::dup(active_fd_);
+    if (fd < 0) return ErrnoError("cannot sync", SegmentPath(active_first_));
+    first = active_first_;
+    bytes = active_flushed_;
+  }
+  // Appends go on meanwhile; what they write is synced by the next read.
+  const int rc = ::fdatasync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoError("cannot sync", SegmentPath(first), err);
+  std::lock_guard lock(mu_);
+  if (active_first_ == first) {  // else a rotation synced the segment whole
+    active_synced_ = std::max(active_synced_, bytes);
+    if (active_flushed_ == bytes) unsynced_ = false;
   }
   return absl::OkStatus();
 }
@@ -496,8 +527,8 @@ absl::Status Spool::SkipCorruptSegment(uint64_t first, uint64_t offset, const st
 
 absl::Status Spool::Read(size_t max_records, size_t max_bytes, std::vector<SpoolRecord>* out) {
   out->clear();
+  if (absl::Status s = SyncForRead(); !s.ok()) return s;
   std::lock_guard lock(mu_);
-  if (absl::Status s = FlushLocked(true); !s.ok()) return s;
   size_t bytes = 0;
   while (out->size() < max_records && acked_ + 1 + out->size() < next_sequence_) {
     const uint64_t want = acked_ + 1 + out->size();
@@ -506,9 +537,12 @@ absl::Status Spool::Read(size_t max_records, size_t max_bytes, std::vector<Spool
       if (absl::Status s = SeekCursor(want); !s.ok()) return s;
     }
     auto it = segments_.find(cursor_first_);
+    // Closed segments were synced whole; the active one only so far.
+    const bool active = std::next(it) == segments_.end();
+    const uint64_t end = active ? std::min(it->second.bytes, active_synced_) : it->second.bytes;
     DecodedRecord record;
     std::string error;
-    RecordResult r = cursor_->Peek(it->second.bytes, &record, &error);
+    RecordResult r = cursor_->Peek(end, &record, &error);
     if (r == RecordResult::kRecord) {
       if (!out->empty() && bytes + record.payload.size() > max_bytes) break;
       out->push_back(SpoolRecord{record.sequence, std::string(record.payload)});
@@ -516,8 +550,8 @@ absl::Status Spool::Read(size_t max_records, size_t max_bytes, std::vector<Spool
       cursor_->Advance(record);
       continue;
     }
-    if (r == RecordResult::kIncomplete && cursor_->offset() == it->second.bytes) {
-      if (std::next(it) == segments_.end()) break;  // caught up with the appends
+    if (r == RecordResult::kIncomplete && cursor_->offset() == end) {
+      if (active) break;  // caught up with what is on disk
       // The end of a closed segment: on to the next one.
       const uint64_t next_first = std::next(it)->first;
       CloseCursor();

@@ -104,6 +104,9 @@ class Spool {
   absl::Status RecoverNewest(uint64_t first, uint64_t* next_sequence);
   absl::Status StartSegment(uint64_t first);
   absl::Status FlushLocked(bool sync);
+  // Writes what is buffered and fdatasyncs the active segment without
+  // holding the mutex across the sync, so appends never wait on the disk.
+  absl::Status SyncForRead();
   absl::Status Rotate();
   void DropOldest();
   void DeleteAcknowledged();
@@ -129,6 +132,7 @@ class Spool {
   int active_fd_ = -1;
   uint64_t active_first_ = 0;
   uint64_t active_flushed_ = 0;         // bytes in the file
+  uint64_t active_synced_ = 0;          // bytes known on disk: what Read hands out
   uint64_t flushed_next_sequence_ = 1;  // the sequence after the last record in the file
   std::string write_buffer_;
   uint64_t buffered_records_ = 0;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -249,6 +250,31 @@ TEST_F(SpoolTest, SizeBoundSurvivesRestart) {
   auto spool = Open(small);
   EXPECT_EQ(spool->stats().pending, 7u);
   EXPECT_EQ(Drain(*spool), (std::vector<uint64_t>{3, 4, 5, 6, 7, 8, 9}));
+}
+
+TEST_F(SpoolTest, AppendsWhileAnotherThreadReadsAndAcknowledges) {
+  // The sensor's thread and the sender's at once, over many small segments:
+  // every record is read once, in order, with its own payload.
+  SpoolOptions small{.segment_bytes = 4096, .max_bytes = 1 << 30};
+  auto spool = Open(small);
+  constexpr int kRecords = 10'000;
+  std::thread appender([&] {
+    for (int i = 1; i <= kRecords; ++i) ASSERT_TRUE(spool->Append(Event(i)).ok());
+  });
+  uint64_t next = 1;
+  std::vector<SpoolRecord> batch;
+  while (next <= kRecords) {
+    ASSERT_TRUE(spool->Read(1000, 1 << 20, &batch).ok());
+    for (const SpoolRecord& r : batch) {
+      ASSERT_EQ(r.sequence, next);
+      ASSERT_EQ(r.payload, Event(static_cast<int>(next)));
+      ++next;
+    }
+    if (!batch.empty()) ASSERT_TRUE(spool->Acknowledge(batch.back().sequence).ok());
+  }
+  appender.join();
+  EXPECT_EQ(spool->stats().pending, 0u);
+  EXPECT_EQ(SegmentFiles().size(), 1u);
 }
 
 TEST_F(SpoolTest, OneProcessAtATime) {
