@@ -24,7 +24,7 @@ struct AnalyzerInfo {
   std::string_view name;  // lower-case protocol name, as in events ("modbus")
   Transport transport = Transport::kTcp;
   // TCP and UDP: the responder's well-known ports. kLink: the EtherTypes.
-  std::vector<uint16_t> ports;
+  std::vector<uint16_t> ports = {};
   // Whether the first bytes of a direction look like the protocol. Checked
   // before the analyzer is attached, so a port reused by something else is
   // not misparsed. nullptr: the port alone decides.

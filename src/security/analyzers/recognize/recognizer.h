@@ -62,15 +62,15 @@ constexpr size_t kNotFramed = std::numeric_limits<size_t>::max();
 
 struct Recognizer {
   std::string_view name;  // as in events and the summary ("bacnet")
-  std::vector<uint16_t> tcp_ports;
-  std::vector<uint16_t> udp_ports;
-  std::vector<uint16_t> ethertypes;  // link-layer protocols
+  std::vector<uint16_t> tcp_ports = {};
+  std::vector<uint16_t> udp_ports = {};
+  std::vector<uint16_t> ethertypes = {};  // link-layer protocols
   // Whether the first bytes of a datagram, frame payload or TCP direction
   // look like the protocol (a near miss must be refused).
   bool (*signature)(std::span<const uint8_t> first) = nullptr;
   // Transports on which the signature is strong enough to recognise the
   // protocol on any port (a flow on no registered port is offered to it).
-  std::vector<Transport> any_port;
+  std::vector<Transport> any_port = {};
   // TCP: the length of the PDU that starts `head` (header included),
   // kNeedMore when `head` is too short to tell, kNotFramed when it does not
   // start a PDU. nullptr: TCP is not framed (a UDP or link-layer protocol).
