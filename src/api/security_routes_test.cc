@@ -17,6 +17,7 @@
 #include "platform/tsdb/line_protocol/body.h"
 #include "security/events/event_store.h"
 #include "security/events/sensor_registry.h"
+#include "store/fault_store.h"
 #include "store/memory_store.h"
 #include "tenant/enterprise_registry.h"
 #include "tenant/test_enterprises.h"
@@ -41,10 +42,11 @@ class SecurityRoutesTest : public ::testing::Test {
       : store_(store::NewMemoryStore(
             {{std::string(ident::Registry::kSpace), std::string(tenant::EnterpriseRegistry::kSpace),
               std::string(sec::kSecuritySpace)}})),
+        faulty_(store_.get()),
         registry_(store_.get(), clock_, ident::RegistryOptions{}),
         enterprises_(store_.get(), &registry_, clock_, tenant::TestEnterpriseOptions()),
-        sensors_(store_.get(), clock_),
-        events_(store_.get(), &sensors_, clock_),
+        sensors_(&faulty_, clock_),
+        events_(&faulty_, &sensors_, clock_),
         api_(&registry_, &metrics_, RestOptions{}) {
     api_.SetEnterprises(&enterprises_);
     api_.SetSecurityEvents(&sensors_, &events_);
@@ -94,6 +96,7 @@ class SecurityRoutesTest : public ::testing::Test {
   FakeClock clock_;
   MetricsRegistry metrics_;
   std::unique_ptr<store::KvStore> store_;
+  store::FaultInjectingStore faulty_;  // under the sensors and events
   ident::Registry registry_;
   tenant::EnterpriseRegistry enterprises_;
   sec::SensorRegistry sensors_;
@@ -210,6 +213,20 @@ TEST_F(SecurityRoutesTest, DeliveryIsAllOrNothingAndIdempotent) {
   EXPECT_EQ(sensor["events_received"], 16);
   EXPECT_EQ(sensor["last_event_ts"], "2023-11-14T22:00:00.5Z");
   EXPECT_EQ(sensor["last_seen"], "2023-11-14T22:13:20Z");
+}
+
+TEST_F(SecurityRoutesTest, AStorageFailureIs500AndStoresNothing) {
+  auto [id, token] = Register("a");
+  faulty_.FailNthWrite(1, absl::UnavailableError("disk gone"));
+  auto r = Post(token, Line("1") + "\n" + Line("2"));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(ResponseJson(r), json({{"responseCode", 2},
+                                   {"message", "security events: disk gone"},
+                                   {"error", "security events: disk gone"}}));
+  EXPECT_EQ(Counter("qilian_security_event_requests_total", "error"), 1);
+  EXPECT_EQ(ResponseJson(Send("GET", "/api/security/events"))["events"].size(), 0u);
+  // The sender's retry stores the batch: nothing of it was a duplicate.
+  EXPECT_EQ(Post(token, Line("1") + "\n" + Line("2")).body, R"({"accepted":2,"duplicates":0})");
 }
 
 TEST_F(SecurityRoutesTest, BodyRefusals) {
