@@ -196,6 +196,101 @@ constexpr std::string_view kDocument = R"json({
         }
       }
     },
+    "/api/prefixes/{prefix}/templates": {
+      "parameters": [{"name": "prefix", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The prefix the templates are defined under, e.g. 88.999.7"}],
+      "get": {
+        "summary": "The latest version of each identifier data template under the prefix (docs/templates.md)",
+        "responses": {
+          "200": {"description": "{prefix, templates: [...]}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "post": {
+        "summary": "Define a template, version 1 (operators and the prefix's enterprise admins)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "201": {"description": "{template}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/prefixes/{prefix}/templates/{name}": {
+      "parameters": [{"name": "prefix", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The prefix the templates are defined under, e.g. 88.999.7"}, {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "Template name: a-z, 0-9 and -"}],
+      "get": {
+        "summary": "The latest version of one template",
+        "responses": {
+          "200": {"description": "{template}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/prefixes/{prefix}/templates/{name}/versions": {
+      "parameters": [{"name": "prefix", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The prefix the templates are defined under, e.g. 88.999.7"}, {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "Template name: a-z, 0-9 and -"}],
+      "get": {
+        "summary": "Every version of one template, ascending",
+        "responses": {
+          "200": {"description": "{versions: [...]}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "post": {
+        "summary": "Publish the next version (any change allowed)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "201": {"description": "{template}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/prefixes/{prefix}/templates/{name}/versions/{version}": {
+      "parameters": [{"name": "prefix", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The prefix the templates are defined under, e.g. 88.999.7"}, {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "Template name: a-z, 0-9 and -"}, {"name": "version", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+      "get": {
+        "summary": "One version of a template",
+        "responses": {
+          "200": {"description": "{template}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "put": {
+        "summary": "Change a version in place, compatibly only (409 names each breaking change)",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+          "200": {"description": "{template}", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "500": {"$ref": "#/components/responses/Error"},
+          "501": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/enterprises/{id}/sensors": {
       "parameters": [{"$ref": "#/components/parameters/SensorEnterprise"}],
       "get": {

@@ -411,6 +411,19 @@ net::HttpResponse RestApi::Impl::Dispatch(Call* call, std::string* route_label) 
     case RouteId::kSecurityEvents:
       if (request.method == "POST") return PostSecurityEvents(ctx, call);
       return QuerySecurityEvents(ctx, call);
+    case RouteId::kTemplates:
+      if (request.method == "POST") return CreateTemplate(ctx, call, param);
+      return ListTemplates(ctx, call, param);
+    case RouteId::kTemplate:
+      return GetTemplate(ctx, call, param, params[1], "");
+    case RouteId::kTemplateVersions:
+      if (request.method == "POST") return AddTemplateVersion(ctx, call, param, params[1]);
+      return ListTemplateVersions(ctx, call, param, params[1]);
+    case RouteId::kTemplateVersion:
+      if (request.method == "PUT") {
+        return UpdateTemplateVersion(ctx, call, param, params[1], params[2]);
+      }
+      return GetTemplate(ctx, call, param, params[1], params[2]);
     case RouteId::kStats:
       return GetStats(ctx, call);
     case RouteId::kStatsSummary:
@@ -478,6 +491,10 @@ void RestApi::SetSecurityEvents(security::events::SensorRegistry* sensors,
                                 security::events::EventStore* events) {
   impl_->ctx.sensors = sensors;
   impl_->ctx.security_events = events;
+}
+
+void RestApi::SetTemplates(ident::templates::TemplateStore* templates) {
+  impl_->ctx.templates = templates;
 }
 
 void RestApi::SetAuth(RestAuthOptions auth) {

@@ -30,6 +30,9 @@ namespace telemetry {
 class TelemetryService;
 }  // namespace telemetry
 }  // namespace qilian::platform
+namespace qilian::ident::templates {
+class TemplateStore;
+}  // namespace qilian::ident::templates
 namespace qilian::security::events {
 class SensorRegistry;
 class EventStore;
@@ -102,6 +105,11 @@ class RestApi {
   // serving.
   void SetSecurityEvents(security::events::SensorRegistry* sensors,
                          security::events::EventStore* events);
+
+  // Serves /api/prefixes/{prefix}/templates... from `templates` (which must
+  // outlive this object). Without it those routes answer 501. Call before
+  // serving.
+  void SetTemplates(ident::templates::TemplateStore* templates);
 
   // Serves /api/stats... from `stats` (whose pointers must outlive this
   // object). Without it those routes answer 501. Call before serving.

@@ -34,6 +34,8 @@ struct ApiContext {
   // null: the sensor and security event routes answer 501.
   security::events::SensorRegistry* sensors = nullptr;
   security::events::EventStore* security_events = nullptr;
+  // null: the template routes answer 501.
+  ident::templates::TemplateStore* templates = nullptr;
 };
 
 // One request on its way through the routes.
@@ -179,6 +181,20 @@ net::HttpResponse RotateSensorToken(const ApiContext& ctx, Call* call,
                                     std::string_view raw_enterprise, std::string_view raw_id);
 net::HttpResponse PostSecurityEvents(const ApiContext& ctx, Call* call);
 net::HttpResponse QuerySecurityEvents(const ApiContext& ctx, Call* call);
+
+// /api/prefixes/{prefix}/templates... (template_routes.cc). An empty
+// `raw_version` asks for the latest version.
+net::HttpResponse CreateTemplate(const ApiContext& ctx, Call* call, std::string_view raw_prefix);
+net::HttpResponse ListTemplates(const ApiContext& ctx, Call* call, std::string_view raw_prefix);
+net::HttpResponse GetTemplate(const ApiContext& ctx, Call* call, std::string_view raw_prefix,
+                              std::string_view name, std::string_view raw_version);
+net::HttpResponse ListTemplateVersions(const ApiContext& ctx, Call* call,
+                                       std::string_view raw_prefix, std::string_view name);
+net::HttpResponse AddTemplateVersion(const ApiContext& ctx, Call* call,
+                                     std::string_view raw_prefix, std::string_view name);
+net::HttpResponse UpdateTemplateVersion(const ApiContext& ctx, Call* call,
+                                        std::string_view raw_prefix, std::string_view name,
+                                        std::string_view raw_version);
 
 // /api/stats... (stats_routes.cc).
 net::HttpResponse GetStats(const ApiContext& ctx, Call* call);

@@ -15,6 +15,13 @@ const std::vector<RouteInfo>& Routes() {
       {RouteId::kSensor, "/api/enterprises/{id}/sensors/{sensor}", "sensor", {"GET", "DELETE"}},
       {RouteId::kSensors, "/api/enterprises/{id}/sensors", "sensors", {"GET", "POST"}},
       {RouteId::kEnterprise, "/api/enterprises/{id}", "enterprise", {"GET"}},
+      // Most specific first: kTemplate's trailing {name} would match the rest.
+      {RouteId::kTemplateVersion, "/api/prefixes/{prefix}/templates/{name}/versions/{version}",
+       "template_version", {"GET", "PUT"}},
+      {RouteId::kTemplateVersions, "/api/prefixes/{prefix}/templates/{name}/versions",
+       "template_versions", {"GET", "POST"}},
+      {RouteId::kTemplate, "/api/prefixes/{prefix}/templates/{name}", "template", {"GET"}},
+      {RouteId::kTemplates, "/api/prefixes/{prefix}/templates", "templates", {"GET", "POST"}},
       {RouteId::kEnterprises, "/api/enterprises", "enterprises", {"GET", "POST"}},
       {RouteId::kProducts, "/api/products", "products", {"GET", "POST"}},
       // Before kProduct, whose trailing {id} would match it too.

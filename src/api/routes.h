@@ -26,7 +26,9 @@ enum class RouteId { kHandle, kHandles, kHealthz, kMetrics, kOpenApi, kEnterpris
                      kInfluxWrite, kInfluxWriteV2, kTelemetryQuery, kTelemetryExport,
                      kTelemetrySeries, kTelemetryRetention, kTelemetryCompact,
                      // Security events (security_routes.cc).
-                     kSensors, kSensor, kSensorToken, kSecurityEvents };
+                     kSensors, kSensor, kSensorToken, kSecurityEvents,
+                     // Identifier data templates (template_routes.cc).
+                     kTemplates, kTemplate, kTemplateVersions, kTemplateVersion };
 
 struct RouteInfo {
   RouteId id;

@@ -45,6 +45,8 @@
 #include "ident/stats/node_report.h"
 #include "ident/stats/stats_recorder.h"
 #include "ident/stats/stats_service.h"
+#include "ident/template/record_check.h"
+#include "ident/template/template_store.h"
 #include "net/handle_tcp_server.h"
 #include "net/handle_udp_server.h"
 #include "net/http_server.h"
@@ -251,7 +253,8 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(const Config& config) 
                                      std::string(platform::tsdb::kTsdbSpace),
                                      std::string(platform::tsdb::kTsdbWalSpace),
                                      std::string(platform::telemetry::kTelemetrySpace),
-                                     std::string(security::events::kSecuritySpace)};
+                                     std::string(security::events::kSecuritySpace),
+                                     std::string(ident::templates::TemplateStore::kSpace)};
   if (config.store.backend == "memory") {
     return store::NewMemoryStore(store::StoreOptions{spaces});
   }
@@ -400,6 +403,11 @@ int Run(int argc, char** argv) {
   LogInfo("auth.node_key",
           {{"file", node_key_file}, {"created", node_key->created ? "true" : "false"}});
   registry_options.value_sealer = &node_key->sealer;
+  // Identifier data templates (docs/templates.md): every write of a record
+  // that names a template is checked against it, over REST and native.
+  auto templates = std::make_unique<ident::templates::TemplateStore>(kv.get(), clock);
+  ident::templates::TemplateRecordCheck template_check(templates.get());
+  registry_options.record_validator = &template_check;
   auto registry = std::make_unique<ident::Registry>(kv.get(), clock, registry_options);
 
   // The signing keys (docs/authentication.md, "The node's signing keys"):
@@ -563,6 +571,7 @@ int Run(int argc, char** argv) {
   }
   rest->SetAuth(std::move(rest_auth));
   if (enterprises) rest->SetEnterprises(enterprises.get());
+  rest->SetTemplates(templates.get());
   // Products belong to enterprises (docs/products.md): served where
   // enterprises are.
   std::unique_ptr<platform::ProductRegistry> products;
