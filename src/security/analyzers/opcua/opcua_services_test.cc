@@ -262,6 +262,132 @@ TEST(OpcUaServicesTest, PublishResponseWithDataChange) {
             R"("type":"Int32","value":-5}]}]})");
 }
 
+TEST(OpcUaServicesTest, PathsHistoryAndNodeManagement) {
+  // TranslateBrowsePathsToNodeIds: from i=84, forward to Objects, inverse to 2:Pump.
+  Decoded t = Decode(Join({TypeId(554),
+                           RequestHeader(1),
+                           U32(1),
+                           {0x00, 0x54},
+                           U32(2),
+                           {0x00, 0x21, 0x00, 0x01},
+                           U16(0),
+                           Str("Objects"),
+                           {0x00, 0x21, 0x01, 0x01},
+                           U16(2),
+                           Str("Pump")}));
+  EXPECT_EQ(t.result.weird, "");
+  EXPECT_EQ(t.event["paths"].dump(), R"([{"start":"i=84","path":"/Objects<2:Pump"}])");
+  Decoded tr = Decode(Join({TypeId(557), ResponseHeader(1), U32(1), U32(0), U32(1),
+                            FourByteId(2, 5), U32(0xffffffff), Null()}),
+                      &t.pending);
+  EXPECT_EQ(tr.result.weird, "");
+  EXPECT_EQ(tr.event["results"].dump(),
+            R"([{"start":"i=84","status":0,"status_name":"Good","targets":["ns=2;i=5"]}])");
+
+  // HistoryRead of raw values, answered with HistoryData.
+  Decoded h = Decode(Join({TypeId(664),
+                           RequestHeader(2),
+                           TypeId(647),
+                           {0x01},
+                           U32(0),
+                           U32(2),
+                           {0x00},
+                           U32(1),
+                           FourByteId(2, 10),
+                           Null(),
+                           U16(0),
+                           Null(),
+                           Null()}));
+  EXPECT_EQ(h.result.weird, "");
+  EXPECT_EQ(h.event["details_type_id"], "i=647");
+  EXPECT_EQ(h.event["nodes"].dump(), R"([{"node_id":"ns=2;i=10"}])");
+  Decoded hr = Decode(
+      Join({TypeId(667), ResponseHeader(2), U32(1), U32(0), Null(), TypeId(658), {0x00}, Null()}),
+      &h.pending);
+  EXPECT_EQ(hr.event["results"].dump(),
+            R"([{"node_id":"ns=2;i=10","status":0,"status_name":"Good",)"
+            R"("history_data_type_id":"i=658"}])");
+
+  // AddNodes: a Variable under ns=2;i=1, and its new id.
+  Decoded a = Decode(Join({TypeId(488),
+                           RequestHeader(3),
+                           U32(1),
+                           FourByteId(2, 1),
+                           {0x00, 0x2f},
+                           FourByteId(2, 99),
+                           U16(2),
+                           Str("Backdoor"),
+                           U32(2),
+                           {0x00, 0x00, 0x00},
+                           {0x00, 0x3f}}));
+  EXPECT_EQ(a.result.weird, "");
+  EXPECT_EQ(a.event["nodes"].dump(),
+            R"([{"parent_node_id":"ns=2;i=1","reference_type_id":"i=47","node_id":"ns=2;i=99",)"
+            R"("browse_name":"2:Backdoor","node_class":"Variable","type_definition":"i=63"}])");
+  Decoded ar =
+      Decode(Join({TypeId(491), ResponseHeader(3), U32(1), U32(0), FourByteId(2, 99), Null()}),
+             &a.pending);
+  EXPECT_EQ(ar.event["results"][0]["added_node_id"], "ns=2;i=99");
+  EXPECT_EQ(ar.event["results"][0]["node_id"], "ns=2;i=99");
+
+  // DeleteNodes, answered by a status per node.
+  Decoded d =
+      Decode(Join({TypeId(500), RequestHeader(4), U32(1), {0x01, 0x02, 0x63, 0x00}, {0x01}}));
+  EXPECT_EQ(d.event["nodes"].dump(),
+            R"([{"node_id":"ns=2;i=99","delete_target_references":true}])");
+  Decoded dr =
+      Decode(Join({TypeId(503), ResponseHeader(4), U32(1), U32(0x80690000), Null()}), &d.pending);
+  EXPECT_EQ(dr.event["results"].dump(),
+            R"([{"node_id":"ns=2;i=99","status":2154364928,"status_name":"BadNoDeleteRights"}])");
+}
+
+TEST(OpcUaServicesTest, SubscriptionsAndRegisteredNodes) {
+  Decoded p = Decode(Join({TypeId(799), RequestHeader(1), {0x01}, U32(2), U32(7), U32(8)}));
+  EXPECT_EQ(p.event["publishing_enabled"], true);
+  EXPECT_EQ(p.event["subscription_ids"].dump(), "[7,8]");
+  Decoded r = Decode(Join({TypeId(832), RequestHeader(2), U32(7), U32(3)}));
+  EXPECT_EQ(r.event["subscription_id"], 7);
+  EXPECT_EQ(r.event["retransmit_sequence_number"], 3);
+  Decoded m = Decode(Join({TypeId(781), RequestHeader(3), U32(7), U32(1), U32(5)}));
+  EXPECT_EQ(m.event["monitored_item_ids"].dump(), "[5]");
+  Decoded g = Decode(Join({TypeId(560), RequestHeader(4), U32(1), {0x03, 0x02, 0x00}, Str("X")}));
+  EXPECT_EQ(g.event["nodes"].dump(), R"([{"node_id":"ns=2;s=X"}])");
+  Decoded gr = Decode(Join({TypeId(563), ResponseHeader(4), U32(1), FourByteId(2, 1)}));
+  EXPECT_EQ(gr.event["nodes"].dump(), R"(["ns=2;i=1"])");
+  for (const Decoded* x : {&p, &r, &m, &g, &gr}) EXPECT_EQ(x->result.weird, "");
+}
+
+TEST(OpcUaServicesTest, GetEndpointsResponse) {
+  // One endpoint: no certificate, mode None, anonymous users.
+  Bytes endpoint = Join({Str("opc.tcp://plc:4840"),
+                         Str("urn:s"),
+                         Null(),
+                         {0x02},
+                         Str("PLC"),
+                         U32(0),
+                         Null(),
+                         Null(),
+                         U32(0),
+                         Null(),
+                         U32(1),
+                         Str(kPolicyNone),
+                         U32(1),
+                         Str("anon"),
+                         U32(0),
+                         Null(),
+                         Null(),
+                         Null(),
+                         Str("uatcp"),
+                         {0x00}});
+  Decoded e = Decode(Join({TypeId(431), ResponseHeader(1), U32(1), endpoint}));
+  EXPECT_EQ(e.result.weird, "");
+  EXPECT_EQ(e.event["endpoints"].dump(),
+            R"([{"endpoint_url":"opc.tcp://plc:4840","server":"urn:s",)"
+            R"("server_certificate_length":0,"security_mode":"None",)"
+            R"("security_policy_uri":"http://opcfoundation.org/UA/SecurityPolicy#None",)"
+            R"("user_tokens":["Anonymous"],"security_level":0}])");
+}
+
 TEST(OpcUaServicesTest, OpenSecureChannelAndServiceFault) {
   Decoded o =
       Decode(Join({TypeId(446), RequestHeader(1), U32(0), U32(1), U32(3), Null(), U32(3600000)}));
