@@ -137,6 +137,11 @@ void OpcUaAnalyzer::Chunk(Direction dir, std::span<const uint8_t> chunk) {
     SecureChunk(dir, chunk);
     return;
   }
+  // The client sends HEL; the server ACK, and RHE when it opened the
+  // connection itself (reverse connect, §7.1.3): these settle who is who
+  // wherever the port did not.
+  if (t.name == "HEL") client_ = dir;
+  if (t.name == "ACK" || t.name == "RHE") client_ = Reverse(dir);
   json e = Start(dir, t.name);
   e["chunk"] = "F";
   e["msg_size"] = chunk.size();

@@ -16,7 +16,8 @@
 //
 // Requests are remembered by request id until their response (kMaxPending
 // per flow, the oldest forgotten), so a response's results carry the nodes
-// and methods the request named. The side on an OPC UA port is the server.
+// and methods the request named. The side on port 4840 is the server, or
+// else the responder, until a HEL, ACK or RHE shows who is.
 // A header with an undefined type, a bad chunk type or an impossible size
 // counts a weird and the analyzer resyncs on the next plausible header, as
 // it does after a TCP gap.
@@ -85,7 +86,7 @@ class OpcUaAnalyzer : public Analyzer {
   nlohmann::ordered_json Start(Direction dir, std::string_view type) const;
 
   AnalyzerHost* host_;
-  Direction client_;  // the direction away from the server port
+  Direction client_;  // the client's direction: away from port 4840, or HEL's
   std::vector<uint8_t> buffer_[2];
   bool resync_[2] = {false, false};
   size_t skip_[2] = {0, 0};  // bytes left of an oversized chunk

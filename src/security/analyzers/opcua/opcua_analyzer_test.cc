@@ -319,6 +319,22 @@ TEST(OpcUaAnalyzerTest, PendingRequestsAreBounded) {
   EXPECT_EQ(host.events[n - 1]["results"][0]["node_id"], "ns=2;i=10");
 }
 
+TEST(OpcUaAnalyzerTest, ReverseConnectRolesFollowTheMessages) {
+  // The server opened the connection to the client's port (not 4840).
+  FakeHost host;
+  host.flow_.orig.port = 40000;
+  host.flow_.resp.port = 4843;
+  OpcUaAnalyzer a(&host);
+  a.DeliverStream(Direction::kOrig,
+                  Message("RHE", 'F', Join({Str("urn:server"), Str("opc.tcp://srv:4840")})));
+  a.DeliverStream(Direction::kResp, kHello);
+  a.DeliverStream(Direction::kOrig, kAck);
+  ASSERT_EQ(host.events.size(), 3u);
+  EXPECT_EQ(host.events[0]["pdu"], "response");
+  EXPECT_EQ(host.events[1]["pdu"], "request");
+  EXPECT_EQ(host.events[2]["pdu"], "response");
+}
+
 TEST(OpcUaAnalyzerTest, ServerSideIsThePortOwner) {
   FakeHost host;
   host.flow_.resp.port = 50000;
