@@ -43,8 +43,6 @@ uint64_t Unsigned(std::span<const uint8_t> v) {
   return n;
 }
 
-std::string Text(std::span<const uint8_t> v) { return std::string(v.begin(), v.end()); }
-
 // The PDU inside the header, when the header's length is consistent.
 bool Pdu(std::span<const uint8_t> b, uint8_t pdu_tag, Tlv* pdu) {
   if (b.size() < kHeader + 2) return false;
@@ -71,9 +69,9 @@ bool GooseInspect(Direction, std::span<const uint8_t> b, FlowNotes* notes) {
     Tlv f;
     if (!ReadTlv(rest, &f)) return false;
     switch (f.tag) {
-      case 0x80: notes->First("gocb_ref", Text(f.value)); break;
-      case 0x82: notes->First("dat_set", Text(f.value)); break;
-      case 0x83: notes->First("go_id", Text(f.value)); break;
+      case 0x80: notes->First("gocb_ref", Printable(f.value)); break;
+      case 0x82: notes->First("dat_set", Printable(f.value)); break;
+      case 0x83: notes->First("go_id", Printable(f.value)); break;
       case 0x85: notes->Last("st_num", Unsigned(f.value)); break;
       case 0x86: notes->Last("sq_num", Unsigned(f.value)); break;
       case 0x88: notes->Last("conf_rev", Unsigned(f.value)); break;
@@ -98,7 +96,7 @@ bool SvInspect(Direction, std::span<const uint8_t> b, FlowNotes* notes) {
       for (std::span<const uint8_t> a = asdu.value; !a.empty();) {
         Tlv g;
         if (!ReadTlv(a, &g)) return false;
-        if (g.tag == 0x80) notes->First("sv_id", Text(g.value));
+        if (g.tag == 0x80) notes->First("sv_id", Printable(g.value));
         if (g.tag == 0x82) notes->Last("smp_cnt", Unsigned(g.value));
         a = a.subspan(g.size);
       }

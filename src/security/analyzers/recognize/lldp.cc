@@ -17,9 +17,7 @@ std::string Id(std::span<const uint8_t> v, uint8_t mac_subtype) {
     for (size_t i = 1; i < 7; ++i) out += (i > 1 ? ":" : "") + Hex(v[i], 2).substr(2);
     return out;
   }
-  std::string out;
-  for (uint8_t c : v.subspan(v.empty() ? 0 : 1)) out += (c >= 0x20 && c < 0x7f) ? char(c) : '.';
-  return out;
+  return Printable(v.subspan(v.empty() ? 0 : 1));
 }
 
 bool Walk(std::span<const uint8_t> b, FlowNotes* notes) {
@@ -35,7 +33,7 @@ bool Walk(std::span<const uint8_t> b, FlowNotes* notes) {
     if (notes != nullptr) {
       if (type == 1) notes->First("chassis_id", Id(v, 4));
       if (type == 2) notes->First("port_id", Id(v, 3));
-      if (type == 5) notes->First("system_name", std::string(v.begin(), v.end()));
+      if (type == 5) notes->First("system_name", Printable(v));
     }
     b = b.subspan(2 + length);
     ++index;

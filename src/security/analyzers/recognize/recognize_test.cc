@@ -366,6 +366,14 @@ TEST(RecognizingAnalyzerTest, OversizedPduIsCountedAndSkipped) {
   EXPECT_TRUE(host.weirds.empty());
 }
 
+TEST(LldpTest, TextFromTheWireIsEscapedAndBounded) {
+  // A system name with a byte that is not UTF-8 and a backslash (found by
+  // fuzzing: an event must stay valid JSON).
+  Bytes lldp = Hex("020704001b1b6b6b20" "040405706e31" "06020078" "0a04" "41ff5c42" "0000");
+  EXPECT_EQ(Notes(LldpRecognizer(), lldp)["system_name"], "A\\xff\\x5cB");
+  EXPECT_EQ(Printable(Bytes(200, 'a')).size(), kMaxText);
+}
+
 TEST(FlowNotesTest, TalliesAreBounded) {
   FlowNotes notes;
   for (int i = 0; i < 20; ++i) notes.Count("k", std::to_string(i));

@@ -11,6 +11,20 @@ std::string Hex(uint32_t value, int digits) {
   return out;
 }
 
+std::string Printable(std::span<const uint8_t> bytes) {
+  std::string out;
+  for (uint8_t c : bytes.first(std::min(bytes.size(), kMaxText))) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 void FlowNotes::Count(std::string_view key, std::string_view value) {
   nlohmann::ordered_json& tally = fields_[std::string(key)];
   if (tally.is_null()) tally = nlohmann::ordered_json::object();

@@ -130,6 +130,11 @@ inline uint32_t Le32(std::span<const uint8_t> b, size_t at) {
 }
 // "0x0401" style, `digits` hex digits.
 std::string Hex(uint32_t value, int digits);
+// Text from the wire for an event: printable ASCII kept, every other byte
+// and '\' written as \xNN (events must be valid UTF-8, names on the wire
+// need not be), cut after kMaxText bytes of input.
+constexpr size_t kMaxText = 128;
+std::string Printable(std::span<const uint8_t> bytes);
 
 }  // namespace qilian::security::recognize
 
