@@ -31,40 +31,22 @@ int Digits(std::string_view text, size_t at, size_t n) {
   return v;
 }
 
-// The deepest bracket nesting of `text` (strings skipped), stopping early
-// once past `limit`.
-size_t Nesting(std::string_view text, size_t limit) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 // Why one line is not a valid event, or "" when it is (then *out is filled).
 std::string CheckEvent(std::string_view line, IncomingEvent* out) {
   if (line.size() > kMaxEventBytes) {
     return Cat("event is ", line.size(), " bytes, over the limit of ", kMaxEventBytes);
   }
-  if (Nesting(line, kMaxEventNesting) > kMaxEventNesting) {
-    return Cat("event nests deeper than ", kMaxEventNesting, " levels");
-  }
-  Json doc = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+  bool too_deep = false;
+  const Json::parser_callback_t depth_check = [&](int depth, Json::parse_event_t event, Json&) {
+    // `depth` of an object or array start is the number of brackets around it.
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        static_cast<size_t>(depth) >= kMaxEventNesting) {
+      too_deep = true;
+    }
+    return true;
+  };
+  Json doc = Json::parse(line, depth_check, /*allow_exceptions=*/false);
+  if (too_deep) return Cat("event nests deeper than ", kMaxEventNesting, " levels");
   if (doc.is_discarded()) return "not valid JSON";
   if (!doc.is_object()) return "not a JSON object";
   for (std::string_view reserved : kServerFields) {

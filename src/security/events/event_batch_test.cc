@@ -91,6 +91,12 @@ TEST(EventBatch, EventSizeAndNestingAreBounded) {
   std::string deep = R"({"id":"a","ts":"2026-12-07T16:00:00Z","proto":"x","v":)" +
                      std::string(20, '[') + std::string(20, ']') + "}";
   EXPECT_EQ(ErrorOf(deep), "line 1: event nests deeper than 16 levels");
+  auto nested = [](int brackets) {  // the event's own braces and `brackets` more
+    return R"({"id":"a","ts":"2026-12-07T16:00:00Z","proto":"x","v":)" +
+           std::string(brackets, '[') + std::string(brackets, ']') + "}";
+  };
+  EXPECT_FALSE(ParseEventBatch(nested(15)).error.has_value());
+  EXPECT_EQ(ErrorOf(nested(16)), "line 1: event nests deeper than 16 levels");
 }
 
 TEST(EventBatch, MoreThanTenThousandEventsIsTooLarge) {

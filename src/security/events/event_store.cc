@@ -5,6 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "core/bytes.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "ident/response_code.h"
@@ -31,16 +32,9 @@ constexpr size_t kTimeBytes = 8;
 // Deletions per store batch in the retention sweep.
 constexpr size_t kSweepBatch = 1000;
 
-void AppendBe64(std::string* out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out->push_back(static_cast<char>((v >> shift) & 0xff));
-}
+void AppendBe64(std::string* out, uint64_t v) { ByteWriter(out).WriteU64(v); }
 
-uint64_t ReadBe64(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
-  return v;
-}
+uint64_t ReadBe64(std::string_view s) { return ByteReader(s.substr(0, 8)).ReadU64(); }
 
 // Newest first in byte order.
 uint64_t InvertedTime(int64_t ts_ns) {

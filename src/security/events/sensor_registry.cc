@@ -8,6 +8,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "core/bytes.h"
 #include "core/status.h"
 #include "ident/response_code.h"
 #include "nlohmann/json.hpp"
@@ -30,8 +31,8 @@ constexpr std::string_view kSensorPrefix = "sn/";
 constexpr std::string_view kStatsPrefix = "st/";
 
 std::string BigEndian64(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+  std::string out;
+  ByteWriter(&out).WriteU64(v);
   return out;
 }
 
@@ -164,9 +165,7 @@ absl::Status SensorRegistry::Load() {
           return false;
         }
         Sensor s;
-        for (size_t i = 0; i < 8; ++i) {
-          s.enterprise = (s.enterprise << 8) | static_cast<uint8_t>(key[kSensorPrefix.size() + i]);
-        }
+        s.enterprise = ByteReader(key.substr(kSensorPrefix.size(), 8)).ReadU64();
         s.id = std::string(key.substr(kSensorPrefix.size() + 8));
         Json doc = Json::parse(value, nullptr, false);
         if (!doc.is_object() || !doc["name"].is_string() || !doc["description"].is_string() ||
