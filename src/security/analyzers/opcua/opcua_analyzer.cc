@@ -311,7 +311,11 @@ void OpcUaAnalyzer::Finish(Direction dir, PartialMessage& m, char chunk_type,
                                     dir == client_ ? &pending : nullptr, request);
     if (!r.weird.empty()) host_->Weird(r.weird);
     if (r.known && r.response) {
-      if (request != nullptr) pending_.erase(it);
+      if (request != nullptr) {
+        // A ServiceFault answers any request: say which.
+        if (r.service == "ServiceFault") e["request_service"] = request->service;
+        pending_.erase(it);
+      }
       if (r.service == "OpenSecureChannel" && e.contains("channel_id") &&
           e["channel_id"].is_number()) {
         channel_id_ = e["channel_id"].get<uint32_t>();

@@ -137,6 +137,20 @@ TEST(OpcUaAnalyzerTest, SecureChannelSessionRequestsPairedWithResponses) {
   EXPECT_EQ(host.weirds.Total(), 0u);
 }
 
+TEST(OpcUaAnalyzerTest, ServiceFaultNamesTheRequestItAnswers) {
+  FakeHost host;
+  OpcUaAnalyzer a(&host);
+  a.DeliverStream(Direction::kOrig, OpnRequest());
+  a.DeliverStream(Direction::kOrig, Msg('F', 9, 1, 2, 2, ReadBody(2, 10)));
+  a.DeliverStream(Direction::kResp,
+                  Msg('F', 9, 1, 1, 2, Join({TypeId(397), ResponseHeader(2, 0x80250000)})));
+  ASSERT_EQ(host.events.size(), 3u);
+  EXPECT_EQ(host.events[2]["service"], "ServiceFault");
+  EXPECT_EQ(host.events[2]["service_result_name"], "BadSessionIdInvalid");
+  EXPECT_EQ(host.events[2]["request_service"], "Read");
+  EXPECT_EQ(host.weirds.Total(), 0u);
+}
+
 TEST(OpcUaAnalyzerTest, ChunksAreReassembled) {
   FakeHost host;
   OpcUaAnalyzer a(&host);
