@@ -293,16 +293,21 @@ absl::Status Spool::RecoverNewest(uint64_t first, uint64_t* next_sequence) {
     total_bytes_ = total_bytes_ - size + valid_end;
     segments_[first].bytes = valid_end;
   }
-  active_fd_ = fd;
-  active_first_ = first;
-  active_flushed_ = valid_end;
   // A process crash leaves written bytes in the page cache, not yet on
-  // disk: the first read syncs them before sending any.
-  active_synced_ = kSegmentHeaderBytes;
-  unsynced_ = true;
-  flushed_next_sequence_ = after_last;
+  // disk: SetActive marks them unsynced, and the first read syncs them.
+  SetActive(fd, first, valid_end, after_last);
   *next_sequence = after_last;
   return absl::OkStatus();
+}
+
+void Spool::SetActive(int fd, uint64_t first, uint64_t bytes, uint64_t next_sequence) {
+  if (active_fd_ >= 0) ::close(active_fd_);
+  active_fd_ = fd;
+  active_first_ = first;
+  active_flushed_ = bytes;
+  active_synced_ = kSegmentHeaderBytes;
+  unsynced_ = true;
+  flushed_next_sequence_ = next_sequence;
 }
 
 absl::Status Spool::StartSegment(uint64_t first) {
@@ -314,13 +319,7 @@ absl::Status Spool::StartSegment(uint64_t first) {
     ::unlink(path.c_str());
     return s;
   }
-  if (active_fd_ >= 0) ::close(active_fd_);
-  active_fd_ = fd;
-  active_first_ = first;
-  active_flushed_ = kSegmentHeaderBytes;
-  active_synced_ = kSegmentHeaderBytes;
-  flushed_next_sequence_ = first;
-  unsynced_ = true;
+  SetActive(fd, first, kSegmentHeaderBytes, first);
   auto [it, added] = segments_.try_emplace(first);
   total_bytes_ = total_bytes_ - it->second.bytes + kSegmentHeaderBytes;
   it->second.bytes = kSegmentHeaderBytes;

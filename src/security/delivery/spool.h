@@ -103,6 +103,8 @@ class Spool {
   absl::Status Recover();
   absl::Status RecoverNewest(uint64_t first, uint64_t* next_sequence);
   absl::Status StartSegment(uint64_t first);
+  // Appends go to `fd` from now on (the previous active file is closed).
+  void SetActive(int fd, uint64_t first, uint64_t bytes, uint64_t next_sequence);
   absl::Status FlushLocked(bool sync);
   // Writes what is buffered and fdatasyncs the active segment without
   // holding the mutex across the sync, so appends never wait on the disk.
