@@ -151,6 +151,10 @@ TEST(OpcUaDecoderTest, DiagnosticInfoNestingIsBounded) {
   Decoder d(deep);
   d.SkipDiagnosticInfo();
   EXPECT_EQ(d.weird(), "opcua_nesting_too_deep");
+  Bytes reserved = {0x80};
+  Decoder r(reserved);
+  r.SkipDiagnosticInfo();
+  EXPECT_EQ(r.weird(), "opcua_bad_diagnostic_info");
 }
 
 TEST(OpcUaDecoderTest, TextForms) {
@@ -168,6 +172,10 @@ TEST(OpcUaDecoderTest, TextForms) {
   Bytes text = Join({{0x03}, Str("en"), Str("Pump")});
   Decoder t(text);
   EXPECT_EQ(t.LocalizedText(), "Pump");
+  Bytes bad_text = {0x04};
+  Decoder b(bad_text);
+  b.LocalizedText();
+  EXPECT_EQ(b.weird(), "opcua_bad_localized_text");
 }
 
 }  // namespace
