@@ -173,9 +173,9 @@ TEST(OpcUaDecoderTest, TextForms) {
   Decoder t(text);
   EXPECT_EQ(t.LocalizedText(), "Pump");
   Bytes bad_text = {0x04};
-  Decoder b(bad_text);
-  b.LocalizedText();
-  EXPECT_EQ(b.weird(), "opcua_bad_localized_text");
+  Decoder bad(bad_text);
+  bad.LocalizedText();
+  EXPECT_EQ(bad.weird(), "opcua_bad_localized_text");
 }
 
 }  // namespace
