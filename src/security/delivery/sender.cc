@@ -100,9 +100,9 @@ void Sender::Log(const std::string& line) {
   if (options_.log) options_.log(line);
 }
 
-bool Sender::Sleep(std::chrono::milliseconds d) {
+bool Sender::Sleep(std::chrono::milliseconds d, bool until_new_events) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [&] { return woken_ || finishing_ || stop_now_; });
+  cv_.wait_for(lock, d, [&] { return (until_new_events && woken_) || finishing_ || stop_now_; });
   woken_ = false;
   return !stop_now_;
 }
@@ -123,8 +123,12 @@ void Sender::Run() {
       batch.rejections = 0;
       batch.wire.clear();
       if (!read.ok()) {
-        Log(std::string(read.message()));
-        if (absl::IsDataLoss(read)) continue;  // that segment is skipped; read on
+        if (absl::IsDataLoss(read)) {  // that segment is skipped; read on
+          Log(std::string(read.message()));
+          continue;
+        }
+        if (read.message() != last_failure_) Log(std::string(read.message()));
+        last_failure_ = std::string(read.message());
         std::lock_guard lock(mu_);
         if (finishing_) break;
       }
@@ -133,7 +137,7 @@ void Sender::Run() {
           std::lock_guard lock(mu_);
           if (finishing_ && read.ok()) break;  // all delivered
         }
-        if (!Sleep(kIdlePoll)) break;
+        if (!Sleep(kIdlePoll, /*until_new_events=*/true)) break;
         continue;
       }
     }
@@ -156,7 +160,8 @@ void Sender::Run() {
       // Exiting: the node is unreachable now; the next run sends the rest.
       if (finishing_) break;
     }
-    if (!Sleep(Backoff(options_, failures_in_a_row))) break;
+    // New events do not cut a backoff short: only Finish does.
+    if (!Sleep(Backoff(options_, failures_in_a_row), /*until_new_events=*/false)) break;
   }
   std::lock_guard lock(mu_);
   done_ = true;

@@ -94,8 +94,9 @@ class Sender {
   Outcome Rejected(Batch* batch, int status, const std::string& reply_body);
   void SetAside(Batch* batch, size_t index, const std::string& reason);
   Outcome Acknowledge(const Batch& batch);
-  // Sleeps up to `d` unless Finish comes; false when it is time to stop.
-  bool Sleep(std::chrono::milliseconds d);
+  // Sleeps up to `d` unless Finish comes (or, with `until_new_events`,
+  // Wake); false when it is time to stop.
+  bool Sleep(std::chrono::milliseconds d, bool until_new_events);
   void Log(const std::string& line);
 
   Spool* spool_;
