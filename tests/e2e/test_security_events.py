@@ -7,22 +7,28 @@ acknowledged event is there. Queries by protocol, time and sensor answer
 newest first with cursors; each enterprise sees only its own events; a
 sensor token can do nothing but post events; `qilian security events`
 prints the same events. A second node, on a test clock, shows the
-retention sweep deleting events older than [security] events_retention_days."""
+retention sweep deleting events older than [security] events_retention_days;
+a third serves HTTPS, as a sensor in a plant network reaches its node."""
 
 import datetime
 import gzip
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import QILIAN, Qiliand  # noqa: E402
+from harness import QILIAN, Qiliand, basic_auth  # noqa: E402
+from test_enterprises import body as enterprise_body, credit_code  # noqa: E402
 from test_products import PASSWORD, two_enterprises_with_staff  # noqa: E402
+from test_tls import make_pair, tls_config  # noqa: E402
 
 
 def event(i, proto="modbus", second=None, orig_h="10.1.0.5"):
@@ -237,6 +243,49 @@ class RetentionTest(unittest.TestCase):
             while ids() != ["e0"] and time.monotonic() < deadline:
                 time.sleep(0.2)
             self.assertEqual(ids(), ["e0"])
+
+
+class HttpsTest(unittest.TestCase):
+    def test_sensor_delivers_over_https(self):
+        directory = tempfile.mkdtemp(prefix="qilian-sec-tls-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        cert, key = make_pair(directory)
+        context = ssl.create_default_context(cafile=cert)
+        with Qiliand(config_text=tls_config(cert, key)) as node:
+            base = "https://localhost:%d" % node.port
+            operator = basic_auth(*node.admin)
+
+            def call(method, path, body=None, auth=operator, content_type="application/json"):
+                request = urllib.request.Request(base + path, data=body, method=method,
+                                                 headers={"Authorization": auth,
+                                                          "Content-Type": content_type})
+                try:
+                    with urllib.request.urlopen(request, timeout=30, context=context) as r:
+                        return r.status, json.loads(r.read())
+                except urllib.error.HTTPError as e:
+                    return e.code, json.loads(e.read())
+
+            status, reply = call("POST", "/api/enterprises", json.dumps(
+                enterprise_body(credit_code("91620100", "71001221"))).encode())
+            self.assertEqual(status, 201, reply)
+            enterprise = reply["enterprise"]["id"]
+            status, sensor = call("POST", "/api/enterprises/%d/sensors" % enterprise,
+                                  json.dumps({"name": "tls"}).encode())
+            self.assertEqual(status, 201, sensor)
+            body = ndjson([event(i) for i in range(1, 4)])
+            status, reply = call("POST", "/api/security/events", gzip.compress(body),
+                                 auth="Bearer " + sensor["token"],
+                                 content_type="application/x-ndjson")
+            # urllib does not set Content-Encoding: the gzip bytes are not NDJSON.
+            self.assertEqual(status, 400)
+            self.assertEqual(reply["error"], "line 1: not valid JSON")
+            status, reply = call("POST", "/api/security/events", body,
+                                 auth="Bearer " + sensor["token"],
+                                 content_type="application/x-ndjson")
+            self.assertEqual((status, reply), (200, {"accepted": 3, "duplicates": 0}))
+            status, page = call("GET", "/api/security/events?enterprise=%d" % enterprise)
+            self.assertEqual(status, 200, page)
+            self.assertEqual([e["id"] for e in page["events"]], ["s1:3", "s1:2", "s1:1"])
 
 
 if __name__ == "__main__":
