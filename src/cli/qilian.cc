@@ -32,6 +32,7 @@
 #include "cli/device.h"
 #include "cli/security.h"
 #include "cli/product.h"
+#include "cli/template.h"
 #include "cli/rest_client.h"
 #include "cli/telemetry.h"
 #include "cli/value_args.h"
@@ -824,6 +825,7 @@ int Main(int argc, char** argv) {
   DeviceCommand device(&app);
   TelemetryCommand telemetry(&app);
   SecurityCommand security(&app);
+  TemplateCommand template_cmd(&app);
 
   NativeArgs siteinfo;
   CLI::App* siteinfo_cmd =
@@ -898,6 +900,7 @@ int Main(int argc, char** argv) {
   if (device.parsed()) return device.Run(client, options.json);
   if (telemetry.parsed()) return telemetry.Run(client, options.json);
   if (security.parsed()) return security.Run(client, options.json);
+  if (template_cmd.parsed()) return template_cmd.Run(client, options.json);
   if (get_cmd->parsed()) return RunGet(client, options, get);
   if (put_cmd->parsed()) return RunPut(client, options, put);
   if (delete_cmd->parsed()) return RunDelete(client, options, del);

@@ -5,7 +5,9 @@ checked on every write, over REST (400 naming field and rule) and over the
 native protocol on TCP (202 INVALID VALUE with the same message); a
 private field is not resolved anonymously; after kill -9 and a restart
 the template and its checks are still there. Enterprise staff administer
-their own prefix's templates only."""
+their own prefix's templates only. `qilian template install-starter`
+defines the starter set once (a second run leaves it as it is), and a
+record under the installed pharmaceuticals template is checked like any."""
 
 import os
 import sys
@@ -14,6 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import handle_client as hc  # noqa: E402
 from harness import start_native_node, string_value  # noqa: E402
+from test_cli import admin_credentials, run_cli  # noqa: E402
 from test_products import two_enterprises_with_staff  # noqa: E402
 
 TEMPLATE = {
@@ -130,6 +133,41 @@ class TemplateTest(unittest.TestCase):
         status, body = self.node.request("GET", path + "/food-batch", auth=token["audit"])
         self.assertEqual(status, 200, body)
         self.assertEqual(body["template"]["prefix"], prefixes[0])
+
+    def test_6_cli_installs_the_starter_set(self):
+        def cli(*args):
+            return run_cli("template", *args, server=self.node.url,
+                           auth=admin_credentials(self.node))
+        names = ["petrochemical-product", "nonferrous-ingot", "equipment-unit", "pharma-lot",
+                 "food-batch"]
+        self.assertEqual(cli("install-starter", "--prefix", "88.999.5"),
+                         (0, "".join("installed %s@1\n" % n for n in names), ""))
+        self.assertEqual(cli("install-starter", "--prefix", "88.999.5", "--only", "food-batch"),
+                         (0, "food-batch already defined, left as it is\n", ""))
+        self.assertEqual(cli("install-starter", "--prefix", "88.999.5", "--only", "steel"),
+                         (2, "", "qilian: no starter template 'steel'; the starters are " +
+                          ", ".join(names) + "\n"))
+        code, out, err = cli("list", "--prefix", "88.999.5")
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual([line.split()[0] for line in out.splitlines()[1:]], sorted(names))
+        code, out, err = cli("get", "pharma-lot", "--prefix", "88.999.5")
+        self.assertEqual((code, err), (0, ""))
+        self.assertIn("approvalNo", out)
+        self.assertIn("~国药准字[HZSJBF][0-9]{8}", out)
+        values = [string_value(1000, "TEMPLATE", "pharma-lot@1"),
+                  string_value(2000, "productName", "阿莫西林胶囊"),
+                  string_value(2002, "batchNo", "A2412001"),
+                  string_value(2003, "productionDate", "2024-12-01T00:00:00+08:00"),
+                  string_value(2007, "manufacturerCreditCode", "91620100MA74XQ6K3N"),
+                  string_value(2008, "approvalNo", "国药准字H2024001"),
+                  string_value(2013, "expiryDate", "2026-11-30T00:00:00+08:00")]
+        status, body = self.put("88.999.5/DRUG-1", values)
+        self.assertEqual(status, 400, body)
+        self.assertEqual(body["message"], "approvalNo: pattern: '国药准字H2024001' does not "
+                                          "match '国药准字[HZSJBF][0-9]{8}'")
+        values[5] = string_value(2008, "approvalNo", "国药准字H20240001")
+        status, body = self.put("88.999.5/DRUG-1", values)
+        self.assertEqual(status, 201, body)
 
 
 if __name__ == "__main__":
