@@ -8,7 +8,7 @@
 namespace qilian::security::enip {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = JsonWriter;
 using Bytes = std::span<const uint8_t>;
 
 constexpr std::string_view kTruncated = "cip_truncated";
@@ -20,23 +20,46 @@ constexpr std::string_view kRequestInResponse = "cip_request_in_response";
 constexpr uint16_t kStructType = 0x02a0;
 
 void PutService(Json& j, uint8_t service, std::optional<uint32_t> cls) {
-  j["service"] = service;
+  j.Key("service").Uint(service);
   std::string_view name = ServiceName(service, cls);
-  j["service_name"] = name.empty() ? "unknown" : name;
+  j.Key("service_name").String(name.empty() ? "unknown" : name);
+}
+
+// A message too short for its header: null when empty, else its service.
+void PutTruncated(Bytes bytes, uint8_t service, Json& j, Weirds* w) {
+  w->push_back(kTruncated);
+  if (bytes.empty()) {
+    j.Null();
+    return;
+  }
+  PutService(j.BeginObject(), service & ~kResponseBit, std::nullopt);
+  j.EndObject();
 }
 
 void PutData(Json& j, Bytes data, bool hex) {
   if (data.empty()) return;
-  j["data_length"] = data.size();
-  if (hex && data.size() <= kMaxDataHex) j["data"] = Hex(data);
+  j.Key("data_length").Uint(data.size());
+  if (hex && data.size() <= kMaxDataHex) j.Key("data").String(Hex(data));
 }
 
 void PutDataType(Json& j, LeReader& d) {
   uint16_t type = d.U16();
   if (!d.ok()) return;
-  j["data_type"] = type;
-  if (std::string_view n = DataTypeName(type); !n.empty()) j["data_type_name"] = n;
-  if (type == kStructType) j["struct_handle"] = d.U16();
+  j.Key("data_type").Uint(type);
+  if (std::string_view n = DataTypeName(type); !n.empty()) j.Key("data_type_name").String(n);
+  if (type == kStructType) j.Key("struct_handle").Uint(d.U16());
+}
+
+// A path as a member's value: an object, or null when it has no fields.
+void PutPathValue(const CipPath& path, Json& j) {
+  if (!path.cls && !path.instance && !path.attribute && !path.connection_point &&
+      path.members.empty() && path.tag.empty() && path.route.empty()) {
+    j.Null();
+    return;
+  }
+  j.BeginObject();
+  PutPath(path, j);
+  j.EndObject();
 }
 
 bool IsConnectionManager(std::optional<uint32_t> cls) { return cls == kConnectionManagerClass; }
@@ -81,37 +104,39 @@ void DecodePccc(Bytes data, bool request, Json& j, Weirds* w) {
   LeReader d(data);
   uint8_t id_length = d.U8();
   if (id_length >= 1) d.Take(id_length - 1u);
-  Json p;
-  p["cmd"] = d.U8();
-  p["sts"] = d.U8();
-  p["tns"] = d.U16();
-  uint8_t cmd = p["cmd"].get<uint8_t>() & 0x0f;
-  if (request && (cmd == 0x06 || cmd == 0x07 || cmd == 0x0f)) p["fnc"] = d.U8();
+  uint8_t cmd = d.U8();
+  uint8_t sts = d.U8();
+  uint16_t tns = d.U16();
+  std::optional<uint8_t> fnc;
+  uint8_t command = cmd & 0x0f;
+  if (request && (command == 0x06 || command == 0x07 || command == 0x0f)) fnc = d.U8();
   if (!d.ok()) {
     w->push_back(kTruncated);
     return;
   }
-  j["pccc"] = std::move(p);
+  j.Key("pccc").BeginObject().Key("cmd").Uint(cmd).Key("sts").Uint(sts).Key("tns").Uint(tns);
+  if (fnc) j.Key("fnc").Uint(*fnc);
+  j.EndObject();
   PutData(j, d.Rest(), false);
 }
 
 void DecodeForwardOpen(Bytes data, bool large, Json& j, Weirds* w) {
   LeReader d(data);
   d.Take(2);  // priority/time tick, timeout ticks
-  j["o_t_connection_id"] = d.U32();
-  j["t_o_connection_id"] = d.U32();
-  j["connection_serial"] = d.U16();
-  j["originator_vendor_id"] = d.U16();
-  j["originator_serial"] = d.U32();
+  j.Key("o_t_connection_id").Uint(d.U32());
+  j.Key("t_o_connection_id").Uint(d.U32());
+  j.Key("connection_serial").Uint(d.U16());
+  j.Key("originator_vendor_id").Uint(d.U16());
+  j.Key("originator_serial").Uint(d.U32());
   d.Take(4);  // timeout multiplier, reserved
-  j["o_t_rpi_us"] = d.U32();
+  j.Key("o_t_rpi_us").Uint(d.U32());
   uint32_t o_t = d.Uint(large ? 4 : 2);
-  j["t_o_rpi_us"] = d.U32();
+  j.Key("t_o_rpi_us").Uint(d.U32());
   uint32_t t_o = d.Uint(large ? 4 : 2);
   uint32_t size_mask = large ? 0xffff : 0x1ff;
-  j["o_t_connection_size"] = o_t & size_mask;
-  j["t_o_connection_size"] = t_o & size_mask;
-  j["transport_class_trigger"] = d.U8();
+  j.Key("o_t_connection_size").Uint(o_t & size_mask);
+  j.Key("t_o_connection_size").Uint(t_o & size_mask);
+  j.Key("transport_class_trigger").Uint(d.U8());
   uint8_t words = d.U8();
   Bytes path_bytes = d.Take(size_t{words} * 2);
   if (!d.ok()) {
@@ -120,17 +145,15 @@ void DecodeForwardOpen(Bytes data, bool large, Json& j, Weirds* w) {
   }
   CipPath path;
   if (std::string_view pw = ParsePath(path_bytes, &path); !pw.empty()) w->push_back(pw);
-  Json p;
-  PutPath(path, p);
-  j["connection_path"] = std::move(p);
+  PutPathValue(path, j.Key("connection_path"));
 }
 
 void DecodeForwardClose(Bytes data, Json& j, Weirds* w) {
   LeReader d(data);
   d.Take(2);
-  j["connection_serial"] = d.U16();
-  j["originator_vendor_id"] = d.U16();
-  j["originator_serial"] = d.U32();
+  j.Key("connection_serial").Uint(d.U16());
+  j.Key("originator_vendor_id").Uint(d.U16());
+  j.Key("originator_serial").Uint(d.U32());
   uint8_t words = d.U8();
   d.Take(1);
   Bytes path_bytes = d.Take(size_t{words} * 2);
@@ -140,37 +163,54 @@ void DecodeForwardClose(Bytes data, Json& j, Weirds* w) {
   }
   CipPath path;
   if (std::string_view pw = ParsePath(path_bytes, &path); !pw.empty()) w->push_back(pw);
-  Json p;
-  PutPath(path, p);
-  j["connection_path"] = std::move(p);
+  PutPathValue(path, j.Key("connection_path"));
 }
 
-void DecodeUnconnectedSend(Bytes data, CipRequestInfo* info, Json& j, Weirds* w, int depth) {
+// Unconnected_Send's data, read before anything is written: its route
+// takes the place of a route in the request path (the event has one
+// "route", where the path's was, with the Unconnected_Send's value).
+struct UnconnectedSend {
+  uint32_t timeout_ms = 0;
+  Bytes message;
+  CipPath route;
+  std::string_view route_weird;  // ParsePath's
+  bool truncated = false;
+};
+
+UnconnectedSend ParseUnconnectedSend(Bytes data) {
+  UnconnectedSend u;
   LeReader d(data);
   uint8_t tick = d.U8();
   uint8_t ticks = d.U8();
   uint16_t size = d.U16();
-  Bytes message = d.Take(size);
+  u.message = d.Take(size);
   if (size % 2) d.Take(1);
   uint8_t words = d.U8();
   d.Take(1);
   Bytes route_bytes = d.Take(size_t{words} * 2);
-  if (!d.ok()) w->push_back(kTruncated);
-  j["timeout_ms"] = (uint32_t{1} << (tick & 0x0f)) * ticks;
-  if (!message.empty()) {
+  u.truncated = !d.ok();
+  u.timeout_ms = (uint32_t{1} << (tick & 0x0f)) * ticks;
+  u.route_weird = ParsePath(route_bytes, &u.route);
+  return u;
+}
+
+// `path_route` is whether the request path had a route (then the route is
+// already written, with this value).
+void DecodeUnconnectedSend(const UnconnectedSend& u, bool path_route, CipRequestInfo* info,
+                           Json& j, Weirds* w, int depth) {
+  if (u.truncated) w->push_back(kTruncated);
+  j.Key("timeout_ms").Uint(u.timeout_ms);
+  if (!u.message.empty()) {
     if (depth + 1 >= kMaxNesting) {
       w->push_back(kTooDeep);
     } else {
       CipRequestInfo embedded;
-      j["request"] = DecodeCipRequest(message, &embedded, w, depth + 1);
+      DecodeCipRequest(u.message, &embedded, w, j.Key("request"), depth + 1);
       info->embedded.push_back(std::move(embedded));
     }
   }
-  CipPath route;
-  if (std::string_view pw = ParsePath(route_bytes, &route); !pw.empty()) w->push_back(pw);
-  Json r;
-  PutPath(route, r);
-  if (r.contains("route")) j["route"] = std::move(r["route"]);
+  if (!u.route_weird.empty()) w->push_back(u.route_weird);
+  if (!path_route && !u.route.route.empty()) PutRoute(u.route.route, j.Key("route"));
 }
 
 void DecodeRequestData(uint8_t service, std::optional<uint32_t> cls, Bytes data,
@@ -183,13 +223,14 @@ void DecodeRequestData(uint8_t service, std::optional<uint32_t> cls, Bytes data,
         PutData(j, data, false);
         return;
       }
-      Json services = Json::array();
-      for (Bytes part : SplitServices(data, w)) {
+      std::vector<Bytes> parts = SplitServices(data, w);
+      j.Key("services").BeginArray();
+      for (Bytes part : parts) {
         CipRequestInfo embedded;
-        services.push_back(DecodeCipRequest(part, &embedded, w, depth + 1));
+        DecodeCipRequest(part, &embedded, w, j, depth + 1);
         info->embedded.push_back(std::move(embedded));
       }
-      j["services"] = std::move(services);
+      j.EndArray();
       return;
     }
     case 0x02:  // Set_Attributes_All
@@ -203,9 +244,9 @@ void DecodeRequestData(uint8_t service, std::optional<uint32_t> cls, Bytes data,
         w->push_back(kTruncated);
         return;
       }
-      Json attributes = Json::array();
-      for (uint16_t i = 0; i < n; ++i) attributes.push_back(d.U16());
-      j["attributes"] = std::move(attributes);
+      j.Key("attributes").BeginArray();
+      for (uint16_t i = 0; i < n; ++i) j.Uint(d.U16());
+      j.EndArray();
       PutData(j, d.Rest(), false);
       return;
     }
@@ -218,9 +259,7 @@ void DecodeRequestData(uint8_t service, std::optional<uint32_t> cls, Bytes data,
   }
   if (IsConnectionManager(cls)) {
     switch (service) {
-      case kUnconnectedSend:
-        DecodeUnconnectedSend(data, info, j, w, depth);
-        return;
+      // kUnconnectedSend: DecodeCipRequest's
       case kForwardOpen:
       case kLargeForwardOpen:
         DecodeForwardOpen(data, service == kLargeForwardOpen, j, w);
@@ -243,17 +282,17 @@ void DecodeRequestData(uint8_t service, std::optional<uint32_t> cls, Bytes data,
   }
   switch (service) {
     case kReadTag:
-      j["elements"] = d.U16();
+      j.Key("elements").Uint(d.U16());
       break;
     case kReadTagFragmented:
-      j["elements"] = d.U16();
-      j["offset"] = d.U32();
+      j.Key("elements").Uint(d.U16());
+      j.Key("offset").Uint(d.U32());
       break;
     case kWriteTag:
     case kWriteTagFragmented:
       PutDataType(j, d);
-      j["elements"] = d.U16();
-      if (service == kWriteTagFragmented) j["offset"] = d.U32();
+      j.Key("elements").Uint(d.U16());
+      if (service == kWriteTagFragmented) j.Key("offset").Uint(d.U32());
       if (d.ok()) PutData(j, d.Rest(), true);
       break;
     default:
@@ -273,24 +312,26 @@ void DecodeResponseData(uint8_t service, uint8_t status, const CipRequestInfo* m
       PutData(j, data, false);
       return;
     }
-    Json services = Json::array();
     std::vector<Bytes> parts = SplitServices(data, w);
+    j.Key("services").BeginArray();
     for (size_t i = 0; i < parts.size(); ++i) {
       const CipRequestInfo* sub =
           match && i < match->embedded.size() ? &match->embedded[i] : nullptr;
-      services.push_back(DecodeCipResponse(parts[i], sub, w, depth + 1));
+      DecodeCipResponse(parts[i], sub, w, j, depth + 1);
     }
-    j["services"] = std::move(services);
+    j.EndArray();
     return;
   }
   if (status == 0 && cls == kIdentityClass &&
       (service == kGetAttributesAll || service == kGetAttributeSingle)) {
-    Json identity;
+    CipIdentity identity;
     bool ok = service == kGetAttributesAll
-                  ? ReadIdentity(d, identity)
-                  : match->attribute && ReadIdentityAttribute(*match->attribute, d, identity);
+                  ? ReadIdentity(d, &identity)
+                  : match->attribute && ReadIdentityAttribute(*match->attribute, d, &identity);
     if (ok) {
-      j["identity"] = std::move(identity);
+      j.Key("identity").BeginObject();
+      WriteIdentity(identity, j);
+      j.EndObject();
       return;
     }
     if (service == kGetAttributesAll) w->push_back(kTruncated);
@@ -299,16 +340,16 @@ void DecodeResponseData(uint8_t service, uint8_t status, const CipRequestInfo* m
   }
   if (service >= 0x4b && IsConnectionManager(cls)) {
     if ((service == kForwardOpen || service == kLargeForwardOpen) && status == 0) {
-      j["o_t_connection_id"] = d.U32();
-      j["t_o_connection_id"] = d.U32();
+      j.Key("o_t_connection_id").Uint(d.U32());
+      j.Key("t_o_connection_id").Uint(d.U32());
     }
     if (service == kForwardOpen || service == kLargeForwardOpen || service == kForwardClose) {
-      j["connection_serial"] = d.U16();
-      j["originator_vendor_id"] = d.U16();
-      j["originator_serial"] = d.U32();
+      j.Key("connection_serial").Uint(d.U16());
+      j.Key("originator_vendor_id").Uint(d.U16());
+      j.Key("originator_serial").Uint(d.U32());
       if (status == 0 && service != kForwardClose) {
-        j["o_t_api_us"] = d.U32();
-        j["t_o_api_us"] = d.U32();
+        j.Key("o_t_api_us").Uint(d.U32());
+        j.Key("t_o_api_us").Uint(d.U32());
       }
       if (!d.ok()) w->push_back(kTruncated);
       return;
@@ -331,8 +372,7 @@ void DecodeResponseData(uint8_t service, uint8_t status, const CipRequestInfo* m
 
 }  // namespace
 
-Json DecodeCipRequest(Bytes bytes, CipRequestInfo* info, Weirds* w, int depth) {
-  Json j;
+void DecodeCipRequest(Bytes bytes, CipRequestInfo* info, Weirds* w, Json& j, int depth) {
   CipRequestInfo local;
   CipRequestInfo* ri = info != nullptr ? info : &local;
   LeReader r(bytes);
@@ -340,36 +380,42 @@ Json DecodeCipRequest(Bytes bytes, CipRequestInfo* info, Weirds* w, int depth) {
   uint8_t words = r.U8();
   Bytes path_bytes = r.Take(size_t{words} * 2);
   if (!r.ok()) {
-    w->push_back(kTruncated);
-    if (!bytes.empty()) PutService(j, service & ~kResponseBit, std::nullopt);
-    return j;
+    PutTruncated(bytes, service, j, w);
+    return;
   }
   if (service & kResponseBit) w->push_back(kResponseInRequest);
   service &= ~kResponseBit;
   CipPath path;
   if (std::string_view pw = ParsePath(path_bytes, &path); !pw.empty()) w->push_back(pw);
-  PutService(j, service, path.cls);
-  PutPath(path, j);
   ri->service = service;
   ri->cls = path.cls;
   ri->instance = path.instance;
   ri->attribute = path.attribute;
   ri->tag = path.tag;
-  DecodeRequestData(service, path.cls, r.Rest(), ri, j, w, depth);
-  return j;
+  j.BeginObject();
+  PutService(j, service, path.cls);
+  if (service == kUnconnectedSend && IsConnectionManager(path.cls)) {
+    UnconnectedSend u = ParseUnconnectedSend(r.Rest());
+    bool path_route = !path.route.empty();
+    if (path_route && !u.route.route.empty()) path.route = u.route.route;
+    PutPath(path, j);
+    DecodeUnconnectedSend(u, path_route, ri, j, w, depth);
+  } else {
+    PutPath(path, j);
+    DecodeRequestData(service, path.cls, r.Rest(), ri, j, w, depth);
+  }
+  j.EndObject();
 }
 
-Json DecodeCipResponse(Bytes bytes, const CipRequestInfo* request, Weirds* w, int depth) {
-  Json j;
+void DecodeCipResponse(Bytes bytes, const CipRequestInfo* request, Weirds* w, Json& j, int depth) {
   LeReader r(bytes);
   uint8_t service = r.U8();
   r.U8();  // reserved
   uint8_t status = r.U8();
   uint8_t words = r.U8();
   if (!r.ok()) {
-    w->push_back(kTruncated);
-    if (!bytes.empty()) PutService(j, service & ~kResponseBit, std::nullopt);
-    return j;
+    PutTruncated(bytes, service, j, w);
+    return;
   }
   if (!(service & kResponseBit)) w->push_back(kRequestInResponse);
   service &= ~kResponseBit;
@@ -385,6 +431,7 @@ Json DecodeCipResponse(Bytes bytes, const CipRequestInfo* request, Weirds* w, in
     match = &request->embedded[0];
     routed = true;
   }
+  j.BeginObject();
   PutService(j, service, match ? match->cls : std::nullopt);
   if (match) {
     CipPath path;
@@ -394,23 +441,29 @@ Json DecodeCipResponse(Bytes bytes, const CipRequestInfo* request, Weirds* w, in
     path.tag = match->tag;
     PutPath(path, j);
   }
-  if (routed) j["routed"] = true;
-  j["status"] = status;
+  if (routed) j.Key("routed").Bool(true);
+  j.Key("status").Uint(status);
   std::string_view status_name = GeneralStatusName(status);
-  j["status_name"] = status_name.empty() ? "unknown" : status_name;
+  j.Key("status_name").String(status_name.empty() ? "unknown" : status_name);
   if (size_t{words} * 2 > r.remaining()) {
     w->push_back(kTruncated);
-    return j;
+    j.EndObject();
+    return;
   }
   if (words > 0) {
-    Json ext = Json::array();
-    for (uint8_t i = 0; i < words; ++i) ext.push_back(r.U16());
-    std::string_view ext_name = ExtendedStatusName(status, ext[0].get<uint16_t>());
-    j["ext_status"] = std::move(ext);
-    if (!ext_name.empty()) j["ext_status_name"] = ext_name;
+    uint16_t first = 0;
+    j.Key("ext_status").BeginArray();
+    for (uint8_t i = 0; i < words; ++i) {
+      uint16_t v = r.U16();
+      if (i == 0) first = v;
+      j.Uint(v);
+    }
+    j.EndArray();
+    std::string_view ext_name = ExtendedStatusName(status, first);
+    if (!ext_name.empty()) j.Key("ext_status_name").String(ext_name);
   }
   DecodeResponseData(service, status, match, r.Rest(), j, w, depth);
-  return j;
+  j.EndObject();
 }
 
 }  // namespace qilian::security::enip

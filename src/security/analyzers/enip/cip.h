@@ -1,6 +1,6 @@
 // CIP explicit messages (CIP Vol 1, 2-4): a request (service, request path,
 // data) or a response (service with 0x80, general status, additional status,
-// data) into a JSON object. Requests leave a CipRequestInfo behind, so their
+// data) written as a JSON object. Requests leave a CipRequestInfo behind, so their
 // response is named and decoded by the class it answers (responses carry no
 // path). Multiple_Service_Packet and Unconnected_Send are unwrapped: their
 // embedded messages are decoded the same way, nested up to kMaxNesting.
@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nlohmann/json.hpp"
+#include "security/analyzers/json_writer.h"
 
 namespace qilian::security::enip {
 
@@ -40,13 +40,14 @@ struct CipRequestInfo {
 // Weird names found while decoding, in order (a message may have several).
 using Weirds = std::vector<std::string_view>;
 
-// `bytes` is one message. Fills `info` (may be nullptr) for the response.
-nlohmann::ordered_json DecodeCipRequest(std::span<const uint8_t> bytes, CipRequestInfo* info,
-                                        Weirds* weirds, int depth = 0);
+// `bytes` is one message, written to `out` as one value: an object, or null
+// when `bytes` is empty (an empty embedded message). Fills `info` (may be
+// nullptr) for the response.
+void DecodeCipRequest(std::span<const uint8_t> bytes, CipRequestInfo* info, Weirds* weirds,
+                      JsonWriter& out, int depth = 0);
 // `request` is the matching request, or nullptr when it was not seen.
-nlohmann::ordered_json DecodeCipResponse(std::span<const uint8_t> bytes,
-                                         const CipRequestInfo* request, Weirds* weirds,
-                                         int depth = 0);
+void DecodeCipResponse(std::span<const uint8_t> bytes, const CipRequestInfo* request,
+                       Weirds* weirds, JsonWriter& out, int depth = 0);
 
 }  // namespace qilian::security::enip
 

@@ -6,39 +6,37 @@
 
 namespace qilian::security::enip {
 
-bool ReadIdentityAttribute(uint32_t attribute, LeReader& r, nlohmann::ordered_json& j) {
+bool ReadIdentityAttribute(uint32_t attribute, LeReader& r, CipIdentity* id) {
   switch (attribute) {
     case 1: {
       uint16_t v = r.U16();
       if (!r.ok()) return false;
-      j["vendor_id"] = v;
-      if (std::string_view n = VendorName(v); !n.empty()) j["vendor_name"] = n;
+      id->vendor_id = v;
       return true;
     }
     case 2: {
       uint16_t v = r.U16();
       if (!r.ok()) return false;
-      j["device_type"] = v;
-      if (std::string_view n = DeviceTypeName(v); !n.empty()) j["device_type_name"] = n;
+      id->device_type = v;
       return true;
     }
     case 3: {
       uint16_t v = r.U16();
       if (!r.ok()) return false;
-      j["product_code"] = v;
+      id->product_code = v;
       return true;
     }
     case 4: {
       uint8_t major = r.U8();
       uint8_t minor = r.U8();
       if (!r.ok()) return false;
-      j["revision"] = std::to_string(major) + "." + std::to_string(minor);
+      id->revision = std::to_string(major) + "." + std::to_string(minor);
       return true;
     }
     case 5: {
       uint16_t v = r.U16();
       if (!r.ok()) return false;
-      j["status"] = v;
+      id->status = v;
       return true;
     }
     case 6: {
@@ -46,20 +44,20 @@ bool ReadIdentityAttribute(uint32_t attribute, LeReader& r, nlohmann::ordered_js
       if (!r.ok()) return false;
       char buf[16];
       std::snprintf(buf, sizeof buf, "0x%08x", v);
-      j["serial"] = buf;
+      id->serial = buf;
       return true;
     }
     case 7: {  // SHORT_STRING
       uint8_t len = r.U8();
       std::span<const uint8_t> name = r.Take(len);
       if (!r.ok()) return false;
-      j["product_name"] = Printable(name);
+      id->product_name = Printable(name);
       return true;
     }
     case 8: {
       uint8_t v = r.U8();
       if (!r.ok()) return false;
-      j["state"] = v;
+      id->state = v;
       return true;
     }
     default:
@@ -67,12 +65,31 @@ bool ReadIdentityAttribute(uint32_t attribute, LeReader& r, nlohmann::ordered_js
   }
 }
 
-bool ReadIdentity(LeReader& r, nlohmann::ordered_json& j) {
+bool ReadIdentity(LeReader& r, CipIdentity* id) {
   for (uint32_t a = 1; a <= 7; ++a) {
-    if (!ReadIdentityAttribute(a, r, j)) return false;
+    if (!ReadIdentityAttribute(a, r, id)) return false;
   }
-  if (r.remaining() > 0) ReadIdentityAttribute(8, r, j);
+  if (r.remaining() > 0) ReadIdentityAttribute(8, r, id);
   return true;
+}
+
+void WriteIdentity(const CipIdentity& id, JsonWriter& j) {
+  if (id.vendor_id) {
+    j.Key("vendor_id").Uint(*id.vendor_id);
+    if (std::string_view n = VendorName(*id.vendor_id); !n.empty()) j.Key("vendor_name").String(n);
+  }
+  if (id.device_type) {
+    j.Key("device_type").Uint(*id.device_type);
+    if (std::string_view n = DeviceTypeName(*id.device_type); !n.empty()) {
+      j.Key("device_type_name").String(n);
+    }
+  }
+  if (id.product_code) j.Key("product_code").Uint(*id.product_code);
+  if (id.revision) j.Key("revision").String(*id.revision);
+  if (id.status) j.Key("status").Uint(*id.status);
+  if (id.serial) j.Key("serial").String(*id.serial);
+  if (id.product_name) j.Key("product_name").String(*id.product_name);
+  if (id.state) j.Key("state").Uint(*id.state);
 }
 
 }  // namespace qilian::security::enip

@@ -143,21 +143,23 @@ std::string_view ParsePath(std::span<const uint8_t> bytes, CipPath* path) {
   return "";
 }
 
-void PutPath(const CipPath& path, nlohmann::ordered_json& j) {
+void PutRoute(const std::vector<CipRoute>& route, JsonWriter& j) {
+  j.BeginArray();
+  for (const CipRoute& r : route) j.BeginObject().Key("port").Uint(r.port).Key("link").String(r.link).EndObject();
+  j.EndArray();
+}
+
+void PutPath(const CipPath& path, JsonWriter& j) {
   if (path.cls) {
-    j["class"] = *path.cls;
-    if (std::string_view n = ClassName(*path.cls); !n.empty()) j["class_name"] = n;
+    j.Key("class").Uint(*path.cls);
+    if (std::string_view n = ClassName(*path.cls); !n.empty()) j.Key("class_name").String(n);
   }
-  if (path.instance) j["instance"] = *path.instance;
-  if (path.attribute) j["attribute"] = *path.attribute;
-  if (path.connection_point) j["connection_point"] = *path.connection_point;
-  if (!path.members.empty()) j["member"] = path.members;
-  if (!path.tag.empty()) j["tag"] = path.tag;
-  if (!path.route.empty()) {
-    nlohmann::ordered_json route = nlohmann::ordered_json::array();
-    for (const CipRoute& r : path.route) route.push_back({{"port", r.port}, {"link", r.link}});
-    j["route"] = std::move(route);
-  }
+  if (path.instance) j.Key("instance").Uint(*path.instance);
+  if (path.attribute) j.Key("attribute").Uint(*path.attribute);
+  if (path.connection_point) j.Key("connection_point").Uint(*path.connection_point);
+  if (!path.members.empty()) j.Key("member").Uints(path.members);
+  if (!path.tag.empty()) j.Key("tag").String(path.tag);
+  if (!path.route.empty()) PutRoute(path.route, j.Key("route"));
 }
 
 }  // namespace qilian::security::enip

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nlohmann/json.hpp"
+#include "security/analyzers/json_writer.h"
 
 namespace qilian::security::enip {
 
@@ -40,9 +40,11 @@ struct CipPath {
 // ("cip_bad_path_segment", "cip_path_truncated"); what came before is kept.
 std::string_view ParsePath(std::span<const uint8_t> bytes, CipPath* path);
 
-// The path's fields into `j`: class, class_name, instance, attribute,
+// The path's fields as members: class, class_name, instance, attribute,
 // connection_point, member, tag, route (each only when present).
-void PutPath(const CipPath& path, nlohmann::ordered_json& j);
+void PutPath(const CipPath& path, JsonWriter& j);
+// A route as the "route" member's value: [{"port":1,"link":"0"},...].
+void PutRoute(const std::vector<CipRoute>& route, JsonWriter& j);
 
 }  // namespace qilian::security::enip
 

@@ -50,8 +50,9 @@ TEST(CipPathTest, PortSegmentsAndElectronicKey) {
   EXPECT_EQ(p.route[1].link, "10.1.1.1");
   EXPECT_TRUE(p.electronic_key);
   EXPECT_EQ(p.cls, 2u);
-  nlohmann::ordered_json j;
-  PutPath(p, j);
+  JsonWriter out;
+  PutPath(p, out);
+  Json j = Json::parse("{" + std::string(out.view()) + "}");
   EXPECT_EQ(Json(j["class_name"]), "message_router");
   EXPECT_EQ(Json(j["route"][1]), Json::parse(R"({"port":2,"link":"10.1.1.1"})"));
 }

@@ -10,6 +10,23 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 using Json = nlohmann::json;
 
+// What DecodeCipRequest and DecodeCipResponse write, as a tree.
+Json Parsed(const JsonWriter& out) {
+  return Json::parse("{" + std::string(out.view()) + "}")["cip"];
+}
+
+Json Request(std::span<const uint8_t> bytes, CipRequestInfo* info, Weirds* w) {
+  JsonWriter out;
+  DecodeCipRequest(bytes, info, w, out.Key("cip"));
+  return Parsed(out);
+}
+
+Json Response(std::span<const uint8_t> bytes, const CipRequestInfo* request, Weirds* w) {
+  JsonWriter out;
+  DecodeCipResponse(bytes, request, w, out.Key("cip"));
+  return Parsed(out);
+}
+
 Bytes FromHex(std::string_view hex) {
   Bytes b;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
@@ -25,7 +42,7 @@ TEST(CipTest, UnconnectedSendIsUnwrappedAndItsReplyMatched) {
   Bytes req = FromHex("52022006240107e90800010220ac2401010001000100");
   CipRequestInfo info;
   Weirds w;
-  Json j = DecodeCipRequest(req, &info, &w);
+  Json j = Request(req, &info, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(j["service_name"], "Unconnected_Send");
   EXPECT_EQ(j["class_name"], "connection_manager");
@@ -36,7 +53,7 @@ TEST(CipTest, UnconnectedSendIsUnwrappedAndItsReplyMatched) {
   EXPECT_EQ(j["timeout_ms"], 128 * 233);
   ASSERT_EQ(info.embedded.size(), 1u);
   Bytes resp = FromHex("81000000e8000100e302b2a4c1d1afa40000e803020000009453d33d01000100e2fc2030");
-  Json r = DecodeCipResponse(resp, &info, &w);
+  Json r = Response(resp, &info, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(r["service_name"], "Get_Attributes_All");
   EXPECT_EQ(r["routed"], true);
@@ -49,10 +66,10 @@ TEST(CipTest, IdentityObjectFromGetAttributesAll) {
   Bytes req = {0x01, 0x02, 0x20, 0x01, 0x24, 0x01};
   CipRequestInfo info;
   Weirds w;
-  DecodeCipRequest(req, &info, &w);
+  Request(req, &info, &w);
   Bytes resp = {0x81, 0,    0,    0,    0x01, 0x00, 0x0e, 0x00, 0x36, 0x00, 20,  11,
                 0x60, 0x30, 0x78, 0x56, 0x34, 0x12, 4,    'L',  '7',  '5',  'x', 3};
-  Json r = DecodeCipResponse(resp, &info, &w);
+  Json r = Response(resp, &info, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(r["identity"], Json::parse(R"({"vendor_id":1,
       "vendor_name":"Rockwell Automation/Allen-Bradley","device_type":14,
@@ -60,8 +77,8 @@ TEST(CipTest, IdentityObjectFromGetAttributesAll) {
       "status":12384,"serial":"0x12345678","product_name":"L75x","state":3})"));
   // Get_Attribute_Single of the product name.
   CipRequestInfo single;
-  DecodeCipRequest(Bytes{0x0e, 0x03, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07}, &single, &w);
-  Json s = DecodeCipResponse(Bytes{0x8e, 0, 0, 0, 2, 'P', 'N'}, &single, &w);
+  Request(Bytes{0x0e, 0x03, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07}, &single, &w);
+  Json s = Response(Bytes{0x8e, 0, 0, 0, 2, 'P', 'N'}, &single, &w);
   EXPECT_EQ(s["identity"], Json::parse(R"({"product_name":"PN"})"));
   EXPECT_EQ(s["attribute"], 7);
 }
@@ -74,7 +91,7 @@ TEST(CipTest, MultipleServicePacketOfTagReads) {
                0x4c, 0x03, 0x91, 0x02, 'B',  'b',  0x28, 0x02, 0x01, 0x00};
   CipRequestInfo info;
   Weirds w;
-  Json j = DecodeCipRequest(req, &info, &w);
+  Json j = Request(req, &info, &w);
   EXPECT_TRUE(w.empty()) << w.size();
   EXPECT_EQ(j["service_name"], "Multiple_Service_Packet");
   ASSERT_EQ(j["services"].size(), 2u);
@@ -85,7 +102,7 @@ TEST(CipTest, MultipleServicePacketOfTagReads) {
   // The reply: a DINT, and a failure (path destination unknown).
   Bytes resp = {0x8a, 0, 0x1e, 0,    0x02, 0x00, 0x06, 0x00, 0x10, 0x00, 0xcc, 0,
                 0,    0, 0xc4, 0x00, 0x2a, 0x00, 0x00, 0x00, 0xcc, 0,    0x05, 0x00};
-  Json r = DecodeCipResponse(resp, &info, &w);
+  Json r = Response(resp, &info, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(r["status_name"], "embedded_service_error");
   ASSERT_EQ(r["services"].size(), 2u);
@@ -106,7 +123,7 @@ TEST(CipTest, ForwardOpenAndItsFailure) {
                0xa3, 0x02, 0x20, 0x02, 0x24, 0x01};
   CipRequestInfo info;
   Weirds w;
-  Json j = DecodeCipRequest(req, &info, &w);
+  Json j = Request(req, &info, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(j["service_name"], "Forward_Open");
   EXPECT_EQ(j["o_t_connection_id"], 0x80000001u);
@@ -117,7 +134,7 @@ TEST(CipTest, ForwardOpenAndItsFailure) {
   EXPECT_EQ(j["connection_path"]["class_name"], "message_router");
   Bytes resp = {0xd4, 0,    0x01, 0x01, 0x00, 0x01, 0x34, 0x12,
                 0x01, 0x00, 0x78, 0x56, 0x34, 0x12, 0x00, 0x00};
-  Json r = DecodeCipResponse(resp, &info, &w);
+  Json r = Response(resp, &info, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(r["status_name"], "connection_failure");
   EXPECT_EQ(r["ext_status"], Json::parse("[256]"));
@@ -131,11 +148,11 @@ TEST(CipTest, ExecutePccc) {
                0xac, 0x14, 0x0f, 0x00, 0x01, 0x00, 0xa2, 0x02, 0x07, 0x89, 0x00};
   CipRequestInfo info;
   Weirds w;
-  Json j = DecodeCipRequest(req, &info, &w);
+  Json j = Request(req, &info, &w);
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(j["service_name"], "Execute_PCCC");
   EXPECT_EQ(j["pccc"], Json::parse(R"({"cmd":15,"sts":0,"tns":1,"fnc":162})"));
-  Json r = DecodeCipResponse(Bytes{0xcb, 0, 0, 0, 0x07, 0x4d, 0x00, 0xf0, 0x95, 0xac, 0x14, 0x4f,
+  Json r = Response(Bytes{0xcb, 0, 0, 0, 0x07, 0x4d, 0x00, 0xf0, 0x95, 0xac, 0x14, 0x4f,
                                    0x00, 0x01, 0x00, 0x11, 0x22},
                              &info, &w);
   EXPECT_EQ(r["pccc"], Json::parse(R"({"cmd":79,"sts":0,"tns":1})"));
@@ -144,22 +161,22 @@ TEST(CipTest, ExecutePccc) {
 
 TEST(CipTest, UnmatchedResponsesAndMalformedMessages) {
   Weirds w;
-  Json r = DecodeCipResponse(Bytes{0xcc, 0, 0, 0, 0xca, 0, 0, 0, 0x80, 0x3f}, nullptr, &w);
+  Json r = Response(Bytes{0xcc, 0, 0, 0, 0xca, 0, 0, 0, 0x80, 0x3f}, nullptr, &w);
   EXPECT_EQ(r["service_name"], "Read_Tag");  // no class known: the Logix name
   EXPECT_FALSE(r.contains("tag"));
   EXPECT_EQ(r["data_type_name"], "REAL");
   EXPECT_TRUE(w.empty());
-  DecodeCipResponse(Bytes{0xcc, 0}, nullptr, &w);
+  Response(Bytes{0xcc, 0}, nullptr, &w);
   EXPECT_EQ(w, Weirds{"cip_truncated"});
   w.clear();
-  DecodeCipRequest(Bytes{0x0e, 0x05, 0x20}, nullptr, &w);
+  Request(Bytes{0x0e, 0x05, 0x20}, nullptr, &w);
   EXPECT_EQ(w, Weirds{"cip_truncated"});
   w.clear();
   // A Multiple_Service_Packet whose offset points outside it.
-  DecodeCipRequest(Bytes{0x0a, 0x02, 0x20, 0x02, 0x24, 0x01, 0x01, 0x00, 0x40, 0x00}, nullptr, &w);
+  Request(Bytes{0x0a, 0x02, 0x20, 0x02, 0x24, 0x01, 0x01, 0x00, 0x40, 0x00}, nullptr, &w);
   EXPECT_EQ(w, Weirds{"cip_bad_multiple_service_offset"});
   w.clear();
-  DecodeCipRequest(Bytes{0x8e, 0x00}, nullptr, &w);
+  Request(Bytes{0x8e, 0x00}, nullptr, &w);
   EXPECT_EQ(w, Weirds{"cip_response_in_request"});
 }
 
@@ -172,7 +189,7 @@ TEST(CipTest, NestingIsBounded) {
     inner = outer;
   }
   Weirds w;
-  Json j = DecodeCipRequest(inner, nullptr, &w);
+  Json j = Request(inner, nullptr, &w);
   EXPECT_EQ(w, Weirds{"cip_nesting_too_deep"});
   EXPECT_TRUE(j["services"][0]["services"][0]["services"][0].contains("data_length"));
 }

@@ -85,9 +85,10 @@ void EnipAnalyzer::EndOfData(Direction dir) {
 void EnipAnalyzer::DeliverPacket(Direction dir, std::span<const uint8_t> data) {
   if (io_) {
     Weirds weirds;
-    nlohmann::ordered_json j = DecodeIo(data, &weirds);
+    JsonWriter& j = JsonWriter::ForEvent();
+    DecodeIo(data, &weirds, j);
     Report(weirds);
-    host_->Emit(std::move(j));
+    host_->EmitJson(j.view());
     return;
   }
   if (!PlausibleHeader(data)) {
@@ -105,12 +106,13 @@ void EnipAnalyzer::Message(Direction dir, std::span<const uint8_t> frame) {
   bool response = dir != client_;
   EncapMessage m;
   Weirds weirds;
-  DecodeEncap(frame, response, &m, &weirds);
+  JsonWriter& j = JsonWriter::ForEvent();
+  DecodeEncap(frame, response, &m, &weirds, j);
   if (!m.cip.empty()) {
     bool connected = m.command == kSendUnitData;
     if (!response) {
       CipRequestInfo info;
-      m.fields["cip"] = DecodeCipRequest(m.cip, &info, &weirds);
+      DecodeCipRequest(m.cip, &info, &weirds, j.Key("cip"));
       if (connected && m.cip_sequence) {
         uint16_t seq = *m.cip_sequence;
         if (!unit_pending_.contains(seq)) {
@@ -128,7 +130,7 @@ void EnipAnalyzer::Message(Direction dir, std::span<const uint8_t> frame) {
     } else if (connected) {
       auto it = m.cip_sequence ? unit_pending_.find(*m.cip_sequence) : unit_pending_.end();
       const CipRequestInfo* request = it != unit_pending_.end() ? &it->second : nullptr;
-      m.fields["cip"] = DecodeCipResponse(m.cip, request, &weirds);
+      DecodeCipResponse(m.cip, request, &weirds, j.Key("cip"));
       if (request != nullptr) {
         unit_order_.erase(std::find(unit_order_.begin(), unit_order_.end(), it->first));
         unit_pending_.erase(it);
@@ -137,12 +139,12 @@ void EnipAnalyzer::Message(Direction dir, std::span<const uint8_t> frame) {
       auto it = std::find_if(rr_pending_.begin(), rr_pending_.end(),
                              [&m](const auto& p) { return p.first == m.context; });
       const CipRequestInfo* request = it != rr_pending_.end() ? &it->second : nullptr;
-      m.fields["cip"] = DecodeCipResponse(m.cip, request, &weirds);
+      DecodeCipResponse(m.cip, request, &weirds, j.Key("cip"));
       if (request != nullptr) rr_pending_.erase(it);
     }
   }
   Report(weirds);
-  host_->Emit(std::move(m.fields));
+  host_->EmitJson(j.view());
 }
 
 }  // namespace enip

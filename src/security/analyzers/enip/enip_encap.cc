@@ -7,7 +7,7 @@
 namespace qilian::security::enip {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using Json = JsonWriter;
 using Bytes = std::span<const uint8_t>;
 
 constexpr std::string_view kItemTruncated = "enip_item_truncated";
@@ -24,27 +24,38 @@ std::string SocketAddress(Bytes b, uint16_t* port) {
          std::to_string(b[7]);
 }
 
-void ListIdentityItem(Bytes data, Json& identities, Weirds* w) {
+struct IdentityItem {
+  uint16_t encap_version = 0;
+  std::string socket_address;
+  uint16_t socket_port = 0;
+  CipIdentity identity;
+};
+
+struct ServicesItem {
+  uint16_t version = 0;
+  uint16_t capability_flags = 0;
+  std::string name;
+};
+
+void ListIdentityItem(Bytes data, std::vector<IdentityItem>& identities, Weirds* w) {
   LeReader r(data);
-  Json id;
-  id["encap_version"] = r.U16();
+  IdentityItem id;
+  id.encap_version = r.U16();
   Bytes sockaddr = r.Take(16);
   if (!r.ok()) {
     w->push_back(kBadItem);
     return;
   }
-  uint16_t port;
-  id["socket_address"] = SocketAddress(sockaddr, &port);
-  id["socket_port"] = port;
-  if (!ReadIdentity(r, id) || !id.contains("state")) w->push_back(kBadItem);
+  id.socket_address = SocketAddress(sockaddr, &id.socket_port);
+  if (!ReadIdentity(r, &id.identity) || !id.identity.state) w->push_back(kBadItem);
   identities.push_back(std::move(id));
 }
 
-void ListServicesItem(Bytes data, Json& services, Weirds* w) {
+void ListServicesItem(Bytes data, std::vector<ServicesItem>& services, Weirds* w) {
   LeReader r(data);
-  Json s;
-  s["version"] = r.U16();
-  s["capability_flags"] = r.U16();
+  ServicesItem s;
+  s.version = r.U16();
+  s.capability_flags = r.U16();
   Bytes name = r.Take(16);
   if (!r.ok()) {
     w->push_back(kBadItem);
@@ -52,9 +63,47 @@ void ListServicesItem(Bytes data, Json& services, Weirds* w) {
   }
   size_t n = 0;
   while (n < name.size() && name[n] != 0) ++n;
-  s["name"] = Printable(name.first(n));
+  s.name = Printable(name.first(n));
   services.push_back(std::move(s));
 }
+
+// The members taken from the items' contents, each where it first appeared
+// with the value of its last item (a message may repeat an item type).
+class ItemFields {
+ public:
+  void Set(std::string_view key, uint64_t number) { Find(key) = Field{key, number, {}, false}; }
+  void Set(std::string_view key, std::string text) {
+    Find(key) = Field{key, 0, std::move(text), true};
+  }
+  void Write(Json& j) const {
+    for (size_t i = 0; i < size_; ++i) {
+      const Field& f = fields_[i];
+      j.Key(f.key);
+      if (f.is_text) {
+        j.String(f.text);
+      } else {
+        j.Uint(f.number);
+      }
+    }
+  }
+
+ private:
+  struct Field {
+    std::string_view key;
+    uint64_t number = 0;
+    std::string text;
+    bool is_text = false;
+  };
+  Field& Find(std::string_view key) {
+    for (size_t i = 0; i < size_; ++i) {
+      if (fields_[i].key == key) return fields_[i];
+    }
+    return fields_[size_++];
+  }
+  // The six keys CommonPacketFormat sets.
+  std::array<Field, 6> fields_;
+  size_t size_ = 0;
+};
 
 // The common packet format: an item count, then typed, length-prefixed items.
 void CommonPacketFormat(LeReader& r, Json& j, EncapMessage* m, Weirds* w) {
@@ -63,12 +112,11 @@ void CommonPacketFormat(LeReader& r, Json& j, EncapMessage* m, Weirds* w) {
     w->push_back(kTruncated);
     return;
   }
-  // "items" goes first, the fields of the items' contents after it: its
-  // place is taken now and its value set at the end.
-  j["items"] = nullptr;
-  Json items = Json::array();
-  Json identities = Json::array();
-  Json services = Json::array();
+  // "items" goes first, the fields of the items' contents after it.
+  j.Key("items").BeginArray();
+  ItemFields fields;
+  std::vector<IdentityItem> identities;
+  std::vector<ServicesItem> services;
   for (uint16_t i = 0; i < count; ++i) {
     if (i == kMaxItems) {
       w->push_back(kTooManyItems);
@@ -83,20 +131,23 @@ void CommonPacketFormat(LeReader& r, Json& j, EncapMessage* m, Weirds* w) {
       break;
     }
     Bytes data = r.Take(length);
-    Json item;
-    item["type"] = type;
     std::string_view name = ItemTypeName(type);
-    item["type_name"] = name.empty() ? "unknown" : name;
-    item["length"] = length;
-    items.push_back(std::move(item));
+    j.BeginObject()
+        .Key("type")
+        .Uint(type)
+        .Key("type_name")
+        .String(name.empty() ? "unknown" : name)
+        .Key("length")
+        .Uint(length)
+        .EndObject();
     LeReader d(data);
     switch (type) {
       case kConnectedAddress:
-        j["connection_id"] = d.U32();
+        fields.Set("connection_id", d.U32());
         break;
       case kSequencedAddress:
-        j["connection_id"] = d.U32();
-        j["sequence"] = d.U32();
+        fields.Set("connection_id", d.U32());
+        fields.Set("sequence", d.U32());
         break;
       case kSockaddrOT:
       case kSockaddrTO: {
@@ -106,8 +157,8 @@ void CommonPacketFormat(LeReader& r, Json& j, EncapMessage* m, Weirds* w) {
         }
         uint16_t port;
         std::string addr = SocketAddress(data, &port);
-        j[type == kSockaddrOT ? "sockaddr_o_t" : "sockaddr_t_o"] =
-            addr + ":" + std::to_string(port);
+        fields.Set(type == kSockaddrOT ? "sockaddr_o_t" : "sockaddr_t_o",
+                   addr + ":" + std::to_string(port));
         break;
       }
       case kUnconnectedData:
@@ -117,9 +168,9 @@ void CommonPacketFormat(LeReader& r, Json& j, EncapMessage* m, Weirds* w) {
         if (m != nullptr && m->command == kSendUnitData) {
           m->cip_sequence = d.U16();
           m->cip = d.Rest();
-          if (d.ok()) j["cip_sequence"] = *m->cip_sequence;
+          if (d.ok()) fields.Set("cip_sequence", *m->cip_sequence);
         } else {
-          j["data_length"] = data.size();  // I/O data
+          fields.Set("data_length", data.size());  // I/O data
         }
         break;
       case kListIdentityItem:
@@ -133,9 +184,37 @@ void CommonPacketFormat(LeReader& r, Json& j, EncapMessage* m, Weirds* w) {
     }
     if (!d.ok()) w->push_back(kBadItem);
   }
-  j["items"] = std::move(items);
-  if (!identities.empty()) j["identities"] = std::move(identities);
-  if (!services.empty()) j["list_services"] = std::move(services);
+  j.EndArray();
+  fields.Write(j);
+  if (!identities.empty()) {
+    j.Key("identities").BeginArray();
+    for (const IdentityItem& id : identities) {
+      j.BeginObject()
+          .Key("encap_version")
+          .Uint(id.encap_version)
+          .Key("socket_address")
+          .String(id.socket_address)
+          .Key("socket_port")
+          .Uint(id.socket_port);
+      WriteIdentity(id.identity, j);
+      j.EndObject();
+    }
+    j.EndArray();
+  }
+  if (!services.empty()) {
+    j.Key("list_services").BeginArray();
+    for (const ServicesItem& s : services) {
+      j.BeginObject()
+          .Key("version")
+          .Uint(s.version)
+          .Key("capability_flags")
+          .Uint(s.capability_flags)
+          .Key("name")
+          .String(s.name)
+          .EndObject();
+    }
+    j.EndArray();
+  }
 }
 
 }  // namespace
@@ -147,7 +226,7 @@ bool PlausibleHeader(Bytes h) {
   return !CommandName(command).empty() && options_zero;
 }
 
-void DecodeEncap(Bytes frame, bool response, EncapMessage* m, Weirds* w) {
+void DecodeEncap(Bytes frame, bool response, EncapMessage* m, Weirds* w, Json& j) {
   LeReader r(frame);
   m->command = r.U16();
   uint16_t length = r.U16();
@@ -155,34 +234,33 @@ void DecodeEncap(Bytes frame, bool response, EncapMessage* m, Weirds* w) {
   uint32_t status = r.U32();
   Bytes context = r.Take(8);
   uint32_t options = r.U32();
-  Json& j = m->fields;
-  j["pdu"] = response ? "response" : "request";
-  j["command"] = m->command;
+  j.Key("pdu").String(response ? "response" : "request");
+  j.Key("command").Uint(m->command);
   std::string_view name = CommandName(m->command);
-  j["command_name"] = name.empty() ? "unknown" : name;
-  j["length"] = length;
-  j["session"] = session;
-  j["status"] = status;
+  j.Key("command_name").String(name.empty() ? "unknown" : name);
+  j.Key("length").Uint(length);
+  j.Key("session").Uint(session);
+  j.Key("status").Uint(status);
   std::string_view status_name = EncapStatusName(status);
-  j["status_name"] = status_name.empty() ? "unknown" : status_name;
+  j.Key("status_name").String(status_name.empty() ? "unknown" : status_name);
   if (!r.ok()) return;
   std::copy(context.begin(), context.end(), m->context.begin());
-  j["context"] = Hex(context);
+  j.Key("context").String(Hex(context));
   if (options != 0) {
-    j["options"] = options;
+    j.Key("options").Uint(options);
     w->push_back("enip_nonzero_options");
   }
   if (name.empty()) w->push_back("enip_unknown_command");
   if (status != 0 && !response) w->push_back("enip_status_in_request");
   switch (m->command) {
     case kRegisterSession:
-      j["protocol_version"] = r.U16();
-      j["option_flags"] = r.U16();
+      j.Key("protocol_version").Uint(r.U16());
+      j.Key("option_flags").Uint(r.U16());
       break;
     case kListIdentity:
       // A List Identity request's first two context bytes ask responders to
       // spread their answers over up to that many milliseconds.
-      if (!response) j["max_response_delay_ms"] = context[0] | context[1] << 8;
+      if (!response) j.Key("max_response_delay_ms").Uint(context[0] | context[1] << 8);
       [[fallthrough]];
     case kListServices:
     case kListInterfaces:
@@ -190,8 +268,8 @@ void DecodeEncap(Bytes frame, bool response, EncapMessage* m, Weirds* w) {
       break;
     case kSendRRData:
     case kSendUnitData: {
-      j["interface_handle"] = r.U32();
-      j["timeout"] = r.U16();
+      j.Key("interface_handle").Uint(r.U32());
+      j.Key("timeout").Uint(r.U16());
       size_t before = w->size();
       CommonPacketFormat(r, j, m, w);
       // A broken item already said why there is no CIP message.
@@ -202,7 +280,7 @@ void DecodeEncap(Bytes frame, bool response, EncapMessage* m, Weirds* w) {
     case kIndicateStatus:
     case kCancel:
     default:
-      if (r.remaining() > 0) j["data_length"] = r.remaining();
+      if (r.remaining() > 0) j.Key("data_length").Uint(r.remaining());
       r.Rest();
       break;
   }
@@ -213,13 +291,11 @@ void DecodeEncap(Bytes frame, bool response, EncapMessage* m, Weirds* w) {
   }
 }
 
-Json DecodeIo(Bytes datagram, Weirds* w) {
-  Json j;
-  j["pdu"] = "io";
+void DecodeIo(Bytes datagram, Weirds* w, Json& j) {
+  j.Key("pdu").String("io");
   LeReader r(datagram);
   CommonPacketFormat(r, j, nullptr, w);
   if (r.ok() && r.remaining() > 0) w->push_back(kTrailing);
-  return j;
 }
 
 }  // namespace qilian::security::enip

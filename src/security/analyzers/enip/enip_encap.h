@@ -14,8 +14,8 @@
 #include <optional>
 #include <span>
 
-#include "nlohmann/json.hpp"
 #include "security/analyzers/enip/cip.h"
+#include "security/analyzers/json_writer.h"
 
 namespace qilian::security::enip {
 
@@ -27,8 +27,6 @@ constexpr size_t kMaxItems = 64;
 struct EncapMessage {
   uint16_t command = 0;
   std::array<uint8_t, 8> context{};
-  // Everything but the CIP message, in schema order.
-  nlohmann::ordered_json fields;
   // The CIP message of SendRRData (unconnected data item) or SendUnitData
   // (connected data item, after its sequence count); empty if none.
   std::span<const uint8_t> cip;
@@ -39,13 +37,15 @@ struct EncapMessage {
 bool PlausibleHeader(std::span<const uint8_t> header);
 
 // `frame` is a header and exactly its `length` bytes of data; `response`
-// is true when the side on the EtherNet/IP port sent it.
-void DecodeEncap(std::span<const uint8_t> frame, bool response, EncapMessage* m, Weirds* w);
+// is true when the side on the EtherNet/IP port sent it. Everything but the
+// CIP message goes to `out` as members, in schema order.
+void DecodeEncap(std::span<const uint8_t> frame, bool response, EncapMessage* m, Weirds* w,
+                 JsonWriter& out);
 
 // A UDP 2222 datagram: a common packet format with a sequenced address item
-// and connected data (I/O). Fields: items, connection_id, sequence,
+// and connected data (I/O). Members: pdu, items, connection_id, sequence,
 // data_length.
-nlohmann::ordered_json DecodeIo(std::span<const uint8_t> datagram, Weirds* w);
+void DecodeIo(std::span<const uint8_t> datagram, Weirds* w, JsonWriter& out);
 
 }  // namespace qilian::security::enip
 

@@ -11,13 +11,20 @@ using Bytes = std::vector<uint8_t>;
 using Json = nlohmann::json;
 using testing::FromHex;
 
+// What DecodeEncap writes, as a tree.
+Json Decode(const Bytes& frame, bool response, EncapMessage* m, Weirds* w) {
+  JsonWriter out;
+  DecodeEncap(frame, response, m, w, out);
+  return Json::parse("{" + std::string(out.view()) + "}");
+}
+
 TEST(EnipEncapTest, ListIdentityResponse) {
   Bytes frame = FromHex(testing::kListIdentityResponse);
   EncapMessage m;
   Weirds w;
-  DecodeEncap(frame, true, &m, &w);
+  Json m_fields = Decode(frame, true, &m, &w);
   EXPECT_TRUE(w.empty());
-  const auto& j = m.fields;
+  const auto& j = m_fields;
   EXPECT_EQ(j["pdu"], "response");
   EXPECT_EQ(j["command_name"], "ListIdentity");
   EXPECT_EQ(j["context"], "00000000c1debed1");
@@ -34,12 +41,12 @@ TEST(EnipEncapTest, SendRRDataHandsBackTheCipMessage) {
   Bytes frame = FromHex(testing::kSendRRDataRequest);
   EncapMessage m;
   Weirds w;
-  DecodeEncap(frame, false, &m, &w);
+  Json m_fields = Decode(frame, false, &m, &w);
   EXPECT_TRUE(w.empty());
-  EXPECT_EQ(m.fields["command_name"], "SendRRData");
-  EXPECT_EQ(m.fields["session"], 0x13020500u);
-  EXPECT_EQ(m.fields["timeout"], 20);
-  EXPECT_EQ(Json(m.fields["items"]), Json::parse(R"([
+  EXPECT_EQ(m_fields["command_name"], "SendRRData");
+  EXPECT_EQ(m_fields["session"], 0x13020500u);
+  EXPECT_EQ(m_fields["timeout"], 20);
+  EXPECT_EQ(Json(m_fields["items"]), Json::parse(R"([
       {"type":0,"type_name":"null_address","length":0},
       {"type":178,"type_name":"unconnected_data","length":22}])"));
   EXPECT_EQ(m.cip.size(), 22u);
@@ -55,19 +62,19 @@ TEST(EnipEncapTest, SendUnitDataAndRegisterSession) {
                  0x11, 0xb1, 0x00, 0x06, 0x00, 0x07, 0x00, 0xcc, 0x00, 0x00, 0x00};
   EncapMessage m;
   Weirds w;
-  DecodeEncap(frame, true, &m, &w);
+  Json m_fields = Decode(frame, true, &m, &w);
   EXPECT_TRUE(w.empty());
-  EXPECT_EQ(m.fields["connection_id"], 0x11223344u);
+  EXPECT_EQ(m_fields["connection_id"], 0x11223344u);
   EXPECT_EQ(m.cip_sequence, 7);
   EXPECT_EQ(m.cip.size(), 4u);
   Bytes reg = {0x65, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
   EncapMessage r;
-  DecodeEncap(reg, false, &r, &w);
+  Json r_fields = Decode(reg, false, &r, &w);
   EXPECT_TRUE(w.empty());
-  EXPECT_EQ(r.fields["command_name"], "RegisterSession");
-  EXPECT_EQ(r.fields["protocol_version"], 1);
-  EXPECT_EQ(r.fields["option_flags"], 0);
+  EXPECT_EQ(r_fields["command_name"], "RegisterSession");
+  EXPECT_EQ(r_fields["protocol_version"], 1);
+  EXPECT_EQ(r_fields["option_flags"], 0);
 }
 
 TEST(EnipEncapTest, ListServices) {
@@ -77,9 +84,9 @@ TEST(EnipEncapTest, ListServices) {
                  'n',  'i',  'c',  'a',  't', 'i', 'o',  'n',  's', 0,   0};
   EncapMessage m;
   Weirds w;
-  DecodeEncap(frame, true, &m, &w);
+  Json m_fields = Decode(frame, true, &m, &w);
   EXPECT_TRUE(w.empty());
-  EXPECT_EQ(Json(m.fields["list_services"]), Json::parse(R"([
+  EXPECT_EQ(Json(m_fields["list_services"]), Json::parse(R"([
       {"version":1,"capability_flags":288,"name":"Communications"}])"));
 }
 
@@ -88,26 +95,28 @@ TEST(EnipEncapTest, MalformedMessages) {
   Bytes frame = FromHex(testing::kSendRRDataRequest);
   frame[38] = 0xff;  // the data item claims 255 bytes
   EncapMessage m;
-  DecodeEncap(frame, false, &m, &w);
+  Json m_fields = Decode(frame, false, &m, &w);
   EXPECT_EQ(w, Weirds{"enip_item_truncated"});
   w.clear();
   Bytes trailing = FromHex(testing::kListIdentityRequest);
   trailing.push_back(0);
   trailing[2] = 1;
   EncapMessage t;
-  DecodeEncap(trailing, false, &t, &w);
+  Json t_fields = Decode(trailing, false, &t, &w);
   EXPECT_EQ(w, Weirds{"enip_trailing_bytes"});
   w.clear();
   Bytes options = FromHex(testing::kListIdentityRequest);
   options[20] = 1;
   EncapMessage o;
-  DecodeEncap(options, false, &o, &w);
+  Json o_fields = Decode(options, false, &o, &w);
   EXPECT_EQ(w, Weirds{"enip_nonzero_options"});
   EXPECT_FALSE(PlausibleHeader(options));
   w.clear();
   Bytes io = {0x02, 0x00, 0x02, 0x80, 0x08, 0x00, 0x01, 0,    0,    0,
               0x05, 0,    0,    0,    0xb1, 0x00, 0x02, 0x00, 0xaa, 0xbb};
-  nlohmann::ordered_json j = DecodeIo(io, &w);
+  JsonWriter out;
+  DecodeIo(io, &w, out);
+  Json j = Json::parse("{" + std::string(out.view()) + "}");
   EXPECT_TRUE(w.empty());
   EXPECT_EQ(j["pdu"], "io");
   EXPECT_EQ(j["connection_id"], 1);
