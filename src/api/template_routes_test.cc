@@ -10,8 +10,7 @@
 #include "core/metrics.h"
 #include "gtest/gtest.h"
 #include "ident/registry.h"
-#include "ident/template/record_check.h"
-#include "ident/template/template_store.h"
+#include "ident/template/test_templates.h"
 #include "nlohmann/json.hpp"
 #include "store/memory_store.h"
 
@@ -19,7 +18,6 @@ namespace qilian::api {
 namespace {
 
 using nlohmann::json;
-using ident::templates::TemplateStore;
 
 constexpr std::string_view kBatch = R"({
   "name": "steel-batch", "industry": "C31",
@@ -31,21 +29,9 @@ constexpr std::string_view kBatch = R"({
 
 class TemplateRoutesTest : public ::testing::Test {
  protected:
-  TemplateRoutesTest()
-      : store_(store::NewMemoryStore({{std::string(ident::Registry::kSpace),
-                                       std::string(TemplateStore::kSpace)}})),
-        templates_(store_.get(), clock_),
-        check_(&templates_),
-        registry_(store_.get(), clock_, Options()),
-        api_(&registry_, &metrics_, RestOptions{}) {
-    api_.SetTemplates(&templates_);
+  TemplateRoutesTest() : api_(&node_.registry, &metrics_, RestOptions{}) {
+    api_.SetTemplates(&node_.templates);
     api_.SetAuth(TestCallers());
-  }
-
-  ident::RegistryOptions Options() {
-    ident::RegistryOptions options;
-    options.record_validator = &check_;
-    return options;
   }
 
   net::HttpResponse Send(const std::string& method, const std::string& target,
@@ -54,11 +40,7 @@ class TemplateRoutesTest : public ::testing::Test {
     return SendAs(api_, method, target, body, bearer);
   }
 
-  std::unique_ptr<store::KvStore> store_;
-  FakeClock clock_{absl::FromUnixSeconds(1765000000)};
-  TemplateStore templates_;
-  ident::templates::TemplateRecordCheck check_;
-  ident::Registry registry_;
+  ident::templates::test::TemplatedRegistry node_;
   MetricsRegistry metrics_;
   RestApi api_;
 };

@@ -8,10 +8,7 @@
 #include "core/metrics.h"
 #include "gtest/gtest.h"
 #include "ident/native_frontend.h"
-#include "ident/registry.h"
-#include "ident/template/record_check.h"
-#include "ident/template/template_json.h"
-#include "ident/template/template_store.h"
+#include "ident/template/test_templates.h"
 #include "ident/test_util.h"
 #include "ident/wire/client.h"
 #include "ident/wire/codec.h"
@@ -20,7 +17,7 @@
 namespace qilian::ident::templates {
 namespace {
 
-using test::Value;
+using ident::test::Value;
 
 std::span<const uint8_t> Bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -29,25 +26,12 @@ std::span<const uint8_t> Bytes(const std::string& s) {
 class NativeTemplateTest : public ::testing::Test {
  protected:
   NativeTemplateTest()
-      : store_(store::NewMemoryStore(
-            {{std::string(Registry::kSpace), std::string(TemplateStore::kSpace)}})),
-        templates_(store_.get(), clock_),
-        check_(&templates_),
-        registry_(store_.get(), clock_, Options()),
-        processor_(&registry_, &metrics_, ProcessorOptions{}),
-        frontend_(&processor_, &metrics_, clock_) {
-    auto t = TemplateFromJson(*ParseTemplateText(R"({"name":"drug-lot","industry":"C27",
+      : processor_(&node_.registry, &metrics_, ProcessorOptions{}),
+        frontend_(&processor_, &metrics_, node_.clock) {
+    node_.Define("88.999", R"({"name":"drug-lot","industry":"C27",
       "fields":[{"name":"approvalNo","type":"string","required":true,
                  "limits":{"pattern":"国药准字[HZSJBF][0-9]{8}"}},
-                {"name":"expiry","type":"date-time","required":true}]})"));
-    EXPECT_TRUE(t.ok()) << t.status();
-    EXPECT_TRUE(templates_.Create("88.999", *t).ok());
-  }
-
-  RegistryOptions Options() {
-    RegistryOptions options;
-    options.record_validator = &check_;
-    return options;
+                {"name":"expiry","type":"date-time","required":true}]})");
   }
 
   wire::ClientReply Create(const std::string& handle, std::vector<HandleValue> values) {
@@ -68,12 +52,9 @@ class NativeTemplateTest : public ::testing::Test {
     return decoded.ok() ? *decoded : wire::ClientReply{};
   }
 
-  FakeClock clock_;
+  test::TemplatedRegistry node_;
+  Registry& registry_ = node_.registry;
   MetricsRegistry metrics_;
-  std::unique_ptr<store::KvStore> store_;
-  TemplateStore templates_;
-  TemplateRecordCheck check_;
-  Registry registry_;
   Processor processor_;
   NativeFrontend frontend_;
 };

@@ -6,15 +6,14 @@
 #include "gtest/gtest.h"
 #include "ident/registry.h"
 #include "ident/test_util.h"
-#include "ident/template/template_json.h"
-#include "store/memory_store.h"
+#include "ident/template/test_templates.h"
 #include "tenant/field_error.h"
 
 namespace qilian::ident::templates {
 namespace {
 
-using test::ExpectCode;
-using test::Value;
+using ident::test::ExpectCode;
+using ident::test::Value;
 
 constexpr std::string_view kTemplate = R"({
   "name": "food-batch", "industry": "C14",
@@ -28,22 +27,7 @@ constexpr std::string_view kTemplate = R"({
 
 class RecordCheckTest : public ::testing::Test {
  protected:
-  RecordCheckTest()
-      : kv_(store::NewMemoryStore(store::StoreOptions{
-            {std::string(Registry::kSpace), std::string(TemplateStore::kSpace)}})),
-        templates_(kv_.get(), clock_),
-        check_(&templates_),
-        registry_(kv_.get(), clock_, Options()) {
-    auto t = TemplateFromJson(*ParseTemplateText(kTemplate));
-    EXPECT_TRUE(t.ok()) << t.status();
-    EXPECT_TRUE(templates_.Create("88.999", *t).ok());
-  }
-
-  RegistryOptions Options() {
-    RegistryOptions options;
-    options.record_validator = &check_;
-    return options;
-  }
+  RecordCheckTest() { node_.Define("88.999", kTemplate); }
 
   // A valid record under food-batch@1.
   static std::vector<HandleValue> Good() {
@@ -62,11 +46,8 @@ class RecordCheckTest : public ::testing::Test {
     EXPECT_EQ(ResponseCodeOf(registry_.Get("88.999/X", {}).status()), ResponseCode::kHandleNotFound);
   }
 
-  std::unique_ptr<store::KvStore> kv_;
-  FakeClock clock_;
-  TemplateStore templates_;
-  TemplateRecordCheck check_;
-  Registry registry_;
+  test::TemplatedRegistry node_;
+  Registry& registry_ = node_.registry;
 };
 
 TEST_F(RecordCheckTest, ValidRecordIsStored) {
