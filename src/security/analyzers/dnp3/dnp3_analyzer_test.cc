@@ -5,6 +5,7 @@
 #include "security/analyzers/dnp3/dnp3_test_frames.h"
 #include "security/analyzers/registry.h"
 #include "security/common/weird.h"
+#include "security/analyzers/testing/recording_host.h"
 
 namespace qilian::security {
 void Register_dnp3(AnalyzerRegistry* registry);
@@ -19,19 +20,7 @@ using testing::LinkFrame;
 using testing::Request;
 using testing::Response;
 
-class FakeHost : public AnalyzerHost {
- public:
-  TimeNs now() const override { return 0; }
-  const Flow& flow() const override { return flow_; }
-  void Emit(nlohmann::ordered_json fields) override { events.push_back(std::move(fields)); }
-  void Weird(std::string_view name) override { weirds.Add(name); }
-
-  std::vector<nlohmann::ordered_json> events;
-  WeirdCounter weirds;
-
- private:
-  Flow flow_;
-};
+using FakeHost = analyzer_testing::RecordingHost;
 
 const Bytes kReadClass0 = {0xc2, 0x01, 0x3c, 0x01, 0x06};
 const Bytes kNullResponse = {0xc2, 0x81, 0x00, 0x00};

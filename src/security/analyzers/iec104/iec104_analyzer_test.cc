@@ -3,25 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "security/common/weird.h"
+#include "security/analyzers/testing/recording_host.h"
 
 namespace qilian::security::iec104 {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-class FakeHost : public AnalyzerHost {
- public:
-  TimeNs now() const override { return 0; }
-  const Flow& flow() const override { return flow_; }
-  void Emit(nlohmann::ordered_json fields) override { events.push_back(std::move(fields)); }
-  void Weird(std::string_view name) override { weirds.Add(name); }
-
-  std::vector<nlohmann::ordered_json> events;
-  WeirdCounter weirds;
-
- private:
-  Flow flow_;
-};
+using FakeHost = analyzer_testing::RecordingHost;
 
 Bytes IFrame(uint16_t tx, uint16_t rx, const Bytes& asdu) {
   Bytes b = {kStartOctet,

@@ -4,23 +4,17 @@
 
 #include "security/analyzers/opcua/opcua_test_bytes.h"
 #include "security/common/weird.h"
+#include "security/analyzers/testing/recording_host.h"
 
 namespace qilian::security::opcua {
 namespace {
 
 using namespace testing;
 
-class FakeHost : public AnalyzerHost {
+// Roles follow the port: the server is on 4840.
+class FakeHost : public analyzer_testing::RecordingHost {
  public:
   FakeHost() { flow_.resp.port = kOpcUaPort; }
-  TimeNs now() const override { return 0; }
-  const Flow& flow() const override { return flow_; }
-  void Emit(nlohmann::ordered_json fields) override { events.push_back(std::move(fields)); }
-  void Weird(std::string_view name) override { weirds.Add(name); }
-
-  std::vector<nlohmann::ordered_json> events;
-  WeirdCounter weirds;
-  Flow flow_;
 };
 
 // HEL: version 0, buffers 65536, max message 0, max chunks 0, endpoint URL.
