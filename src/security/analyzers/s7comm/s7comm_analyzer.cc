@@ -125,52 +125,52 @@ void S7commAnalyzer::Tpkt(Direction dir, std::span<const uint8_t> payload) {
 }
 
 void S7commAnalyzer::Connection(const CotpTpdu& t) {
-  nlohmann::ordered_json e;
-  e["pdu"] = CotpPduName(t.type);
-  e["dst_ref"] = t.dst_ref;
-  if (t.type != kCotpEr) e["src_ref"] = t.src_ref;
-  if (t.type == kCotpCr || t.type == kCotpCc) e["class"] = t.class_option >> 4;
-  if (t.reason) e[t.type == kCotpEr ? "reject_cause" : "reason"] = *t.reason;
-  if (t.tpdu_size && *t.tpdu_size < 16) e["tpdu_size"] = 1u << *t.tpdu_size;
-  if (t.src_tsap) e["src_tsap"] = internal::Hex(*t.src_tsap);
-  if (t.dst_tsap) e["dst_tsap"] = internal::Hex(*t.dst_tsap);
+  JsonWriter& e = JsonWriter::ForEvent();
+  e.Key("pdu").String(CotpPduName(t.type));
+  e.Key("dst_ref").Uint(t.dst_ref);
+  if (t.type != kCotpEr) e.Key("src_ref").Uint(t.src_ref);
+  if (t.type == kCotpCr || t.type == kCotpCc) e.Key("class").Uint(t.class_option >> 4);
+  if (t.reason) e.Key(t.type == kCotpEr ? "reject_cause" : "reason").Uint(*t.reason);
+  if (t.tpdu_size && *t.tpdu_size < 16) e.Key("tpdu_size").Uint(1u << *t.tpdu_size);
+  if (t.src_tsap) e.Key("src_tsap").String(internal::Hex(*t.src_tsap));
+  if (t.dst_tsap) e.Key("dst_tsap").String(internal::Hex(*t.dst_tsap));
   // The called TSAP (the PLC's; a CC repeats the CR's TSAPs) of S7:
   // connection type, then rack (3 bits) and slot (5 bits).
   const std::optional<std::string>& plc = t.dst_tsap;
   if ((t.type == kCotpCr || t.type == kCotpCc) && plc && plc->size() == 2) {
     uint8_t type = static_cast<uint8_t>((*plc)[0]);
     uint8_t rack_slot = static_cast<uint8_t>((*plc)[1]);
-    e["conn_type"] = ConnectionTypeName(type);
-    e["rack"] = rack_slot >> 5;
-    e["slot"] = rack_slot & 0x1f;
+    e.Key("conn_type").String(ConnectionTypeName(type));
+    e.Key("rack").Uint(rack_slot >> 5);
+    e.Key("slot").Uint(rack_slot & 0x1f);
   }
-  host_->Emit(std::move(e));
+  host_->EmitJson(e.view());
 }
 
 void S7commAnalyzer::Tsdu(std::span<const uint8_t> tsdu) {
   if (tsdu.empty()) return;  // an empty DT, as some stacks send to keep alive
-  nlohmann::ordered_json e;
+  JsonWriter& e = JsonWriter::ForEvent();
   if (tsdu[0] == kS7ProtocolId) {
-    std::string_view weird = ParseS7Pdu(tsdu, &session_, &e);
+    std::string_view weird = ParseS7Pdu(tsdu, &session_, e);
     if (!weird.empty()) host_->Weird(weird);
-    host_->Emit(std::move(e));
+    host_->EmitJson(e.view());
   } else if (tsdu[0] == kS7PlusProtocolId) {
-    e["proto"] = "s7comm-plus";
-    e["pdu"] = "s7comm_plus";
+    e.Key("proto").String("s7comm-plus");
+    e.Key("pdu").String("s7comm_plus");
     if (tsdu.size() >= 4) {
-      e["version"] = tsdu[1];
-      e["data_length"] = Be16(tsdu, 2);
+      e.Key("version").Uint(tsdu[1]);
+      e.Key("data_length").Uint(Be16(tsdu, 2));
     }
     if (tsdu.size() >= 5) {
       uint8_t opcode = tsdu[4];
-      e["opcode"] = opcode;
-      e["opcode_name"] = opcode == 0x31   ? "request"
-                         : opcode == 0x32 ? "response"
-                         : opcode == 0x33 ? "notification"
-                         : opcode == 0x02 ? "response2"
-                                          : "unknown";
+      e.Key("opcode").Uint(opcode);
+      e.Key("opcode_name").String(opcode == 0x31   ? "request"
+                                  : opcode == 0x32 ? "response"
+                                  : opcode == 0x33 ? "notification"
+                                  : opcode == 0x02 ? "response2"
+                                                   : "unknown");
     }
-    host_->Emit(std::move(e));
+    host_->EmitJson(e.view());
   } else {
     host_->Weird("s7comm_unknown_protocol_id");
   }

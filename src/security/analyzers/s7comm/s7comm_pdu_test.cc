@@ -13,10 +13,11 @@ using testing::S7;
 
 class S7PduTest : public ::testing::Test {
  protected:
+  // What ParseS7Pdu writes, as a tree.
   ordered_json Parse(const Bytes& pdu, std::string_view want_weird = "") {
-    ordered_json e;
-    EXPECT_EQ(ParseS7Pdu(pdu, &session_, &e), want_weird) << e.dump();
-    return e;
+    JsonWriter out;
+    EXPECT_EQ(ParseS7Pdu(pdu, &session_, out), want_weird) << out.view();
+    return ordered_json::parse("{" + std::string(out.view()) + "}");
   }
   S7Session session_;
 };
@@ -125,6 +126,16 @@ TEST_F(S7PduTest, BlockTransferAndPlcControl) {
   EXPECT_EQ(resp["upload_id"], 7);
   EXPECT_EQ(resp["block_length"], 256);
   EXPECT_EQ(resp["block_number"], 1);  // from the job
+  // The order of the fields, the file name's where it was read and the
+  // job's copied ones before the response's own (events compare as text).
+  EXPECT_EQ(job.dump(),
+            R"({"pdu":"job","pdu_ref":11,"function":29,"function_name":"start_upload",)"
+            R"("status":0,"upload_id":0,"filename":"_0A00001A","block_type":"DB",)"
+            R"("block_number":1,"filesystem":"A"})");
+  EXPECT_EQ(resp.dump(),
+            R"({"pdu":"ack_data","pdu_ref":11,"error_class":0,"error_code":0,"function":29,)"
+            R"("function_name":"start_upload","filename":"_0A00001A","block_type":"DB",)"
+            R"("block_number":1,"filesystem":"A","status":0,"upload_id":7,"block_length":256})");
   // Request download with the block's lengths.
   Bytes download = {0x1a, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09};
   for (char c : std::string("_0800001P")) download.push_back(static_cast<uint8_t>(c));

@@ -28,12 +28,20 @@ void S7Session::Forget(uint16_t pdu_ref) {
   if (at != order_.end()) order_.erase(at);
 }
 
-const nlohmann::ordered_json* S7Session::Continuation(uint8_t data_unit_ref) const {
+void CopiedFields::Write(JsonWriter& j) const {
+  if (filename) j.Key("filename").String(*filename);
+  if (block_type) j.Key("block_type").String(*block_type);
+  if (block_number) j.Key("block_number").Uint(*block_number);
+  if (filesystem) j.Key("filesystem").String(*filesystem);
+  if (pi_service) j.Key("pi_service").String(*pi_service);
+}
+
+const CarriedFields* S7Session::Continuation(uint8_t data_unit_ref) const {
   auto it = continuing_.find(data_unit_ref);
   return it == continuing_.end() ? nullptr : &it->second;
 }
 
-void S7Session::SetContinuation(uint8_t data_unit_ref, nlohmann::ordered_json carried) {
+void S7Session::SetContinuation(uint8_t data_unit_ref, CarriedFields carried) {
   continuing_[data_unit_ref] = std::move(carried);
 }
 
