@@ -215,6 +215,9 @@ ident::Peer PeerOf(const net::HttpRequest& request) {
 
 absl::Status StatusOf(const ident::Response& response) {
   if (response.ok()) return absl::OkStatus();
+  // The processor's own Status keeps its payloads (the field of a template
+  // refusal); a Response built elsewhere has only code and message.
+  if (!response.status.ok()) return response.status;
   return HandleError(response.code, response.message);
 }
 

@@ -153,6 +153,7 @@ TEST_F(TemplateRoutesTest, HandleWritesAreCheckedAgainstTheirTemplate) {
   EXPECT_EQ(r.status, 400);
   json body = ResponseJson(r);
   EXPECT_EQ(body["responseCode"], 202);
+  EXPECT_EQ(body["field"], "grade");
   EXPECT_EQ(body["message"], "grade: pattern: 'S235' does not match 'Q[0-9]{3}[A-E]?'");
   EXPECT_EQ(PutHandle(api_, "88.999.1/COIL-2", values("Q345")).status, 201);
 }

@@ -232,6 +232,7 @@ Response Processor::Mint(const Request& request) {
   response.code = ResponseCode::kError;
   response.message = absl::StrCat("no unused handle found under '", request.handle, "' in ",
                                   kMaxMintAttempts, " attempts");
+  response.status = HandleError(response.code, response.message);
   response.handle = request.handle;
   return response;
 }
@@ -422,6 +423,7 @@ Response Processor::ProcessOne(const Request& request) {
   if (!status.ok()) {
     response.code = ResponseCodeOf(status);
     response.message = std::string(status.message());
+    response.status = status;
     response.values.clear();
     response.handles.clear();
     response.more = false;

@@ -77,6 +77,10 @@ struct Request {
 struct Response {
   ResponseCode code = ResponseCode::kSuccess;
   std::string message;  // human-readable error text; empty on success
+  // The error as the failing step returned it (OK on success and where a
+  // Response was built without one): its payloads, such as the field a
+  // template check names (tenant/field_error.h), reach the REST edge.
+  absl::Status status;
   std::string handle;   // echoed handle
   std::vector<HandleValue> values;   // resolution
   std::vector<std::string> handles;  // listing

@@ -83,6 +83,7 @@ class TemplateTest(unittest.TestCase):
         status, body = self.put("88.999/FOOD-REST-1", record(batch="b-1"))
         self.assertEqual(status, 400, body)
         self.assertEqual(body["responseCode"], 202)
+        self.assertEqual(body["field"], "batchNo")
         self.assertEqual(body["message"],
                          "batchNo: pattern: 'b-1' does not match '[A-Z0-9]{6,20}'")
         status, body = self.put("88.999/FOOD-REST-1", record(shelf="0"))
