@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "security/analyzers/enip/enip_test_bytes.h"
+#include "security/analyzers/testing/recording_host.h"
 #include "security/common/weird.h"
 
 namespace qilian::security::enip {
@@ -11,17 +12,7 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 using testing::FromHex;
 
-class FakeHost : public AnalyzerHost {
- public:
-  TimeNs now() const override { return 0; }
-  const Flow& flow() const override { return flow_; }
-  void Emit(nlohmann::ordered_json fields) override { events.push_back(std::move(fields)); }
-  void Weird(std::string_view name) override { weirds.Add(name); }
-
-  std::vector<nlohmann::ordered_json> events;
-  WeirdCounter weirds;
-  Flow flow_;
-};
+using FakeHost = analyzer_testing::RecordingHost;
 
 TEST(EnipAnalyzerTest, Signatures) {
   EXPECT_TRUE(LooksLikeEnip(FromHex(testing::kListIdentityRequest)));

@@ -1,5 +1,5 @@
-// Builders of TPKT/COTP/S7comm bytes and a recording AnalyzerHost for the
-// S7comm tests.
+// Builders of TPKT/COTP/S7comm bytes for the S7comm tests, and their
+// recording AnalyzerHost.
 #ifndef QILIAN_SECURITY_ANALYZERS_S7COMM_S7COMM_TESTING_H_
 #define QILIAN_SECURITY_ANALYZERS_S7COMM_S7COMM_TESTING_H_
 
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "security/analyzers/analyzer.h"
+#include "security/analyzers/testing/recording_host.h"
 #include "security/common/weird.h"
 
 namespace qilian::security::s7comm::testing {
@@ -55,19 +56,7 @@ inline Bytes S7(uint8_t rosctr, uint16_t ref, const Bytes& param, const Bytes& d
   return b;
 }
 
-class FakeHost : public AnalyzerHost {
- public:
-  TimeNs now() const override { return 0; }
-  const Flow& flow() const override { return flow_; }
-  void Emit(nlohmann::ordered_json fields) override { events.push_back(std::move(fields)); }
-  void Weird(std::string_view name) override { weirds.Add(name); }
-
-  std::vector<nlohmann::ordered_json> events;
-  WeirdCounter weirds;
-
- private:
-  Flow flow_;
-};
+using FakeHost = analyzer_testing::RecordingHost;
 
 }  // namespace qilian::security::s7comm::testing
 
