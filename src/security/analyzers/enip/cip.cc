@@ -39,7 +39,7 @@ void PutTruncated(Bytes bytes, uint8_t service, Json& j, Weirds* w) {
 void PutData(Json& j, Bytes data, bool hex) {
   if (data.empty()) return;
   j.Key("data_length").Uint(data.size());
-  if (hex && data.size() <= kMaxDataHex) j.Key("data").String(Hex(data));
+  if (hex && data.size() <= kMaxDataHex) j.Key("data").String(HexBytes(data));
 }
 
 void PutDataType(Json& j, LeReader& d) {

@@ -51,7 +51,7 @@ bool ReadIdentityAttribute(uint32_t attribute, LeReader& r, CipIdentity* id) {
       uint8_t len = r.U8();
       std::span<const uint8_t> name = r.Take(len);
       if (!r.ok()) return false;
-      id->product_name = Printable(name);
+      id->product_name = PrintableBytes(name);
       return true;
     }
     case 8: {

@@ -11,7 +11,7 @@ constexpr std::string_view kTruncated = "cip_path_truncated";
 
 void AppendSymbol(std::span<const uint8_t> chars, CipPath* path) {
   if (!path->tag.empty()) path->tag.push_back('.');
-  path->tag += Printable(chars);
+  path->tag += PrintableBytes(chars);
 }
 
 // A member after a symbol is an array index: "[3]", and a second one right
@@ -63,7 +63,7 @@ std::string_view ParsePath(std::span<const uint8_t> bytes, CipPath* path) {
         if (route.port == 0x0f) route.port = r.U16();
         std::span<const uint8_t> link = r.Take(size);
         if (extended) {
-          route.link = Printable(link);
+          route.link = PrintableBytes(link);
           if ((size + 2) % 2) r.Take(1);  // padded to 16 bits
         } else if (!link.empty()) {
           route.link = std::to_string(link[0]);

@@ -63,7 +63,7 @@ void ListServicesItem(Bytes data, std::vector<ServicesItem>& services, Weirds* w
   }
   size_t n = 0;
   while (n < name.size() && name[n] != 0) ++n;
-  s.name = Printable(name.first(n));
+  s.name = PrintableBytes(name.first(n));
   services.push_back(std::move(s));
 }
 
@@ -245,7 +245,7 @@ void DecodeEncap(Bytes frame, bool response, EncapMessage* m, Weirds* w, Json& j
   j.Key("status_name").String(status_name.empty() ? "unknown" : status_name);
   if (!r.ok()) return;
   std::copy(context.begin(), context.end(), m->context.begin());
-  j.Key("context").String(Hex(context));
+  j.Key("context").String(HexBytes(context));
   if (options != 0) {
     j.Key("options").Uint(options);
     w->push_back("enip_nonzero_options");

@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 
+#include "security/common/wire_text.h"
+
 namespace qilian::security::enip {
 
 class LeReader {
@@ -44,11 +46,6 @@ class LeReader {
   size_t pos_ = 0;
   bool ok_ = true;
 };
-
-// Lower-case hex.
-std::string Hex(std::span<const uint8_t> bytes);
-// Printable ASCII kept; every other byte, and '\', written as \xNN.
-std::string Printable(std::span<const uint8_t> bytes);
 
 }  // namespace qilian::security::enip
 

@@ -1,37 +1,9 @@
 #include "security/analyzers/modbus/modbus_event.h"
 
+#include "security/common/wire_text.h"
+
 namespace qilian::security::modbus {
 namespace {
-
-constexpr char kDigits[] = "0123456789abcdef";
-
-void AppendHex(unsigned char c, std::string* out) {
-  out->push_back(kDigits[c >> 4]);
-  out->push_back(kDigits[c & 15]);
-}
-
-std::string Hex(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) AppendHex(c, &out);
-  return out;
-}
-
-// Device identification objects are meant to be ASCII, but a device may
-// send anything: printable ASCII is kept, every other byte is written as
-// \xNN so the JSON is always valid UTF-8 and nothing is lost.
-std::string Printable(std::string_view bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      AppendHex(c, &out);
-    }
-  }
-  return out;
-}
 
 template <typename T>
 void Put(JsonWriter& w, const char* key, const std::optional<T>& v) {
@@ -174,12 +146,12 @@ void WriteJson(const ModbusEvent& e, JsonWriter& w) {
       w.BeginObject();
       w.Key("id").Uint(o.id);
       if (std::string_view name = DeviceIdObjectName(o.id); !name.empty()) w.Key("name").String(name);
-      w.Key("value").String(Printable(o.value));
+      w.Key("value").String(PrintableBytes(o.value));
       w.EndObject();
     }
     w.EndArray();
   }
-  if (e.data) w.Key("data").String(Hex(*e.data));
+  if (e.data) w.Key("data").String(HexBytes(*e.data));
 }
 
 nlohmann::ordered_json ToJson(const ModbusEvent& e) {

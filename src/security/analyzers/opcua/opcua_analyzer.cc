@@ -208,7 +208,7 @@ void OpcUaAnalyzer::SecureChunk(Direction dir, std::span<const uint8_t> chunk) {
     std::optional<std::span<const uint8_t>> cert = h.Bytes();
     headers["sender_certificate_length"] = cert ? cert->size() : 0;
     std::optional<std::span<const uint8_t>> thumbprint = h.Bytes();
-    if (thumbprint && !thumbprint->empty()) headers["receiver_thumbprint"] = Hex(*thumbprint);
+    if (thumbprint && !thumbprint->empty()) headers["receiver_thumbprint"] = HexBytes(*thumbprint);
     readable = h.ok() && uri == kPolicyNone;
     if (h.ok()) security_ = readable ? Security::kNone : Security::kSecured;
   } else {

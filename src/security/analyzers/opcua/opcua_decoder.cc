@@ -11,14 +11,8 @@
 namespace qilian::security::opcua {
 namespace {
 
-constexpr char kDigits[] = "0123456789abcdef";
 // Ticks (100 ns) from 1601-01-01 to 1970-01-01.
 constexpr int64_t kUnixEpochTicks = 116444736000000000;
-
-void AppendHex(uint8_t c, std::string* out) {
-  out->push_back(kDigits[c >> 4]);
-  out->push_back(kDigits[c & 15]);
-}
 
 // NodeId encoding bytes (§5.2.2.9): the low 6 bits, and the two flags only
 // an ExpandedNodeId may set.
@@ -64,16 +58,9 @@ std::string Escape(std::span<const uint8_t> bytes) {
       out.push_back(static_cast<char>(c));
     } else {
       out += "\\x";
-      AppendHex(c, &out);
+      AppendHexByte(c, &out);
     }
   }
-  return out;
-}
-
-std::string Hex(std::span<const uint8_t> bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t c : bytes) AppendHex(c, &out);
   return out;
 }
 
@@ -162,7 +149,7 @@ NodeId Decoder::NodeIdBody(uint8_t encoding) {
       id.ns = U16();
       std::optional<std::span<const uint8_t>> b = Bytes();
       std::span<const uint8_t> shown = b ? *b : std::span<const uint8_t>();
-      id.text = "b=" + Hex(shown.first(std::min(shown.size(), kMaxEventString / 2)));
+      id.text = "b=" + HexBytes(shown.first(std::min(shown.size(), kMaxEventString / 2)));
       break;
     }
     default:
@@ -208,7 +195,7 @@ std::string Decoder::Guid() {
   uint16_t d2 = U16(), d3 = U16();
   std::span<const uint8_t> d4 = Take(8);
   if (!ok()) return "";
-  return absl::StrFormat("%08x-%04x-%04x-%s-%s", d1, d2, d3, Hex(d4.first(2)), Hex(d4.subspan(2)));
+  return absl::StrFormat("%08x-%04x-%04x-%s-%s", d1, d2, d3, HexBytes(d4.first(2)), HexBytes(d4.subspan(2)));
 }
 
 std::string Decoder::QualifiedName() {
@@ -261,7 +248,7 @@ nlohmann::ordered_json Decoder::Scalar(uint8_t type) {
     case 16: {  // ByteString, XmlElement
       std::optional<std::span<const uint8_t>> b = Bytes();
       if (!b) return json();
-      if (b->size() <= kMaxEventBytesHex) return Hex(*b);
+      if (b->size() <= kMaxEventBytesHex) return HexBytes(*b);
       return json{{"length", b->size()}};
     }
     case 17:

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "nlohmann/json.hpp"
+#include "security/common/wire_text.h"
 
 namespace qilian::security::opcua {
 
@@ -34,8 +35,6 @@ constexpr size_t kMaxEventBytesHex = 32;  // bytes of a ByteString written as he
 // Printable ASCII kept; every other byte, and '\', written as \xNN; cut at
 // kMaxEventString characters with "..." after.
 std::string Escape(std::span<const uint8_t> bytes);
-// Lower-case hex.
-std::string Hex(std::span<const uint8_t> bytes);
 // An OPC UA DateTime (100 ns ticks since 1601-01-01 UTC) as RFC 3339 with
 // microseconds; nullopt for 0 and the "no time" maximum.
 std::optional<std::string> DateTimeText(int64_t ticks);

@@ -1,5 +1,7 @@
 #include "security/analyzers/recognize/recognizer.h"
 
+#include "security/common/wire_text.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -12,17 +14,7 @@ std::string Hex(uint32_t value, int digits) {
 }
 
 std::string Printable(std::span<const uint8_t> bytes) {
-  std::string out;
-  for (uint8_t c : bytes.first(std::min(bytes.size(), kMaxText))) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    }
-  }
-  return out;
+  return PrintableBytes(bytes.first(std::min(bytes.size(), kMaxText)));
 }
 
 void FlowNotes::Count(std::string_view key, std::string_view value) {

@@ -132,8 +132,8 @@ void S7commAnalyzer::Connection(const CotpTpdu& t) {
   if (t.type == kCotpCr || t.type == kCotpCc) e.Key("class").Uint(t.class_option >> 4);
   if (t.reason) e.Key(t.type == kCotpEr ? "reject_cause" : "reason").Uint(*t.reason);
   if (t.tpdu_size && *t.tpdu_size < 16) e.Key("tpdu_size").Uint(1u << *t.tpdu_size);
-  if (t.src_tsap) e.Key("src_tsap").String(internal::Hex(*t.src_tsap));
-  if (t.dst_tsap) e.Key("dst_tsap").String(internal::Hex(*t.dst_tsap));
+  if (t.src_tsap) e.Key("src_tsap").String(HexBytes(*t.src_tsap));
+  if (t.dst_tsap) e.Key("dst_tsap").String(HexBytes(*t.dst_tsap));
   // The called TSAP (the PLC's; a CC repeats the CR's TSAPs) of S7:
   // connection type, then rack (3 bits) and slot (5 bits).
   const std::optional<std::string>& plc = t.dst_tsap;

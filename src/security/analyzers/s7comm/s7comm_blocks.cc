@@ -102,9 +102,9 @@ std::string_view ParseBlockJob(uint8_t function, ByteReader& p, std::span<const 
       uint8_t name_length = p.ReadU8();
       std::string_view name = p.ReadBytes(name_length);
       if (!p.ok()) return kTruncated;
-      remember->copied.pi_service = Printable(name);
+      remember->copied.pi_service = PrintableBytes(name);
       e.Key("pi_service").String(*remember->copied.pi_service);
-      if (!PiBlocks(block, e) && !block.empty()) e.Key("pi_params").String(Printable(block));
+      if (!PiBlocks(block, e) && !block.empty()) e.Key("pi_params").String(PrintableBytes(block));
       break;
     }
     case kPlcStop: {
@@ -112,7 +112,7 @@ std::string_view ParseBlockJob(uint8_t function, ByteReader& p, std::span<const 
       uint8_t name_length = p.ReadU8();
       std::string_view name = p.ReadBytes(name_length);
       if (!p.ok()) return kTruncated;
-      remember->copied.pi_service = Printable(name);
+      remember->copied.pi_service = PrintableBytes(name);
       e.Key("pi_service").String(*remember->copied.pi_service);
       break;
     }

@@ -8,33 +8,6 @@ using Json = JsonWriter;
 
 namespace internal {
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::string Printable(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('\\');
-      out.push_back('x');
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::optional<BlockName> ParseBlockName(std::string_view name) {
   // '_' (complete block) or '$' (header for upload), type "0A", 5 digits, file system.
   if (name.size() != 9 || name[1] != '0') return std::nullopt;
@@ -51,7 +24,7 @@ std::optional<BlockName> ParseBlockName(std::string_view name) {
 }
 
 void PutFileName(std::string_view name, CopiedFields* out) {
-  out->filename = Printable(name);
+  out->filename = PrintableBytes(name);
   if (std::optional<BlockName> b = ParseBlockName(name)) {
     out->block_type = b->block_type;
     out->block_number = b->block_number;
@@ -93,7 +66,7 @@ S7Item ItemSpec(ByteReader& r) {
       if (body.ok()) item.ranges.push_back(range);
     }
   } else {
-    item.spec = Hex(body.ReadBytes(body.remaining()));
+    item.spec = HexBytes(body.ReadBytes(body.remaining()));
   }
   return item;
 }
@@ -150,7 +123,7 @@ S7DataItem DataItem(ByteReader& r, bool last) {
   item.data_length = bytes;
   std::string_view data = r.ReadBytes(bytes);
   if (!r.ok()) return item;
-  if (bytes <= kMaxDataBytes) item.data = Hex(data);
+  if (bytes <= kMaxDataBytes) item.data = HexBytes(data);
   if (!last && bytes % 2 == 1) r.Skip(1);
   return item;
 }
@@ -170,7 +143,6 @@ void WriteDataItem(const S7DataItem& item, JsonWriter& j) {
 namespace {
 
 using internal::DataItem;
-using internal::Hex;
 using internal::ItemSpec;
 using internal::S7DataItem;
 using internal::WriteDataItem;

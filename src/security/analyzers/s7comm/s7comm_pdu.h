@@ -16,6 +16,7 @@
 #include "core/bytes.h"
 #include "security/analyzers/json_writer.h"
 #include "security/analyzers/s7comm/s7comm_session.h"
+#include "security/common/wire_text.h"
 
 namespace qilian::security::s7comm {
 
@@ -29,10 +30,6 @@ std::string_view ParseS7Pdu(std::span<const uint8_t> pdu, S7Session* session, Js
 // Parts shared by the files that decode the PDU (s7comm_*.cc).
 namespace internal {
 
-std::string Hex(std::string_view bytes);
-// Printable ASCII kept, every other byte (and '\') written as \xNN, so the
-// JSON stays valid UTF-8 and nothing is lost.
-std::string Printable(std::string_view bytes);
 // A block file name such as "_0A00001P" (attribute, block type, number,
 // file system): block_type, block_number, filesystem when it has that
 // form.
